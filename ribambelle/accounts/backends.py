@@ -1,0 +1,24 @@
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import BaseBackend
+
+
+class OrganisationEmailBackend(BaseBackend):
+    """Authenticates an e-mail and password within the organisation of the URL."""
+
+    def authenticate(self, request, email=None, password=None, organisation=None, **kwargs):
+        User = get_user_model()
+        organisation = organisation or getattr(request, "organisation", None)
+        if not email or password is None or organisation is None:
+            return None
+        user = User.objects.filter(organisation=organisation, email__iexact=email.strip()).first()
+        if user is None:
+            # Spend the same time as a real check so response times do not reveal accounts.
+            User().set_password(password)
+            return None
+        if user.check_password(password) and user.is_active:
+            return user
+        return None
+
+    def get_user(self, user_id):
+        User = get_user_model()
+        return User.objects.filter(pk=user_id, is_active=True).select_related("organisation").first()

@@ -1,0 +1,170 @@
+"""Accounts: invitations and activation, login, the family's activity log."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.contrib.auth import login as django_login
+from django.contrib.auth import password_validation
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from ribambelle.communication.services import queue_email
+from ribambelle.core.exceptions import DomainError
+
+from .devices import describe_device
+from .models import AccountToken, ActivityLog, TokenPurpose, User
+
+ACTIVATION_VALIDITY = timedelta(days=7)
+RESET_VALIDITY = timedelta(hours=24)
+
+
+def _hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") if request is not None else None
+
+
+# --- Activity log -------------------------------------------------------------------
+def log_family_action(*, family, action: str, description: str, user=None, request=None) -> ActivityLog | None:
+    """The one entry point every app uses to add a line to "Historique de mes actions"."""
+    if family is None:
+        return None
+    actor = user if user is not None else getattr(request, "user", None)
+    if actor is not None and not actor.is_authenticated:
+        actor = None
+    return ActivityLog.objects.create(
+        organisation_id=family.organisation_id,
+        family=family,
+        user=actor,
+        actor_is_staff=bool(actor is not None and not actor.is_family),
+        action=action,
+        description=description[:300],
+        ip_address=_client_ip(request),
+        device=describe_device(request.META.get("HTTP_USER_AGENT", "")) if request is not None else "",
+    )
+
+
+# --- Tokens ---------------------------------------------------------------------------
+def issue_token(*, user: User, purpose: str, validity: timedelta, new_email: str = "") -> tuple[str, AccountToken]:
+    """Create a single-use link token; earlier unused tokens of the same purpose stop working."""
+    raw = secrets.token_urlsafe(32)
+    now = timezone.now()
+    AccountToken.objects.filter(user=user, purpose=purpose, used_at__isnull=True).update(used_at=now)
+    token = AccountToken.objects.create(
+        organisation_id=user.organisation_id,
+        user=user,
+        purpose=purpose,
+        token_hash=_hash(raw),
+        new_email=new_email,
+        expires_at=now + validity,
+    )
+    return raw, token
+
+
+def find_token(*, organisation, raw: str, purpose: str) -> AccountToken | None:
+    """The token behind a link, usable or not (the page explains which); None if unknown."""
+    return (
+        AccountToken.objects.select_related("user", "user__family")
+        .filter(organisation=organisation, purpose=purpose, token_hash=_hash(raw or ""))
+        .first()
+    )
+
+
+# --- Invitations and activation ------------------------------------------------------
+def send_invitation(*, user: User, acting_user=None) -> AccountToken:
+    """E-mail an activation link ("Activer mon compte") valid for seven days."""
+    if user.is_activated:
+        raise DomainError(f"Le compte {user.email} est déjà activé.")
+    organisation = user.organisation
+    with transaction.atomic():
+        raw, token = issue_token(user=user, purpose=TokenPurpose.ACTIVATION, validity=ACTIVATION_VALIDITY)
+        path = reverse("portail:activate", kwargs={"org_slug": organisation.slug, "token": raw})
+        queue_email(
+            organisation=organisation,
+            to=user.email,
+            template="invitation",
+            user=user,
+            family=user.family,
+            context={
+                "user": user,
+                "url": f"{_site_url()}{path}",
+                "expires_at": token.expires_at,
+                "is_staff": not user.is_family,
+            },
+        )
+        if user.family is not None:
+            log_family_action(
+                family=user.family,
+                user=acting_user,
+                action="invitation",
+                description=f"Invitation à activer l'Espace Famille envoyée à {user.email}",
+            )
+    return token
+
+
+def _site_url() -> str:
+    from django.conf import settings
+
+    return settings.SITE_URL
+
+
+def activate_account(*, token: AccountToken, password: str, request=None) -> User:
+    """Set the first password from an activation link. The link then stops working."""
+    user = token.user
+    if not token.is_usable or token.purpose != TokenPurpose.ACTIVATION:
+        raise DomainError("Ce lien n'est plus valable. Demandez un nouveau lien ci-dessous.")
+    password_validation.validate_password(password, user)
+    with transaction.atomic():
+        locked = AccountToken.objects.select_for_update().get(pk=token.pk)
+        if locked.used_at is not None:
+            raise DomainError("Ce lien a déjà été utilisé. Connectez-vous avec votre mot de passe.")
+        now = timezone.now()
+        locked.used_at = now
+        locked.save(update_fields=["used_at"])
+        user.set_password(password)
+        user.activated_at = user.activated_at or now
+        user.save(update_fields=["password", "activated_at"])
+        log_family_action(
+            family=user.family,
+            user=user,
+            request=request,
+            action="activation",
+            description="Compte activé et premier mot de passe créé",
+        )
+    return user
+
+
+def log_in(request, user: User, *, remember: bool) -> None:
+    """Log in (Django rotates the session key) and keep the session only if asked."""
+    django_login(request, user, backend="ribambelle.accounts.backends.OrganisationEmailBackend")
+    # "Rester connecté": a 30-day cookie; otherwise the session ends with the browser.
+    request.session.set_expiry(None if remember else 0)
+    log_family_action(
+        family=user.family,
+        user=user,
+        request=request,
+        action="login",
+        description="Connexion" + (" (rester connecté)" if remember else ""),
+    )
+
+
+def resend_activation(*, organisation, email: str) -> None:
+    """Send a fresh activation link if this e-mail has an account not yet activated.
+
+    Says nothing either way to the caller, so the form cannot be used to find out
+    who has an account; at most one link per account every two minutes.
+    """
+    user = User.objects.filter(
+        organisation=organisation, email__iexact=email.strip(), activated_at__isnull=True
+    ).first()
+    if user is None or not user.is_active:
+        return
+    recent = AccountToken.objects.filter(
+        user=user, purpose=TokenPurpose.ACTIVATION, created_at__gte=timezone.now() - timedelta(minutes=2)
+    ).exists()
+    if not recent:
+        send_invitation(user=user)

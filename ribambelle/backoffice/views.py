@@ -1,0 +1,287 @@
+"""The staff interface (espace gestion): thin views over tenancy and accounts services."""
+
+import io
+
+import qrcode
+import qrcode.image.svg
+from django.contrib import messages
+from django.contrib.auth import authenticate, logout
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
+
+from ribambelle.accounts import services as account_services
+from ribambelle.accounts.forms import LoginForm
+from ribambelle.communication.models import OutgoingEmail
+from ribambelle.core.exceptions import DomainError
+from ribambelle.tenancy import selectors, services
+from ribambelle.tenancy.access import staff_required
+from ribambelle.tenancy.roles import Perm
+
+from .forms import OrganisationForm, SectorForm, StaffEditForm, StaffInviteForm, StructureForm
+
+
+def _org_redirect(request, name: str, **kwargs):
+    return redirect(name, org_slug=request.organisation.slug, **kwargs)
+
+
+def apply_errors(form, error: Exception) -> None:
+    """Show a service's refusal on the form, next to the field it concerns when known."""
+    if isinstance(error, DomainError):
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+    elif hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, getattr(error, "messages", [str(error)]))
+
+
+def login_view(request):
+    organisation = request.organisation
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = authenticate(
+            request, organisation=organisation, email=form.cleaned_data["email"], password=form.cleaned_data["password"]
+        )
+        if user is not None and not user.is_family:
+            account_services.log_in(request, user, remember=form.cleaned_data["remember"])
+            default = reverse("backoffice:dashboard", kwargs={"org_slug": organisation.slug})
+            target = request.POST.get("next", "")
+            if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+                target = default
+            return redirect(target)
+        form.add_error(None, "E-mail ou mot de passe incorrect.")
+    return render(
+        request,
+        "backoffice/login.html",
+        {"form": form, "next": request.GET.get("next", "")},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+def logout_view(request):
+    logout(request)
+    messages.success(request, "Vous êtes déconnecté.")
+    return _org_redirect(request, "backoffice:login")
+
+
+@staff_required()
+def dashboard(request):
+    organisation = request.organisation
+    context = {
+        "structures_count": selectors.structures_for_staff(request.membership).count(),
+        "staff_count": selectors.staff_for_organisation(organisation).count(),
+        "portal_url": request.build_absolute_uri(reverse("portail:home", kwargs={"org_slug": organisation.slug})),
+        "nav": "dashboard",
+    }
+    return render(request, "backoffice/dashboard.html", context)
+
+
+@staff_required(Perm.MANAGE_ORGANISATION)
+def organisation_settings(request):
+    organisation = request.organisation
+    form = OrganisationForm(request.POST or None, request.FILES or None, instance=organisation)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        if fields["logo"] is False:  # "Effacer" ticked
+            fields["logo"] = None
+        elif fields["logo"] is None:
+            fields.pop("logo")
+        try:
+            # ModelForm validation mutated the instance; re-read so the audit sees old -> new.
+            organisation.refresh_from_db()
+            services.update_organisation(organisation=organisation, fields=fields, acting_user=request.user)
+        except (DomainError, ValidationError) as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Les réglages de l'organisation sont enregistrés.")
+            return _org_redirect(request, "backoffice:organisation")
+    return render(
+        request,
+        "backoffice/organisation_form.html",
+        {"form": form, "nav": "organisation"},
+        status=400 if form.errors else 200,
+    )
+
+
+def _qr_svg(url: str) -> str:
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=12, border=2)
+    out = io.BytesIO()
+    image.save(out)
+    svg = out.getvalue().decode()
+    return svg[svg.index("<svg") :]
+
+
+@staff_required()
+def qr_code(request):
+    portal_url = request.build_absolute_uri(reverse("portail:home", kwargs={"org_slug": request.organisation.slug}))
+    # The SVG is produced by the qrcode library from our own URL: no user markup inside.
+    return render(
+        request,
+        "backoffice/qr_code.html",
+        {"portal_url": portal_url, "qr_svg": mark_safe(_qr_svg(portal_url)), "nav": "qr"},
+    )  # noqa: S308
+
+
+# --- Structures -----------------------------------------------------------------------
+@staff_required()
+def structure_list(request):
+    structures = selectors.structures_for_staff(request.membership)
+    return render(request, "backoffice/structure_list.html", {"structures": structures, "nav": "structures"})
+
+
+def _structure_form_view(request, structure=None):
+    form = StructureForm(request.POST or None, instance=structure, organisation=request.organisation)
+    if request.method == "POST" and form.is_valid():
+        if structure is not None:
+            structure.refresh_from_db()
+        try:
+            saved = services.save_structure(
+                organisation=request.organisation,
+                structure=structure,
+                fields=form.domain_fields(),
+                acting_user=request.user,
+            )
+        except (DomainError, ValidationError) as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"La structure « {saved.name} » est enregistrée.")
+            return _org_redirect(request, "backoffice:structure_list")
+    return render(
+        request,
+        "backoffice/structure_form.html",
+        {"form": form, "structure": structure, "nav": "structures"},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required(Perm.MANAGE_STRUCTURES)
+def structure_create(request):
+    return _structure_form_view(request)
+
+
+@staff_required(Perm.MANAGE_STRUCTURES)
+def structure_edit(request, structure_id: int):
+    return _structure_form_view(request, selectors.get_structure_for_staff(request.membership, structure_id))
+
+
+# --- Sectors ----------------------------------------------------------------------------
+@staff_required()
+def sector_list(request):
+    sectors = selectors.sectors_for_organisation(request.organisation).prefetch_related("structures")
+    return render(request, "backoffice/sector_list.html", {"sectors": sectors, "nav": "sectors"})
+
+
+def _sector_form_view(request, sector=None):
+    form = SectorForm(request.POST or None, instance=sector)
+    if request.method == "POST" and form.is_valid():
+        if sector is not None:
+            sector.refresh_from_db()
+        try:
+            saved = services.save_sector(
+                organisation=request.organisation,
+                sector=sector,
+                name=form.cleaned_data["name"],
+                acting_user=request.user,
+            )
+        except (DomainError, ValidationError) as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"Le secteur « {saved.name} » est enregistré.")
+            return _org_redirect(request, "backoffice:sector_list")
+    return render(
+        request,
+        "backoffice/sector_form.html",
+        {"form": form, "sector": sector, "nav": "sectors"},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required(Perm.MANAGE_STRUCTURES)
+def sector_create(request):
+    return _sector_form_view(request)
+
+
+@staff_required(Perm.MANAGE_STRUCTURES)
+def sector_edit(request, sector_id: int):
+    return _sector_form_view(request, selectors.get_sector_for_staff(request.membership, sector_id))
+
+
+# --- Staff --------------------------------------------------------------------------------
+@staff_required(Perm.MANAGE_STAFF)
+def staff_list(request):
+    members = selectors.staff_for_organisation(request.organisation)
+    return render(request, "backoffice/staff_list.html", {"members": members, "nav": "staff"})
+
+
+@staff_required(Perm.MANAGE_STAFF)
+def staff_invite(request):
+    form = StaffInviteForm(request.POST or None, organisation=request.organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.invite_staff_member(
+                organisation=request.organisation, acting_user=request.user, **form.cleaned_data
+            )
+        except (DomainError, ValidationError) as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"Invitation envoyée à {membership.user.email}.")
+            return _org_redirect(request, "backoffice:staff_list")
+    return render(
+        request, "backoffice/staff_invite.html", {"form": form, "nav": "staff"}, status=400 if form.errors else 200
+    )
+
+
+@staff_required(Perm.MANAGE_STAFF)
+def staff_edit(request, membership_id: int):
+    membership = selectors.get_membership_for_staff(request.membership, membership_id)
+    initial = {
+        "role": membership.role,
+        "structures": list(membership.structures.all()),
+        "is_active": membership.user.is_active,
+    }
+    form = StaffEditForm(request.POST or None, initial=initial, organisation=request.organisation)
+    if request.method == "POST" and "resend" in request.POST:
+        try:
+            account_services.send_invitation(user=membership.user, acting_user=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"Nouvelle invitation envoyée à {membership.user.email}.")
+        return _org_redirect(request, "backoffice:staff_edit", membership_id=membership.pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_membership(membership=membership, acting_user=request.user, **form.cleaned_data)
+        except DomainError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"Les droits de {membership.user} sont enregistrés.")
+            return _org_redirect(request, "backoffice:staff_list")
+    return render(
+        request,
+        "backoffice/staff_edit.html",
+        {"form": form, "member": membership, "nav": "staff"},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- Outbox ---------------------------------------------------------------------------------
+@staff_required(Perm.VIEW_OUTBOX)
+def outbox(request):
+    emails = OutgoingEmail.objects.filter(organisation=request.organisation).only(
+        "created_at", "to", "subject", "status", "attempts", "sent_at", "last_error", "next_attempt_at"
+    )
+    status = request.GET.get("statut", "")
+    if status:
+        emails = emails.filter(status=status)
+    page = Paginator(emails, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "backoffice/outbox.html",
+        {"page": page, "status": status, "nav": "outbox", "statuses": OutgoingEmail._meta.get_field("status").choices},
+    )

@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from .models import OutgoingEmail
+
+
+def _require_debug():
+    if not settings.DEBUG:
+        raise Http404()
+
+
+def mailbox(request):
+    _require_debug()
+    emails = OutgoingEmail.objects.select_related("organisation")[:200]
+    return render(request, "communication/dev_mailbox.html", {"emails": emails})
+
+
+def message(request, email_id: int):
+    """The HTML part as the recipient sees it (links clickable)."""
+    _require_debug()
+    email = get_object_or_404(OutgoingEmail, pk=email_id)
+    response = HttpResponse(email.body_html or f"<pre>{email.body_text}</pre>")
+    # The mail body has inline styles, as e-mails must; this page is not the app.
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+    return response

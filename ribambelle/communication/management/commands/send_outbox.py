@@ -1,0 +1,21 @@
+import time
+
+from django.core.management.base import BaseCommand
+
+from ribambelle.communication.services import deliver_due_emails
+
+
+class Command(BaseCommand):
+    help = "Envoie les e-mails dus de la file d'attente (à lancer par cron, ou en boucle avec --loop)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--loop", type=int, default=0, help="Recommencer toutes les N secondes.")
+
+    def handle(self, *args, loop: int, **options):
+        while True:
+            sent = deliver_due_emails()
+            if sent:
+                self.stdout.write(f"{sent} e-mail(s) envoyé(s).")
+            if not loop:
+                return
+            time.sleep(loop)

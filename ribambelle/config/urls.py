@@ -1,0 +1,20 @@
+from django.conf import settings
+from django.urls import include, path
+
+from ribambelle.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.organisation_list, name="organisation_list"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("robots.txt", core_views.robots),
+]
+if settings.DEBUG:
+    urlpatterns.append(path("dev/", include("ribambelle.communication.dev_urls")))
+urlpatterns += [
+    path("<slug:org_slug>/gestion/", include("ribambelle.backoffice.urls")),
+    path("<slug:org_slug>/", include("ribambelle.portail.urls")),
+]
+
+handler403 = "ribambelle.core.errors.permission_denied"
+handler404 = "ribambelle.core.errors.page_not_found"
+handler500 = "ribambelle.core.errors.server_error"

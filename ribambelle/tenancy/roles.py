@@ -1,0 +1,66 @@
+"""Staff roles and what each may do.
+
+One table keeps the whole policy in view; views ask `has_permission(membership, perm)`
+rather than testing role names, so a new role or a changed duty is one line here.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMINISTRATOR = "administrator", _("Administrateur")
+    DIRECTOR = "director", _("Directeur / directrice")
+    AGENT = "agent", _("Animateur / agent")
+    FINANCE = "finance", _("Finances")
+
+
+class Perm:
+    MANAGE_ORGANISATION = "manage_organisation"  # branding, legal texts, settings
+    MANAGE_STAFF = "manage_staff"
+    MANAGE_STRUCTURES = "manage_structures"
+    VIEW_FAMILIES = "view_families"
+    MANAGE_FAMILIES = "manage_families"
+    VIEW_HEALTH = "view_health"
+    MANAGE_ACTIVITIES = "manage_activities"
+    MARK_ATTENDANCE = "mark_attendance"
+    MANAGE_BILLING = "manage_billing"
+    COMMUNICATE = "communicate"
+    VIEW_OUTBOX = "view_outbox"
+
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.ADMINISTRATOR: frozenset(
+        {
+            Perm.MANAGE_ORGANISATION,
+            Perm.MANAGE_STAFF,
+            Perm.MANAGE_STRUCTURES,
+            Perm.VIEW_FAMILIES,
+            Perm.MANAGE_FAMILIES,
+            Perm.VIEW_HEALTH,
+            Perm.MANAGE_ACTIVITIES,
+            Perm.MARK_ATTENDANCE,
+            Perm.MANAGE_BILLING,
+            Perm.COMMUNICATE,
+            Perm.VIEW_OUTBOX,
+        }
+    ),
+    Role.DIRECTOR: frozenset(
+        {
+            Perm.VIEW_FAMILIES,
+            Perm.MANAGE_FAMILIES,
+            Perm.VIEW_HEALTH,
+            Perm.MANAGE_ACTIVITIES,
+            Perm.MARK_ATTENDANCE,
+            Perm.COMMUNICATE,
+            Perm.VIEW_OUTBOX,
+        }
+    ),
+    # Animateurs need health data (allergies, PAI) to care for the children in front of them.
+    Role.AGENT: frozenset({Perm.VIEW_FAMILIES, Perm.VIEW_HEALTH, Perm.MARK_ATTENDANCE}),
+    Role.FINANCE: frozenset({Perm.VIEW_FAMILIES, Perm.MANAGE_BILLING}),
+}
+
+
+def has_permission(membership, perm: str) -> bool:
+    return membership is not None and perm in ROLE_PERMISSIONS.get(membership.role, frozenset())

@@ -1,0 +1,72 @@
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from ribambelle.tenancy.roles import Role
+
+from .factories import FamilyUserFactory, MembershipFactory, OrganisationFactory, UserFactory
+
+
+@dataclass
+class Tenant:
+    """One organisation with an administrator, an agent, two families and an outsider."""
+
+    organisation: object
+    admin: object
+    agent: object
+    family_user: object
+    other_family_user: object
+    outsider: object  # a login of this organisation with no staff role and no family
+
+    def url(self, path: str = "") -> str:
+        return f"/{self.organisation.slug}/{path}"
+
+
+def make_tenant(name: str, slug: str) -> Tenant:
+    organisation = OrganisationFactory(name=name, slug=slug)
+    return Tenant(
+        organisation=organisation,
+        admin=MembershipFactory(
+            organisation=organisation, role=Role.ADMINISTRATOR, user__email=f"admin@{slug}.example"
+        ).user,
+        agent=MembershipFactory(organisation=organisation, role=Role.AGENT, user__email=f"agent@{slug}.example").user,
+        family_user=FamilyUserFactory(organisation=organisation, email=f"parent@{slug}.example"),
+        other_family_user=FamilyUserFactory(organisation=organisation, email=f"voisin@{slug}.example"),
+        outsider=UserFactory(organisation=organisation, email=f"inconnu@{slug}.example"),
+    )
+
+
+@pytest.fixture
+def tenant_a(db) -> Tenant:
+    return make_tenant("Communauté de communes A", "cc-a")
+
+
+@pytest.fixture
+def tenant_b(db) -> Tenant:
+    return make_tenant("Communauté de communes B", "cc-b")
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user, backend="ribambelle.accounts.backends.OrganisationEmailBackend")
+    return client
+
+
+@pytest.fixture
+def login():
+    return client_for
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+
+def page_text(response) -> str:
+    """The response body with HTML entities decoded, to match French text with apostrophes."""
+    import html
+
+    return html.unescape(response.content.decode())

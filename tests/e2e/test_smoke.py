@@ -1,0 +1,63 @@
+import pytest
+
+from ..factories import MembershipFactory, OrganisationFactory
+from .conftest import assert_accessible
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def organisations(db):
+    quercy = OrganisationFactory(
+        name="Communauté de communes Quercy Vert-Aveyron", slug="quercy", primary_colour="#1d5e3a"
+    )
+    OrganisationFactory(name="Communauté de communes Pouilly-en-Auxois / Bligny-sur-Ouche", slug="pouilly")
+    MembershipFactory(organisation=quercy, user__email="admin@quercy.example")
+    return quercy
+
+
+def test_organisation_list_portal_home_and_back_office_login(live_server, page, organisations):
+    page.goto(live_server.url + "/")
+    assert page.locator("h1").inner_text() == "Choisissez votre collectivité"
+    assert_accessible(page, context="liste des collectivités")
+
+    page.get_by_role("link", name="Espace Famille – Communauté de communes Quercy Vert-Aveyron").click()
+    page.wait_for_url("**/quercy/")
+    assert page.get_by_role("heading", name="Bienvenue dans votre Espace Famille").is_visible()
+    assert page.get_by_label("Rester connecté").is_visible()
+    assert_accessible(page, context="accueil du portail")
+
+    page.goto(live_server.url + "/quercy/gestion/")
+    page.wait_for_url("**/quercy/gestion/connexion/**")
+    page.get_by_label("Votre e-mail").fill("admin@quercy.example")
+    page.get_by_label("Votre mot de passe").fill("mauvais")
+    page.get_by_role("button", name="Se connecter").click()
+    assert page.get_by_text("E-mail ou mot de passe incorrect.").is_visible()
+    assert_accessible(page, context="connexion gestion avec erreur")
+    page.get_by_label("Votre mot de passe").fill("Test-Passw0rd-Ok")
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/quercy/gestion/")
+    assert page.get_by_role("heading", name="Tableau de bord").is_visible()
+    assert_accessible(page, context="tableau de bord gestion")
+    assert not page.js_errors, page.js_errors
+
+
+def test_back_office_pages_are_accessible(live_server, desk_page, organisations):
+    page = desk_page
+    page.goto(live_server.url + "/quercy/gestion/connexion/")
+    page.get_by_label("Votre e-mail").fill("admin@quercy.example")
+    page.get_by_label("Votre mot de passe").fill("Test-Passw0rd-Ok")
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/quercy/gestion/")
+    for path in [
+        "structures/",
+        "structures/nouvelle/",
+        "secteurs/",
+        "equipe/",
+        "equipe/inviter/",
+        "organisation/",
+        "qr-code/",
+        "courriels/",
+    ]:
+        page.goto(f"{live_server.url}/quercy/gestion/{path}")
+        assert_accessible(page, context=path)

@@ -1,0 +1,169 @@
+"""factory_boy factories: one per model. The 404 walk (test_isolation) requires a
+factory for every tenant-owned model, so each new model gets one here."""
+
+import factory
+from django.utils import timezone
+
+from ribambelle.accounts.models import AccountToken, ActivityLog, User
+from ribambelle.communication.models import OutgoingEmail
+from ribambelle.core.models import AuditEntry
+from ribambelle.families.models import Family, Person, PersonRole
+from ribambelle.tenancy.models import (
+    Membership,
+    MembershipStructure,
+    Organisation,
+    Sector,
+    Structure,
+    StructureKind,
+)
+from ribambelle.tenancy.roles import Role
+
+PASSWORD = "Test-Passw0rd-Ok"
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"Communauté de communes n°{n}")
+    slug = factory.Sequence(lambda n: f"cc-{n}")
+    contact_email = factory.Sequence(lambda n: f"contact{n}@cc.example")
+
+
+class SectorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Sector
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Secteur {n}")
+
+
+class StructureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Structure
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Accueil de loisirs n°{n}")
+    kind = StructureKind.ACCUEIL_LOISIRS
+    sector = factory.SubFactory(SectorFactory, organisation=factory.SelfAttribute("..organisation"))
+    email = factory.Sequence(lambda n: f"alsh{n}@cc.example")
+    age_min_months = 36
+    age_max_months = 144
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    email = factory.Sequence(lambda n: f"compte{n}@exemple.example")
+    first_name = "Camille"
+    last_name = factory.Sequence(lambda n: f"Nom{n}")
+    activated_at = factory.LazyFunction(timezone.now)
+    password = factory.django.Password(PASSWORD)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    user = factory.SubFactory(UserFactory, organisation=factory.SelfAttribute("..organisation"))
+    role = Role.ADMINISTRATOR
+
+
+class MembershipStructureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MembershipStructure
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    membership = factory.SubFactory(MembershipFactory, organisation=factory.SelfAttribute("..organisation"))
+    structure = factory.SubFactory(StructureFactory, organisation=factory.SelfAttribute("..organisation"))
+
+
+class FamilyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Family
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"FAMILLE{n}")
+    city = "Bioule"
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    family = factory.SubFactory(FamilyFactory, organisation=factory.SelfAttribute("..organisation"))
+    role = PersonRole.CHILD
+    first_name = "Léa"
+    last_name = factory.SelfAttribute("family.name")
+    birth_date = factory.LazyFunction(lambda: timezone.localdate().replace(year=timezone.localdate().year - 8))
+
+
+class FamilyUserFactory(UserFactory):
+    family = factory.SubFactory(FamilyFactory, organisation=factory.SelfAttribute("..organisation"))
+    last_name = factory.SelfAttribute("family.name")
+
+
+class AuditEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AuditEntry
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    action = "update"
+    object_type = "tenancy.structure"
+
+
+class OutgoingEmailFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OutgoingEmail
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    template = "invitation"
+    to = "parent@exemple.example"
+    from_name = factory.SelfAttribute("organisation.name")
+    subject = "Sujet"
+    body_text = "Texte"
+
+
+class AccountTokenFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AccountToken
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    user = factory.SubFactory(UserFactory, organisation=factory.SelfAttribute("..organisation"))
+    purpose = "activation"
+    token_hash = factory.Sequence(lambda n: f"{n:064d}")
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timezone.timedelta(days=7))
+
+
+class ActivityLogFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ActivityLog
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    family = factory.SubFactory(FamilyFactory, organisation=factory.SelfAttribute("..organisation"))
+    action = "login"
+    description = "Connexion"
+
+
+FACTORIES = {
+    factory_class._meta.model: factory_class
+    for factory_class in [
+        OrganisationFactory,
+        SectorFactory,
+        StructureFactory,
+        UserFactory,
+        MembershipFactory,
+        MembershipStructureFactory,
+        FamilyFactory,
+        PersonFactory,
+        AuditEntryFactory,
+        OutgoingEmailFactory,
+        AccountTokenFactory,
+        ActivityLogFactory,
+    ]
+}

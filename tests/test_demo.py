@@ -1,0 +1,25 @@
+import pytest
+from django.core.management import call_command
+
+from ribambelle.accounts.models import User
+from ribambelle.families.models import Family
+from ribambelle.tenancy.models import Organisation, Structure
+
+
+@pytest.mark.django_db
+def test_load_demo_is_idempotent_and_follows_the_seeds():
+    call_command("load_demo", stdout=open("/dev/null", "w"))
+    counts = (Organisation.objects.count(), Structure.objects.count(), User.objects.count(), Family.objects.count())
+    call_command("load_demo", stdout=open("/dev/null", "w"))
+    assert counts == (
+        Organisation.objects.count(),
+        Structure.objects.count(),
+        User.objects.count(),
+        Family.objects.count(),
+    )
+    pouilly = Organisation.objects.get(slug="pouilly-bligny")
+    multi = Structure.objects.get(organisation=pouilly, name="Multi-accueil de Pouilly-en-Auxois")
+    assert multi.age_range_label == "2 mois – 4 ans" and multi.email == "multiaccueil@ccpouillybligny.fr"
+    assert Family.objects.filter(organisation=pouilly, name="BOBLET").exists()
+    quercy = Organisation.objects.get(slug="quercy-vert-aveyron")
+    assert Structure.objects.filter(organisation=quercy).count() == 4

@@ -1,0 +1,117 @@
+"""The 404 walk: every URL that takes an object ID answers 404 for IDs outside the
+caller's reach — another organisation's objects for staff, another family's for a family.
+
+URL parameters are named `<model_name>_id` (e.g. `structure_id`, `membership_id`);
+the walk finds the model from that name, builds one object per organisation (and per
+family where the model belongs to a family) with the factories, and requests each URL.
+A new URL or model is covered without touching this file; a parameter that names no
+model fails the test, so the convention cannot be skipped.
+"""
+
+import pytest
+from django.apps import apps
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from .conftest import client_for
+from .factories import FACTORIES
+
+INTERFACES = {"backoffice": "admin", "portail": "family_user"}
+
+
+def _walk(patterns, prefix="", namespace=None):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), entry.namespace or namespace)
+        elif isinstance(entry, URLPattern):
+            yield namespace, prefix + str(entry.pattern), entry
+
+
+def _object_patterns():
+    found = []
+    for namespace, route, entry in _walk(get_resolver().url_patterns):
+        params = [p for p in entry.pattern.converters if p != "org_slug"]
+        if namespace in INTERFACES and params:
+            found.append((namespace, route, entry, params))
+    return found
+
+
+def _model_for(param: str):
+    name = param.removesuffix("_id")
+    for model in apps.get_models():
+        if model._meta.model_name == name.replace("_", ""):
+            return model
+    return None
+
+
+def _make(model, tenant, *, other_family: bool):
+    factory = FACTORIES.get(model)
+    assert factory is not None, f"Ajoutez une factory pour {model.__name__} dans tests/factories.py"
+    kwargs = {"organisation": tenant.organisation}
+    if any(f.name == "family" for f in model._meta.get_fields()):
+        user = tenant.other_family_user if other_family else tenant.family_user
+        kwargs["family"] = user.family
+    return factory(**kwargs)
+
+
+def _url(route: str, entry, slug: str, objects: dict) -> str:
+    path = route.replace("<slug:org_slug>", slug)
+    for name in entry.pattern.converters:
+        value = objects[name].pk
+        # Django's route syntax: <int:name> / <slug:name> / <str:name>
+        for kind in ("int", "slug", "str", "path"):
+            path = path.replace(f"<{kind}:{name}>", str(value))
+    return "/" + path
+
+
+OBJECT_PATTERNS = _object_patterns()
+
+
+def test_walk_finds_object_urls():
+    assert any(ns == "backoffice" for ns, *_ in OBJECT_PATTERNS)
+
+
+@pytest.mark.parametrize(
+    ("namespace", "route", "entry", "params"), OBJECT_PATTERNS, ids=[p[1] for p in OBJECT_PATTERNS]
+)
+def test_object_urls_answer_404_outside_reach(namespace, route, entry, params, tenant_a, tenant_b):
+    non_object = [p for p in params if _model_for(p) is None and not p.endswith("token") and p != "size"]
+    assert not non_object, f"Paramètres d'URL sans modèle : {non_object} (nommez-les <modèle>_id)"
+    model_params = {p: _model_for(p) for p in params if _model_for(p) is not None}
+    if not model_params:
+        pytest.skip("no object parameter")
+    caller = getattr(tenant_a, INTERFACES[namespace])
+    client = client_for(caller)
+
+    own = {p: _make(m, tenant_a, other_family=False) for p, m in model_params.items()}
+    own_url = _url(route, entry, tenant_a.organisation.slug, own)
+    # Positive control: the caller reaches its own object, so a 404 below means "refused".
+    assert client.get(own_url).status_code != 404, own_url
+
+    foreign = {p: _make(m, tenant_b, other_family=False) for p, m in model_params.items()}
+    foreign_url = _url(route, entry, tenant_a.organisation.slug, foreign)
+    assert client.get(foreign_url).status_code == 404, foreign_url
+    assert client.post(foreign_url, {}).status_code == 404, foreign_url
+
+    if namespace == "portail":
+        neighbour = {p: _make(m, tenant_a, other_family=True) for p, m in model_params.items()}
+        neighbour_url = _url(route, entry, tenant_a.organisation.slug, neighbour)
+        assert client.get(neighbour_url).status_code == 404, neighbour_url
+        assert client.post(neighbour_url, {}).status_code == 404, neighbour_url
+
+
+@pytest.mark.parametrize(
+    ("namespace", "route", "entry", "params"), OBJECT_PATTERNS, ids=[p[1] for p in OBJECT_PATTERNS]
+)
+def test_object_urls_of_another_organisation_are_not_reachable_through_its_slug(
+    namespace, route, entry, params, tenant_a, tenant_b
+):
+    """Org A's login on org B's URLs is anonymous there: never org B's data."""
+    model_params = {p: _model_for(p) for p in params if _model_for(p) is not None}
+    if not model_params:
+        pytest.skip("no object parameter")
+    client = client_for(getattr(tenant_a, INTERFACES[namespace]))
+    foreign = {p: _make(m, tenant_b, other_family=False) for p, m in model_params.items()}
+    response = client.get(_url(route, entry, tenant_b.organisation.slug, foreign))
+    assert response.status_code in (302, 404)
+    if response.status_code == 302:
+        assert "/connexion/" in response["Location"]
