@@ -70,3 +70,14 @@ def page_text(response) -> str:
     import html
 
     return html.unescape(response.content.decode())
+
+
+def robot_proof() -> str:
+    """A real ALTCHA solution, as the browser widget would send it."""
+    from ribambelle.core.robot import new_challenge, solve_for_tests
+
+    return solve_for_tests(new_challenge())
+
+
+def login_data(email: str, password: str, **extra) -> dict:
+    return {"email": email, "password": password, "robot": robot_proof(), **extra}

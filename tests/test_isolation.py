@@ -36,6 +36,8 @@ def _object_patterns():
 
 
 def _model_for(param: str):
+    if not param.endswith("_id"):
+        return None  # not an object: a token, a size, a kind…
     name = param.removesuffix("_id")
     for model in apps.get_models():
         if model._meta.model_name == name.replace("_", ""):
@@ -74,7 +76,7 @@ def test_walk_finds_object_urls():
     ("namespace", "route", "entry", "params"), OBJECT_PATTERNS, ids=[p[1] for p in OBJECT_PATTERNS]
 )
 def test_object_urls_answer_404_outside_reach(namespace, route, entry, params, tenant_a, tenant_b):
-    non_object = [p for p in params if _model_for(p) is None and not p.endswith("token") and p != "size"]
+    non_object = [p for p in params if p.endswith("_id") and _model_for(p) is None]
     assert not non_object, f"Paramètres d'URL sans modèle : {non_object} (nommez-les <modèle>_id)"
     model_params = {p: _model_for(p) for p in params if _model_for(p) is not None}
     if not model_params:

@@ -151,3 +151,31 @@ class ActivityLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%d/%m/%Y %H:%M} {self.description}"
+
+
+class ConsentKind(models.TextChoices):
+    PERSONAL = "personal", _("Données personnelles")
+    HEALTH = "health", _("Données sanitaires")
+
+
+class ConsentRecord(models.Model):
+    """One GDPR consent given or withdrawn, with the version of the text it answered.
+
+    Append-only: the current state is the latest record, and the history stays as proof.
+    """
+
+    organisation = models.ForeignKey("tenancy.Organisation", on_delete=models.CASCADE, related_name="+")
+    family = models.ForeignKey("families.Family", on_delete=models.CASCADE, related_name="consents")
+    user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="consents")
+    kind = models.CharField(max_length=10, choices=ConsentKind.choices)
+    given = models.BooleanField()
+    text_version = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organisation", "family", "kind", "-created_at"])]
+
+    def __str__(self) -> str:
+        verb = "donné" if self.given else "retiré"
+        return f"{self.get_kind_display()} : {verb} (v{self.text_version})"

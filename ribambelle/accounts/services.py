@@ -168,3 +168,162 @@ def resend_activation(*, organisation, email: str) -> None:
     ).exists()
     if not recent:
         send_invitation(user=user)
+
+
+# --- Password reset, password and e-mail changes --------------------------------------
+def request_password_reset(*, organisation, email: str) -> None:
+    """E-mail a reset link if the account exists. The caller shows the same message either way."""
+    user = User.objects.filter(organisation=organisation, email__iexact=email.strip(), is_active=True).first()
+    if user is None:
+        return
+    recent = AccountToken.objects.filter(
+        user=user, purpose=TokenPurpose.RESET, created_at__gte=timezone.now() - timedelta(minutes=1)
+    ).exists()
+    if recent:
+        return
+    with transaction.atomic():
+        raw, token = issue_token(user=user, purpose=TokenPurpose.RESET, validity=RESET_VALIDITY)
+        path = reverse("portail:password_reset", kwargs={"org_slug": organisation.slug, "token": raw})
+        queue_email(
+            organisation=organisation,
+            to=user.email,
+            template="password_reset",
+            user=user,
+            family=user.family,
+            context={"user": user, "url": f"{_site_url()}{path}", "expires_at": token.expires_at},
+        )
+
+
+def reset_password(*, token: AccountToken, password: str, request=None) -> User:
+    """Set a new password from a reset link; every session of the account is closed."""
+    if not token.is_usable or token.purpose != TokenPurpose.RESET:
+        raise DomainError("Ce lien n'est plus valable. Demandez un nouveau lien.")
+    user = token.user
+    password_validation.validate_password(password, user)
+    with transaction.atomic():
+        locked = AccountToken.objects.select_for_update().get(pk=token.pk)
+        if locked.used_at is not None:
+            raise DomainError("Ce lien a déjà été utilisé. Demandez un nouveau lien si besoin.")
+        locked.used_at = timezone.now()
+        locked.save(update_fields=["used_at"])
+        _set_password(user, password, description="Mot de passe réinitialisé par e-mail", request=request)
+        # Someone who can read the mailbox has proven they own the address: an account never
+        # activated (lost invitation) becomes active too.
+        if user.activated_at is None:
+            user.activated_at = timezone.now()
+            user.save(update_fields=["activated_at"])
+    return user
+
+
+def _set_password(user: User, password: str, *, description: str, request=None) -> None:
+    # A new password changes the session hash: every other session of this account is
+    # logged out at its next request (Django's session verification).
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    log_family_action(family=user.family, user=user, request=request, action="password", description=description)
+    queue_email(
+        organisation=user.organisation,
+        to=user.email,
+        template="password_changed",
+        user=user,
+        family=user.family,
+        context={"user": user, "when": timezone.now()},
+    )
+
+
+def change_password(*, user: User, password: str, request) -> None:
+    """Change the password of the logged-in user; keep this session, close the others."""
+    from django.contrib.auth import update_session_auth_hash
+
+    password_validation.validate_password(password, user)
+    with transaction.atomic():
+        _set_password(user, password, description="Mot de passe modifié", request=request)
+    update_session_auth_hash(request, user)
+
+
+def request_email_change(*, user: User, new_email: str, request=None) -> None:
+    """Send a confirmation link to the new address; the login changes only once it is clicked."""
+    new_email = new_email.strip().lower()
+    if new_email == user.email:
+        raise DomainError("C'est déjà votre adresse de connexion.", field="new_email")
+    if User.objects.filter(organisation_id=user.organisation_id, email__iexact=new_email).exists():
+        raise DomainError("Cette adresse est déjà utilisée par un autre compte.", field="new_email")
+    with transaction.atomic():
+        raw, token = issue_token(
+            user=user, purpose=TokenPurpose.EMAIL_CHANGE, validity=RESET_VALIDITY, new_email=new_email
+        )
+        path = reverse("portail:email_confirm", kwargs={"org_slug": user.organisation.slug, "token": raw})
+        queue_email(
+            organisation=user.organisation,
+            to=new_email,
+            template="email_change",
+            user=user,
+            family=user.family,
+            context={
+                "user": user,
+                "new_email": new_email,
+                "url": f"{_site_url()}{path}",
+                "expires_at": token.expires_at,
+            },
+        )
+        log_family_action(
+            family=user.family,
+            user=user,
+            request=request,
+            action="email",
+            description=f"Demande de changement d'e-mail vers {new_email} (confirmation envoyée)",
+        )
+
+
+def confirm_email_change(*, token: AccountToken, request=None) -> User:
+    if not token.is_usable or token.purpose != TokenPurpose.EMAIL_CHANGE:
+        raise DomainError("Ce lien n'est plus valable. Refaites la demande depuis « Mon compte ».")
+    user = token.user
+    if (
+        User.objects.filter(organisation_id=user.organisation_id, email__iexact=token.new_email)
+        .exclude(pk=user.pk)
+        .exists()
+    ):
+        raise DomainError("Cette adresse est déjà utilisée par un autre compte.")
+    old_email = user.email
+    with transaction.atomic():
+        locked = AccountToken.objects.select_for_update().get(pk=token.pk)
+        if locked.used_at is not None:
+            raise DomainError("Ce lien a déjà été utilisé.")
+        locked.used_at = timezone.now()
+        locked.save(update_fields=["used_at"])
+        user.email = token.new_email
+        user.save(update_fields=["email"])
+        log_family_action(
+            family=user.family,
+            user=user,
+            request=request,
+            action="email",
+            description=f"E-mail de connexion modifié : {old_email} → {user.email}",
+        )
+        queue_email(
+            organisation=user.organisation,
+            to=old_email,
+            template="email_changed",
+            user=user,
+            family=user.family,
+            context={"user": user, "old_email": old_email},
+        )
+    return user
+
+
+def record_failed_login(*, organisation, email: str, request=None) -> None:
+    """A failed attempt on a family's account appears in its history."""
+    if organisation is None or not email:
+        return
+    user = User.objects.filter(organisation=organisation, email__iexact=email.strip()).select_related("family").first()
+    if user is not None and user.family is not None:
+        ActivityLog.objects.create(
+            organisation_id=organisation.id,
+            family=user.family,
+            user=None,
+            action="login_failed",
+            description=f"Tentative de connexion échouée sur le compte {user.email}",
+            ip_address=_client_ip(request),
+            device=describe_device(request.META.get("HTTP_USER_AGENT", "")) if request is not None else "",
+        )

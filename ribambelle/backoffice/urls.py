@@ -1,12 +1,14 @@
 from django.urls import path
 
-from . import views
+from . import account_views, family_account_views, views
 
 app_name = "backoffice"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
-    path("connexion/", views.login_view, name="login"),
-    path("deconnexion/", views.logout_view, name="logout"),
+    path("connexion/", account_views.login_view, name="login"),
+    path("connexion/code/", account_views.login_code, name="login_code"),
+    path("deconnexion/", account_views.logout_view, name="logout"),
+    path("securite/", account_views.security, name="security"),
     path("organisation/", views.organisation_settings, name="organisation"),
     path("qr-code/", views.qr_code, name="qr_code"),
     path("structures/", views.structure_list, name="structure_list"),
@@ -19,4 +21,6 @@ urlpatterns = [
     path("equipe/inviter/", views.staff_invite, name="staff_invite"),
     path("equipe/<int:membership_id>/", views.staff_edit, name="staff_edit"),
     path("courriels/", views.outbox, name="outbox"),
+    path("comptes-familles/", family_account_views.family_accounts, name="family_accounts"),
+    path("familles/<int:family_id>/historique/", family_account_views.family_history, name="family_history"),
 ]

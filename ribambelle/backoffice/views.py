@@ -1,23 +1,15 @@
 """The staff interface (espace gestion): thin views over tenancy and accounts services."""
 
-import io
-
-import qrcode
-import qrcode.image.svg
 from django.contrib import messages
-from django.contrib.auth import authenticate, logout
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_POST
 
 from ribambelle.accounts import services as account_services
-from ribambelle.accounts.forms import LoginForm
 from ribambelle.communication.models import OutgoingEmail
 from ribambelle.core.exceptions import DomainError
+from ribambelle.core.qr import qr_svg
 from ribambelle.tenancy import selectors, services
 from ribambelle.tenancy.access import staff_required
 from ribambelle.tenancy.roles import Perm
@@ -38,36 +30,6 @@ def apply_errors(form, error: Exception) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, getattr(error, "messages", [str(error)]))
-
-
-def login_view(request):
-    organisation = request.organisation
-    form = LoginForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = authenticate(
-            request, organisation=organisation, email=form.cleaned_data["email"], password=form.cleaned_data["password"]
-        )
-        if user is not None and not user.is_family:
-            account_services.log_in(request, user, remember=form.cleaned_data["remember"])
-            default = reverse("backoffice:dashboard", kwargs={"org_slug": organisation.slug})
-            target = request.POST.get("next", "")
-            if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-                target = default
-            return redirect(target)
-        form.add_error(None, "E-mail ou mot de passe incorrect.")
-    return render(
-        request,
-        "backoffice/login.html",
-        {"form": form, "next": request.GET.get("next", "")},
-        status=400 if form.errors else 200,
-    )
-
-
-@require_POST
-def logout_view(request):
-    logout(request)
-    messages.success(request, "Vous êtes déconnecté.")
-    return _org_redirect(request, "backoffice:login")
 
 
 @staff_required()
@@ -109,23 +71,12 @@ def organisation_settings(request):
     )
 
 
-def _qr_svg(url: str) -> str:
-    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=12, border=2)
-    out = io.BytesIO()
-    image.save(out)
-    svg = out.getvalue().decode()
-    return svg[svg.index("<svg") :]
-
-
 @staff_required()
 def qr_code(request):
     portal_url = request.build_absolute_uri(reverse("portail:home", kwargs={"org_slug": request.organisation.slug}))
-    # The SVG is produced by the qrcode library from our own URL: no user markup inside.
     return render(
-        request,
-        "backoffice/qr_code.html",
-        {"portal_url": portal_url, "qr_svg": mark_safe(_qr_svg(portal_url)), "nav": "qr"},
-    )  # noqa: S308
+        request, "backoffice/qr_code.html", {"portal_url": portal_url, "qr_svg": qr_svg(portal_url), "nav": "qr"}
+    )
 
 
 # --- Structures -----------------------------------------------------------------------

@@ -8,6 +8,7 @@ DATABASE_URL; it passes `manage.py check --deploy` without warnings.
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -62,6 +63,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "ribambelle.core",
     "ribambelle.tenancy",
     "ribambelle.accounts",
@@ -79,11 +83,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "ribambelle.tenancy.middleware.OrganisationMiddleware",
+    # Last, so it sees the organisation and replaces a locked-out login's response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
@@ -132,7 +139,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts ---------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["ribambelle.accounts.backends.OrganisationEmailBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses any attempt while the account/IP pair is locked out.
+    "axes.backends.AxesStandaloneBackend",
+    "ribambelle.accounts.backends.OrganisationEmailBackend",
+]
+# Brute-force lockout (django-axes): 5 failures on one account from one address lock
+# that pair for 15 minutes. Accounts are per organisation, so is the lockout key.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "ribambelle.accounts.lockout.lockout_username"
+AXES_LOCKOUT_CALLABLE = "ribambelle.accounts.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False
+OTP_TOTP_ISSUER = "Ribambelle"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "ribambelle.accounts.password_validation.RibambellePasswordValidator"},
     {
@@ -204,8 +226,8 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
-        # ALTCHA solves its proof-of-work in a Web Worker built from a blob.
-        "worker-src": [SELF, "blob:"],
+        # ALTCHA solves its proof-of-work in a Web Worker loaded from our static files.
+        "worker-src": [SELF],
         "style-src": [SELF],
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
@@ -233,6 +255,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
 }
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

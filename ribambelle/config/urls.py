@@ -7,6 +7,7 @@ urlpatterns = [
     path("", core_views.organisation_list, name="organisation_list"),
     path("healthz", core_views.healthz, name="healthz"),
     path("robots.txt", core_views.robots),
+    path("verification-robot/defi", core_views.robot_challenge, name="robot_challenge"),
 ]
 if settings.DEBUG:
     urlpatterns.append(path("dev/", include("ribambelle.communication.dev_urls")))

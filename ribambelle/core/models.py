@@ -48,3 +48,13 @@ class AuditEntry(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type} {self.object_repr}"
+
+
+class UsedRobotProof(models.Model):
+    """An ALTCHA proof already accepted: each proof opens one form submission, never two."""
+
+    signature = models.CharField(max_length=128, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return self.signature[:12]

@@ -27,3 +27,10 @@ def healthz(request):
 
 def robots(request):
     return HttpResponse("User-agent: *\nDisallow: /\n", content_type="text/plain")
+
+
+@never_cache
+def robot_challenge(request):
+    from .robot import new_challenge
+
+    return JsonResponse(new_challenge())

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import account_views, views
 
 app_name = "portail"
 urlpatterns = [
@@ -10,7 +10,12 @@ urlpatterns = [
     path("activation/nouveau-lien/", views.activation_resend, name="activation_resend"),
     path("activation/<str:token>/", views.activate, name="activate"),
     path("historique/", views.history, name="history"),
-    path("mon-compte/", views.account, name="account"),
+    path("consentement/", account_views.consent, name="consent"),
+    path("mot-de-passe-oublie/", account_views.password_forgot, name="password_forgot"),
+    path("mot-de-passe/<str:token>/", account_views.password_reset, name="password_reset"),
+    path("mon-compte/", account_views.account, name="account"),
+    path("mon-compte/consentement/<str:kind>/retirer/", account_views.consent_withdraw, name="consent_withdraw"),
+    path("mon-compte/e-mail/<str:token>/", account_views.email_confirm, name="email_confirm"),
     path("mentions-legales/", views.legal_notice, name="legal_notice"),
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("theme.css", views.theme, name="theme"),

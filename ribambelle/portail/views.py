@@ -131,11 +131,6 @@ def history(request):
     return render(request, "portail/history.html", {"entries": entries, "active_tab": "history"})
 
 
-@family_required
-def account(request):
-    return render(request, "portail/account.html", {"active_tab": "account"})
-
-
 def legal_notice(request):
     return render(request, "portail/legal_notice.html")
 

@@ -85,3 +85,22 @@ def assert_accessible(page, *, context: str = "") -> None:
         for v in result["violations"]
     ]
     assert not violations, f"Violations d'accessibilité sur {context or page.url}:\n" + "\n".join(violations)
+
+
+def prove_not_robot(page) -> None:
+    """Tick « Je ne suis pas un robot » (it may already be solving since the form got focus)."""
+    widget = page.locator("altcha-widget .altcha")
+    widget.wait_for()
+    if widget.get_attribute("data-state") not in ("verifying", "verified"):
+        page.locator("altcha-widget input[type=checkbox]").click()
+    page.wait_for_selector("altcha-widget .altcha[data-state=verified]")
+
+
+def log_in(page, url: str, email: str, password: str, *, remember: bool = False) -> None:
+    page.goto(url)
+    page.get_by_label("Votre e-mail").fill(email)
+    page.get_by_label("Votre mot de passe").fill(password)
+    if remember:
+        page.get_by_label("Rester connecté").check()
+    prove_not_robot(page)
+    page.get_by_role("button", name="Se connecter").click()

@@ -1,7 +1,7 @@
 import pytest
 
 from ..factories import MembershipFactory, OrganisationFactory
-from .conftest import assert_accessible
+from .conftest import assert_accessible, log_in, prove_not_robot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -31,10 +31,12 @@ def test_organisation_list_portal_home_and_back_office_login(live_server, page, 
     page.wait_for_url("**/quercy/gestion/connexion/**")
     page.get_by_label("Votre e-mail").fill("admin@quercy.example")
     page.get_by_label("Votre mot de passe").fill("mauvais")
+    prove_not_robot(page)
     page.get_by_role("button", name="Se connecter").click()
     assert page.get_by_text("E-mail ou mot de passe incorrect.").is_visible()
     assert_accessible(page, context="connexion gestion avec erreur")
     page.get_by_label("Votre mot de passe").fill("Test-Passw0rd-Ok")
+    prove_not_robot(page)
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_url("**/quercy/gestion/")
     assert page.get_by_role("heading", name="Tableau de bord").is_visible()
@@ -44,10 +46,7 @@ def test_organisation_list_portal_home_and_back_office_login(live_server, page, 
 
 def test_back_office_pages_are_accessible(live_server, desk_page, organisations):
     page = desk_page
-    page.goto(live_server.url + "/quercy/gestion/connexion/")
-    page.get_by_label("Votre e-mail").fill("admin@quercy.example")
-    page.get_by_label("Votre mot de passe").fill("Test-Passw0rd-Ok")
-    page.get_by_role("button", name="Se connecter").click()
+    log_in(page, live_server.url + "/quercy/gestion/connexion/", "admin@quercy.example", "Test-Passw0rd-Ok")
     page.wait_for_url("**/quercy/gestion/")
     for path in [
         "structures/",

@@ -1,0 +1,58 @@
+"""Family logins seen by staff: who is invited, who has activated; the family's history."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+
+from ribambelle.accounts.family_accounts import invite_adults
+from ribambelle.accounts.selectors import activity_for_family, families_with_accounts
+from ribambelle.families.selectors import get_family_for_staff
+from ribambelle.tenancy.access import staff_required
+from ribambelle.tenancy.roles import Perm
+
+STATUSES = [("", "Toutes"), ("none", "Sans compte"), ("pending", "Invitation en attente"), ("active", "Compte activé")]
+
+
+@staff_required(Perm.VIEW_FAMILIES)
+def family_accounts(request):
+    if request.method == "POST":
+        return _invite(request)
+    search = request.GET.get("q", "").strip()[:100]
+    status = request.GET.get("statut", "")
+    families = families_with_accounts(request.organisation, search=search, status=status)
+    page = Paginator(families, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "backoffice/family_accounts.html",
+        {"page": page, "q": search, "status": status, "statuses": STATUSES, "nav": "family_accounts"},
+    )
+
+
+def _invite(request):
+    from ribambelle.tenancy.roles import has_permission
+
+    if not has_permission(request.membership, Perm.MANAGE_FAMILIES):
+        messages.error(request, "Votre rôle ne permet pas d'envoyer des invitations.")
+        return redirect("backoffice:family_accounts", org_slug=request.organisation.slug)
+    ids = [int(value) for value in request.POST.getlist("adults") if value.isdigit()]
+    if not ids:
+        messages.error(request, "Cochez au moins un responsable à inviter.")
+        return redirect("backoffice:family_accounts", org_slug=request.organisation.slug)
+    report = invite_adults(organisation=request.organisation, person_ids=ids, acting_user=request.user)
+    if report.sent:
+        messages.success(request, f"{len(report.sent)} invitation(s) envoyée(s) : {', '.join(report.sent)}.")
+    if report.already_active:
+        messages.info(request, f"Déjà activé(s), rien envoyé : {', '.join(report.already_active)}.")
+    if report.without_email:
+        messages.warning(request, f"Sans adresse e-mail utilisable, rien envoyé : {', '.join(report.without_email)}.")
+    return redirect("backoffice:family_accounts", org_slug=request.organisation.slug)
+
+
+@staff_required(Perm.VIEW_FAMILIES)
+def family_history(request, family_id: int):
+    family = get_family_for_staff(request.organisation, family_id)
+    return render(
+        request,
+        "backoffice/family_history.html",
+        {"family": family, "entries": activity_for_family(family), "nav": "family_accounts"},
+    )

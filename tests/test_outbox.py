@@ -1,0 +1,134 @@
+"""The outbox against a real SMTP server (aiosmtpd): a mail server that is down delays
+mail, never loses it, and each message is delivered exactly once."""
+
+import socket
+from email import message_from_bytes
+from email import policy as email_policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.core.management import call_command
+from django.utils import timezone
+
+from ribambelle.communication.models import EmailStatus, OutgoingEmail
+from ribambelle.communication.services import deliver, deliver_due_emails, queue_email
+
+from .conftest import client_for
+
+
+class Recorder:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.messages.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(settings):
+    port = _free_port()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_TIMEOUT = 5
+    recorder = Recorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=port)
+    yield controller, recorder
+    if getattr(controller, "_thread", None) is not None:
+        controller.stop()
+
+
+def _queue(organisation, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        return queue_email(
+            organisation=organisation,
+            to="parent@famille.example",
+            template="password_changed",
+            context={
+                "user": type("U", (), {"first_name": "Julie", "email": "parent@famille.example"})(),
+                "when": timezone.now(),
+            },
+        )
+
+
+def test_mail_queued_while_server_is_down_is_delivered_exactly_once_when_it_is_back(
+    tenant_a, smtp, django_capture_on_commit_callbacks
+):
+    controller, recorder = smtp
+    email = _queue(tenant_a.organisation, django_capture_on_commit_callbacks)
+
+    # The server is down: the attempt fails, the message waits with a retry time.
+    assert deliver(email.pk) == EmailStatus.RETRYING
+    email.refresh_from_db()
+    assert email.status == EmailStatus.RETRYING and email.attempts == 1
+    assert "Connection" in email.last_error or "refused" in email.last_error.lower()
+    assert email.next_attempt_at > timezone.now()
+    assert deliver_due_emails() == 0  # not due yet: the back-off is respected
+
+    controller.start()
+    OutgoingEmail.objects.filter(pk=email.pk).update(next_attempt_at=timezone.now())
+    assert deliver_due_emails() == 1
+    assert deliver_due_emails() == 0
+    assert deliver(email.pk) == "skipped"
+    assert len(recorder.messages) == 1
+
+    envelope = recorder.messages[0]
+    assert envelope.rcpt_tos == ["parent@famille.example"]
+    message = message_from_bytes(envelope.original_content, policy=email_policy.default)
+    assert tenant_a.organisation.name in str(message["From"])
+    assert message.get_content_type() == "multipart/alternative"
+    parts = {part.get_content_type() for part in message.walk()}
+    assert {"text/plain", "text/html"} <= parts
+    email.refresh_from_db()
+    assert email.status == EmailStatus.SENT and email.attempts == 2 and email.sent_at
+
+
+@pytest.mark.django_db(transaction=True)  # the worker opens and closes its own connections
+def test_the_task_worker_sends_the_outbox(tenant_a, smtp, settings, django_capture_on_commit_callbacks):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    controller, recorder = smtp
+    controller.start()
+    email = _queue(tenant_a.organisation, django_capture_on_commit_callbacks)
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--queue-name", "*", verbosity=0)
+    email.refresh_from_db()
+    assert email.status == EmailStatus.SENT
+    assert len(recorder.messages) == 1
+
+
+def test_a_failing_mail_server_never_breaks_a_request(tenant_a, settings, django_capture_on_commit_callbacks):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", _free_port()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(tenant_a.admin).post(
+            tenant_a.url("gestion/equipe/inviter/"),
+            {
+                "email": "animatrice@cc-a.example",
+                "first_name": "Zoé",
+                "last_name": "Martin",
+                "role": "agent",
+            },
+        )
+    assert response.status_code == 302
+    email = OutgoingEmail.objects.get(to="animatrice@cc-a.example")
+    assert email.status == EmailStatus.RETRYING
+
+
+def test_staff_see_the_outbox_with_status(tenant_a):
+    from .factories import OutgoingEmailFactory
+
+    OutgoingEmailFactory(
+        organisation=tenant_a.organisation,
+        subject="Votre facture",
+        status=EmailStatus.RETRYING,
+        last_error="ConnectionRefusedError",
+    )
+    page = client_for(tenant_a.admin).get(tenant_a.url("gestion/courriels/")).content.decode()
+    assert "Votre facture" in page and "Nouvel essai prévu" in page
