@@ -1,13 +1,17 @@
 """factory_boy factories: one per model. The 404 walk (test_isolation) requires a
 factory for every tenant-owned model, so each new model gets one here."""
 
+from datetime import time, timedelta
+
 import factory
 from django.utils import timezone
 
 from ribambelle.accounts.models import AccountToken, ActivityLog, User
+from ribambelle.activities.models import Activity, ClosureDay, Group, Opening, Unit, UnitExclusion
 from ribambelle.communication.models import OutgoingEmail
 from ribambelle.core.models import AuditEntry
 from ribambelle.families.models import Family, Person, PersonRole
+from ribambelle.registrations.models import Registration
 from ribambelle.tenancy.models import (
     Membership,
     MembershipStructure,
@@ -150,6 +154,95 @@ class ActivityLogFactory(factory.django.DjangoModelFactory):
     description = "Connexion"
 
 
+class ActivityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Activity
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    structure = factory.SubFactory(StructureFactory, organisation=factory.SelfAttribute("..organisation"))
+    sector = factory.SelfAttribute("structure.sector")
+    kind = "vacances"
+    name = factory.Sequence(lambda n: f"Vacances n°{n}")
+    start_date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=30))
+    end_date = factory.LazyAttribute(lambda o: o.start_date + timedelta(days=11))
+    registration_opens_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+
+
+class GroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Group
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    activity = factory.SubFactory(ActivityFactory, organisation=factory.SelfAttribute("..organisation"))
+    name = factory.Sequence(lambda n: f"PRIM {n}")
+    age_min_months = 36
+    age_max_months = 191
+    default_capacity = 20
+
+
+class UnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Unit
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    activity = factory.SubFactory(ActivityFactory, organisation=factory.SelfAttribute("..organisation"))
+    name = factory.Sequence(lambda n: f"Journée {n}")
+    start_time = time(7, 30)
+    end_time = time(18, 30)
+
+
+class UnitExclusionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = UnitExclusion
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    from_unit = factory.SubFactory(UnitFactory, organisation=factory.SelfAttribute("..organisation"))
+    to_unit = factory.SubFactory(
+        UnitFactory,
+        organisation=factory.SelfAttribute("..organisation"),
+        activity=factory.SelfAttribute("..from_unit.activity"),
+    )
+
+
+class OpeningFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Opening
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    activity = factory.SubFactory(ActivityFactory, organisation=factory.SelfAttribute("..organisation"))
+    unit = factory.SubFactory(
+        UnitFactory, organisation=factory.SelfAttribute("..organisation"), activity=factory.SelfAttribute("..activity")
+    )
+    group = factory.SubFactory(
+        GroupFactory, organisation=factory.SelfAttribute("..organisation"), activity=factory.SelfAttribute("..activity")
+    )
+    date = factory.SelfAttribute("activity.start_date")
+    capacity = 10
+
+
+class ClosureDayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ClosureDay
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    activity = factory.SubFactory(ActivityFactory, organisation=factory.SelfAttribute("..organisation"))
+    date = factory.SelfAttribute("activity.start_date")
+
+
+class RegistrationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Registration
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    family = factory.SubFactory(FamilyFactory, organisation=factory.SelfAttribute("..organisation"))
+    child = factory.SubFactory(
+        PersonFactory, organisation=factory.SelfAttribute("..organisation"), family=factory.SelfAttribute("..family")
+    )
+    group = factory.SubFactory(GroupFactory, organisation=factory.SelfAttribute("..organisation"))
+    activity = factory.SelfAttribute("group.activity")
+    status = "accepted"
+
+
 FACTORIES = {
     factory_class._meta.model: factory_class
     for factory_class in [
@@ -165,5 +258,12 @@ FACTORIES = {
         OutgoingEmailFactory,
         AccountTokenFactory,
         ActivityLogFactory,
+        ActivityFactory,
+        GroupFactory,
+        UnitFactory,
+        UnitExclusionFactory,
+        OpeningFactory,
+        ClosureDayFactory,
+        RegistrationFactory,
     ]
 }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account_views, family_account_views, views
+from . import account_views, activity_views, family_account_views, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -21,6 +21,29 @@ urlpatterns = [
     path("equipe/inviter/", views.staff_invite, name="staff_invite"),
     path("equipe/<int:membership_id>/", views.staff_edit, name="staff_edit"),
     path("courriels/", views.outbox, name="outbox"),
+    path("activites/", activity_views.activity_list, name="activity_list"),
+    path("activites/nouvelle/", activity_views.activity_create, name="activity_create"),
+    path("activites/<int:activity_id>/", activity_views.activity_edit, name="activity_edit"),
+    path("activites/<int:activity_id>/dupliquer/", activity_views.activity_duplicate, name="activity_duplicate"),
+    path("activites/<int:activity_id>/calendrier/", activity_views.calendar, name="activity_calendar"),
+    path("activites/<int:activity_id>/groupes/nouveau/", activity_views.group_create, name="group_create"),
+    path("groupes/<int:group_id>/", activity_views.group_edit, name="group_edit"),
+    path("activites/<int:activity_id>/unites/nouvelle/", activity_views.unit_create, name="unit_create"),
+    path("unites/<int:unit_id>/", activity_views.unit_edit, name="unit_edit"),
+    path("activites/<int:activity_id>/inscrits/", activity_views.activity_registrations, name="activity_registrations"),
+    path(
+        "activites/<int:activity_id>/inscrire/",
+        activity_views.registration_staff_create,
+        name="registration_staff_create",
+    ),
+    path("inscriptions/a-valider/", activity_views.registration_queue, name="registration_queue"),
+    path("inscriptions/accepter/", activity_views.registration_bulk_accept, name="registration_bulk_accept"),
+    path(
+        "inscriptions/<int:registration_id>/decision/", activity_views.registration_decide, name="registration_decide"
+    ),
+    path(
+        "inscriptions/<int:registration_id>/modifier/", activity_views.registration_change, name="registration_change"
+    ),
     path("comptes-familles/", family_account_views.family_accounts, name="family_accounts"),
     path("familles/<int:family_id>/historique/", family_account_views.family_history, name="family_history"),
 ]

@@ -1,6 +1,6 @@
 """Small write helpers every app's services build on."""
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -12,7 +12,7 @@ from .models import AuditEntry
 def _jsonable(value):
     if isinstance(value, models.Model):
         return str(value)
-    if isinstance(value, date | datetime | Decimal):
+    if isinstance(value, date | datetime | time | Decimal):
         return str(value)
     if isinstance(value, models.fields.files.FieldFile):
         return value.name or ""
@@ -40,9 +40,10 @@ def save_with_audit(instance: models.Model, *, fields: dict, acting_user, action
     creating = instance.pk is None
     changes = {}
     for name, value in fields.items():
-        old = getattr(instance, name)
+        # A new row's relations are unset: reading them would raise, and there is no "old" anyway.
+        old = None if creating else getattr(instance, name)
         if creating or old != value:
-            changes[name] = {"old": None if creating else _jsonable(old), "new": _jsonable(value)}
+            changes[name] = {"old": _jsonable(old), "new": _jsonable(value)}
         setattr(instance, name, value)
     instance.full_clean()
     with transaction.atomic():

@@ -327,6 +327,188 @@ def _families(organisation: Organisation) -> list[DemoLogin]:
     return logins
 
 
+def _next_weekday(day: date, weekday: int) -> date:
+    return day + timedelta(days=(weekday - day.weekday()) % 7)
+
+
+def school_year_bounds(today: date) -> tuple[date, date]:
+    start_year = today.year if today.month >= 9 else today.year - 1
+    return date(start_year, 9, 1), date(start_year + 1, 7, 4)
+
+
+def _activity(organisation, structure_name: str, name: str, **fields):
+    from ribambelle.activities.models import Activity
+
+    structure = Structure.objects.get(organisation=organisation, name=structure_name)
+    activity, _ = Activity.objects.get_or_create(
+        organisation=organisation,
+        name=name,
+        defaults={"structure": structure, "sector": structure.sector, **fields},
+    )
+    return activity
+
+
+def _groups_units(activity, groups, units, exclusions=()):
+    from ribambelle.activities.models import Group, Unit
+    from ribambelle.activities.services import generate_openings, set_unit_exclusions
+
+    for position, (name, low, high, capacity) in enumerate(groups):
+        Group.objects.get_or_create(
+            organisation_id=activity.organisation_id,
+            activity=activity,
+            name=name,
+            defaults={
+                "age_min_months": low,
+                "age_max_months": high,
+                "default_capacity": capacity,
+                "position": position,
+            },
+        )
+    made = {}
+    for position, (name, start, end) in enumerate(units):
+        made[name], _ = Unit.objects.get_or_create(
+            organisation_id=activity.organisation_id,
+            activity=activity,
+            name=name,
+            defaults={"start_time": start, "end_time": end, "position": position},
+        )
+    for unit_name, excluded in exclusions:
+        set_unit_exclusions(unit=made[unit_name], excludes=[made[n] for n in excluded])
+    generate_openings(activity=activity)
+
+
+def _activities(quercy: Organisation, pouilly: Organisation) -> None:
+    """The seeds' activities, dated from today: registrations open for next July, the school
+    year's Wednesdays and périscolaire, a stay opening next week, Pouilly's multi-accueil."""
+    from datetime import time
+
+    from ribambelle.activities.models import ActivityKind, ValidationMode
+
+    now = timezone.now()
+    today = timezone.localdate()
+    july = today.year + 1 if today.month > 7 else today.year
+    july_start = _next_weekday(date(july, 7, 6), 0)
+    year_start, year_end = school_year_bounds(today)
+    opened = now - timedelta(days=1)
+    journee = ("Journée", time(7, 30), time(18, 30))
+
+    bioule = _activity(
+        quercy,
+        "Accueil de loisirs de Bioule",
+        f"BIOULE vacances juillet {july}",
+        kind=ActivityKind.VACANCES,
+        start_date=july_start,
+        end_date=july_start + timedelta(days=18),
+        registration_opens_at=opened,
+        description="Choix groupe = RESA dans « consulter ». Prévoir une casquette et une gourde.",
+    )
+    _groups_units(
+        bioule,
+        [
+            ("MATER 3-4 ans", 36, 59, 16),
+            ("MATER 5-6 ans", 60, 83, 16),
+            ("PRIM 6-7 ans", 72, 95, 24),
+            ("PRIM 8-10 ans", 96, 131, 24),
+            ("PRIM 11-15 ans", 132, 191, 16),
+        ],
+        [journee],
+    )
+    wednesdays = _activity(
+        quercy,
+        "Accueil de loisirs de Nègrepelisse",
+        f"Mercredis Nègrepelisse {year_start.year}-{year_end.year}",
+        kind=ActivityKind.MERCREDIS,
+        start_date=year_start,
+        end_date=year_end,
+        weekdays=1 << 2,
+        registration_opens_at=opened,
+        validation_mode=ValidationMode.MANUAL,
+    )
+    _groups_units(
+        wednesdays,
+        [("Maternelle 3-5 ans", 36, 71, 20), ("Élémentaire 6-11 ans", 72, 143, 28)],
+        [
+            journee,
+            ("Matin", time(7, 30), time(12, 0)),
+            ("Après-midi", time(13, 30), time(18, 30)),
+            ("Repas", time(12, 0), time(13, 30)),
+        ],
+        [("Journée", ["Matin", "Après-midi"])],
+    )
+    periscolaire = _activity(
+        quercy,
+        "Accueil de loisirs de Saint-Étienne-de-Tulmont",
+        f"Périscolaire Saint-Étienne {year_start.year}-{year_end.year}",
+        kind=ActivityKind.PERISCOLAIRE,
+        start_date=year_start,
+        end_date=year_end,
+        weekdays=0b11011,
+        registration_opens_at=opened,
+    )
+    _groups_units(
+        periscolaire,
+        [("Maternelle", 36, 71, 30), ("Élémentaire", 72, 143, 40)],
+        [("Matin", time(7, 30), time(8, 30)), ("Soir", time(16, 30), time(18, 30))],
+    )
+    february = _next_weekday(date(today.year + 1, 2, 15), 0)
+    stay = _activity(
+        quercy,
+        "Accueil de loisirs de Verlhac-Tescou",
+        f"Séjour neige février {february.year}",
+        kind=ActivityKind.SEJOUR,
+        start_date=february,
+        end_date=february + timedelta(days=4),
+        registration_opens_at=(now + timedelta(days=7)).replace(hour=18, minute=0, second=0, microsecond=0),
+        validation_mode=ValidationMode.MANUAL,
+        description="Cinq jours à la montagne, hébergement en chalet.",
+    )
+    _groups_units(stay, [("Ados 11-15 ans", 132, 191, 12)], [journee])
+
+    creche = _activity(
+        pouilly,
+        "Multi-accueil de Pouilly-en-Auxois",
+        f"Multi-accueil {year_start.year}-{year_end.year}",
+        kind=ActivityKind.MULTI_ACCUEIL,
+        start_date=year_start,
+        end_date=year_end,
+        staff_only=True,
+        registration_opens_at=opened,
+        deadline_days=7,
+    )
+    _groups_units(creche, [("Bébés", 2, 17, 10), ("Moyens-grands", 18, 48, 14)], [journee])
+    bligny = _activity(
+        pouilly,
+        "Accueil de loisirs de Bligny-sur-Ouche",
+        f"Mercredis Bligny {year_start.year}-{year_end.year}",
+        kind=ActivityKind.MERCREDIS,
+        start_date=year_start,
+        end_date=year_end,
+        weekdays=1 << 2,
+        registration_opens_at=opened,
+    )
+    _groups_units(bligny, [("3-5 ans", 36, 71, 12), ("6-12 ans", 72, 155, 16)], [journee])
+    _registrations(quercy, pouilly, bioule=bioule, wednesdays=wednesdays, creche=creche)
+
+
+def _registrations(quercy, pouilly, *, bioule, wednesdays, creche) -> None:
+    from ribambelle.registrations.models import Registration, RegistrationStatus
+
+    def register(organisation, family_name, first_name, activity, group_name, status):
+        child = Person.objects.get(organisation=organisation, family__name=family_name, first_name=first_name)
+        group = activity.groups.get(name=group_name)
+        Registration.objects.get_or_create(
+            organisation=organisation,
+            child=child,
+            activity=activity,
+            defaults={"family": child.family, "group": group, "status": status},
+        )
+
+    register(quercy, "MARTIN", "Léa", bioule, "PRIM 8-10 ans", RegistrationStatus.ACCEPTED)
+    register(quercy, "MARTIN", "Hugo", wednesdays, "Maternelle 3-5 ans", RegistrationStatus.REQUESTED)
+    register(quercy, "DUPONT", "Emma", wednesdays, "Élémentaire 6-11 ans", RegistrationStatus.ACCEPTED)
+    register(pouilly, "BOBLET", "Lina", creche, "Moyens-grands", RegistrationStatus.ACCEPTED)
+
+
 @transaction.atomic
 def load() -> list[DemoLogin]:
     logins: list[DemoLogin] = []
@@ -339,4 +521,6 @@ def load() -> list[DemoLogin]:
     _structures(pouilly, POUILLY_STRUCTURES)
     logins += _staff(pouilly, "pouilly.example")
     logins += _families(pouilly)
+
+    _activities(quercy, pouilly)
     return logins

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account_views, views
+from . import account_views, registration_views, views
 
 app_name = "portail"
 urlpatterns = [
@@ -10,6 +10,15 @@ urlpatterns = [
     path("activation/nouveau-lien/", views.activation_resend, name="activation_resend"),
     path("activation/<str:token>/", views.activate, name="activate"),
     path("historique/", views.history, name="history"),
+    path("inscriptions/", registration_views.registration_list, name="registrations"),
+    path("inscriptions/enfant/<int:person_id>/nouvelle/", registration_views.new_registration, name="registration_new"),
+    path(
+        "inscriptions/enfant/<int:person_id>/activite/<int:activity_id>/",
+        registration_views.register,
+        name="registration_register",
+    ),
+    path("inscriptions/<int:registration_id>/", registration_views.registration_detail, name="registration_detail"),
+    path("inscriptions/<int:registration_id>/retirer/", registration_views.withdraw, name="registration_withdraw"),
     path("consentement/", account_views.consent, name="consent"),
     path("mot-de-passe-oublie/", account_views.password_forgot, name="password_forgot"),
     path("mot-de-passe/<str:token>/", account_views.password_reset, name="password_reset"),

@@ -1,0 +1,408 @@
+"""Back office: activities (groups, units, openings calendar) and their registrations."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from ribambelle.activities import selectors as activity_selectors
+from ribambelle.activities import services as activity_services
+from ribambelle.core.exceptions import DomainError
+from ribambelle.families.models import Person, PersonRole
+from ribambelle.registrations import selectors as registration_selectors
+from ribambelle.registrations import services as registration_services
+from ribambelle.registrations.models import ACTIVE_STATUSES
+from ribambelle.tenancy.access import staff_required
+from ribambelle.tenancy.roles import Perm
+from ribambelle.tenancy.selectors import structures_for_staff
+
+from .activity_forms import ActivityForm, ClosureForm, DuplicateForm, GroupForm, RefuseForm, UnitForm
+from .views import apply_errors
+
+
+def _to_activity(request, activity):
+    return redirect("backoffice:activity_edit", org_slug=request.organisation.slug, activity_id=activity.pk)
+
+
+@staff_required(Perm.VIEW_FAMILIES)
+def activity_list(request):
+    activities = activity_selectors.activities_for_staff(request.membership)
+    return render(request, "backoffice/activities/list.html", {"activities": activities, "nav": "activities"})
+
+
+def _activity_form_view(request, activity=None):
+    form = ActivityForm(
+        request.POST or None,
+        instance=activity,
+        organisation=request.organisation,
+        structures=structures_for_staff(request.membership),
+    )
+    if request.method == "POST" and form.is_valid():
+        if activity is not None:
+            activity.refresh_from_db()
+        try:
+            saved = activity_services.save_activity(
+                organisation=request.organisation,
+                activity=activity,
+                fields=form.domain_fields(),
+                acting_user=request.user,
+            )
+            activity_services.generate_openings(activity=saved)
+        except (DomainError, ValidationError) as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"L'activité « {saved.name} » est enregistrée.")
+            return _to_activity(request, saved)
+    context = {"form": form, "activity": activity, "nav": "activities"}
+    if activity is not None:
+        context.update(
+            groups=activity.groups.all(),
+            units=activity.units.all(),
+            duplicate_form=DuplicateForm(
+                initial={"name": activity.name, "start_date": activity.start_date + timedelta(days=364)}
+            ),
+        )
+    return render(request, "backoffice/activities/form.html", context, status=400 if form.errors else 200)
+
+
+@staff_required(Perm.MANAGE_ACTIVITIES)
+def activity_create(request):
+    return _activity_form_view(request)
+
+
+@staff_required(Perm.MANAGE_ACTIVITIES)
+def activity_edit(request, activity_id: int):
+    return _activity_form_view(request, activity_selectors.get_activity_for_staff(request.membership, activity_id))
+
+
+@require_POST
+@staff_required(Perm.MANAGE_ACTIVITIES)
+def activity_duplicate(request, activity_id: int):
+    activity = activity_selectors.get_activity_for_staff(request.membership, activity_id)
+    form = DuplicateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Indiquez un nom et une date de début valides pour la copie.")
+        return _to_activity(request, activity)
+    try:
+        copy = activity_services.duplicate_activity(activity=activity, acting_user=request.user, **form.cleaned_data)
+    except (DomainError, ValidationError) as error:
+        messages.error(request, getattr(error, "message", None) or " ".join(error.messages))
+        return _to_activity(request, activity)
+    messages.success(
+        request,
+        f"Activité dupliquée : « {copy.name} », du {copy.start_date:%d/%m/%Y} au "
+        f"{copy.end_date:%d/%m/%Y}. Vérifiez ses réglages.",
+    )
+    return _to_activity(request, copy)
+
+
+def _child_form_view(request, activity, *, form, save, template, obj=None):
+    if request.method == "POST" and form.is_valid():
+        if obj is not None:
+            obj.refresh_from_db()
+        try:
+            save(form)
+        except (DomainError, ValidationError) as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Enregistré.")
+            return _to_activity(request, activity)
+    return render(
+        request,
+        template,
+        {"form": form, "activity": activity, "obj": obj, "nav": "activities"},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required(Perm.MANAGE_ACTIVITIES)
+def group_create(request, activity_id: int):
+    activity = activity_selectors.get_activity_for_staff(request.membership, activity_id)
+    form = GroupForm(request.POST or None)
+    return _child_form_view(
+        request,
+        activity,
+        form=form,
+        template="backoffice/activities/group_form.html",
+        save=lambda f: activity_services.save_group(
+            activity=activity, fields=f.domain_fields(), acting_user=request.user
+        ),
+    )
+
+
+@staff_required(Perm.MANAGE_ACTIVITIES)
+def group_edit(request, group_id: int):
+    group = activity_selectors.get_group_for_staff(request.membership, group_id)
+    form = GroupForm(request.POST or None, instance=group)
+    return _child_form_view(
+        request,
+        group.activity,
+        form=form,
+        obj=group,
+        template="backoffice/activities/group_form.html",
+        save=lambda f: activity_services.save_group(
+            activity=group.activity, group=group, fields=f.domain_fields(), acting_user=request.user
+        ),
+    )
+
+
+@staff_required(Perm.MANAGE_ACTIVITIES)
+def unit_create(request, activity_id: int):
+    activity = activity_selectors.get_activity_for_staff(request.membership, activity_id)
+    form = UnitForm(request.POST or None, activity=activity)
+    return _child_form_view(
+        request,
+        activity,
+        form=form,
+        template="backoffice/activities/unit_form.html",
+        save=lambda f: activity_services.save_unit(
+            activity=activity,
+            fields={n: f.cleaned_data[n] for n in UnitForm.Meta.fields},
+            excludes=f.cleaned_data["exclude_units"],
+            acting_user=request.user,
+        ),
+    )
+
+
+@staff_required(Perm.MANAGE_ACTIVITIES)
+def unit_edit(request, unit_id: int):
+    unit = activity_selectors.get_unit_for_staff(request.membership, unit_id)
+    form = UnitForm(request.POST or None, instance=unit, activity=unit.activity)
+    return _child_form_view(
+        request,
+        unit.activity,
+        form=form,
+        obj=unit,
+        template="backoffice/activities/unit_form.html",
+        save=lambda f: activity_services.save_unit(
+            activity=unit.activity,
+            unit=unit,
+            fields={n: f.cleaned_data[n] for n in UnitForm.Meta.fields},
+            excludes=f.cleaned_data["exclude_units"],
+            acting_user=request.user,
+        ),
+    )
+
+
+@staff_required(Perm.MANAGE_ACTIVITIES)
+def calendar(request, activity_id: int):
+    """The openings, a week at a time: places per group and unit, editable day by day."""
+    activity = activity_selectors.get_activity_for_staff(request.membership, activity_id)
+    try:
+        start = timezone.datetime.strptime(request.GET.get("semaine", ""), "%Y-%m-%d").date()
+    except ValueError:
+        start = max(activity.start_date, min(timezone.localdate(), activity.end_date))
+    start -= timedelta(days=start.weekday())
+    end = start + timedelta(days=6)
+    closure_form = ClosureForm(request.POST or None) if "close_day" in request.POST else ClosureForm()
+    if request.method == "POST" and "capacities" in request.POST:
+        openings = {o.pk: o for o in activity_selectors.openings_between(activity, start, end)}
+        changed, errors = 0, []
+        for key, value in request.POST.items():
+            if not key.startswith("cap-"):
+                continue
+            opening = openings.get(int(key[4:])) if key[4:].isdigit() else None
+            if opening is None or not value.strip().isdigit():
+                errors.append(value)
+                continue
+            if int(value) != opening.capacity:
+                activity_services.set_capacity(opening=opening, capacity=int(value), acting_user=request.user)
+                changed += 1
+        if errors:
+            messages.error(
+                request, "Certaines valeurs n'étaient pas des nombres de places entiers : elles sont ignorées."
+            )
+        messages.success(request, f"{changed} capacité(s) modifiée(s).")
+        return redirect(f"{request.path}?semaine={start:%Y-%m-%d}")
+    if request.method == "POST" and closure_form.is_valid():
+        try:
+            activity_services.close_day(
+                activity=activity,
+                day=closure_form.cleaned_data["date"],
+                reason=closure_form.cleaned_data["reason"],
+                acting_user=request.user,
+            )
+        except DomainError as error:
+            closure_form.add_error("date", error.message)
+        else:
+            messages.success(request, "Jour de fermeture enregistré.")
+            return redirect(f"{request.path}?semaine={start:%Y-%m-%d}")
+    openings = list(activity_selectors.openings_between(activity, start, end))
+    days = [start + timedelta(days=i) for i in range(7)]
+    rows: dict[tuple, dict] = {}
+    for opening in openings:
+        row = rows.setdefault(
+            (opening.unit.pk, opening.group.pk), {"unit": opening.unit, "group": opening.group, "cells": {}}
+        )
+        row["cells"][opening.date] = opening
+    table = [{**row, "cells": [row["cells"].get(day) for day in days]} for row in rows.values()]
+    return render(
+        request,
+        "backoffice/activities/calendar.html",
+        {
+            "activity": activity,
+            "days": days,
+            "rows": table,
+            "closure_form": closure_form,
+            "previous": start - timedelta(days=7),
+            "next": start + timedelta(days=7),
+            "nav": "activities",
+            "closures": activity.closure_days.all(),
+        },
+        status=400 if closure_form.errors else 200,
+    )
+
+
+# --- Registrations ----------------------------------------------------------------------------
+@staff_required(Perm.VIEW_FAMILIES)
+def registration_queue(request):
+    queue = registration_selectors.pending_queue(request.membership)
+    activity_id = request.GET.get("activite", "")
+    if activity_id.isdigit():
+        queue = queue.filter(activity_id=int(activity_id))
+    return render(
+        request,
+        "backoffice/registrations/queue.html",
+        {
+            "queue": queue[:200],
+            "refuse_form": RefuseForm(),
+            "nav": "registrations",
+            "activities": activity_selectors.activities_for_staff(request.membership)
+            .filter(registrations__status="requested")
+            .distinct(),
+            "activity_id": int(activity_id) if activity_id.isdigit() else None,
+        },
+    )
+
+
+@require_POST
+@staff_required(Perm.MANAGE_FAMILIES)
+def registration_decide(request, registration_id: int):
+    registration = registration_selectors.get_registration_for_staff(request.membership, registration_id)
+    try:
+        if request.POST.get("decision") == "accept":
+            registration_services.accept_registration(registration=registration, acting_user=request.user)
+            messages.success(request, f"Inscription de {registration.child.first_name} acceptée.")
+        else:
+            form = RefuseForm(request.POST)
+            if not form.is_valid():
+                raise DomainError("Choisissez un motif de refus.")
+            registration_services.refuse_registration(
+                registration=registration, acting_user=request.user, **form.cleaned_data
+            )
+            messages.success(request, f"Demande de {registration.child.first_name} refusée ; la famille est prévenue.")
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect(_safe_back(request))
+
+
+def _safe_back(request) -> str:
+    """Back to the page the decision was taken on (the queue by default), never outside the back office."""
+    back = request.POST.get("back", "")
+    prefix = f"/{request.organisation.slug}/gestion/"
+    return back if back.startswith(prefix) and "//" not in back else f"{prefix}inscriptions/a-valider/"
+
+
+@require_POST
+@staff_required(Perm.MANAGE_FAMILIES)
+def registration_bulk_accept(request):
+    ids = [int(v) for v in request.POST.getlist("registrations") if v.isdigit()]
+    accepted = 0
+    for registration in registration_selectors.pending_queue(request.membership).filter(pk__in=ids):
+        try:
+            registration_services.accept_registration(registration=registration, acting_user=request.user)
+            accepted += 1
+        except DomainError:
+            continue
+    if accepted:
+        messages.success(request, f"{accepted} inscription(s) acceptée(s).")
+    else:
+        messages.error(request, "Cochez au moins une demande à accepter.")
+    return redirect("backoffice:registration_queue", org_slug=request.organisation.slug)
+
+
+@staff_required(Perm.VIEW_FAMILIES)
+def activity_registrations(request, activity_id: int):
+    """Who is registered, per group; staff register, move and cancel."""
+    activity = activity_selectors.get_activity_for_staff(request.membership, activity_id)
+    registrations = (
+        registration_selectors.registrations_for_staff(request.membership)
+        .filter(activity=activity, status__in=ACTIVE_STATUSES)
+        .order_by("group__position", "child__last_name")
+    )
+    by_group = {group: [] for group in activity.groups.all()}
+    for registration in registrations:
+        by_group.setdefault(registration.group, []).append(registration)
+    query = request.GET.get("q", "").strip()[:80]
+    candidates = []
+    if query:
+        candidates = list(
+            Person.objects.filter(organisation=request.organisation, role=PersonRole.CHILD)
+            .filter(Q(last_name__icontains=query) | Q(first_name__icontains=query))
+            .select_related("family")
+            .order_by("last_name", "first_name")[:30]
+        )
+        for child in candidates:
+            child.groups_fitting = activity_selectors.fitting_groups(activity, child)
+    return render(
+        request,
+        "backoffice/registrations/by_activity.html",
+        {
+            "activity": activity,
+            "by_group": by_group,
+            "q": query,
+            "candidates": candidates,
+            "nav": "activities",
+        },
+    )
+
+
+@require_POST
+@staff_required(Perm.MANAGE_FAMILIES)
+def registration_staff_create(request, activity_id: int):
+    activity = activity_selectors.get_activity_for_staff(request.membership, activity_id)
+    child_id, group_id = request.POST.get("child", ""), request.POST.get("group", "")
+    child = (
+        Person.objects.filter(organisation=request.organisation, role=PersonRole.CHILD, pk=int(child_id)).first()
+        if child_id.isdigit()
+        else None
+    )
+    group = activity.groups.filter(pk=int(group_id)).first() if group_id.isdigit() else None
+    if child is None or group is None:
+        messages.error(request, "Choisissez un enfant et un groupe.")
+    else:
+        try:
+            registration_services.register_by_staff(
+                child=child, activity=activity, group=group, acting_user=request.user
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"{child.first_name} {child.last_name} est inscrit(e) ({group.name}).")
+    return redirect("backoffice:activity_registrations", org_slug=request.organisation.slug, activity_id=activity.pk)
+
+
+@require_POST
+@staff_required(Perm.MANAGE_FAMILIES)
+def registration_change(request, registration_id: int):
+    registration = registration_selectors.get_registration_for_staff(request.membership, registration_id)
+    try:
+        if request.POST.get("action") == "cancel":
+            registration_services.cancel_registration(registration=registration, acting_user=request.user)
+            messages.success(request, "Inscription annulée.")
+        else:
+            group_id = request.POST.get("group", "")
+            group = registration.activity.groups.filter(pk=int(group_id)).first() if group_id.isdigit() else None
+            if group is None:
+                raise DomainError("Choisissez un groupe.")
+            registration_services.move_registration(registration=registration, group=group, acting_user=request.user)
+            messages.success(request, f"{registration.child.first_name} passe dans le groupe {group.name}.")
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect(
+        "backoffice:activity_registrations", org_slug=request.organisation.slug, activity_id=registration.activity_id
+    )

@@ -1,0 +1,147 @@
+"""Portal tab "Mes inscriptions" (seed 000 and 004)."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from ribambelle.activities.models import ActivityKind
+from ribambelle.activities.selectors import activities_for_child, fitting_groups
+from ribambelle.core.exceptions import DomainError
+from ribambelle.registrations import selectors, services
+from ribambelle.registrations.models import RegistrationStatus
+from ribambelle.tenancy.access import family_required
+from ribambelle.tenancy.models import Structure
+
+PERIODS = [("", "Toutes les dates"), ("current", "En cours"), ("upcoming", "À venir")]
+
+
+def _bookings_url(request, registration):
+    from django.urls import NoReverseMatch
+
+    try:
+        return reverse(
+            "portail:bookings_child", kwargs={"org_slug": request.organisation.slug, "person_id": registration.child_id}
+        )
+    except NoReverseMatch:  # the bookings tab is added by its own app
+        return ""
+
+
+@family_required
+def registration_list(request):
+    status = request.GET.get("statut", "")
+    if status not in RegistrationStatus.values:
+        status = ""
+    children = selectors.children_with_registrations(request.user.family, status=status)
+    return render(
+        request,
+        "portail/registrations/list.html",
+        {
+            "children": children,
+            "status": status,
+            "statuses": RegistrationStatus.choices,
+            "active_tab": "registrations",
+        },
+    )
+
+
+@family_required
+def new_registration(request, person_id: int):
+    """ "Nouvelle inscription": the activities open to this child's age, grouped by sector."""
+    child = selectors.get_child_for_family(request.user.family, person_id)
+    kind = request.GET.get("type", "")
+    kind = kind if kind in ActivityKind.values else ""
+    structure_id = request.GET.get("structure", "")
+    structure_id = int(structure_id) if structure_id.isdigit() else None
+    period = request.GET.get("periode", "")
+    period = period if period in dict(PERIODS) else ""
+    activities = activities_for_child(
+        organisation=request.organisation, child=child, kind=kind, structure_id=structure_id, period=period
+    )
+    sectors: dict[str, list] = {}
+    for activity in activities:
+        activity.window = services.registration_window_state(activity)
+        sector = activity.sector or activity.structure.sector
+        sectors.setdefault(sector.name if sector else "Autres", []).append(activity)
+    return render(
+        request,
+        "portail/registrations/new.html",
+        {
+            "child": child,
+            "sectors": sectors,
+            "kinds": ActivityKind.choices,
+            "kind": kind,
+            "periods": PERIODS,
+            "period": period,
+            "structure_id": structure_id,
+            "structures": Structure.objects.filter(organisation=request.organisation, is_active=True).only(
+                "id", "name"
+            ),
+            "active_tab": "registrations",
+        },
+    )
+
+
+@family_required
+def register(request, person_id: int, activity_id: int):
+    """The activity's information and the choice of a group, then "Enregistrer"."""
+    child = selectors.get_child_for_family(request.user.family, person_id)
+    activity = selectors.get_activity_for_family(request.organisation, activity_id)
+    groups = fitting_groups(activity, child)
+    error = None
+    if request.method == "POST":
+        group_id = request.POST.get("group", "")
+        group = next((g for g in groups if str(g.pk) == group_id), None)
+        if group is None and len(groups) != 1:
+            error = "Choisissez un groupe dans la liste."
+        else:
+            try:
+                registration = services.request_registration(
+                    child=child, activity=activity, group=group, acting_user=request.user, request=request
+                )
+            except DomainError as exc:
+                error = exc.message
+            else:
+                return redirect(
+                    "portail:registration_detail", org_slug=request.organisation.slug, registration_id=registration.pk
+                )
+    return render(
+        request,
+        "portail/registrations/register.html",
+        {
+            "child": child,
+            "activity": activity,
+            "groups": groups,
+            "error": error,
+            "window": services.registration_window_state(activity),
+            "active_tab": "registrations",
+        },
+        status=400 if error else 200,
+    )
+
+
+@family_required
+def registration_detail(request, registration_id: int):
+    registration = selectors.get_registration_for_family(request.user.family, registration_id)
+    return render(
+        request,
+        "portail/registrations/detail.html",
+        {
+            "registration": registration,
+            "bookings_url": _bookings_url(request, registration),
+            "active_tab": "registrations",
+        },
+    )
+
+
+@require_POST
+@family_required
+def withdraw(request, registration_id: int):
+    registration = selectors.get_registration_for_family(request.user.family, registration_id)
+    try:
+        services.withdraw_registration(registration=registration, acting_user=request.user, request=request)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Votre demande d'inscription est retirée.")
+    return redirect("portail:registration_detail", org_slug=request.organisation.slug, registration_id=registration.pk)
