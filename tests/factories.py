@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from ribambelle.accounts.models import AccountToken, ActivityLog, User
 from ribambelle.activities.models import Activity, ClosureDay, Group, Opening, Unit, UnitExclusion
+from ribambelle.bookings.models import Booking, BookingSettings, CalendarFeed
 from ribambelle.communication.models import OutgoingEmail
 from ribambelle.core.models import AuditEntry
 from ribambelle.families.models import Family, Person, PersonRole
@@ -243,6 +244,38 @@ class RegistrationFactory(factory.django.DjangoModelFactory):
     status = "accepted"
 
 
+class BookingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Booking
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    family = factory.SubFactory(FamilyFactory, organisation=factory.SelfAttribute("..organisation"))
+    registration = factory.SubFactory(RegistrationFactory, organisation=factory.SelfAttribute("..organisation"),
+                                      family=factory.SelfAttribute("..family"))
+    child = factory.SelfAttribute("registration.child")
+    opening = factory.SubFactory(OpeningFactory, organisation=factory.SelfAttribute("..organisation"),
+                                 activity=factory.SelfAttribute("..registration.activity"),
+                                 group=factory.SelfAttribute("..registration.group"))
+    activity = factory.SelfAttribute("registration.activity")
+    date = factory.SelfAttribute("opening.date")
+    status = "booked"
+
+
+class BookingSettingsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BookingSettings
+
+    organisation = factory.SubFactory(OrganisationFactory)
+
+
+class CalendarFeedFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CalendarFeed
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    family = factory.SubFactory(FamilyFactory, organisation=factory.SelfAttribute("..organisation"))
+
+
 FACTORIES = {
     factory_class._meta.model: factory_class
     for factory_class in [
@@ -265,5 +298,8 @@ FACTORIES = {
         OpeningFactory,
         ClosureDayFactory,
         RegistrationFactory,
+        BookingFactory,
+        BookingSettingsFactory,
+        CalendarFeedFactory,
     ]
 }

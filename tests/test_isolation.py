@@ -13,6 +13,7 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from ribambelle.accounts.consent import record_consents
+from ribambelle.families.models import Family
 
 from .conftest import client_for
 from .factories import FACTORIES
@@ -50,9 +51,12 @@ def _model_for(param: str):
 def _make(model, tenant, *, other_family: bool):
     factory = FACTORIES.get(model)
     assert factory is not None, f"Ajoutez une factory pour {model.__name__} dans tests/factories.py"
+    user = tenant.other_family_user if other_family else tenant.family_user
+    if model is Family:
+        # The family in a URL is the one the other objects of that URL belong to.
+        return user.family
     kwargs = {"organisation": tenant.organisation}
     if any(f.name == "family" for f in model._meta.get_fields()):
-        user = tenant.other_family_user if other_family else tenant.family_user
         kwargs["family"] = user.family
     return factory(**kwargs)
 

@@ -1,7 +1,7 @@
 """GDPR consents (seed step 5): personal data, required to use the portal; health data,
 optional, without which health fields are neither shown nor collected."""
 
-from dataclasses import dataclass
+from functools import cached_property
 
 from django.db import transaction
 from django.dispatch import Signal
@@ -13,35 +13,49 @@ from .services import log_family_action
 health_consent_withdrawn = Signal()
 
 
-@dataclass(frozen=True)
 class ConsentState:
-    personal: bool  # the current user agreed to the current text
-    health: bool  # the family agreed to health data under the current text
-    personal_record: ConsentRecord | None
-    health_record: ConsentRecord | None
+    """Personal consent is each adult's own; health consent is the family's latest decision.
+
+    Read lazily: most pages only need the personal one (one indexed query).
+    """
+
+    def __init__(self, user):
+        self._user = user
+        self._version = user.organisation.gdpr_text_version
+
+    @cached_property
+    def personal_record(self) -> ConsentRecord | None:
+        return (
+            ConsentRecord.objects.filter(
+                organisation_id=self._user.organisation_id, user=self._user, kind=ConsentKind.PERSONAL
+            )
+            .order_by("-created_at", "-id")
+            .first()
+        )
+
+    @cached_property
+    def health_record(self) -> ConsentRecord | None:
+        return (
+            ConsentRecord.objects.filter(
+                organisation_id=self._user.organisation_id, family_id=self._user.family_id, kind=ConsentKind.HEALTH
+            )
+            .order_by("-created_at", "-id")
+            .first()
+        )
+
+    @property
+    def personal(self) -> bool:
+        record = self.personal_record
+        return bool(record and record.given and record.text_version == self._version)
+
+    @property
+    def health(self) -> bool:
+        record = self.health_record
+        return bool(record and record.given and record.text_version == self._version)
 
 
 def consent_state(user) -> ConsentState:
-    """Personal consent is each adult's own; health consent is the family's latest decision."""
-    version = user.organisation.gdpr_text_version
-    personal = (
-        ConsentRecord.objects.filter(organisation_id=user.organisation_id, user=user, kind=ConsentKind.PERSONAL)
-        .order_by("-created_at", "-id")
-        .first()
-    )
-    health = (
-        ConsentRecord.objects.filter(
-            organisation_id=user.organisation_id, family_id=user.family_id, kind=ConsentKind.HEALTH
-        )
-        .order_by("-created_at", "-id")
-        .first()
-    )
-    return ConsentState(
-        personal=bool(personal and personal.given and personal.text_version == version),
-        health=bool(health and health.given and health.text_version == version),
-        personal_record=personal,
-        health_record=health,
-    )
+    return ConsentState(user)
 
 
 def family_has_health_consent(family) -> bool:

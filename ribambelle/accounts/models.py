@@ -174,7 +174,10 @@ class ConsentRecord(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["organisation", "family", "kind", "-created_at"])]
+        indexes = [
+            models.Index(fields=["organisation", "family", "kind", "-created_at"]),
+            models.Index(fields=["organisation", "user", "kind", "-created_at"]),
+        ]
 
     def __str__(self) -> str:
         verb = "donné" if self.given else "retiré"

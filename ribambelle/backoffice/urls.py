@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account_views, activity_views, family_account_views, views
+from . import account_views, activity_views, booking_views, family_account_views, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -35,6 +35,13 @@ urlpatterns = [
         "activites/<int:activity_id>/inscrire/",
         activity_views.registration_staff_create,
         name="registration_staff_create",
+    ),
+    path("activites/<int:activity_id>/occupation/", booking_views.occupancy, name="occupancy"),
+    path("activites/<int:activity_id>/presences/", booking_views.attendance, name="attendance"),
+    path("activites/<int:activity_id>/pointage/", booking_views.roll_call, name="roll_call"),
+    path("reservations/<int:booking_id>/presence/", booking_views.mark, name="mark_attendance"),
+    path(
+        "familles/<int:family_id>/reservations/<int:person_id>/", booking_views.family_planning, name="family_planning"
     ),
     path("inscriptions/a-valider/", activity_views.registration_queue, name="registration_queue"),
     path("inscriptions/accepter/", activity_views.registration_bulk_accept, name="registration_bulk_accept"),

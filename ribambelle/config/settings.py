@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "ribambelle.families",
     "ribambelle.activities",
     "ribambelle.registrations",
+    "ribambelle.bookings",
     "ribambelle.communication",
     "ribambelle.portail",
     "ribambelle.backoffice",
@@ -138,6 +139,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # A file, not memory, for the test database: the concurrency tests share it between threads.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-ribambelle.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts ---------------------------------------------------------------

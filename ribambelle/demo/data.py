@@ -506,7 +506,41 @@ def _registrations(quercy, pouilly, *, bioule, wednesdays, creche) -> None:
     register(quercy, "MARTIN", "Léa", bioule, "PRIM 8-10 ans", RegistrationStatus.ACCEPTED)
     register(quercy, "MARTIN", "Hugo", wednesdays, "Maternelle 3-5 ans", RegistrationStatus.REQUESTED)
     register(quercy, "DUPONT", "Emma", wednesdays, "Élémentaire 6-11 ans", RegistrationStatus.ACCEPTED)
+    register(quercy, "MARTIN", "Léa", wednesdays, "Élémentaire 6-11 ans", RegistrationStatus.ACCEPTED)
     register(pouilly, "BOBLET", "Lina", creche, "Moyens-grands", RegistrationStatus.ACCEPTED)
+    _bookings(quercy, wednesdays=wednesdays)
+
+
+def _bookings(quercy, *, wednesdays) -> None:
+    """Léa (MARTIN, demo login) has the coming Wednesdays booked; the group is nearly full on the
+    first, full on the second, where Emma (DUPONT) waits on the waiting list."""
+    from ribambelle.activities.models import Opening
+    from ribambelle.bookings.models import Booking
+    from ribambelle.bookings.services import BookingChange, save_bookings
+
+    lea = Person.objects.get(organisation=quercy, family__name="MARTIN", first_name="Léa")
+    if Booking.objects.filter(child=lea).exists():
+        return
+    today = timezone.localdate()
+    openings = list(
+        Opening.objects.filter(
+            activity=wednesdays,
+            group__name="Élémentaire 6-11 ans",
+            unit__name="Journée",
+            date__gt=today + timedelta(days=7),
+            is_closed=False,
+        ).order_by("date")[:6]
+    )
+    if len(openings) < 2:
+        return
+    save_bookings(child=lea, changes=[BookingChange(o.pk, True) for o in openings[:4]], acting_user=None, as_staff=True)
+    nearly_full, full = openings[0], openings[1]
+    Opening.objects.filter(pk=nearly_full.pk).update(capacity=2)
+    Opening.objects.filter(pk=full.pk).update(capacity=1)
+    emma = Person.objects.get(organisation=quercy, family__name="DUPONT", first_name="Emma")
+    save_bookings(
+        child=emma, changes=[BookingChange(full.pk, True, join_waiting_list=True)], acting_user=None, as_staff=True
+    )
 
 
 @transaction.atomic

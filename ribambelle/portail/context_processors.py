@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 PORTAL_TABS = [
     ("dashboard", _("Tableau de bord"), "portail:home"),
     ("registrations", _("Mes inscriptions"), "portail:registrations"),
+    ("bookings", _("Mes réservations"), "portail:bookings"),
     ("history", _("Historique de mes actions"), "portail:history"),
     ("account", _("Mon compte"), "portail:account"),
 ]

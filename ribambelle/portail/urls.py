@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account_views, registration_views, views
+from . import account_views, booking_views, registration_views, views
 
 app_name = "portail"
 urlpatterns = [
@@ -19,6 +19,17 @@ urlpatterns = [
     ),
     path("inscriptions/<int:registration_id>/", registration_views.registration_detail, name="registration_detail"),
     path("inscriptions/<int:registration_id>/retirer/", registration_views.withdraw, name="registration_withdraw"),
+    path("reservations/", booking_views.booking_children, name="bookings"),
+    path("reservations/enfant/<int:person_id>/", booking_views.planning, name="bookings_child"),
+    path(
+        "reservations/enfant/<int:person_id>/liste-attente/",
+        booking_views.join_waiting_list,
+        name="bookings_join_waiting_list",
+    ),
+    path("reservations/enfant/<int:person_id>/semaine-type/", booking_views.typical_week, name="bookings_typical_week"),
+    path("reservations/place/<int:booking_id>/accepter/", booking_views.accept_offer, name="bookings_accept_offer"),
+    path("reservations/agenda/", booking_views.calendar_settings, name="calendar_settings"),
+    path("agenda/<str:token>.ics", booking_views.calendar_feed, name="calendar_feed"),
     path("consentement/", account_views.consent, name="consent"),
     path("mot-de-passe-oublie/", account_views.password_forgot, name="password_forgot"),
     path("mot-de-passe/<str:token>/", account_views.password_reset, name="password_reset"),

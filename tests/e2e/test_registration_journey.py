@@ -99,6 +99,8 @@ def test_parent_registers_an_eight_year_old_to_the_july_holidays(live_server, pa
     assert page.locator(".rb-status").inner_text().strip() == "✔ inscrit"
     assert page.get_by_text("PRIM 8-10 ans").is_visible()
     assert page.get_by_role("link", name=re.compile("Effectuer les réservations des journées")).is_visible()
+    page.get_by_role("link", name=re.compile("Effectuer les réservations des journées")).click()
+    assert page.get_by_role("heading", name=re.compile("Mes réservations")).is_visible()
     assert_accessible(page, context="récapitulatif")
     assert OutgoingEmail.objects.filter(template="registration_accepted", to="julie.martin@famille.example").exists()
 

@@ -1,0 +1,238 @@
+"""Back office: occupancy, attendance lists (print, CSV, PDF), the tablet roll call, and
+booking on a family's behalf."""
+
+import csv
+from datetime import datetime, timedelta
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from ribambelle.activities import selectors as activity_selectors
+from ribambelle.bookings import selectors, services
+from ribambelle.bookings.pdf import attendance_pdf
+from ribambelle.core.exceptions import DomainError
+from ribambelle.families.selectors import get_family_for_staff
+from ribambelle.tenancy.access import staff_required
+from ribambelle.tenancy.roles import Perm
+
+
+def _day(request, default=None):
+    try:
+        return datetime.strptime(request.GET.get("date", ""), "%Y-%m-%d").date()
+    except ValueError:
+        return default or timezone.localdate()
+
+
+@staff_required(Perm.VIEW_FAMILIES)
+def occupancy(request, activity_id: int):
+    """Booked / places / waiting per day, group and unit: the rush at a glance."""
+    activity = activity_selectors.get_activity_for_staff(request.membership, activity_id)
+    anchor = _day(request, max(activity.start_date, min(timezone.localdate(), activity.end_date)))
+    start = anchor - timedelta(days=anchor.weekday())
+    days = [start + timedelta(days=i) for i in range(7)]
+    rows: dict[tuple, dict] = {}
+    for opening in selectors.occupancy(activity, days[0], days[-1]):
+        row = rows.setdefault(
+            (opening.group_id, opening.unit_id), {"group": opening.group, "unit": opening.unit, "cells": {}}
+        )
+        row["cells"][opening.date] = opening
+    table = [{**row, "cells": [row["cells"].get(day) for day in days]} for row in rows.values()]
+    return render(
+        request,
+        "backoffice/bookings/occupancy.html",
+        {
+            "activity": activity,
+            "days": days,
+            "rows": table,
+            "previous": start - timedelta(days=7),
+            "next": start + timedelta(days=7),
+            "nav": "activities",
+        },
+    )
+
+
+@staff_required(Perm.MARK_ATTENDANCE)
+def attendance(request, activity_id: int):
+    """The day's list of expected children, by group: to print, or as CSV / PDF."""
+    activity = activity_selectors.get_activity_for_staff(request.membership, activity_id)
+    day = _day(request)
+    group_id = request.GET.get("groupe", "")
+    group_id = int(group_id) if group_id.isdigit() else None
+    bookings = list(selectors.attendance_list(activity, day, group_id))
+    children = _care_details([b.child for b in bookings])
+    rows = [{"booking": b, "care": children.get(b.child_id, {})} for b in bookings]
+    fmt = request.GET.get("format", "")
+    title = f"{activity.name} – {day:%d/%m/%Y}"
+    if fmt == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="presences-{day:%Y-%m-%d}.csv"'
+        response.write("\ufeff")  # Excel opens UTF-8 with accents correctly
+        writer = csv.writer(response, delimiter=";")
+        writer.writerow(
+            ["Groupe", "Nom", "Prénom", "Unité", "Régime", "Allergies", "PAI", "Personnes autorisées", "Statut"]
+        )
+        for row in rows:
+            b, care = row["booking"], row["care"]
+            writer.writerow(
+                [
+                    b.opening.group.name,
+                    b.child.last_name,
+                    b.child.first_name,
+                    b.opening.unit.name,
+                    care.get("diet", ""),
+                    care.get("allergies", ""),
+                    "oui" if care.get("pai") else "non",
+                    care.get("authorised", ""),
+                    b.get_status_display(),
+                ]
+            )
+        return response
+    if fmt == "pdf":
+        response = HttpResponse(
+            attendance_pdf(title=title, organisation=request.organisation, rows=rows), content_type="application/pdf"
+        )
+        response["Content-Disposition"] = f'attachment; filename="presences-{day:%Y-%m-%d}.pdf"'
+        return response
+    return render(
+        request,
+        "backoffice/bookings/attendance.html",
+        {
+            "activity": activity,
+            "day": day,
+            "rows": rows,
+            "group_id": group_id,
+            "groups": activity.groups.all(),
+            "nav": "activities",
+            "title": title,
+        },
+    )
+
+
+def _care_details(children) -> dict:
+    """What the animateurs must know about each child (diet, allergies, PAI, authorised persons).
+    Filled from the family file when the families app provides it."""
+    try:
+        from ribambelle.families.selectors import care_details
+    except ImportError:
+        return {}
+    return care_details(children)
+
+
+@staff_required(Perm.MARK_ATTENDANCE)
+def roll_call(request, activity_id: int):
+    """Tablet screen: one card per child, one tap per state; each tap is saved at once (htmx)."""
+    activity = activity_selectors.get_activity_for_staff(request.membership, activity_id)
+    day = _day(request)
+    group_id = request.GET.get("groupe", "")
+    group_id = int(group_id) if group_id.isdigit() else None
+    bookings = selectors.attendance_list(activity, day, group_id)
+    return render(
+        request,
+        "backoffice/bookings/roll_call.html",
+        {
+            "activity": activity,
+            "day": day,
+            "bookings": bookings,
+            "groups": activity.groups.all(),
+            "group_id": group_id,
+            "nav": "activities",
+            "is_today": day == timezone.localdate(),
+        },
+    )
+
+
+@require_POST
+@staff_required(Perm.MARK_ATTENDANCE)
+def mark(request, booking_id: int):
+    booking = selectors.get_booking_for_staff(request.membership, booking_id)
+    arrived = _time(request.POST.get("arrived_at"))
+    left = _time(request.POST.get("left_at"))
+    error = None
+    try:
+        booking = services.mark_attendance(
+            booking=booking,
+            status=request.POST.get("status", ""),
+            arrived_at=arrived,
+            left_at=left,
+            acting_user=request.user,
+        )
+    except DomainError as exc:
+        error = exc.message
+    if request.htmx:
+        html = render_to_string(
+            "backoffice/bookings/roll_call_card.html",
+            {"booking": booking, "error": error, "is_today": True},
+            request=request,
+        )
+        return HttpResponse(html, status=400 if error else 200)
+    if error:
+        messages.error(request, error)
+    url = reverse(
+        "backoffice:roll_call", kwargs={"org_slug": request.organisation.slug, "activity_id": booking.activity_id}
+    )
+    return redirect(f"{url}?date={booking.date:%Y-%m-%d}")
+
+
+def _time(value):
+    try:
+        return datetime.strptime(value or "", "%H:%M").time()
+    except ValueError:
+        return None
+
+
+@staff_required(Perm.MANAGE_FAMILIES)
+def family_planning(request, family_id: int, person_id: int):
+    """Staff book and cancel for a family — past the deadline too, and beyond capacity with a reason."""
+    family = get_family_for_staff(request.organisation, family_id)
+    child = selectors.get_child_for_family(family, person_id)
+    try:
+        anchor = datetime.strptime(request.GET.get("date", ""), "%Y-%m-%d").date()
+    except ValueError:
+        anchor = timezone.localdate()
+    start, end = selectors.view_range("semaine", anchor)
+    if request.method == "POST":
+        shown = {int(v) for v in request.POST.getlist("shown") if v.isdigit()}
+        wanted = {int(v) for v in request.POST.getlist("o") if v.isdigit()} & shown
+        current = set(
+            selectors.Booking.objects.filter(
+                organisation_id=family.organisation_id,
+                child=child,
+                opening_id__in=shown,
+                status__in=selectors.LIVE_STATUSES,
+            ).values_list("opening_id", flat=True)
+        )
+        reason = request.POST.get("reason", "").strip()[:200]
+        changes = [services.BookingChange(o, True, join_waiting_list=not reason) for o in sorted(wanted - current)]
+        changes += [services.BookingChange(o, False) for o in sorted(current - wanted)]
+        result = services.save_bookings(
+            child=child, changes=changes, acting_user=request.user, as_staff=True, over_capacity_reason=reason
+        )
+        messages.success(
+            request,
+            f"{len(result.booked)} réservé(s), {len(result.waitlisted)} en attente, {len(result.cancelled)} annulé(s).",
+        )
+        for opening, why in result.refused:
+            messages.error(request, f"{opening.unit.name} du {opening.date:%d/%m/%Y} : {why}.")
+        return redirect(f"{request.path}?date={anchor:%Y-%m-%d}")
+    blocks = selectors.planning(child, start, end, as_staff=True)
+    return render(
+        request,
+        "backoffice/bookings/family_planning.html",
+        {
+            "family": family,
+            "child": child,
+            "blocks": blocks,
+            "start": start,
+            "end": end,
+            "days": [start + timedelta(days=i) for i in range(7)],
+            "legend": selectors.LEGEND,
+            "previous": start - timedelta(days=7),
+            "next": start + timedelta(days=7),
+            "nav": "family_accounts",
+        },
+    )

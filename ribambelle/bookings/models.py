@@ -1,0 +1,91 @@
+import secrets
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ribambelle.core.models import TenantModel
+
+
+class BookingStatus(models.TextChoices):
+    BOOKED = "booked", _("Réservé")
+    WAITING = "waiting", _("Liste d'attente")
+    CANCELLED = "cancelled", _("Annulé")
+    PRESENT = "present", _("Présent")
+    ABSENT = "absent", _("Absent")
+    EXCUSED = "excused", _("Absence justifiée")
+
+
+# A booking holds a place in these states; a waiting one does not (yet).
+PLACE_STATUSES = (BookingStatus.BOOKED, BookingStatus.PRESENT, BookingStatus.ABSENT, BookingStatus.EXCUSED)
+LIVE_STATUSES = (*PLACE_STATUSES, BookingStatus.WAITING)
+
+
+class WaitingListRule(models.TextChoices):
+    AUTO_BOOK = "auto_book", _("Réserver automatiquement le premier de la liste et le prévenir")
+    OFFER = "offer", _("Proposer la place au premier de la liste pendant un temps limité")
+
+
+class BookingSettings(TenantModel):
+    """Per-organisation booking rules (kept in the bookings app; CONVENTIONS rule 12)."""
+
+    waiting_list_rule = models.CharField(
+        _("quand une place se libère"),
+        max_length=10,
+        choices=WaitingListRule.choices,
+        default=WaitingListRule.AUTO_BOOK,
+    )
+    offer_hours = models.PositiveSmallIntegerField(_("durée de la proposition (heures)"), default=24)
+    show_remaining_places = models.BooleanField(_("afficher les places restantes aux familles"), default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation"], name="booking_settings_one_per_org")]
+
+    def __str__(self) -> str:
+        return f"Réglages des réservations – {self.organisation_id}"
+
+
+class Booking(TenantModel):
+    """A child booked (or waiting) on a unit of an activity on a day; later marked present or absent."""
+
+    family = models.ForeignKey("families.Family", on_delete=models.CASCADE, related_name="bookings")
+    child = models.ForeignKey("families.Person", on_delete=models.CASCADE, related_name="bookings")
+    registration = models.ForeignKey("registrations.Registration", on_delete=models.CASCADE, related_name="bookings")
+    opening = models.ForeignKey("activities.Opening", on_delete=models.PROTECT, related_name="bookings")
+    activity = models.ForeignKey("activities.Activity", on_delete=models.CASCADE, related_name="bookings")
+    date = models.DateField(_("jour"))
+    status = models.CharField(_("statut"), max_length=10, choices=BookingStatus.choices)
+    offer_expires_at = models.DateTimeField(_("proposition valable jusqu'au"), null=True, blank=True)
+    arrived_at = models.TimeField(_("arrivée"), null=True, blank=True)
+    left_at = models.TimeField(_("départ"), null=True, blank=True)
+    late_cancellation = models.BooleanField(_("annulé après le délai"), default=False)
+    staff_note = models.CharField(_("motif (personnel)"), max_length=200, blank=True)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["date", "created_at", "id"]
+        verbose_name = _("réservation")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "child", "opening"],
+                condition=~models.Q(status="cancelled"),
+                name="booking_once_per_opening",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "opening", "status"]),
+            models.Index(fields=["organisation", "child", "date"]),
+            models.Index(fields=["organisation", "activity", "date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.child} {self.date:%d/%m/%Y} {self.get_status_display()}"
+
+
+class CalendarFeed(TenantModel):
+    """A family's private iCalendar address; changing the token revokes the old address."""
+
+    family = models.OneToOneField("families.Family", on_delete=models.CASCADE, related_name="calendar_feed")
+    token = models.CharField(max_length=64, unique=True, default=secrets.token_urlsafe)
+
+    def __str__(self) -> str:
+        return f"Agenda {self.family_id}"

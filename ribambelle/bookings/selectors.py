@@ -1,0 +1,263 @@
+"""Reads for the planning grid, occupancy and attendance lists — a fixed number of queries
+whatever the number of days, units or activities shown."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from ribambelle.activities.models import Opening, Unit, UnitExclusion
+from ribambelle.families.models import Person, PersonRole
+from ribambelle.registrations.models import Registration, RegistrationStatus
+from ribambelle.tenancy.selectors import structures_for_staff
+
+from .models import LIVE_STATUSES, PLACE_STATUSES, Booking, BookingStatus
+from .services import deadline_for
+
+
+class CellState:
+    FREE = "free"
+    BOOKED = "booked"
+    FULL = "full"
+    WAITING = "waiting"
+    OFFERED = "offered"
+    CLOSED = "closed"
+    LOCKED = "locked"  # past the deadline, not booked
+    EXCLUDED = "excluded"  # another unit booked that day rules this one out
+    PRESENT = "present"
+    ABSENT = "absent"
+    EXCUSED = "excused"
+
+
+# What the legend says, in the order it shows: colour AND symbol AND word.
+LEGEND = [
+    (CellState.FREE, "○", "Libre : cliquez pour réserver"),
+    (CellState.BOOKED, "✔", "Réservé"),
+    (CellState.FULL, "●", "Complet : cliquez pour la liste d'attente"),
+    (CellState.WAITING, "◔", "Liste d'attente"),
+    (CellState.OFFERED, "★", "Place proposée : à accepter"),
+    (CellState.CLOSED, "✖", "Fermé"),
+    (CellState.LOCKED, "⊘", "Délai dépassé"),
+    (CellState.EXCLUDED, "⊖", "Incompatible : une autre unité est réservée ce jour-là"),
+    (CellState.PRESENT, "P", "Présent"),
+    (CellState.ABSENT, "A", "Absent"),
+    (CellState.EXCUSED, "J", "Absence justifiée"),
+]
+SYMBOLS = {state: symbol for state, symbol, _label in LEGEND}
+LABELS = {state: label.split(" :")[0] for state, _symbol, label in LEGEND}
+
+
+@dataclass
+class Cell:
+    day: date
+    state: str
+    opening: Opening | None = None
+    booking: Booking | None = None
+    remaining: int | None = None
+    actionable: bool = False  # the family can tick or untick it now
+
+    @property
+    def symbol(self) -> str:
+        return SYMBOLS[self.state]
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.state]
+
+    @property
+    def checked(self) -> bool:
+        return self.state in (CellState.BOOKED, CellState.WAITING, CellState.OFFERED)
+
+
+@dataclass
+class Row:
+    unit: Unit
+    cells: list[Cell] = field(default_factory=list)
+
+
+@dataclass
+class ActivityBlock:
+    registration: Registration
+    rows: list[Row] = field(default_factory=list)
+
+
+def children_with_accepted_registrations(family):
+    return (
+        Person.objects.filter(
+            organisation_id=family.organisation_id,
+            family=family,
+            role=PersonRole.CHILD,
+            registrations__status=RegistrationStatus.ACCEPTED,
+        )
+        .distinct()
+        .order_by("birth_date", "first_name")
+    )
+
+
+def get_child_for_family(family, person_id: int) -> Person:
+    return get_object_or_404(
+        Person.objects.filter(organisation_id=family.organisation_id, family=family, role=PersonRole.CHILD),
+        pk=person_id,
+    )
+
+
+def view_range(view: str, anchor: date) -> tuple[date, date]:
+    if view == "jour":
+        return anchor, anchor
+    if view == "mois":
+        start = anchor.replace(day=1)
+        end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        return start, end
+    start = anchor - timedelta(days=anchor.weekday())
+    return start, start + timedelta(days=6)
+
+
+def planning(
+    child, start: date, end: date, *, show_remaining: bool = True, now=None, as_staff: bool = False
+) -> list[ActivityBlock]:
+    """The child's activities as blocks of unit rows, one cell per day from start to end."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    registrations = list(
+        Registration.objects.filter(
+            organisation_id=child.organisation_id,
+            child=child,
+            status=RegistrationStatus.ACCEPTED,
+            activity__start_date__lte=end,
+            activity__end_date__gte=start,
+        )
+        .select_related("activity", "activity__organisation", "group")
+        .order_by("activity__start_date", "activity_id")
+    )
+    if not registrations:
+        return []
+    pairs = Q()
+    for registration in registrations:
+        pairs |= Q(activity_id=registration.activity_id, group_id=registration.group_id)
+    openings = list(
+        Opening.objects.filter(pairs, organisation_id=child.organisation_id, date__range=(start, end))
+        .select_related("unit", "activity", "activity__organisation")
+        .annotate(taken=Count("bookings", filter=Q(bookings__status__in=PLACE_STATUSES)))
+    )
+    units = list(
+        Unit.objects.filter(activity_id__in={r.activity_id for r in registrations}).order_by(
+            "position", "start_time", "id"
+        )
+    )
+    bookings = {
+        b.opening_id: b
+        for b in Booking.objects.filter(
+            organisation_id=child.organisation_id, child=child, date__range=(start, end), status__in=LIVE_STATUSES
+        )
+    }
+    by_key = {(o.activity_id, o.unit_id, o.date): o for o in openings}
+    units_by_id = {o.pk: o.unit_id for o in openings}
+    booked_units = defaultdict(set)
+    for booking in bookings.values():
+        booked_units[booking.date].add(units_by_id.get(booking.opening_id))
+    excluded_by = defaultdict(set)
+    for source, target in UnitExclusion.objects.filter(
+        from_unit__activity_id__in={r.activity_id for r in registrations}
+    ).values_list("from_unit_id", "to_unit_id"):
+        excluded_by[target].add(source)
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    blocks = []
+    for registration in registrations:
+        block = ActivityBlock(registration=registration)
+        for unit in (u for u in units if u.activity_id == registration.activity_id):
+            row = Row(unit=unit)
+            for day in days:
+                opening = by_key.get((registration.activity_id, unit.pk, day))
+                booking = bookings.get(opening.pk) if opening else None
+                if opening and booking is None and excluded_by[unit.pk] & booked_units[day]:
+                    row.cells.append(Cell(day=day, state=CellState.EXCLUDED, opening=opening))
+                    continue
+                row.cells.append(
+                    _cell(day, opening, booking, now=now, today=today, show_remaining=show_remaining, as_staff=as_staff)
+                )
+            block.rows.append(row)
+        blocks.append(block)
+    return blocks
+
+
+def _cell(day, opening, booking, *, now, today, show_remaining, as_staff=False) -> Cell:
+    if opening is None or opening.is_closed:
+        return Cell(day=day, state=CellState.CLOSED, opening=opening)
+    remaining = max(opening.capacity - opening.taken, 0)
+    # Staff may still act after the families' deadline (the reason is logged).
+    past = now > deadline_for(opening) and not as_staff
+    if booking is not None:
+        if booking.status in (BookingStatus.PRESENT, BookingStatus.ABSENT, BookingStatus.EXCUSED):
+            return Cell(day=day, state=booking.status, opening=opening, booking=booking)
+        if booking.status == BookingStatus.WAITING:
+            state = CellState.OFFERED if booking.offer_expires_at else CellState.WAITING
+            # Leaving the waiting list is always possible while the day is to come.
+            return Cell(day=day, state=state, opening=opening, booking=booking, actionable=day >= today)
+        return Cell(day=day, state=CellState.BOOKED, opening=opening, booking=booking, actionable=not past)
+    if past:
+        return Cell(day=day, state=CellState.LOCKED, opening=opening)
+    state = CellState.FREE if remaining > 0 else CellState.FULL
+    return Cell(day=day, state=state, opening=opening, remaining=remaining if show_remaining else None, actionable=True)
+
+
+# --- Staff ----------------------------------------------------------------------------------------
+def occupancy(activity, day_from: date, day_to: date):
+    """Per opening: places, booked, waiting — for the occupancy table."""
+    return (
+        Opening.objects.filter(
+            organisation_id=activity.organisation_id, activity=activity, date__range=(day_from, day_to)
+        )
+        .select_related("unit", "group")
+        .annotate(
+            booked=Count("bookings", filter=Q(bookings__status__in=PLACE_STATUSES)),
+            waiting=Count("bookings", filter=Q(bookings__status=BookingStatus.WAITING)),
+        )
+        .order_by("date", "group__position", "group_id", "unit__position", "unit_id")
+    )
+
+
+def attendance_list(activity, day: date, group_id: int | None = None):
+    """The children expected on a day (one row per child and unit), with what the staff must know."""
+    bookings = (
+        Booking.objects.filter(
+            organisation_id=activity.organisation_id, activity=activity, date=day, status__in=PLACE_STATUSES
+        )
+        .select_related("child", "family", "opening__unit", "opening__group")
+        .order_by("opening__group__position", "child__last_name", "child__first_name", "opening__unit__position")
+    )
+    if group_id:
+        bookings = bookings.filter(opening__group_id=group_id)
+    return bookings
+
+
+def get_booking_for_staff(membership, booking_id: int) -> Booking:
+    return get_object_or_404(
+        Booking.objects.filter(
+            organisation_id=membership.organisation_id, activity__structure__in=structures_for_staff(membership)
+        ).select_related("family", "child", "opening"),
+        pk=booking_id,
+    )
+
+
+def get_booking_for_family(family, booking_id: int) -> Booking:
+    return get_object_or_404(
+        Booking.objects.filter(organisation_id=family.organisation_id, family=family).select_related("opening"),
+        pk=booking_id,
+    )
+
+
+def upcoming_for_family(family, *, days: int = 400):
+    today = timezone.localdate()
+    return (
+        Booking.objects.filter(
+            organisation_id=family.organisation_id,
+            family=family,
+            status__in=PLACE_STATUSES,
+            date__range=(today - timedelta(days=30), today + timedelta(days=days)),
+        )
+        .select_related("child", "activity", "activity__structure", "opening__unit")
+        .order_by("date")
+    )

@@ -1,0 +1,409 @@
+"""Booking days: the capacity-locking save, the waiting list, attendance.
+
+The rule enforced by save_bookings: a child may hold a place on an opening only if it has an
+accepted registration to that activity in that group, the opening is open, the deadline has not
+passed (families only), no unit excluding this one is booked that day, and the group's places
+for that unit and day are not all taken — counted under a lock on the opening rows, in one short
+transaction, so capacity is never exceeded whatever the number of families saving at once.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from ribambelle.accounts.services import log_family_action
+from ribambelle.activities.models import Opening, UnitExclusion
+from ribambelle.communication.services import queue_email
+from ribambelle.core.dates import booking_deadline, long_date
+from ribambelle.core.exceptions import DomainError
+from ribambelle.core.services import record_audit
+from ribambelle.registrations.models import Registration, RegistrationStatus
+
+from .models import LIVE_STATUSES, PLACE_STATUSES, Booking, BookingSettings, BookingStatus, WaitingListRule
+
+
+@dataclass(frozen=True)
+class BookingChange:
+    opening_id: int
+    book: bool  # True: take a place (or join the waiting list); False: give it back
+    join_waiting_list: bool = False  # the family knew the day was full and asks for the list
+
+
+@dataclass
+class BookingResult:
+    booked: list[Booking] = field(default_factory=list)
+    waitlisted: list[Booking] = field(default_factory=list)
+    cancelled: list[Booking] = field(default_factory=list)
+    full: list[Opening] = field(default_factory=list)  # became full meanwhile: offer the waiting list
+    refused: list[tuple[Opening, str]] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.booked or self.waitlisted or self.cancelled)
+
+
+def deadline_for(opening: Opening):
+    activity = opening.activity
+    return booking_deadline(
+        day=opening.date,
+        days_before=activity.deadline_days,
+        at=activity.deadline_time,
+        working_days_only=activity.deadline_working_days,
+        tz=activity.organisation.time_zone,
+    )
+
+
+def is_past_deadline(opening: Opening, *, now=None) -> bool:
+    return (now or timezone.now()) > deadline_for(opening)
+
+
+def settings_for(organisation) -> BookingSettings:
+    found = BookingSettings.objects.filter(organisation=organisation).first()
+    return found or BookingSettings(organisation=organisation)
+
+
+def _label(opening: Opening) -> str:
+    return f"{opening.unit.name} du {long_date(opening.date)}"
+
+
+def save_bookings(
+    *,
+    child,
+    changes: list[BookingChange],
+    acting_user,
+    as_staff: bool = False,
+    over_capacity_reason: str = "",
+    request=None,
+) -> BookingResult:
+    """Apply a family's (or a staff member's) changes to a child's planning. See the module docstring."""
+    result = BookingResult()
+    if not changes:
+        return result
+    organisation_id = child.organisation_id
+    openings = {
+        o.pk: o
+        for o in Opening.objects.filter(
+            organisation_id=organisation_id, pk__in={c.opening_id for c in changes}
+        ).select_related("activity", "activity__organisation", "unit", "group")
+    }
+    registrations = {
+        (r.activity_id, r.group_id): r
+        for r in Registration.objects.filter(
+            organisation_id=organisation_id, child=child, status=RegistrationStatus.ACCEPTED
+        )
+    }
+    now = timezone.now()
+    valid: list[tuple[BookingChange, Opening, Registration]] = []
+    for change in changes:
+        opening = openings.get(change.opening_id)
+        if opening is None:
+            continue  # not this organisation's: ignore silently, never reveal
+        registration = registrations.get((opening.activity_id, opening.group_id))
+        if registration is None:
+            result.refused.append((opening, "pas d'inscription acceptée à cette activité dans ce groupe"))
+        elif opening.is_closed:
+            result.refused.append((opening, "la structure est fermée ce jour-là"))
+        elif not as_staff and change.book and is_past_deadline(opening, now=now):
+            result.refused.append((opening, "le délai de réservation est dépassé"))
+        else:
+            valid.append((change, opening, registration))
+
+    ids = sorted({o.pk for _c, o, _r in valid})
+    # What concerns only this child is read before the lock: the lock is held for the
+    # capacity-critical part alone, so hundreds of families can save per second.
+    existing = {
+        b.opening_id: b
+        for b in Booking.objects.filter(
+            organisation_id=organisation_id, child=child, opening_id__in=ids, status__in=LIVE_STATUSES
+        )
+    }
+    wanted = [(c, o, r) for c, o, r in valid if c.book and o.pk not in existing]
+    booked_days = _live_units_by_day(child, {o.date for _c, o, _r in wanted})
+    exclusions = _exclusions({o.activity_id for _c, o, _r in wanted})
+    to_create: list[tuple[Opening, Registration, str]] = []
+    for change, opening, registration in wanted:
+        if exclusions.get(opening.unit_id, set()) & booked_days.get(opening.date, set()):
+            result.refused.append((opening, "une autre unité incompatible est déjà réservée ce jour-là"))
+            continue
+        booked_days[opening.date].add(opening.unit_id)
+        to_create.append((opening, registration, change))
+
+    promoted: list[Booking] = []
+    with transaction.atomic():
+        # Lock the openings concerned, in primary-key order so concurrent savers never deadlock,
+        # then count the places held (READ COMMITTED sees every committed booking).
+        list(Opening.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+        for change, opening, _registration in valid:
+            booking = existing.get(opening.pk)
+            if change.book or booking is None:
+                continue
+            late = is_past_deadline(opening, now=now)
+            if late and not as_staff:
+                result.refused.append((opening, "le délai d'annulation est dépassé"))
+                continue
+            freed_place = booking.status in PLACE_STATUSES
+            booking.status = BookingStatus.CANCELLED
+            booking.late_cancellation = late and freed_place
+            booking.save(update_fields=["status", "late_cancellation", "updated_at"])
+            result.cancelled.append(booking)
+            if freed_place:
+                promoted += _promote_waiting_list(opening, now=now)
+
+        taken = _places_taken([o.pk for o, _r, _c in to_create])
+        new = []
+        for opening, registration, change in to_create:
+            if taken[opening.pk] < opening.capacity or (as_staff and over_capacity_reason):
+                status = BookingStatus.BOOKED
+                taken[opening.pk] += 1
+            elif change.join_waiting_list:
+                status = BookingStatus.WAITING
+            else:
+                result.full.append(opening)
+                continue
+            new.append(
+                Booking(
+                    organisation_id=organisation_id,
+                    family_id=child.family_id,
+                    child=child,
+                    registration=registration,
+                    opening=opening,
+                    activity_id=opening.activity_id,
+                    date=opening.date,
+                    status=status,
+                    created_by=acting_user if acting_user and acting_user.is_authenticated else None,
+                    staff_note=over_capacity_reason if taken[opening.pk] > opening.capacity else "",
+                )
+            )
+        try:
+            with transaction.atomic():
+                created = Booking.objects.bulk_create(new)
+        except IntegrityError as exc:  # the same child saved twice at once (two tabs)
+            raise DomainError(
+                "Une autre modification de ce planning vient d'être enregistrée : rechargez la page et recommencez."
+            ) from exc
+        for booking in created:
+            (result.booked if booking.status == BookingStatus.BOOKED else result.waitlisted).append(booking)
+
+    if result.changed:
+        # One short transaction for the history line and the e-mail task: the summary is written
+        # by the task worker, so the family's request does not wait for templates and SMTP.
+        with transaction.atomic():
+            _record(
+                child, result, acting_user=acting_user, as_staff=as_staff, reason=over_capacity_reason, request=request
+            )
+    for booking in promoted:
+        transaction.on_commit(lambda b=booking: _notify_promotion(b))
+    return result
+
+
+def _places_taken(opening_ids) -> defaultdict:
+    """Places held per opening, counted after the lock was taken (READ COMMITTED sees committed rows)."""
+    taken = defaultdict(int)
+    rows = (
+        Booking.objects.filter(opening_id__in=opening_ids, status__in=PLACE_STATUSES)
+        .values("opening_id")
+        .annotate(n=Count("id"))
+    )
+    for row in rows:
+        taken[row["opening_id"]] = row["n"]
+    return taken
+
+
+def _live_units_by_day(child, days) -> defaultdict:
+    units = defaultdict(set)
+    for day, unit_id in Booking.objects.filter(child=child, date__in=days, status__in=LIVE_STATUSES).values_list(
+        "date", "opening__unit_id"
+    ):
+        units[day].add(unit_id)
+    return units
+
+
+def _exclusions(activity_ids) -> dict[int, set[int]]:
+    excluded = defaultdict(set)
+    for source, target in UnitExclusion.objects.filter(from_unit__activity_id__in=activity_ids).values_list(
+        "from_unit_id", "to_unit_id"
+    ):
+        excluded[source].add(target)
+    return excluded
+
+
+def _promote_waiting_list(opening: Opening, *, now) -> list[Booking]:
+    """A place freed: the first in line gets it (or an offer), by the organisation's rule."""
+    rule = settings_for(opening.activity.organisation)
+    first = (
+        Booking.objects.select_for_update()
+        .filter(opening=opening, status=BookingStatus.WAITING, offer_expires_at__isnull=True)
+        .order_by("created_at", "id")
+        .first()
+    )
+    if first is None:
+        return []
+    if rule.waiting_list_rule == WaitingListRule.OFFER:
+        first.offer_expires_at = now + timedelta(hours=rule.offer_hours)
+        first.save(update_fields=["offer_expires_at", "updated_at"])
+    else:
+        first.status = BookingStatus.BOOKED
+        first.save(update_fields=["status", "updated_at"])
+    return [first]
+
+
+def accept_offer(*, booking: Booking, acting_user, request=None) -> Booking:
+    """The family takes the place offered from the waiting list, before the offer expires."""
+    with transaction.atomic():
+        Opening.objects.select_for_update().filter(pk=booking.opening_id).exists()
+        locked = Booking.objects.select_for_update().get(pk=booking.pk)
+        if locked.status != BookingStatus.WAITING or locked.offer_expires_at is None:
+            raise DomainError("Aucune place ne vous est proposée pour ce jour.")
+        if locked.offer_expires_at < timezone.now():
+            raise DomainError("La proposition a expiré : la place est passée à la famille suivante.")
+        locked.status = BookingStatus.BOOKED
+        locked.offer_expires_at = None
+        locked.save(update_fields=["status", "offer_expires_at", "updated_at"])
+        log_family_action(
+            family=locked.family,
+            user=acting_user,
+            request=request,
+            action="booking",
+            description=f"Place acceptée sur liste d'attente : {_label(locked.opening)}",
+        )
+    return locked
+
+
+def expire_offers(*, now=None) -> int:
+    """Offers not taken in time go back to the end of the queue; the next in line is offered the place."""
+    now = now or timezone.now()
+    expired = 0
+    for booking in Booking.objects.filter(status=BookingStatus.WAITING, offer_expires_at__lt=now).select_related(
+        "opening__activity__organisation"
+    ):
+        with transaction.atomic():
+            Opening.objects.select_for_update().filter(pk=booking.opening_id).exists()
+            Booking.objects.filter(pk=booking.pk).update(status=BookingStatus.CANCELLED, updated_at=now)
+            for promoted in _promote_waiting_list(booking.opening, now=now):
+                transaction.on_commit(lambda b=promoted: _notify_promotion(b))
+        expired += 1
+    return expired
+
+
+def _record(child, result: BookingResult, *, acting_user, as_staff: bool, reason: str, request) -> None:
+    parts = []
+    if result.booked:
+        parts.append(f"{len(result.booked)} réservé(s)")
+    if result.waitlisted:
+        parts.append(f"{len(result.waitlisted)} en liste d'attente")
+    if result.cancelled:
+        parts.append(f"{len(result.cancelled)} annulé(s)")
+    who = " par le service" if as_staff else ""
+    log_family_action(
+        family=child.family,
+        user=acting_user,
+        request=request,
+        action="booking",
+        description=f"Réservations de {child.first_name}{who} : {', '.join(parts)}",
+    )
+    if as_staff:
+        record_audit(
+            organisation=child.family.organisation,
+            actor=acting_user,
+            action="bookings",
+            obj=child,
+            changes={"booked": len(result.booked), "cancelled": len(result.cancelled), "reason": reason},
+        )
+    booking_ids = {
+        "booked": [b.pk for b in result.booked],
+        "waitlisted": [b.pk for b in result.waitlisted],
+        "cancelled": [b.pk for b in result.cancelled],
+    }
+    transaction.on_commit(lambda: _enqueue_summary(child.pk, booking_ids))
+
+
+def _enqueue_summary(child_id: int, booking_ids: dict) -> None:
+    from .tasks import send_booking_summary
+
+    try:
+        send_booking_summary.enqueue(child_id, booking_ids)
+    except Exception:  # noqa: BLE001 - a summary that cannot be queued is sent now rather than lost
+        send_summary(child_id, booking_ids)
+
+
+def send_summary(child_id: int, booking_ids: dict) -> None:
+    """One e-mail per save, listing what was booked, cancelled and put on the waiting list."""
+    from ribambelle.families.models import Person
+
+    child = Person.objects.select_related("family__organisation").get(pk=child_id)
+    family = child.family
+    bookings = {
+        b.pk: b
+        for b in Booking.objects.filter(pk__in=[pk for ids in booking_ids.values() for pk in ids]).select_related(
+            "opening__unit"
+        )
+    }
+    context = {
+        "child": child,
+        **{key: [_label(bookings[pk].opening) for pk in ids if pk in bookings] for key, ids in booking_ids.items()},
+    }
+    for account in family.accounts.filter(is_active=True, activated_at__isnull=False):
+        queue_email(
+            organisation=family.organisation,
+            to=account.email,
+            template="booking_summary",
+            user=account,
+            family=family,
+            context={**context, "user": account},
+        )
+
+
+def _notify_promotion(booking: Booking) -> None:
+    booking = Booking.objects.select_related("child", "family__organisation", "opening__unit").get(pk=booking.pk)
+    family = booking.family
+    for account in family.accounts.filter(is_active=True, activated_at__isnull=False):
+        queue_email(
+            organisation=family.organisation,
+            to=account.email,
+            template="waiting_list_place",
+            user=account,
+            family=family,
+            context={"user": account, "booking": booking, "label": _label(booking.opening)},
+        )
+
+
+# --- Attendance -------------------------------------------------------------------------------
+ATTENDANCE = {BookingStatus.PRESENT, BookingStatus.ABSENT, BookingStatus.EXCUSED, BookingStatus.BOOKED}
+
+
+def mark_attendance(*, booking: Booking, status: str, arrived_at=None, left_at=None, acting_user) -> Booking:
+    """One tap on the attendance screen: present, absent, justified absence (or back to booked)."""
+    if status not in ATTENDANCE:
+        raise DomainError("Choisissez présent, absent ou absence justifiée.")
+    if booking.status not in PLACE_STATUSES:
+        raise DomainError("Cet enfant n'a pas de réservation ce jour-là.")
+    if booking.date > timezone.localdate():
+        raise DomainError("La présence se note le jour même, pas à l'avance.")
+    booking.status = status
+    booking.arrived_at = arrived_at if status == BookingStatus.PRESENT else None
+    booking.left_at = left_at if status == BookingStatus.PRESENT else None
+    booking.save(update_fields=["status", "arrived_at", "left_at", "updated_at"])
+    record_audit(
+        organisation=booking.family.organisation,
+        actor=acting_user,
+        action="attendance",
+        obj=booking,
+        changes={"status": status},
+    )
+    return booking
+
+
+def regenerate_calendar_token(*, family):
+    from .models import CalendarFeed
+
+    feed, _created = CalendarFeed.objects.get_or_create(organisation_id=family.organisation_id, family=family)
+    if not _created:
+        import secrets
+
+        feed.token = secrets.token_urlsafe()
+        feed.save(update_fields=["token", "updated_at"])
+    return feed

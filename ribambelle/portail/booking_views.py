@@ -1,0 +1,221 @@
+"""Portal tab "Mes réservations": the planning grid (seed 000 and 004)."""
+
+from datetime import date, datetime, timedelta
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from ribambelle.activities.models import WEEKDAY_NAMES, Opening
+from ribambelle.bookings import selectors, services
+from ribambelle.bookings.calendar import family_calendar
+from ribambelle.bookings.models import CalendarFeed
+from ribambelle.core.dates import long_date
+from ribambelle.core.exceptions import DomainError
+from ribambelle.tenancy.access import family_required
+
+VIEWS = [("jour", "Jour"), ("semaine", "Semaine"), ("mois", "Mois")]
+
+
+def _anchor(request) -> date:
+    try:
+        return datetime.strptime(request.GET.get("date", ""), "%Y-%m-%d").date()
+    except ValueError:
+        return timezone.localdate()
+
+
+def _planning_url(request, child, view: str, anchor: date) -> str:
+    base = reverse("portail:bookings_child", kwargs={"org_slug": request.organisation.slug, "person_id": child.pk})
+    return f"{base}?vue={view}&date={anchor:%Y-%m-%d}"
+
+
+@family_required
+def booking_children(request):
+    children = list(selectors.children_with_accepted_registrations(request.user.family))
+    if len(children) == 1:
+        return redirect("portail:bookings_child", org_slug=request.organisation.slug, person_id=children[0].pk)
+    return render(request, "portail/bookings/children.html", {"children": children, "active_tab": "bookings"})
+
+
+@family_required
+def planning(request, person_id: int):
+    child = selectors.get_child_for_family(request.user.family, person_id)
+    view = request.GET.get("vue", "semaine")
+    view = view if view in dict(VIEWS) else "semaine"
+    anchor = _anchor(request)
+    start, end = selectors.view_range(view, anchor)
+    if request.method == "POST":
+        return _save(request, child, view, anchor)
+    settings = services.settings_for(request.organisation)
+    blocks = selectors.planning(child, start, end, show_remaining=settings.show_remaining_places)
+    step = {"jour": timedelta(days=1), "semaine": timedelta(days=7), "mois": timedelta(days=31)}[view]
+    previous_anchor = (start - timedelta(days=1)) if view == "mois" else anchor - step
+    return render(
+        request,
+        "portail/bookings/planning.html",
+        {
+            "child": child,
+            "blocks": blocks,
+            "days": [start + timedelta(days=i) for i in range((end - start).days + 1)],
+            "view": view,
+            "views": VIEWS,
+            "anchor": anchor,
+            "start": start,
+            "end": end,
+            "previous": previous_anchor,
+            "next": end + timedelta(days=1) if view == "mois" else anchor + step,
+            "legend": selectors.LEGEND,
+            "weekday_names": WEEKDAY_NAMES,
+            "active_tab": "bookings",
+            "offered": [c for b in blocks for r in b.rows for c in r.cells if c.state == selectors.CellState.OFFERED],
+            "full_offer": request.session.pop("full_offer", None),
+        },
+    )
+
+
+def _ids(values) -> set[int]:
+    return {int(v) for v in values if str(v).isdigit()}
+
+
+def _save(request, child, view, anchor):
+    """The grid's checkboxes: ticked = wanted. Only the cells shown are compared."""
+    shown = _ids(request.POST.getlist("shown"))
+    wanted = _ids(request.POST.getlist("o")) & shown
+    shown_full = _ids(request.POST.getlist("shown_full"))
+    current = {
+        b.opening_id
+        for b in selectors.Booking.objects.filter(
+            organisation_id=child.organisation_id, child=child, opening_id__in=shown, status__in=selectors.LIVE_STATUSES
+        )
+    }
+    changes = [
+        services.BookingChange(o, True, join_waiting_list=o in shown_full or "waitlist" in request.POST)
+        for o in sorted(wanted - current)
+    ]
+    changes += [services.BookingChange(o, False) for o in sorted(current - wanted)]
+    try:
+        result = services.save_bookings(child=child, changes=changes, acting_user=request.user, request=request)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        _report(request, result)
+    return redirect(_planning_url(request, child, view, anchor))
+
+
+def _report(request, result) -> None:
+    if result.booked:
+        messages.success(
+            request, f"{len(result.booked)} journée(s) réservée(s). Un e-mail récapitulatif vous est envoyé."
+        )
+    if result.waitlisted:
+        messages.info(
+            request,
+            f"{len(result.waitlisted)} demande(s) en liste d'attente : vous serez prévenu(e) si une place se libère.",
+        )
+    if result.cancelled:
+        messages.success(request, f"{len(result.cancelled)} réservation(s) annulée(s).")
+    for opening, reason in result.refused:
+        messages.error(request, f"{opening.unit.name} du {long_date(opening.date)} : non enregistré, {reason}.")
+    if result.full:
+        # Offered on the planning page: join the waiting list for these days in one click.
+        request.session["full_offer"] = {
+            "ids": [o.pk for o in result.full],
+            "labels": [f"{o.unit.name} du {long_date(o.date)}" for o in result.full],
+        }
+    if not (result.changed or result.refused or result.full):
+        messages.info(request, "Aucune modification à enregistrer.")
+
+
+@require_POST
+@family_required
+def join_waiting_list(request, person_id: int):
+    child = selectors.get_child_for_family(request.user.family, person_id)
+    changes = [services.BookingChange(o, True, join_waiting_list=True) for o in sorted(_ids(request.POST.getlist("o")))]
+    result = services.save_bookings(child=child, changes=changes, acting_user=request.user, request=request)
+    _report(request, result)
+    return redirect(
+        request.POST.get("back")
+        if str(request.POST.get("back", "")).startswith(f"/{request.organisation.slug}/")
+        else _planning_url(request, child, "semaine", timezone.localdate())
+    )
+
+
+@require_POST
+@family_required
+def typical_week(request, person_id: int):
+    """ "Semaine type": the same week days and units over a date range, in one save."""
+    child = selectors.get_child_for_family(request.user.family, person_id)
+    try:
+        start = datetime.strptime(request.POST.get("from", ""), "%Y-%m-%d").date()
+        end = datetime.strptime(request.POST.get("to", ""), "%Y-%m-%d").date()
+    except ValueError:
+        messages.error(request, "Indiquez une date de début et une date de fin.")
+        return redirect(_planning_url(request, child, "semaine", timezone.localdate()))
+    weekdays = _ids(request.POST.getlist("weekday"))
+    unit_ids = _ids(request.POST.getlist("unit"))
+    if end < start or (end - start).days > 366 or not weekdays or not unit_ids:
+        messages.error(request, "Choisissez au moins un jour, une unité, et une période d'un an au plus.")
+        return redirect(_planning_url(request, child, "semaine", start))
+    openings = (
+        Opening.objects.filter(
+            organisation_id=child.organisation_id,
+            unit_id__in=unit_ids,
+            date__range=(start, end),
+            activity__registrations__child=child,
+            activity__registrations__status="accepted",
+            group_id__in=child.registrations.filter(status="accepted").values("group_id"),
+        )
+        .values_list("pk", "date")
+        .distinct()
+    )
+    changes = [services.BookingChange(pk, True) for pk, day in openings if day.weekday() in weekdays]
+    result = services.save_bookings(child=child, changes=changes, acting_user=request.user, request=request)
+    _report(request, result)
+    return redirect(_planning_url(request, child, "mois", start))
+
+
+@require_POST
+@family_required
+def accept_offer(request, booking_id: int):
+    booking = selectors.get_booking_for_family(request.user.family, booking_id)
+    try:
+        services.accept_offer(booking=booking, acting_user=request.user, request=request)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "La place est à vous : elle est réservée.")
+    return redirect(_planning_url(request, booking.child, "semaine", booking.date))
+
+
+@family_required
+def calendar_settings(request):
+    family = request.user.family
+    if request.method == "POST":
+        feed = services.regenerate_calendar_token(family=family)
+        messages.success(request, "Nouvelle adresse d'agenda créée : l'ancienne ne fonctionne plus.")
+        return redirect("portail:calendar_settings", org_slug=request.organisation.slug)
+    feed = CalendarFeed.objects.filter(organisation_id=family.organisation_id, family=family).first()
+    url = (
+        request.build_absolute_uri(
+            reverse("portail:calendar_feed", kwargs={"org_slug": request.organisation.slug, "token": feed.token})
+        )
+        if feed
+        else ""
+    )
+    return render(request, "portail/bookings/calendar.html", {"feed_url": url, "active_tab": "bookings"})
+
+
+def calendar_feed(request, token: str):
+    """Private iCalendar feed of a family's bookings (no login: the unguessable token is the key)."""
+    feed = get_object_or_404(
+        CalendarFeed.objects.select_related("family", "family__organisation"),
+        organisation=request.organisation,
+        token=token,
+    )
+    response = HttpResponse(family_calendar(feed.family), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="reservations.ics"'
+    response["Cache-Control"] = "private, max-age=900"
+    return response
