@@ -82,6 +82,11 @@ def test_object_urls_answer_404_outside_reach(namespace, route, entry, params, t
     if not model_params:
         pytest.skip("no object parameter")
     caller = getattr(tenant_a, INTERFACES[namespace])
+    if namespace == "portail":
+        # Portal pages need the GDPR consent first; without it every URL redirects.
+        from ribambelle.accounts.consent import record_consents
+
+        record_consents(user=caller, personal=True, health=True)
     client = client_for(caller)
 
     own = {p: _make(m, tenant_a, other_family=False) for p, m in model_params.items()}
