@@ -18,7 +18,7 @@ class NewsForm(StyledModelForm):
         label=_("Seulement les familles de ces structures"),
         queryset=None,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         help_text=_("Pour « Familles connectées » : aucune case cochée = toutes les familles."),
     )
 
@@ -89,7 +89,10 @@ class MassMailingForm(StyledForm):
         initial=MailingScope.STRUCTURES,
     )
     structures = forms.ModelMultipleChoiceField(
-        label=_("Structures"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Structures"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
     subject = forms.CharField(label=_("Objet"), max_length=150)
     body = forms.CharField(

@@ -61,6 +61,9 @@ class EmailKind:
     sample: Callable[[object], dict] = lambda organisation: {}
     # Placeholders the wording must keep (e.g. the reply's text in "message_reply").
     required: tuple[str, ...] = ()
+    # The built-in wording written with placeholders: the starting point of an override.
+    default_subject: str = ""
+    default_body: str = ""
 
     def all_placeholders(self) -> dict[str, tuple[str, Callable[[dict], str]]]:
         return {**COMMON_PLACEHOLDERS, **self.placeholders}
@@ -120,6 +123,8 @@ def render_override(kind: EmailKind, *, subject: str, body: str, context: dict) 
 
 def default_wording(kind: EmailKind, organisation) -> tuple[str, str]:
     """The built-in subject and text, shown as the starting point of an override."""
+    if kind.default_body:
+        return kind.default_subject, kind.default_body
     from django.conf import settings
 
     context = {"organisation": organisation, "site_url": settings.SITE_URL, **kind.sample(organisation)}
@@ -172,12 +177,21 @@ for _kind in [
         LINK_PLACEHOLDERS,
         action=("Choisir un nouveau mot de passe", "url"),
         sample=_sample_link,
+        default_subject="Réinitialiser votre mot de passe – {organisation}",
+        default_body="Bonjour {prenom},\n\nVous avez demandé à changer le mot de passe de votre compte {email}.\n"
+        "Ce lien ne fonctionne qu'une fois et expire le {expiration}.\n"
+        "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : votre mot de passe reste inchangé.",
     ),
     EmailKind(
         "password_changed",
         "Mot de passe modifié",
         {**USER_PLACEHOLDERS, "date": ("Date du changement", _datetime("when"))},
         sample=_sample_password_changed,
+        default_subject="Votre mot de passe a été modifié – {organisation}",
+        default_body="Bonjour {prenom},\n\nLe mot de passe de votre compte {email} a été modifié le {date}.\n"
+        "Vos autres appareils ont été déconnectés.\n\n"
+        "Si vous n'êtes pas à l'origine de ce changement, utilisez tout de suite « Mot de passe oublié ? » "
+        "sur la page de connexion et prévenez {organisation} ({contact}).",
     ),
     EmailKind(
         "message_reply",
@@ -190,6 +204,8 @@ for _kind in [
         action=("Voir la conversation", "url"),
         required=("reponse",),
         sample=_sample_reply,
+        default_subject="Réponse de {structure} : {objet}",
+        default_body="Bonjour,\n\n{structure} a répondu à votre message « {objet} » :\n\n{reponse}",
     ),
 ]:
     register_email_kind(_kind)

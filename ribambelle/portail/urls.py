@@ -21,9 +21,7 @@ urlpatterns = [
     path("messages/nouveau/", communication_views.message_new, name="message_new"),
     path("messages/preferences/", communication_views.email_preference, name="email_preference"),
     path("messages/<int:messagethread_id>/", communication_views.message_thread, name="message_thread"),
-    path(
-        "messages/piece-jointe/<int:message_id>/", communication_views.message_attachment, name="message_attachment"
-    ),
+    path("messages/piece-jointe/<int:message_id>/", communication_views.message_attachment, name="message_attachment"),
     path("mentions-legales/", views.legal_notice, name="legal_notice"),
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("theme.css", views.theme, name="theme"),

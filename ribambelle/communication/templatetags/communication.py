@@ -32,3 +32,11 @@ def plain_text(value: str):
     from django.utils.safestring import mark_safe
 
     return mark_safe(linebreaks(urlize(escape(value or ""), nofollow=True, autoescape=False)))
+
+
+@register.simple_tag
+def inbox_new_count(membership) -> int:
+    """New messages over the staff member's structures, for the navigation badge (one query)."""
+    from ribambelle.communication.models import ThreadStatus
+
+    return selectors.threads_for_staff(membership, status=ThreadStatus.NEW).count()
