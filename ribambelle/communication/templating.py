@@ -29,6 +29,8 @@ from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+# What staff may have meant as a placeholder ({user.password}, {Prénom}…), to report it.
+PLACEHOLDER_LIKE = re.compile(r"\{([^{}\s]+)\}")
 
 
 def _first_name(ctx) -> str:
@@ -83,7 +85,7 @@ def substitute(text: str, values: dict[str, str]) -> str:
 
 def unknown_placeholders(kind: EmailKind, text: str) -> list[str]:
     allowed = kind.all_placeholders()
-    return sorted({name for name in PLACEHOLDER.findall(text) if name not in allowed})
+    return sorted({name for name in PLACEHOLDER_LIKE.findall(text) if name not in allowed})
 
 
 def placeholder_values(kind: EmailKind, context: dict) -> dict[str, str]:
