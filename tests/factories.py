@@ -9,7 +9,20 @@ from django.utils import timezone
 from ribambelle.accounts.models import AccountToken, ActivityLog, User
 from ribambelle.activities.models import Activity, ClosureDay, Group, Opening, Unit, UnitExclusion
 from ribambelle.bookings.models import Booking, BookingSettings, CalendarFeed
-from ribambelle.communication.models import OutgoingEmail
+from ribambelle.communication.models import (
+    Banner,
+    CommunicationPreference,
+    EmailTemplateOverride,
+    MassMailing,
+    MassMailingRecipient,
+    MassMailingStructure,
+    Message,
+    MessageThread,
+    NewsItem,
+    NewsItemStructure,
+    OutgoingEmail,
+    StructureFamily,
+)
 from ribambelle.core.models import AuditEntry
 from ribambelle.families.models import Family, Person, PersonRole
 from ribambelle.registrations.models import Registration
@@ -274,6 +287,122 @@ class CalendarFeedFactory(factory.django.DjangoModelFactory):
 
     organisation = factory.SubFactory(OrganisationFactory)
     family = factory.SubFactory(FamilyFactory, organisation=factory.SelfAttribute("..organisation"))
+class StructureFamilyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StructureFamily
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    structure = factory.SubFactory(StructureFactory, organisation=factory.SelfAttribute("..organisation"))
+    family = factory.SubFactory(FamilyFactory, organisation=factory.SelfAttribute("..organisation"))
+
+
+class NewsItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = NewsItem
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    title = factory.Sequence(lambda n: f"Actualité {n}")
+    body = "Ouverture des inscriptions."
+    date = factory.LazyFunction(timezone.localdate)
+    publish_from = factory.LazyFunction(lambda: timezone.now() - timezone.timedelta(days=1))
+    audience = "public"
+
+
+class NewsItemStructureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = NewsItemStructure
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    newsitem = factory.SubFactory(NewsItemFactory, organisation=factory.SelfAttribute("..organisation"))
+    structure = factory.SubFactory(StructureFactory, organisation=factory.SelfAttribute("..organisation"))
+
+
+class BannerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Banner
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    text = "Inscriptions de l'été ouvertes"
+    publish_from = factory.LazyFunction(lambda: timezone.now() - timezone.timedelta(days=1))
+
+
+class MessageThreadFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MessageThread
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    family = factory.SubFactory(FamilyFactory, organisation=factory.SelfAttribute("..organisation"))
+    structure = factory.SubFactory(StructureFactory, organisation=factory.SelfAttribute("..organisation"))
+    subject = "Question"
+
+
+class MessageFactory(factory.django.DjangoModelFactory):
+    """A family's message with a small PDF attached (the download URL needs one)."""
+
+    class Meta:
+        model = Message
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    family = factory.SubFactory(FamilyFactory, organisation=factory.SelfAttribute("..organisation"))
+    thread = factory.SubFactory(
+        MessageThreadFactory,
+        organisation=factory.SelfAttribute("..organisation"),
+        family=factory.SelfAttribute("..family"),
+    )
+    body = "Bonjour"
+    attachment = factory.django.FileField(filename="piece.pdf", data=b"%PDF-1.4\n%%EOF\n")
+    attachment_name = "piece.pdf"
+    attachment_type = "application/pdf"
+    attachment_size = 15
+
+
+class CommunicationPreferenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CommunicationPreference
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    family = factory.SubFactory(FamilyFactory, organisation=factory.SelfAttribute("..organisation"))
+    accepts_optional_emails = False
+
+
+class MassMailingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MassMailing
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    subject = "Information"
+    body = "Bonjour à tous"
+    scope = "organisation"
+    sent_at = factory.LazyFunction(timezone.now)
+
+
+class MassMailingStructureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MassMailingStructure
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    massmailing = factory.SubFactory(MassMailingFactory, organisation=factory.SelfAttribute("..organisation"))
+    structure = factory.SubFactory(StructureFactory, organisation=factory.SelfAttribute("..organisation"))
+
+
+class MassMailingRecipientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MassMailingRecipient
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    mailing = factory.SubFactory(MassMailingFactory, organisation=factory.SelfAttribute("..organisation"))
+    family = factory.SubFactory(FamilyFactory, organisation=factory.SelfAttribute("..organisation"))
+    address = factory.Sequence(lambda n: f"famille{n}@exemple.example")
+
+
+class EmailTemplateOverrideFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EmailTemplateOverride
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    template = "invitation"
+    subject = "Bienvenue {prenom}"
+    body = "Bonjour {prenom}, votre espace vous attend."
 
 
 FACTORIES = {
@@ -301,5 +430,16 @@ FACTORIES = {
         BookingFactory,
         BookingSettingsFactory,
         CalendarFeedFactory,
+        StructureFamilyFactory,
+        NewsItemFactory,
+        NewsItemStructureFactory,
+        BannerFactory,
+        MessageThreadFactory,
+        MessageFactory,
+        CommunicationPreferenceFactory,
+        MassMailingFactory,
+        MassMailingStructureFactory,
+        MassMailingRecipientFactory,
+        EmailTemplateOverrideFactory,
     ]
 }

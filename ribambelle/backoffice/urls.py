@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account_views, activity_views, booking_views, family_account_views, views
+from . import account_views, activity_views, booking_views, communication_views, family_account_views, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -53,4 +53,29 @@ urlpatterns = [
     ),
     path("comptes-familles/", family_account_views.family_accounts, name="family_accounts"),
     path("familles/<int:family_id>/historique/", family_account_views.family_history, name="family_history"),
+    path("messages/", communication_views.inbox, name="inbox"),
+    path("messages/<int:messagethread_id>/", communication_views.message_thread, name="message_thread"),
+    path(
+        "messages/<int:messagethread_id>/statut/",
+        communication_views.message_thread_status,
+        name="message_thread_status",
+    ),
+    path("messages/piece-jointe/<int:message_id>/", communication_views.message_attachment, name="message_attachment"),
+    path("actualites/", communication_views.publications, name="publications"),
+    path("actualites/nouvelle/", communication_views.news_create, name="news_create"),
+    path("actualites/<int:newsitem_id>/", communication_views.news_edit, name="news_edit"),
+    path("actualites/<int:newsitem_id>/supprimer/", communication_views.news_delete, name="news_delete"),
+    path("bandeaux/nouveau/", communication_views.banner_create, name="banner_create"),
+    path("bandeaux/<int:banner_id>/", communication_views.banner_edit, name="banner_edit"),
+    path("bandeaux/<int:banner_id>/supprimer/", communication_views.banner_delete, name="banner_delete"),
+    path("envois-groupes/", communication_views.mailing_list, name="mailing_list"),
+    path("envois-groupes/nouveau/", communication_views.mailing_new, name="mailing_new"),
+    path("envois-groupes/<int:massmailing_id>/", communication_views.mailing_detail, name="mailing_detail"),
+    path("textes-des-e-mails/", communication_views.email_templates, name="email_templates"),
+    path("textes-des-e-mails/<str:template>/", communication_views.email_template_edit, name="email_template_edit"),
+    path(
+        "structures/<int:structure_id>/familles/",
+        communication_views.structure_families,
+        name="structure_families",
+    ),
 ]

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .models import EmailStatus, OutgoingEmail
+from .models import EmailStatus, EmailTemplateOverride, OutgoingEmail
 
 logger = logging.getLogger(__name__)
 
@@ -23,23 +23,39 @@ MAX_ATTEMPTS = 16
 STALE_SENDING = timedelta(minutes=10)
 
 
-def queue_email(*, organisation, to: str, template: str, context: dict, user=None, family=None) -> OutgoingEmail:
+def queue_email(
+    *, organisation, to: str, template: str, context: dict, user=None, family=None, reply_to: str | None = None
+) -> OutgoingEmail:
     """Render `templates/emails/<template>.{subject.txt,txt,html}` and put the message in the outbox.
 
     Delivery is scheduled for after the surrounding transaction commits, so a
     rolled-back action sends nothing and a slow mail server never holds a request.
+    When the organisation has reworded this e-mail (EmailTemplateOverride), its wording
+    is used, filled by the restricted substitution of `templating`; the files stay the
+    default.
     """
+    from .templating import EMAIL_KINDS, render_override
+
     context = {"organisation": organisation, "site_url": settings.SITE_URL, **context}
-    subject = " ".join(render_to_string(f"emails/{template}.subject.txt", context).split())
+    override = None
+    if template in EMAIL_KINDS:
+        override = EmailTemplateOverride.objects.filter(organisation=organisation, template=template).first()
+    if override is not None:
+        rendered = render_override(EMAIL_KINDS[template], subject=override.subject, body=override.body, context=context)
+        subject, body_text, body_html = rendered.subject, rendered.text, rendered.html
+    else:
+        subject = " ".join(render_to_string(f"emails/{template}.subject.txt", context).split())
+        body_text = render_to_string(f"emails/{template}.txt", context)
+        body_html = render_to_string(f"emails/{template}.html", context)
     email = OutgoingEmail.objects.create(
         organisation=organisation,
         template=template,
         to=to,
         from_name=organisation.name,
-        reply_to=organisation.contact_email,
+        reply_to=reply_to if reply_to is not None else organisation.contact_email,
         subject=subject[:250],
-        body_text=render_to_string(f"emails/{template}.txt", context),
-        body_html=render_to_string(f"emails/{template}.html", context),
+        body_text=body_text,
+        body_html=body_html,
         user=user,
         family=family,
     )

@@ -541,6 +541,101 @@ def _bookings(quercy, *, wednesdays) -> None:
     save_bookings(
         child=emma, changes=[BookingChange(full.pk, True, join_waiting_list=True)], acting_user=None, as_staff=True
     )
+def _next_weekday(start: date, weekday: int) -> date:
+    return start + timedelta(days=(weekday - start.weekday()) % 7 or 7)
+
+
+# Families followed by each structure (what "the families of a structure" means for news and mass e-mail).
+STRUCTURE_FAMILIES = {
+    "quercy-vert-aveyron": {
+        "Accueil de loisirs de Bioule": ["MARTIN"],
+        "Accueil de loisirs de Nègrepelisse": ["DUPONT"],
+        "Accueil de loisirs de Verlhac-Tescou": ["ROUSSEL"],
+    },
+    "pouilly-bligny": {
+        "Accueil de loisirs de Bligny-sur-Ouche": ["BOBLET"],
+        "Multi-accueil de Pouilly-en-Auxois": ["BOBLET"],
+        "Accueil de loisirs de Pouilly-en-Auxois": ["LEROY"],
+    },
+}
+
+
+def _communication(organisation: Organisation) -> None:
+    """The seed's news item, the information banner, and (pouilly-bligny) a message thread."""
+    from django.utils.formats import date_format
+    from django.utils.translation import override
+
+    from ribambelle.communication.models import (
+        Banner,
+        Message,
+        MessageThread,
+        NewsItem,
+        StructureFamily,
+        ThreadStatus,
+    )
+
+    today = timezone.localdate()
+    opening = _next_weekday(today + timedelta(days=14), 2)  # a Wednesday, as in the seed
+    with override("fr"):
+        opening_text = date_format(opening, "l j F Y")
+    if not NewsItem.objects.filter(organisation=organisation, title="Inscriptions été").exists():
+        NewsItem.objects.create(
+            organisation=organisation,
+            title="Inscriptions été",
+            body=f"Ouverture des inscriptions le {opening_text}.\n"
+            "Pensez à vérifier votre dossier famille et vos documents avant cette date.",
+            date=today - timedelta(days=7),
+            publish_from=timezone.now() - timedelta(days=7),
+            audience="public",
+        )
+    for text in (
+        f"Inscriptions de l'été : ouverture le {opening_text} sur votre Espace Famille.",
+        "Pensez à transmettre l'attestation d'assurance responsabilité civile de l'année dans « Mes documents ».",
+    ):
+        Banner.objects.get_or_create(
+            organisation=organisation,
+            text=text[:200],
+            defaults={"publish_from": timezone.now() - timedelta(days=7)},
+        )
+    for structure_name, family_names in STRUCTURE_FAMILIES.get(organisation.slug, {}).items():
+        structure = Structure.objects.get(organisation=organisation, name=structure_name)
+        for family in Family.objects.filter(organisation=organisation, name__in=family_names):
+            StructureFamily.objects.get_or_create(organisation=organisation, structure=structure, family=family)
+    if organisation.slug != "pouilly-bligny":
+        return
+    family = Family.objects.get(organisation=organisation, name="BOBLET")
+    structure = Structure.objects.get(organisation=organisation, name="Accueil de loisirs de Bligny-sur-Ouche")
+    subject = "Sortie de mercredi : horaire de retour"
+    if MessageThread.objects.filter(organisation=organisation, family=family, subject=subject).exists():
+        return
+    parent = User.objects.get(organisation=organisation, email="allan.boblet@famille.example")
+    director = User.objects.get(organisation=organisation, email="directrice@pouilly.example")
+    thread = MessageThread.objects.create(
+        organisation=organisation,
+        family=family,
+        structure=structure,
+        subject=subject,
+        status=ThreadStatus.HANDLED,
+        family_unread=True,
+    )
+    Message.objects.create(
+        organisation=organisation,
+        thread=thread,
+        family=family,
+        author=parent,
+        body="Bonjour,\nÀ quelle heure le car revient-il de la sortie de mercredi ? Je ne pourrai pas être là "
+        "avant 18 h.\nMerci, Allan Boblet",
+    )
+    reply = Message.objects.create(
+        organisation=organisation,
+        thread=thread,
+        family=family,
+        author=director,
+        from_staff=True,
+        body="Bonjour,\nLe car revient vers 17 h 30 ; Jules restera à l'accueil jusqu'à votre arrivée (fermeture à "
+        "18 h 30).\nBonne journée, Claire Fabre",
+    )
+    MessageThread.objects.filter(pk=thread.pk).update(last_message_at=reply.created_at)
 
 
 @transaction.atomic
@@ -550,6 +645,7 @@ def load() -> list[DemoLogin]:
     _structures(quercy, QUERCY_STRUCTURES)
     logins += _staff(quercy, "quercy.example")
     logins += _families(quercy)
+    _communication(quercy)
 
     pouilly = _organisation(POUILLY)
     _structures(pouilly, POUILLY_STRUCTURES)
@@ -557,4 +653,5 @@ def load() -> list[DemoLogin]:
     logins += _families(pouilly)
 
     _activities(quercy, pouilly)
+    _communication(pouilly)
     return logins

@@ -7,6 +7,8 @@ PORTAL_TABS = [
     ("dashboard", _("Tableau de bord"), "portail:home"),
     ("registrations", _("Mes inscriptions"), "portail:registrations"),
     ("bookings", _("Mes réservations"), "portail:bookings"),
+    ("messages", _("Mes messages"), "portail:messages"),
+    ("contact", _("Contact"), "portail:contacts"),
     ("history", _("Historique de mes actions"), "portail:history"),
     ("account", _("Mon compte"), "portail:account"),
 ]

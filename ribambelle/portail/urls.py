@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account_views, booking_views, registration_views, views
+from . import account_views, booking_views, communication_views, registration_views, views
 
 app_name = "portail"
 urlpatterns = [
@@ -36,6 +36,12 @@ urlpatterns = [
     path("mon-compte/", account_views.account, name="account"),
     path("mon-compte/consentement/<str:kind>/retirer/", account_views.consent_withdraw, name="consent_withdraw"),
     path("mon-compte/e-mail/<str:token>/", account_views.email_confirm, name="email_confirm"),
+    path("contact/", communication_views.contacts, name="contacts"),
+    path("messages/", communication_views.message_list, name="messages"),
+    path("messages/nouveau/", communication_views.message_new, name="message_new"),
+    path("messages/preferences/", communication_views.email_preference, name="email_preference"),
+    path("messages/<int:messagethread_id>/", communication_views.message_thread, name="message_thread"),
+    path("messages/piece-jointe/<int:message_id>/", communication_views.message_attachment, name="message_attachment"),
     path("mentions-legales/", views.legal_notice, name="legal_notice"),
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("theme.css", views.theme, name="theme"),

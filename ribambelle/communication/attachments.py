@@ -1,0 +1,55 @@
+"""Attachments to messages: a small allow-list checked on the file's content.
+
+The extension and the browser's content type are never trusted: the first bytes
+decide (PDF, JPEG or PNG), the stored name is random, and the file is served only by
+a view that checks who asks, as an attachment with `nosniff`.
+"""
+
+from dataclasses import dataclass
+
+from ribambelle.core.exceptions import DomainError
+
+MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class FileKind:
+    content_type: str
+    extension: str
+
+
+SIGNATURES = [
+    (b"%PDF-", FileKind("application/pdf", ".pdf")),
+    (b"\xff\xd8\xff", FileKind("image/jpeg", ".jpg")),
+    (b"\x89PNG\r\n\x1a\n", FileKind("image/png", ".png")),
+]
+
+
+def check_attachment(uploaded) -> FileKind:
+    """Return what the file really is, or refuse it with a French message."""
+    if uploaded.size == 0:
+        raise DomainError("Le fichier joint est vide : choisissez un autre fichier.", field="attachment")
+    if uploaded.size > MAX_ATTACHMENT_BYTES:
+        raise DomainError(
+            "Le fichier joint dépasse 5 Mo : réduisez-le (photo moins grande, PDF compressé) ou envoyez-le autrement.",
+            field="attachment",
+        )
+    uploaded.seek(0)
+    head = uploaded.read(16)
+    uploaded.seek(0)
+    for signature, kind in SIGNATURES:
+        if head.startswith(signature):
+            return kind
+    raise DomainError(
+        "Ce type de fichier n'est pas accepté : joignez un PDF, une photo JPEG ou une image PNG.", field="attachment"
+    )
+
+
+def safe_display_name(name: str, kind: FileKind) -> str:
+    """The name shown to people: the original base name, cleaned, with the real extension."""
+    import re
+
+    base = name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    base = base.rsplit(".", 1)[0] if "." in base else base
+    base = re.sub(r"[^\w\- ]+", "_", base).strip(" ._")[:80] or "piece-jointe"
+    return f"{base}{kind.extension}"

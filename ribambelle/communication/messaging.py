@@ -1,0 +1,219 @@
+"""Writes for messages between families and structures ("Envoyer un message")."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from ribambelle.accounts.services import log_family_action
+from ribambelle.core.exceptions import DomainError
+from ribambelle.core.services import record_audit
+from ribambelle.families.models import Family
+
+from .attachments import check_attachment, safe_display_name
+from .models import Message, MessageThread, ThreadStatus
+from .services import queue_email
+
+# Abuse guard: a family writes at most this many messages per rolling hour. Counted
+# from the stored messages themselves, so it holds across processes and restarts.
+MESSAGES_PER_HOUR = 5
+
+
+def _check_rate(family: Family) -> None:
+    since = timezone.now() - timedelta(hours=1)
+    sent = Message.objects.filter(
+        organisation_id=family.organisation_id, family=family, from_staff=False, created_at__gte=since
+    ).count()
+    if sent >= MESSAGES_PER_HOUR:
+        raise DomainError(
+            f"Vous avez déjà envoyé {MESSAGES_PER_HOUR} messages en moins d'une heure : pour éviter les abus, "
+            "attendez un peu avant d'en envoyer un autre. En cas d'urgence, appelez la structure "
+            "(ses numéros sont dans l'onglet « Contact »)."
+        )
+
+
+def _clean_text(value: str, *, label: str, max_length: int) -> str:
+    value = (value or "").replace("\r\n", "\n").strip()
+    if not value:
+        raise DomainError(f"Indiquez {label}.")
+    if len(value) > max_length:
+        raise DomainError(f"{label[0].upper()}{label[1:]} ne doit pas dépasser {max_length} caractères.")
+    return value
+
+
+def _add_message(*, thread: MessageThread, author, from_staff: bool, body: str, attachment=None) -> Message:
+    message = Message(
+        organisation_id=thread.organisation_id,
+        thread=thread,
+        family_id=thread.family_id,
+        author=author,
+        from_staff=from_staff,
+        body=body,
+    )
+    if attachment is not None:
+        kind = check_attachment(attachment)
+        message.attachment_name = safe_display_name(attachment.name, kind)
+        message.attachment_type = kind.content_type
+        message.attachment_size = attachment.size
+        attachment.seek(0)
+        message.attachment.save(f"x{kind.extension}", ContentFile(attachment.read()), save=False)
+    message.save()
+    thread.last_message_at = message.created_at
+    return message
+
+
+def _portal_url(organisation, name: str, **kwargs) -> str:
+    return settings.SITE_URL + reverse(name, kwargs={"org_slug": organisation.slug, **kwargs})
+
+
+def _notify_structure(thread: MessageThread, message: Message, author) -> None:
+    structure = thread.structure
+    to = structure.email or structure.organisation.contact_email
+    if not to:
+        return  # still in the back-office inbox
+    queue_email(
+        organisation=structure.organisation,
+        to=to,
+        template="structure_message",
+        context={
+            "thread": thread,
+            "message": message,
+            "author": author,
+            "url": _portal_url(structure.organisation, "backoffice:message_thread", messagethread_id=thread.pk),
+        },
+        family=thread.family,
+        reply_to=author.email if author is not None else None,
+    )
+
+
+def send_message_to_structure(*, user, structure, subject: str, body: str, attachment=None, request=None):
+    """A family writes to one of its organisation's active structures.
+
+    Refused past MESSAGES_PER_HOUR messages in the last hour (checked with the family row
+    locked, so parallel submissions cannot slip past the limit). The structure's address
+    receives it through the outbox (the organisation's contact address if the structure
+    has none); staff see it in the inbox either way.
+    """
+    family = user.family
+    if structure.organisation_id != family.organisation_id or not structure.is_active:
+        raise DomainError("Choisissez le destinataire dans la liste.", field="structure")
+    subject = _clean_text(subject, label="l'objet du message", max_length=150)
+    body = _clean_text(body, label="le contenu du message", max_length=5000)
+    if attachment is not None:
+        check_attachment(attachment)  # before anything is written
+    with transaction.atomic():
+        Family.objects.select_for_update().filter(pk=family.pk).first()
+        _check_rate(family)
+        thread = MessageThread.objects.create(
+            organisation_id=family.organisation_id, family=family, structure=structure, subject=subject
+        )
+        message = _add_message(thread=thread, author=user, from_staff=False, body=body, attachment=attachment)
+        thread.save(update_fields=["last_message_at", "updated_at"])
+        log_family_action(
+            family=family,
+            action="message_sent",
+            description=f"Message envoyé à {structure.name} : {subject}",
+            user=user,
+            request=request,
+        )
+        _notify_structure(thread, message, user)
+    return thread
+
+
+def family_follow_up(*, user, thread: MessageThread, body: str, attachment=None, request=None) -> Message:
+    """The family answers within an existing conversation; the thread goes back to "Nouveau"."""
+    family = user.family
+    if thread.family_id != family.pk:
+        raise DomainError("Cette conversation n'est pas la vôtre.")
+    body = _clean_text(body, label="le contenu du message", max_length=5000)
+    if attachment is not None:
+        check_attachment(attachment)
+    with transaction.atomic():
+        Family.objects.select_for_update().filter(pk=family.pk).first()
+        _check_rate(family)
+        message = _add_message(thread=thread, author=user, from_staff=False, body=body, attachment=attachment)
+        thread.status = ThreadStatus.NEW
+        thread.save(update_fields=["last_message_at", "status", "updated_at"])
+        log_family_action(
+            family=family,
+            action="message_sent",
+            description=f"Message envoyé à {thread.structure.name} : {thread.subject}",
+            user=user,
+            request=request,
+        )
+        _notify_structure(thread, message, user)
+    return message
+
+
+def _family_address(thread: MessageThread) -> tuple[str, object]:
+    first = (
+        Message.objects.filter(thread=thread, from_staff=False, author__isnull=False)
+        .select_related("author")
+        .order_by("created_at", "id")
+        .first()
+    )
+    if first is not None and first.author.is_active:
+        return first.author.email, first.author
+    return thread.family.email, None
+
+
+def reply_to_family(*, thread: MessageThread, acting_user, body: str, handled: bool = True) -> Message:
+    """Staff answer from the inbox: the family is e-mailed and sees it in "Mes messages"."""
+    body = _clean_text(body, label="le texte de la réponse", max_length=5000)
+    with transaction.atomic():
+        message = _add_message(thread=thread, author=acting_user, from_staff=True, body=body)
+        thread.status = ThreadStatus.HANDLED if handled else ThreadStatus.IN_PROGRESS
+        thread.family_unread = True
+        thread.save(update_fields=["last_message_at", "status", "family_unread", "updated_at"])
+        record_audit(
+            organisation=thread.organisation, actor=acting_user, action="message_reply", obj=thread, changes={}
+        )
+        log_family_action(
+            family=thread.family,
+            action="message_reply",
+            description=f"Réponse de {thread.structure.name} à votre message : {thread.subject}",
+            user=acting_user,
+        )
+        to, user = _family_address(thread)
+        if to:
+            queue_email(
+                organisation=thread.organisation,
+                to=to,
+                template="message_reply",
+                context={
+                    "thread": thread,
+                    "message": message,
+                    "user": user,
+                    "url": _portal_url(thread.organisation, "portail:message_thread", messagethread_id=thread.pk),
+                },
+                user=user,
+                family=thread.family,
+                reply_to=thread.structure.email or None,
+            )
+    return message
+
+
+def set_thread_status(*, thread: MessageThread, status: str, acting_user) -> MessageThread:
+    if status not in ThreadStatus.values:
+        raise DomainError("Choisissez un statut dans la liste.", field="status")
+    if status != thread.status:
+        old = thread.status
+        thread.status = status
+        thread.save(update_fields=["status", "updated_at"])
+        record_audit(
+            organisation=thread.organisation,
+            actor=acting_user,
+            action="update",
+            obj=thread,
+            changes={"status": {"old": old, "new": status}},
+        )
+    return thread
+
+
+def mark_read_by_family(thread: MessageThread) -> None:
+    if thread.family_unread:
+        MessageThread.objects.filter(pk=thread.pk).update(family_unread=False)
+        thread.family_unread = False

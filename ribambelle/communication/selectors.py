@@ -1,0 +1,154 @@
+"""Reads for communication: scoped querysets, lookups that answer 404 outside reach."""
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from ribambelle.tenancy.models import Structure
+from ribambelle.tenancy.selectors import structures_for_staff
+
+from .audience import structure_ids_for_family
+from .models import (
+    Banner,
+    CommunicationPreference,
+    EmailTemplateOverride,
+    MassMailing,
+    Message,
+    MessageThread,
+    NewsAudience,
+    NewsItem,
+    NewsItemStructure,
+    StructureFamily,
+)
+
+PUBLIC_NEWS_LIMIT = 5
+
+
+def _published(now=None) -> Q:
+    now = now or timezone.now()
+    return Q(publish_from__lte=now) & (Q(publish_until__isnull=True) | Q(publish_until__gt=now))
+
+
+# --- News and banners -----------------------------------------------------------------
+def public_news(organisation, limit: int = PUBLIC_NEWS_LIMIT):
+    return NewsItem.objects.filter(_published(), organisation=organisation, audience=NewsAudience.PUBLIC)[:limit]
+
+
+def news_for_family(family, limit: int = 5):
+    """Public items, items for every family, and items aimed at one of the family's structures."""
+    targeted = NewsItemStructure.objects.filter(newsitem=OuterRef("pk"))
+    mine = targeted.filter(structure_id__in=structure_ids_for_family(family))
+    return NewsItem.objects.filter(_published(), organisation_id=family.organisation_id).filter(
+        Q(audience=NewsAudience.PUBLIC) | ~Exists(targeted) | Exists(mine)
+    )[:limit]
+
+
+def active_banners(organisation):
+    return Banner.objects.filter(_published(), organisation=organisation)
+
+
+def news_for_staff(organisation):
+    return NewsItem.objects.filter(organisation=organisation).prefetch_related("structures")
+
+
+def get_newsitem_for_staff(organisation, newsitem_id: int) -> NewsItem:
+    return get_object_or_404(news_for_staff(organisation), pk=newsitem_id)
+
+
+def banners_for_staff(organisation):
+    return Banner.objects.filter(organisation=organisation)
+
+
+def get_banner_for_staff(organisation, banner_id: int) -> Banner:
+    return get_object_or_404(banners_for_staff(organisation), pk=banner_id)
+
+
+# --- Contacts -------------------------------------------------------------------------
+def contact_structures(organisation):
+    return Structure.objects.filter(organisation=organisation, is_active=True).select_related("sector")
+
+
+# --- Messages -------------------------------------------------------------------------
+def threads_for_family(family):
+    return MessageThread.objects.filter(organisation_id=family.organisation_id, family=family).select_related(
+        "structure"
+    )
+
+
+def get_thread_for_family(family, thread_id: int) -> MessageThread:
+    return get_object_or_404(threads_for_family(family), pk=thread_id)
+
+
+def messages_of_thread(thread):
+    return Message.objects.filter(organisation_id=thread.organisation_id, thread=thread).select_related("author")
+
+
+def get_attachment_for_family(family, message_id: int) -> Message:
+    return get_object_or_404(
+        Message.objects.filter(organisation_id=family.organisation_id, family=family).exclude(attachment=""),
+        pk=message_id,
+    )
+
+
+def threads_for_staff(membership, *, structure_id: int | None = None, status: str | None = None):
+    threads = MessageThread.objects.filter(
+        organisation_id=membership.organisation_id,
+        structure__in=structures_for_staff(membership).values("pk"),
+    ).select_related("structure", "family")
+    if structure_id:
+        threads = threads.filter(structure_id=structure_id)
+    if status:
+        threads = threads.filter(status=status)
+    return threads
+
+
+def get_thread_for_staff(membership, thread_id: int) -> MessageThread:
+    return get_object_or_404(threads_for_staff(membership), pk=thread_id)
+
+
+def get_attachment_for_staff(membership, message_id: int) -> Message:
+    return get_object_or_404(
+        Message.objects.filter(
+            organisation_id=membership.organisation_id,
+            thread__structure__in=structures_for_staff(membership).values("pk"),
+        ).exclude(attachment=""),
+        pk=message_id,
+    )
+
+
+def inbox_counts(membership) -> dict[str, int]:
+    """Threads per status over the structures the staff member may see (one query)."""
+    rows = threads_for_staff(membership).order_by().values("status").annotate(n=Count("pk")).values_list("status", "n")
+    return dict(rows)
+
+
+# --- Mass e-mail, preferences, templates ------------------------------------------------
+def accepts_optional_emails(family) -> bool:
+    pref = CommunicationPreference.objects.filter(organisation_id=family.organisation_id, family=family).first()
+    return pref is None or pref.accepts_optional_emails
+
+
+def mailings_for_staff(organisation):
+    return MassMailing.objects.filter(organisation=organisation).annotate(recipient_count=Count("recipients"))
+
+
+def get_massmailing_for_staff(organisation, massmailing_id: int) -> MassMailing:
+    return get_object_or_404(
+        MassMailing.objects.filter(organisation=organisation).prefetch_related("structures"), pk=massmailing_id
+    )
+
+
+def recipients_of_mailing(mailing):
+    return mailing.recipients.filter(organisation_id=mailing.organisation_id).select_related("family", "email")
+
+
+def overrides_for_organisation(organisation) -> dict[str, EmailTemplateOverride]:
+    return {o.template: o for o in EmailTemplateOverride.objects.filter(organisation=organisation)}
+
+
+def families_of_structure(structure):
+    return (
+        StructureFamily.objects.filter(organisation_id=structure.organisation_id, structure=structure)
+        .select_related("family")
+        .order_by("family__name")
+    )
