@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "ribambelle.accounts",
     "ribambelle.families",
     "ribambelle.communication",
+    "ribambelle.documents",
     "ribambelle.portail",
     "ribambelle.backoffice",
     "ribambelle.demo",
