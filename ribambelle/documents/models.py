@@ -228,6 +228,9 @@ class SubmittedPage(TenantModel):
     """One file (page) of a submitted document: a re-encoded image or a checked PDF."""
 
     document = models.ForeignKey(SubmittedDocument, on_delete=models.CASCADE, related_name="pages")
+    # Carried like organisation (checked equal to the document's by the service): a
+    # file is looked up by (organisation, family, id) without a join.
+    family = models.ForeignKey("families.Family", on_delete=models.CASCADE, related_name="+")
     number = models.PositiveSmallIntegerField(_("page"))
     file = models.FileField(_("fichier"), upload_to=page_path, max_length=200)
     content_type = models.CharField(max_length=40)

@@ -261,13 +261,20 @@ def get_submission_for_family(family, submitteddocument_id: int, *, include_heal
     return get_object_or_404(_with_pages(queryset), pk=submitteddocument_id)
 
 
-def get_page(submission: SubmittedDocument, number: int) -> SubmittedPage:
-    for page in submission.pages.all():
-        if page.number == number:
-            return page
-    from django.http import Http404
+def get_page_for_family(family, submittedpage_id: int, *, include_health: bool = True) -> SubmittedPage:
+    queryset = SubmittedPage.objects.filter(organisation_id=family.organisation_id, family=family).exclude(
+        document__status=SubmissionStatus.REPLACED
+    )
+    if not include_health:
+        queryset = queryset.filter(document__document_type__is_health=False)
+    return get_object_or_404(queryset.select_related("document__document_type"), pk=submittedpage_id)
 
-    raise Http404("Page inconnue")
+
+def get_page_for_staff(organisation, submittedpage_id: int, *, include_health: bool = True) -> SubmittedPage:
+    queryset = SubmittedPage.objects.filter(organisation=organisation)
+    if not include_health:
+        queryset = queryset.filter(document__document_type__is_health=False)
+    return get_object_or_404(queryset.select_related("document__document_type", "family"), pk=submittedpage_id)
 
 
 def get_type(organisation, documenttype_id: int, *, active_only: bool = False) -> DocumentType:

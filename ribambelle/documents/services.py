@@ -152,6 +152,7 @@ def submit_document(
                 page = SubmittedPage(
                     organisation=organisation,
                     document=submission,
+                    family=family,
                     number=number,
                     content_type=clean.content_type,
                     file_extension=clean.extension,

@@ -5,6 +5,8 @@ from django.utils.translation import gettext as _
 # exists: a tab that leads nowhere is never shown.
 PORTAL_TABS = [
     ("dashboard", _("Tableau de bord"), "portail:home"),
+    ("documents", _("Mes documents"), "portail:documents"),
+    ("documentation", _("Documentation"), "portail:documentation"),
     ("history", _("Historique de mes actions"), "portail:history"),
     ("account", _("Mon compte"), "portail:account"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account_views, views
+from . import account_views, document_views, views
 
 app_name = "portail"
 urlpatterns = [
@@ -16,6 +16,15 @@ urlpatterns = [
     path("mon-compte/", account_views.account, name="account"),
     path("mon-compte/consentement/<str:kind>/retirer/", account_views.consent_withdraw, name="consent_withdraw"),
     path("mon-compte/e-mail/<str:token>/", account_views.email_confirm, name="email_confirm"),
+    path("mes-documents/", document_views.documents, name="documents"),
+    path("mes-documents/famille/ajouter/", document_views.document_add_family, name="document_add_family"),
+    path(
+        "mes-documents/membre/<int:person_id>/ajouter/", document_views.document_add_person, name="document_add_person"
+    ),
+    path("mes-documents/fichier/<int:submittedpage_id>/", document_views.document_file, name="document_file"),
+    path("mes-documents/formulaire/<int:documenttype_id>/", document_views.blank_form, name="document_blank_form"),
+    path("documentation/", document_views.documentation, name="documentation"),
+    path("documentation/<int:publisheddocument_id>/", document_views.published_file, name="published_file"),
     path("mentions-legales/", views.legal_notice, name="legal_notice"),
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("theme.css", views.theme, name="theme"),
