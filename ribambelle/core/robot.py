@@ -14,7 +14,7 @@ from datetime import timedelta
 import altcha
 from django import forms
 from django.conf import settings
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
@@ -72,7 +72,9 @@ def verify_proof(payload: str) -> bool:
         return False
     UsedRobotProof.objects.filter(created_at__lt=timezone.now() - 2 * CHALLENGE_VALIDITY).delete()
     try:
-        UsedRobotProof.objects.create(signature=str(signature)[:128])
+        # A savepoint, so a replayed proof does not break the surrounding transaction.
+        with transaction.atomic():
+            UsedRobotProof.objects.create(signature=str(signature)[:128])
     except IntegrityError:
         return False
     return True

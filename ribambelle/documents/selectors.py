@@ -173,6 +173,7 @@ def document_sections(
         SubmittedDocument.objects.filter(organisation=organisation, family=family)
         .exclude(status=SubmissionStatus.REPLACED)
         .select_related("document_type")
+        .prefetch_related(Prefetch("pages", queryset=SubmittedPage.objects.order_by("number")))
         .order_by("-created_at", "-id")
     ):
         submissions.setdefault((submission.document_type_id, submission.person_id), []).append(submission)
