@@ -49,7 +49,7 @@ STATE_LABELS = {
 }
 STATE_SYMBOLS = {
     State.EXPECTED: "○",
-    State.RECEIVED: "⏳",
+    State.RECEIVED: "↻",
     State.ACCEPTED: "✔",
     State.REFUSED: "✘",
     State.EXPIRED: "⚠",

@@ -26,7 +26,8 @@ def documents(request):
         "portail/documents.html",
         {
             "family_section": sections[0],
-            "person_sections": sections[1:],
+            # A member for whom no type applies (often the adults) has nothing to show.
+            "person_sections": [section for section in sections[1:] if section.types or section.documents],
             "family": family,
             "health_hidden": not _health(request),
             "active_tab": "documents",
