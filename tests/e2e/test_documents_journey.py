@@ -71,7 +71,8 @@ def test_parent_uploads_insurance_director_accepts(live_server, browser, page, q
     desk.get_by_role("link", name="Examiner Assurance Responsabilité Civile – MARTIN").click()
     preview = desk.get_by_role("img", name="Page 1 du document Assurance Responsabilité Civile")
     preview.wait_for()
-    assert desk.evaluate("(img) => img.naturalWidth", preview.element_handle()) > 0
+    # The preview really loads through the protected view (an image that failed has no width).
+    desk.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=preview.element_handle())
     assert_accessible(desk, context="examen du document")
     desk.get_by_role("button", name="Accepter le document").click()
     assert desk.get_by_text("Document accepté").is_visible()
