@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from ribambelle.accounts.consent import record_consents
 from ribambelle.documents import samples
@@ -41,13 +42,14 @@ def test_parent_uploads_insurance_director_accepts(live_server, browser, page, q
     page.wait_for_url(base)
     page.get_by_role("button", name="Menu").click()
     page.get_by_role("navigation").get_by_role("link", name="Mes documents").click()
-    assert page.get_by_role("heading", name="Mes documents", exact=True).is_visible()
+    expect(page.get_by_role("heading", name="Mes documents", exact=True)).to_be_visible()
     assert page.get_by_text("1 document attendu ou en cours de traitement").is_visible()
     assert page.get_by_text(f"{title} obligatoire").is_visible()
     assert page.get_by_text("Aucun document transmis").is_visible()
     assert_accessible(page, context="mes documents")
 
     page.get_by_role("link", name=f"Transmettre {title}").click()
+    expect(page.get_by_role("heading", name="Ajouter un document famille")).to_be_visible()
     assert page.get_by_label("Document à transmettre").input_value() != ""
     camera = page.get_by_label("Prendre une photo du document")
     assert camera.get_attribute("capture") == "environment" and camera.get_attribute("accept") == "image/*"
@@ -56,7 +58,7 @@ def test_parent_uploads_insurance_director_accepts(live_server, browser, page, q
         {"name": "IMG_2041.jpg", "mimeType": "image/jpeg", "buffer": samples.jpeg_bytes("Attestation", with_gps=True)}
     )
     page.get_by_role("button", name="Envoyer le document").click()
-    assert page.get_by_text("est bien transmis").is_visible()
+    expect(page.get_by_text("est bien transmis")).to_be_visible()
     assert page.locator(".doc-received").get_by_text("En cours de traitement").is_visible()
     assert_accessible(page, context="document transmis")
 
@@ -66,7 +68,7 @@ def test_parent_uploads_insurance_director_accepts(live_server, browser, page, q
     log_in(desk, base + "gestion/connexion/", "directrice@quercy.example", PASSWORD)
     desk.wait_for_url("**/gestion/")
     desk.get_by_role("link", name="Documents", exact=True).click()
-    assert desk.get_by_role("heading", name="Documents à examiner").is_visible()
+    expect(desk.get_by_role("heading", name="Documents à examiner")).to_be_visible()
     assert_accessible(desk, context="file des documents")
     desk.get_by_role("link", name="Examiner Assurance Responsabilité Civile – MARTIN").click()
     preview = desk.get_by_role("img", name="Page 1 du document Assurance Responsabilité Civile")
@@ -75,13 +77,13 @@ def test_parent_uploads_insurance_director_accepts(live_server, browser, page, q
     desk.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=preview.element_handle())
     assert_accessible(desk, context="examen du document")
     desk.get_by_role("button", name="Accepter le document").click()
-    assert desk.get_by_text("Document accepté").is_visible()
+    expect(desk.get_by_text("Document accepté")).to_be_visible()
     staff.close()
 
     # The parent sees it accepted until the end of the school year.
     page.reload()
     end = date(year.year + 1, 8, 31)
-    assert page.get_by_text(f"Accepté, valable jusqu'au {end:%d/%m/%Y}").is_visible()
+    expect(page.get_by_text(f"Accepté, valable jusqu'au {end:%d/%m/%Y}")).to_be_visible()
     assert page.get_by_text("Aucun document attendu ou en cours de traitement").first.is_visible()
     assert_accessible(page, context="document accepté")
     assert not page.js_errors, page.js_errors
