@@ -65,6 +65,12 @@ def _fast_hashing(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 
 
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    """Uploaded files go to a throw-away folder, never to var/protected."""
+    settings.MEDIA_ROOT = tmp_path / "protected"
+
+
 def page_text(response) -> str:
     """The response body with HTML entities decoded, to match French text with apostrophes."""
     import html

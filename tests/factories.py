@@ -24,6 +24,17 @@ from ribambelle.communication.models import (
     StructureFamily,
 )
 from ribambelle.core.models import AuditEntry
+from ribambelle.documents import samples
+from ribambelle.documents.models import (
+    DocumentScope,
+    DocumentType,
+    PublishedDocument,
+    SubmittedDocument,
+    SubmittedPage,
+    Validity,
+    Visibility,
+    school_year_start,
+)
 from ribambelle.families.models import Family, Person, PersonRole
 from ribambelle.registrations.models import Registration
 from ribambelle.tenancy.models import (
@@ -263,12 +274,18 @@ class BookingFactory(factory.django.DjangoModelFactory):
 
     organisation = factory.SubFactory(OrganisationFactory)
     family = factory.SubFactory(FamilyFactory, organisation=factory.SelfAttribute("..organisation"))
-    registration = factory.SubFactory(RegistrationFactory, organisation=factory.SelfAttribute("..organisation"),
-                                      family=factory.SelfAttribute("..family"))
+    registration = factory.SubFactory(
+        RegistrationFactory,
+        organisation=factory.SelfAttribute("..organisation"),
+        family=factory.SelfAttribute("..family"),
+    )
     child = factory.SelfAttribute("registration.child")
-    opening = factory.SubFactory(OpeningFactory, organisation=factory.SelfAttribute("..organisation"),
-                                 activity=factory.SelfAttribute("..registration.activity"),
-                                 group=factory.SelfAttribute("..registration.group"))
+    opening = factory.SubFactory(
+        OpeningFactory,
+        organisation=factory.SelfAttribute("..organisation"),
+        activity=factory.SelfAttribute("..registration.activity"),
+        group=factory.SelfAttribute("..registration.group"),
+    )
     activity = factory.SelfAttribute("registration.activity")
     date = factory.SelfAttribute("opening.date")
     status = "booked"
@@ -287,6 +304,8 @@ class CalendarFeedFactory(factory.django.DjangoModelFactory):
 
     organisation = factory.SubFactory(OrganisationFactory)
     family = factory.SubFactory(FamilyFactory, organisation=factory.SelfAttribute("..organisation"))
+
+
 class StructureFamilyFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = StructureFamily
@@ -405,6 +424,71 @@ class EmailTemplateOverrideFactory(factory.django.DjangoModelFactory):
     body = "Bonjour {prenom}, votre espace vous attend."
 
 
+class DocumentTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DocumentType
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Assurance responsabilité civile n°{n}")
+    scope = DocumentScope.FAMILY
+    validity = Validity.SCHOOL_YEAR
+    is_mandatory = True
+    blank_form = factory.django.FileField(data=samples.pdf_bytes("Formulaire vierge"), filename="formulaire.pdf")
+    file_extension = "pdf"
+
+
+class SubmittedDocumentFactory(factory.django.DjangoModelFactory):
+    """A document sent by a family, with one PNG page (so its file URL answers)."""
+
+    class Meta:
+        model = SubmittedDocument
+        skip_postgeneration_save = True
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    family = factory.SubFactory(FamilyFactory, organisation=factory.SelfAttribute("..organisation"))
+    document_type = factory.SubFactory(DocumentTypeFactory, organisation=factory.SelfAttribute("..organisation"))
+    period_start = factory.LazyFunction(lambda: school_year_start(timezone.localdate()))
+
+    @factory.post_generation
+    def with_page(obj, create, extracted, **kwargs):
+        if create and extracted is not False:
+            SubmittedPageFactory(organisation=obj.organisation, family=obj.family, document=obj)
+
+
+class SubmittedPageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SubmittedPage
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    family = factory.SubFactory(FamilyFactory, organisation=factory.SelfAttribute("..organisation"))
+    document = factory.SubFactory(
+        SubmittedDocumentFactory,
+        organisation=factory.SelfAttribute("..organisation"),
+        family=factory.SelfAttribute("..family"),
+        with_page=False,
+    )
+    number = factory.Sequence(lambda n: n + 1)
+    file = factory.django.FileField(data=samples.png_bytes("Page"), filename="page.png")
+    content_type = "image/png"
+    file_extension = "png"
+    size = 100
+
+
+class PublishedDocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PublishedDocument
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    title = factory.Sequence(lambda n: f"Projet éducatif n°{n}")
+    category = "educational_project"
+    file = factory.django.FileField(data=samples.pdf_bytes("Projet éducatif"), filename="projet.pdf")
+    content_type = "application/pdf"
+    file_extension = "pdf"
+    size = 1000
+    visibility = Visibility.FAMILIES
+    published_from = factory.LazyFunction(lambda: timezone.localdate() - timezone.timedelta(days=1))
+
+
 FACTORIES = {
     factory_class._meta.model: factory_class
     for factory_class in [
@@ -441,5 +525,9 @@ FACTORIES = {
         MassMailingStructureFactory,
         MassMailingRecipientFactory,
         EmailTemplateOverrideFactory,
+        DocumentTypeFactory,
+        SubmittedDocumentFactory,
+        SubmittedPageFactory,
+        PublishedDocumentFactory,
     ]
 }

@@ -23,3 +23,27 @@ def test_load_demo_is_idempotent_and_follows_the_seeds():
     assert Family.objects.filter(organisation=pouilly, name="BOBLET").exists()
     quercy = Organisation.objects.get(slug="quercy-vert-aveyron")
     assert Structure.objects.filter(organisation=quercy).count() == 4
+
+
+@pytest.mark.django_db
+def test_demo_documents_one_expected_one_received_one_refused():
+    from ribambelle.documents.models import DocumentType, PublishedDocument
+    from ribambelle.documents.selectors import State, document_sections, published_for_public
+
+    call_command("load_demo", stdout=open("/dev/null", "w"))
+    call_command("load_demo", stdout=open("/dev/null", "w"))
+    quercy = Organisation.objects.get(slug="quercy-vert-aveyron")
+    assert set(DocumentType.objects.filter(organisation=quercy).values_list("name", flat=True)) == {
+        "Assurance Responsabilité Civile",
+        "Vaccins",
+        "Attestation CAF (quotient familial)",
+        "Fiche sanitaire / PAI",
+        "Test de natation",
+    }
+    family = Family.objects.get(organisation=quercy, name="MARTIN")
+    states = [
+        doc.state for section in document_sections(organisation=quercy, family=family) for doc in section.documents
+    ]
+    assert {State.EXPECTED, State.RECEIVED, State.REFUSED} <= set(states)
+    assert PublishedDocument.objects.filter(organisation=quercy).count() == 4
+    assert published_for_public(quercy).count() == 3

@@ -3,6 +3,17 @@ def queue_counts(request):
     membership = getattr(request, "membership", None)
     if membership is None or "/gestion/" not in request.path:
         return {}
+    from ribambelle.communication.models import ThreadStatus
+    from ribambelle.communication.selectors import threads_for_staff
+    from ribambelle.documents.selectors import review_queue
     from ribambelle.registrations.selectors import pending_queue
+    from ribambelle.tenancy.roles import Perm, has_permission
 
-    return {"queue_counts": {"registrations": pending_queue(membership).count()}}
+    counts = {"registrations": pending_queue(membership).count()}
+    if has_permission(membership, Perm.VIEW_FAMILIES):
+        counts["documents"] = review_queue(
+            membership.organisation, include_health=has_permission(membership, Perm.VIEW_HEALTH)
+        ).count()
+    if has_permission(membership, Perm.COMMUNICATE):
+        counts["messages"] = threads_for_staff(membership, status=ThreadStatus.NEW).count()
+    return {"queue_counts": counts}

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from . import account_views, activity_views, booking_views, communication_views, family_account_views, views
+from . import (
+    account_views,
+    activity_views,
+    booking_views,
+    communication_views,
+    document_views,
+    family_account_views,
+    views,
+)
 
 app_name = "backoffice"
 urlpatterns = [
@@ -77,5 +85,25 @@ urlpatterns = [
         "structures/<int:structure_id>/familles/",
         communication_views.structure_families,
         name="structure_families",
+    ),
+    path("documents/", document_views.queue, name="documents_queue"),
+    path("documents/<int:submitteddocument_id>/", document_views.review, name="document_review"),
+    path("documents/fichier/<int:submittedpage_id>/", document_views.document_file, name="document_file"),
+    path("familles/<int:family_id>/documents/", document_views.family_documents, name="family_documents"),
+    path("types-de-documents/", document_views.type_list, name="document_type_list"),
+    path("types-de-documents/nouveau/", document_views.type_create, name="document_type_create"),
+    path("types-de-documents/<int:documenttype_id>/", document_views.type_edit, name="document_type_edit"),
+    path(
+        "types-de-documents/<int:documenttype_id>/formulaire/",
+        document_views.type_blank_form,
+        name="document_type_blank_form",
+    ),
+    path("documentation/", document_views.published_list, name="published_list"),
+    path("documentation/nouveau/", document_views.published_create, name="published_create"),
+    path("documentation/<int:publisheddocument_id>/", document_views.published_edit, name="published_edit"),
+    path(
+        "documentation/<int:publisheddocument_id>/supprimer/",
+        document_views.published_delete,
+        name="published_delete",
     ),
 ]

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "ribambelle.registrations",
     "ribambelle.bookings",
     "ribambelle.communication",
+    "ribambelle.documents",
     "ribambelle.portail",
     "ribambelle.backoffice",
     "ribambelle.demo",

@@ -541,6 +541,8 @@ def _bookings(quercy, *, wednesdays) -> None:
     save_bookings(
         child=emma, changes=[BookingChange(full.pk, True, join_waiting_list=True)], acting_user=None, as_staff=True
     )
+
+
 def _next_weekday(start: date, weekday: int) -> date:
     return start + timedelta(days=(weekday - start.weekday()) % 7 or 7)
 
@@ -638,6 +640,169 @@ def _communication(organisation: Organisation) -> None:
     MessageThread.objects.filter(pk=thread.pk).update(last_message_at=reply.created_at)
 
 
+# name, scope, validity, months, mandatory, activity kinds, health, instructions
+DOCUMENT_TYPES = [
+    (
+        "Assurance Responsabilité Civile",
+        "family",
+        "school_year",
+        None,
+        True,
+        [],
+        False,
+        "L'attestation d'assurance responsabilité civile de l'année scolaire, au nom d'un responsable légal.",
+    ),
+    ("Vaccins", "child", "permanent", None, True, [], True, "Les pages du carnet de santé avec les vaccinations."),
+    (
+        "Attestation CAF (quotient familial)",
+        "family",
+        "months",
+        12,
+        False,
+        ["vacances", "mercredis", "periscolaire", "restauration", "sejour", "stage"],
+        False,
+        "L'attestation de quotient familial de moins de 3 mois (téléchargeable sur caf.fr).",
+    ),
+    (
+        "Fiche sanitaire / PAI",
+        "child",
+        "school_year",
+        None,
+        False,
+        ["vacances", "mercredis", "sejour", "stage"],
+        True,
+        "La fiche sanitaire de liaison remplie et signée ; joindre le PAI s'il y en a un.",
+    ),
+    (
+        "Test de natation",
+        "child",
+        "permanent",
+        None,
+        False,
+        ["sejour", "stage"],
+        False,
+        "L'attestation d'aisance aquatique, pour les séjours et stages avec baignade.",
+    ),
+]
+# title, category, visibility, to_return type name
+PUBLISHED = [
+    ("Projet éducatif", "educational_project", "public", None),
+    ("Planning d'activités des vacances", "planning", "public", None),
+    ("Fiche sanitaire de liaison (vierge)", "form", "families", "Fiche sanitaire / PAI"),
+    ("Flyer d'information : l'Espace Famille", "information", "public", None),
+]
+
+
+def _documents(organisation: Organisation) -> None:
+    """The seed's document types, published documents, and for the first family one
+    expected, one received and one refused document."""
+    from django.core.files.base import ContentFile
+
+    from ribambelle.documents import samples
+    from ribambelle.documents.models import (
+        DocumentType,
+        PublishedDocument,
+        SubmissionStatus,
+        SubmittedDocument,
+        SubmittedPage,
+        school_year_start,
+    )
+
+    types = {}
+    for name, scope, validity, months, mandatory, kinds, health, instructions in DOCUMENT_TYPES:
+        document_type, created = DocumentType.objects.get_or_create(
+            organisation=organisation,
+            name=name,
+            defaults={
+                "scope": scope,
+                "validity": validity,
+                "validity_months": months,
+                "is_mandatory": mandatory,
+                "activity_kinds": kinds,
+                "is_health": health,
+                "instructions": instructions,
+            },
+        )
+        if created and name == "Fiche sanitaire / PAI":
+            document_type.blank_form.save("fiche", ContentFile(samples.pdf_bytes("Fiche sanitaire de liaison")))
+            document_type.file_extension = "pdf"
+            document_type.save(update_fields=["file_extension"])
+        types[name] = document_type
+
+    today = timezone.localdate()
+    for title, category, visibility, to_return in PUBLISHED:
+        if PublishedDocument.objects.filter(organisation=organisation, title=title).exists():
+            continue
+        content = samples.pdf_bytes(title, [organisation.name, "Document de démonstration"])
+        document = PublishedDocument(
+            organisation=organisation,
+            title=title,
+            category=category,
+            visibility=visibility,
+            published_from=today - timedelta(days=30),
+            to_return=types.get(to_return),
+            content_type="application/pdf",
+            file_extension="pdf",
+            size=len(content),
+        )
+        document.file.save("document", ContentFile(content), save=False)
+        document.save()
+
+    # The first family: insurance received (awaiting review), a child's vaccinations
+    # refused (illegible), the CAF certificate (not mandatory) never sent, and the
+    # health form still expected from each child.
+    family = Family.objects.filter(organisation=organisation).order_by("id").first()
+    if family is None or SubmittedDocument.objects.filter(organisation=organisation, family=family).exists():
+        return
+    child = Person.objects.filter(organisation=organisation, family=family, role=PersonRole.CHILD).first()
+    adult = User.objects.filter(organisation=organisation, family=family).first()
+    period = school_year_start(today)
+
+    def sent(document_type, person, status, content, content_type, extension, **extra):
+        submission = SubmittedDocument.objects.create(
+            organisation=organisation,
+            family=family,
+            person=person,
+            document_type=document_type,
+            period_start=period if document_type.validity == "school_year" else None,
+            status=status,
+            submitted_by=adult,
+            **extra,
+        )
+        page = SubmittedPage(
+            organisation=organisation,
+            family=family,
+            document=submission,
+            number=1,
+            content_type=content_type,
+            file_extension=extension,
+            size=len(content),
+        )
+        page.file.save("page", ContentFile(content), save=False)
+        page.save()
+
+    sent(
+        types["Assurance Responsabilité Civile"],
+        None,
+        SubmissionStatus.RECEIVED,
+        samples.jpeg_bytes("Attestation d'assurance responsabilité civile"),
+        "image/jpeg",
+        "jpg",
+    )
+    if child is not None:
+        sent(
+            types["Vaccins"],
+            child,
+            SubmissionStatus.REFUSED,
+            samples.png_bytes("Carnet de santé (flou)"),
+            "image/png",
+            "png",
+            refusal_reason="illegible",
+            refusal_note="La photo est floue : reprenez-la à la lumière du jour.",
+            reviewed_at=timezone.now(),
+        )
+
+
 @transaction.atomic
 def load() -> list[DemoLogin]:
     logins: list[DemoLogin] = []
@@ -646,6 +811,7 @@ def load() -> list[DemoLogin]:
     logins += _staff(quercy, "quercy.example")
     logins += _families(quercy)
     _communication(quercy)
+    _documents(quercy)
 
     pouilly = _organisation(POUILLY)
     _structures(pouilly, POUILLY_STRUCTURES)
@@ -654,4 +820,5 @@ def load() -> list[DemoLogin]:
 
     _activities(quercy, pouilly)
     _communication(pouilly)
+    _documents(pouilly)
     return logins

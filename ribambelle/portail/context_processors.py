@@ -5,8 +5,10 @@ from django.utils.translation import gettext as _
 # exists: a tab that leads nowhere is never shown.
 PORTAL_TABS = [
     ("dashboard", _("Tableau de bord"), "portail:home"),
+    ("documents", _("Mes documents"), "portail:documents"),
     ("registrations", _("Mes inscriptions"), "portail:registrations"),
     ("bookings", _("Mes réservations"), "portail:bookings"),
+    ("documentation", _("Documentation"), "portail:documentation"),
     ("messages", _("Mes messages"), "portail:messages"),
     ("contact", _("Contact"), "portail:contacts"),
     ("history", _("Historique de mes actions"), "portail:history"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account_views, booking_views, communication_views, registration_views, views
+from . import account_views, booking_views, communication_views, document_views, registration_views, views
 
 app_name = "portail"
 urlpatterns = [
@@ -42,6 +42,15 @@ urlpatterns = [
     path("messages/preferences/", communication_views.email_preference, name="email_preference"),
     path("messages/<int:messagethread_id>/", communication_views.message_thread, name="message_thread"),
     path("messages/piece-jointe/<int:message_id>/", communication_views.message_attachment, name="message_attachment"),
+    path("mes-documents/", document_views.documents, name="documents"),
+    path("mes-documents/famille/ajouter/", document_views.document_add_family, name="document_add_family"),
+    path(
+        "mes-documents/membre/<int:person_id>/ajouter/", document_views.document_add_person, name="document_add_person"
+    ),
+    path("mes-documents/fichier/<int:submittedpage_id>/", document_views.document_file, name="document_file"),
+    path("mes-documents/formulaire/<int:documenttype_id>/", document_views.blank_form, name="document_blank_form"),
+    path("documentation/", document_views.documentation, name="documentation"),
+    path("documentation/<int:publisheddocument_id>/", document_views.published_file, name="published_file"),
     path("mentions-legales/", views.legal_notice, name="legal_notice"),
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("theme.css", views.theme, name="theme"),

@@ -1,0 +1,296 @@
+"""Back office: the documents review queue, a family's documents, document types, documentation."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+
+from ribambelle.core.exceptions import DomainError
+from ribambelle.core.services import record_audit
+from ribambelle.documents import selectors, services
+from ribambelle.documents.forms import (
+    AcceptForm,
+    DocumentTypeForm,
+    PublishedDocumentForm,
+    RefuseForm,
+    StaffUploadForm,
+)
+from ribambelle.documents.http import file_response
+from ribambelle.families.models import Person
+from ribambelle.families.selectors import get_family_for_staff
+from ribambelle.tenancy.access import staff_required
+from ribambelle.tenancy.roles import Perm, has_permission
+
+from .views import apply_errors
+
+
+def _health(request) -> bool:
+    return has_permission(request.membership, Perm.VIEW_HEALTH)
+
+
+def _can_review(request) -> bool:
+    return has_permission(request.membership, Perm.MANAGE_FAMILIES)
+
+
+# --- Review queue ---------------------------------------------------------------------
+@staff_required(Perm.VIEW_FAMILIES)
+def queue(request):
+    documents = selectors.review_queue(request.organisation, include_health=_health(request))
+    page = Paginator(documents, 50).get_page(request.GET.get("page"))
+    return render(request, "backoffice/documents_queue.html", {"page": page, "nav": "documents"})
+
+
+@staff_required(Perm.VIEW_FAMILIES)
+def review(request, submitteddocument_id: int):
+    submission = selectors.get_submission_for_staff(
+        request.organisation, submitteddocument_id, include_health=_health(request)
+    )
+    accept_form = AcceptForm(prefix="accept", initial={"expires_on": services.default_expiry(submission)})
+    refuse_form = RefuseForm(prefix="refuse")
+    if request.method == "POST":
+        if not _can_review(request):
+            raise PermissionDenied("Votre rôle ne permet pas d'accepter ou de refuser des documents.")
+        if "accept" in request.POST:
+            accept_form = AcceptForm(request.POST, prefix="accept")
+            if accept_form.is_valid():
+                try:
+                    services.accept_document(
+                        submission=submission,
+                        acting_user=request.user,
+                        expires_on=accept_form.cleaned_data["expires_on"],
+                    )
+                except (DomainError, ValidationError) as error:
+                    apply_errors(accept_form, error)
+                else:
+                    messages.success(request, f"Document accepté : {submission}.")
+                    return _next_in_queue(request)
+        elif "refuse" in request.POST:
+            refuse_form = RefuseForm(request.POST, prefix="refuse")
+            if refuse_form.is_valid():
+                try:
+                    services.refuse_document(
+                        submission=submission,
+                        acting_user=request.user,
+                        reason=refuse_form.cleaned_data["reason"],
+                        note=refuse_form.cleaned_data["note"],
+                    )
+                except (DomainError, ValidationError) as error:
+                    apply_errors(refuse_form, error)
+                else:
+                    messages.success(request, f"Document refusé : {submission}. La famille est prévenue par e-mail.")
+                    return _next_in_queue(request)
+        else:
+            messages.error(request, "Choisissez « Accepter » ou « Refuser ».")
+    has_errors = bool(accept_form.errors or refuse_form.errors) or request.method == "POST"
+    return render(
+        request,
+        "backoffice/document_review.html",
+        {
+            "submission": submission,
+            "accept_form": accept_form,
+            "refuse_form": refuse_form,
+            "can_review": _can_review(request),
+            "nav": "documents",
+        },
+        status=400 if has_errors else 200,
+    )
+
+
+def _next_in_queue(request):
+    return redirect("backoffice:documents_queue", org_slug=request.organisation.slug)
+
+
+@staff_required(Perm.VIEW_FAMILIES)
+def document_file(request, submittedpage_id: int):
+    page = selectors.get_page_for_staff(request.organisation, submittedpage_id, include_health=_health(request))
+    document = page.document
+    if document.document_type.is_health:
+        # Every staff access to health data is traced (SPEC "Personal and health data").
+        record_audit(
+            organisation=request.organisation,
+            actor=request.user,
+            action="view",
+            obj=document,
+            changes={"page": page.number},
+        )
+    return file_response(
+        page.file,
+        content_type=page.content_type,
+        filename_stem=f"{page.family.name} {document.document_type.name} {document.period_label} page {page.number}",
+        extension=page.file_extension,
+        inline=request.GET.get("apercu") == "1",
+    )
+
+
+# --- A family's documents -------------------------------------------------------------------
+@staff_required(Perm.VIEW_FAMILIES)
+def family_documents(request, family_id: int):
+    organisation = request.organisation
+    family = get_family_for_staff(organisation, family_id)
+    members = list(Person.objects.filter(organisation=organisation, family=family).order_by("role", "birth_date", "id"))
+    types = selectors.active_types(organisation, include_health=_health(request))
+    form = StaffUploadForm(request.POST or None, request.FILES or None, types=types, members=members)
+    if request.method == "POST":
+        if not _can_review(request):
+            raise PermissionDenied("Votre rôle ne permet pas de déposer un document pour une famille.")
+        if form.is_valid():
+            person_id = form.cleaned_data["person"]
+            person = next((m for m in members if m.pk == person_id), None) if person_id else None
+            try:
+                services.submit_document(
+                    organisation=organisation,
+                    family=family,
+                    person=person,
+                    document_type=form.cleaned_data["document_type"],
+                    uploads=form.uploads,
+                    acting_user=request.user,
+                    request=request,
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, "Le document est déposé ; il attend maintenant d'être accepté.")
+                return redirect("backoffice:family_documents", org_slug=organisation.slug, family_id=family.pk)
+    sections = selectors.document_sections(organisation=organisation, family=family, include_health=_health(request))
+    submissions = selectors.submissions_for_family(organisation, family)
+    if not _health(request):
+        submissions = submissions.filter(document_type__is_health=False)
+    return render(
+        request,
+        "backoffice/family_documents.html",
+        {
+            "family": family,
+            "sections": sections,
+            "submissions": submissions[:100],
+            "form": form,
+            "can_review": _can_review(request),
+            "nav": "documents",
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+# --- Document types -----------------------------------------------------------------------------
+@staff_required(Perm.MANAGE_ORGANISATION)
+def type_list(request):
+    return render(
+        request,
+        "backoffice/document_type_list.html",
+        {"types": selectors.document_types(request.organisation), "nav": "document_types"},
+    )
+
+
+def _type_form(request, instance=None):
+    organisation = request.organisation
+    form = DocumentTypeForm(request.POST or None, request.FILES or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in DocumentTypeForm.Meta.fields}
+        uploads = form.cleaned_data.get("blank_form") or []
+        try:
+            if instance is not None:
+                instance.refresh_from_db()
+            services.save_document_type(
+                organisation=organisation,
+                acting_user=request.user,
+                fields=fields,
+                instance=instance,
+                blank_form=uploads[0] if uploads else None,
+            )
+        except (DomainError, ValidationError) as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"Le type de document « {fields['name']} » est enregistré.")
+            return redirect("backoffice:document_type_list", org_slug=organisation.slug)
+    return render(
+        request,
+        "backoffice/document_type_form.html",
+        {"form": form, "instance": instance, "nav": "document_types"},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required(Perm.MANAGE_ORGANISATION)
+def type_create(request):
+    return _type_form(request)
+
+
+@staff_required(Perm.MANAGE_ORGANISATION)
+def type_edit(request, documenttype_id: int):
+    return _type_form(request, selectors.get_type(request.organisation, documenttype_id))
+
+
+@staff_required(Perm.VIEW_FAMILIES)
+def type_blank_form(request, documenttype_id: int):
+    document_type = selectors.get_type(request.organisation, documenttype_id)
+    return file_response(
+        document_type.blank_form,
+        content_type=services.content_type_for(document_type.file_extension),
+        filename_stem=f"{document_type.name} formulaire",
+        extension=document_type.file_extension,
+    )
+
+
+# --- Documentation structure ----------------------------------------------------------------------
+@staff_required(Perm.COMMUNICATE)
+def published_list(request):
+    return render(
+        request,
+        "backoffice/published_list.html",
+        {"documents": selectors.published_for_staff(request.organisation), "nav": "documentation"},
+    )
+
+
+def _published_form(request, instance=None):
+    organisation = request.organisation
+    form = PublishedDocumentForm(
+        request.POST or None, request.FILES or None, instance=instance, organisation=organisation
+    )
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in PublishedDocumentForm.Meta.fields}
+        uploads = form.cleaned_data.get("upload") or []
+        try:
+            if instance is not None:
+                instance.refresh_from_db()
+            services.save_published_document(
+                organisation=organisation,
+                acting_user=request.user,
+                fields=fields,
+                instance=instance,
+                upload=uploads[0] if uploads else None,
+            )
+        except (DomainError, ValidationError) as error:
+            if isinstance(error, DomainError) and error.field == "file":
+                form.add_error("upload", error.message)
+            else:
+                apply_errors(form, error)
+        else:
+            messages.success(request, f"« {fields['title']} » est enregistré.")
+            return redirect("backoffice:published_list", org_slug=organisation.slug)
+    return render(
+        request,
+        "backoffice/published_form.html",
+        {"form": form, "instance": instance, "nav": "documentation"},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required(Perm.COMMUNICATE)
+def published_create(request):
+    return _published_form(request)
+
+
+@staff_required(Perm.COMMUNICATE)
+def published_edit(request, publisheddocument_id: int):
+    instance = get_object_or_404(selectors.published_for_staff(request.organisation), pk=publisheddocument_id)
+    return _published_form(request, instance)
+
+
+@staff_required(Perm.COMMUNICATE)
+def published_delete(request, publisheddocument_id: int):
+    instance = get_object_or_404(selectors.published_for_staff(request.organisation), pk=publisheddocument_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    services.delete_published_document(document=instance, acting_user=request.user)
+    messages.success(request, f"« {instance.title} » n'est plus publié.")
+    return redirect("backoffice:published_list", org_slug=request.organisation.slug)

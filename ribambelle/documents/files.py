@@ -1,0 +1,186 @@
+"""Checking uploaded files by their content and making them safe to keep.
+
+A file is accepted only if its first bytes say PDF, JPEG, PNG or HEIC *and* it parses
+as such: Pillow decodes images (after a pixel-count check, so a tiny file that claims
+to be 40 000 × 40 000 pixels is refused before anything is decoded), pypdf reads PDFs.
+Images are re-encoded from their pixels, which drops EXIF (GPS position, camera) and
+anything hidden after the image data; HEIC photos become JPEG. The uploader's file
+name is never used. Every refusal is a DomainError with a French message.
+"""
+
+import io
+import logging
+from dataclasses import dataclass
+
+from django.template.defaultfilters import filesizeformat
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from ribambelle.core.exceptions import DomainError
+
+logger = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_PAGES = 10
+# 50 megapixels: more than any phone photo (48 MP), far less than an image bomb.
+MAX_PIXELS = 50_000_000
+# Stored photos are scaled down to this longest side: readable, and a few hundred KB.
+MAX_SIDE = 2400
+MAX_PDF_PAGES = 50
+
+try:  # HEIC/HEIF photos from iPhones (pillow-heif, from PyPI).
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    HEIC_SUPPORTED = True
+except ImportError:  # pragma: no cover - the dependency is declared
+    HEIC_SUPPORTED = False
+
+HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif"}
+ACCEPT_ATTRIBUTE = "image/*,application/pdf,.heic,.heif"
+FORMATS_TEXT = "PDF, JPEG, PNG ou HEIC"
+
+
+@dataclass(frozen=True)
+class CleanFile:
+    content: bytes
+    content_type: str
+    extension: str
+
+
+def _label(index: int | None) -> str:
+    return f"Le fichier n°{index}" if index else "Le fichier"
+
+
+def sniff(head: bytes) -> str | None:
+    """The real type from the first bytes, whatever the name or the browser says."""
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if len(head) >= 12 and head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS:
+        return "heic"
+    return None
+
+
+def read_upload(upload, *, index: int | None = None) -> bytes:
+    size = getattr(upload, "size", None)
+    if size is not None and size > MAX_FILE_BYTES:
+        raise DomainError(
+            f"{_label(index)} est trop lourd ({filesizeformat(size)}) : la limite est de "
+            f"{filesizeformat(MAX_FILE_BYTES)} par fichier. Prenez une photo moins grande ou réduisez le PDF."
+        )
+    data = upload.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise DomainError(
+            f"{_label(index)} est trop lourd : la limite est de {filesizeformat(MAX_FILE_BYTES)} par fichier. "
+            "Prenez une photo moins grande ou réduisez le PDF."
+        )
+    if not data:
+        raise DomainError(f"{_label(index)} est vide. Choisissez à nouveau le fichier ou reprenez la photo.")
+    return data
+
+
+def clean_file(data: bytes, *, index: int | None = None) -> CleanFile:
+    kind = sniff(data[:32])
+    if kind is None:
+        raise DomainError(
+            f"{_label(index)} n'est ni un PDF, ni une photo JPEG, PNG ou HEIC (son contenu a été vérifié, "
+            "pas seulement son nom). Envoyez une photo ou un PDF du document."
+        )
+    if kind == "pdf":
+        return _clean_pdf(data, index=index)
+    if kind == "heic" and not HEIC_SUPPORTED:
+        raise DomainError(
+            f"{_label(index)} est une photo HEIC, que ce service ne sait pas lire. "
+            "Réglez l'appareil photo en « Le plus compatible » (JPEG) ou envoyez une capture d'écran."
+        )
+    return _clean_image(data, kind, index=index)
+
+
+def _clean_pdf(data: bytes, *, index: int | None) -> CleanFile:
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    unreadable = DomainError(
+        f"{_label(index)} se présente comme un PDF mais ne peut pas être lu. "
+        "Enregistrez-le à nouveau en PDF ou envoyez une photo du document."
+    )
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            raise DomainError(
+                f"{_label(index)} est un PDF protégé par un mot de passe. Envoyez une version sans protection."
+            )
+        pages = len(reader.pages)
+    except DomainError:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError, OSError):
+        raise unreadable from None
+    if pages < 1:
+        raise unreadable
+    if pages > MAX_PDF_PAGES:
+        raise DomainError(f"{_label(index)} a {pages} pages : la limite est de {MAX_PDF_PAGES} pages par PDF.")
+    # PDFs are kept as sent (re-rendering would lose the text); they are only ever
+    # served as attachments with nosniff, never displayed inline by our pages.
+    return CleanFile(content=data, content_type="application/pdf", extension="pdf")
+
+
+def _clean_image(data: bytes, kind: str, *, index: int | None) -> CleanFile:
+    unreadable = DomainError(
+        f"{_label(index)} se présente comme une image mais ne peut pas être lu. Reprenez la photo ou choisissez "
+        "un autre fichier."
+    )
+    too_big = DomainError(
+        f"{_label(index)} est une image aux dimensions démesurées (plus de {MAX_PIXELS // 1_000_000} millions de "
+        "pixels) : elle est refusée. Reprenez la photo avec l'appareil de votre téléphone."
+    )
+    expected_format = {"jpeg": "JPEG", "png": "PNG", "heic": ("HEIF", "AVIF")}[kind]
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format not in (expected_format if isinstance(expected_format, tuple) else (expected_format,)):
+                raise unreadable
+            width, height = image.size
+            if width < 1 or height < 1:
+                raise unreadable
+            if width * height > MAX_PIXELS:
+                raise too_big
+            image.load()
+            image = ImageOps.exif_transpose(image)
+            keep_png = kind == "png"
+            if keep_png:
+                image = image.convert("RGBA" if "A" in image.getbands() or "transparency" in image.info else "RGB")
+            else:
+                image = image.convert("RGB")
+            image.thumbnail((MAX_SIDE, MAX_SIDE))
+            out = io.BytesIO()
+            # A new file from the pixels only: no EXIF, no GPS, no comment, no trailing data.
+            if keep_png:
+                image.save(out, format="PNG", optimize=True)
+            else:
+                image.save(out, format="JPEG", quality=85, optimize=True)
+    except DomainError:
+        raise
+    except Image.DecompressionBombError:
+        raise too_big from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, MemoryError):
+        raise unreadable from None
+    if keep_png:
+        return CleanFile(content=out.getvalue(), content_type="image/png", extension="png")
+    return CleanFile(content=out.getvalue(), content_type="image/jpeg", extension="jpg")
+
+
+def clean_uploads(uploads: list) -> list[CleanFile]:
+    """Read and check every file; refuse the whole sending at the first bad one."""
+    uploads = [upload for upload in uploads if upload is not None]
+    if not uploads:
+        raise DomainError(f"Ajoutez au moins un fichier ({FORMATS_TEXT}) ou prenez une photo du document.")
+    if len(uploads) > MAX_PAGES:
+        raise DomainError(f"Vous pouvez envoyer au plus {MAX_PAGES} fichiers pour un même document.")
+    numbered = len(uploads) > 1
+    cleaned = []
+    for position, upload in enumerate(uploads, start=1):
+        index = position if numbered else None
+        cleaned.append(clean_file(read_upload(upload, index=index), index=index))
+    return cleaned
