@@ -526,5 +526,5 @@ def test_pages_query_count_does_not_grow(tenant_a, parent, insurance, django_ass
         assert family_client.get(tenant_a.url("mes-documents/")).status_code == 200
     with django_assert_max_num_queries(13):
         assert staff_client.get(tenant_a.url("gestion/documents/")).status_code == 200
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(19):
         assert staff_client.get(family_url).status_code == 200
