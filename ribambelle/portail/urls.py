@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account_views, views
+from . import account_views, family_views, views
 
 app_name = "portail"
 urlpatterns = [
@@ -16,6 +16,32 @@ urlpatterns = [
     path("mon-compte/", account_views.account, name="account"),
     path("mon-compte/consentement/<str:kind>/retirer/", account_views.consent_withdraw, name="consent_withdraw"),
     path("mon-compte/e-mail/<str:token>/", account_views.email_confirm, name="email_confirm"),
+    path("ma-famille/", family_views.family, name="family"),
+    path("ma-famille/coordonnees/", family_views.family_edit, name="family_edit"),
+    path("ma-famille/enfants/ajouter/", family_views.child_add, name="child_add"),
+    path("ma-famille/membres/<int:person_id>/", family_views.person_edit, name="person_edit"),
+    path("ma-famille/enfants/<int:person_id>/sante/", family_views.child_health, name="child_health"),
+    path(
+        "ma-famille/enfants/<int:person_id>/personnes-autorisees/ajouter/",
+        family_views.authorised_add,
+        name="authorised_add",
+    ),
+    path(
+        "ma-famille/personnes-autorisees/<int:authorisedperson_id>/",
+        family_views.authorised_edit,
+        name="authorised_edit",
+    ),
+    path(
+        "ma-famille/personnes-autorisees/<int:authorisedperson_id>/retirer/",
+        family_views.authorised_remove,
+        name="authorised_remove",
+    ),
+    path(
+        "ma-famille/vaccinations/<int:vaccination_id>/supprimer/",
+        family_views.vaccination_delete,
+        name="vaccination_delete",
+    ),
+    path("mon-compte/mes-donnees/", family_views.family_data_export, name="family_export"),
     path("mentions-legales/", views.legal_notice, name="legal_notice"),
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("theme.css", views.theme, name="theme"),
