@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account_views, family_account_views, views
+from . import account_views, family_account_views, family_views, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -22,5 +22,35 @@ urlpatterns = [
     path("equipe/<int:membership_id>/", views.staff_edit, name="staff_edit"),
     path("courriels/", views.outbox, name="outbox"),
     path("comptes-familles/", family_account_views.family_accounts, name="family_accounts"),
+    path("familles/", family_views.family_list, name="family_list"),
+    path("familles/nouvelle/", family_views.family_create, name="family_create"),
+    path("familles/import/", family_views.family_import, name="family_import"),
+    path("familles/import/confirmer/", family_views.family_import_confirm, name="family_import_confirm"),
+    path("familles/import/invitations/", family_views.family_import_invite, name="family_import_invite"),
+    path("familles/reglages/", family_views.family_settings, name="family_settings"),
+    path("familles/<int:family_id>/", family_views.family_detail, name="family_detail"),
+    path("familles/<int:family_id>/modifier/", family_views.family_edit, name="family_edit"),
+    path("familles/<int:family_id>/membres/ajouter/", family_views.member_add, name="member_add"),
+    path("familles/<int:family_id>/modifications/", family_views.family_changes, name="family_changes"),
+    path("familles/<int:family_id>/effacer/", family_views.family_erase, name="family_erase"),
+    path("familles/membres/<int:person_id>/", family_views.member_edit, name="member_edit"),
+    path("familles/enfants/<int:person_id>/sante/", family_views.child_health, name="child_health"),
+    path(
+        "familles/enfants/<int:person_id>/personnes-autorisees/ajouter/",
+        family_views.authorised_add,
+        name="authorised_add",
+    ),
+    path(
+        "familles/personnes-autorisees/<int:authorisedperson_id>/",
+        family_views.authorised_edit,
+        name="authorised_edit",
+    ),
+    path(
+        "familles/vaccinations/<int:vaccination_id>/supprimer/",
+        family_views.vaccination_delete,
+        name="vaccination_delete",
+    ),
+    path("moderation/", family_views.moderation_queue, name="moderation_queue"),
+    path("moderation/<int:changerequest_id>/", family_views.moderation_decide, name="moderation_decide"),
     path("familles/<int:family_id>/historique/", family_account_views.family_history, name="family_history"),
 ]

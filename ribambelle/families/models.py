@@ -171,9 +171,7 @@ class PersonDiet(TenantModel):
     diet = models.ForeignKey(Diet, on_delete=models.CASCADE)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["organisation", "person", "diet"], name="person_diet_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["organisation", "person", "diet"], name="person_diet_unique")]
 
 
 class AuthorisedPerson(TenantModel):
@@ -313,4 +311,3 @@ class ChangeRequest(TenantModel):
     @property
     def is_pending(self) -> bool:
         return self.status == ChangeStatus.PENDING
-

@@ -16,7 +16,7 @@ _PHONE_LIKE = re.compile(r"^[\d\s.+()\-]{6,}$")
 
 
 def fold(text: str) -> str:
-    """"Léa  DUPONT-Hervé" -> "lea dupont-herve"; œ -> oe; ß -> ss."""
+    """ "Léa  DUPONT-Hervé" -> "lea dupont-herve"; œ -> oe; ß -> ss."""
     if not text:
         return ""
     text = text.replace("œ", "oe").replace("Œ", "oe").replace("æ", "ae").replace("Æ", "ae")
@@ -26,7 +26,7 @@ def fold(text: str) -> str:
 
 
 def phone_digits(phone: str) -> str:
-    """"+33 6 12 34 56 78" and "06.12.34.56.78" both -> "0612345678"."""
+    """ "+33 6 12 34 56 78" and "06.12.34.56.78" both -> "0612345678"."""
     digits = re.sub(r"\D", "", phone or "")
     if digits.startswith("33") and len(digits) == 11:
         digits = "0" + digits[2:]

@@ -109,8 +109,9 @@ def families_for_staff(organisation, *, search: str = "", account: str = "", pen
     return families.order_by("name", "id").prefetch_related(
         Prefetch(
             "members",
-            queryset=Person.objects.only("family_id", "role", "first_name", "last_name", "birth_date", "phone", "email")
-            .order_by("role", "birth_date", "first_name"),
+            queryset=Person.objects.only(
+                "family_id", "role", "first_name", "last_name", "birth_date", "phone", "email"
+            ).order_by("role", "birth_date", "first_name"),
             to_attr="people",
         )
     )

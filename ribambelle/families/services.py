@@ -311,12 +311,18 @@ def _submit(*, obj, family, kind, groups, values, subject, acting_user, request=
             )
             outcome.applied = [c["label"] for c in changes.values()]
             log_family_action(
-                family=family, user=acting_user, request=request, action="family_change",
+                family=family,
+                user=acting_user,
+                request=request,
+                action="family_change",
                 description=f"{subject} modifié : {_describe(changes)}",
             )
             if _is_staff(acting_user):
                 record_audit(
-                    organisation=family.organisation, actor=acting_user, action="update", obj=obj,
+                    organisation=family.organisation,
+                    actor=acting_user,
+                    action="update",
+                    obj=obj,
                     changes={k: {"old": v["old"], "new": v["new"]} for k, v in changes.items()},
                 )
         for key, group_values in later.items():
@@ -328,7 +334,10 @@ def _submit(*, obj, family, kind, groups, values, subject, acting_user, request=
                     existing.changes = changes
                     existing.save(update_fields=["changes", "updated_at"])
                     log_family_action(
-                        family=family, user=acting_user, request=request, action="change_requested",
+                        family=family,
+                        user=acting_user,
+                        request=request,
+                        action="change_requested",
                         description=f"Demande mise à jour ({subject}) : {_describe(changes)}",
                     )
             else:
@@ -344,7 +353,10 @@ def _submit(*, obj, family, kind, groups, values, subject, acting_user, request=
                     authorised=authorised,
                 )
                 log_family_action(
-                    family=family, user=acting_user, request=request, action="change_requested",
+                    family=family,
+                    user=acting_user,
+                    request=request,
+                    action="change_requested",
                     description=f"Modification envoyée en modération ({subject}) : {_describe(changes)}",
                 )
             outcome.pending += [c["label"] for c in changes.values()]
@@ -369,8 +381,14 @@ def update_family(*, family: Family, values: dict, acting_user, request=None) ->
     with transaction.atomic():
         family = Family.objects.select_for_update().get(pk=family.pk)
         return _submit(
-            obj=family, family=family, kind=ChangeKind.FAMILY_UPDATE, groups=groups, values=values,
-            subject=f"Famille {family.name}", acting_user=acting_user, request=request,
+            obj=family,
+            family=family,
+            kind=ChangeKind.FAMILY_UPDATE,
+            groups=groups,
+            values=values,
+            subject=f"Famille {family.name}",
+            acting_user=acting_user,
+            request=request,
         )
 
 
@@ -385,9 +403,14 @@ def create_family(*, organisation, values: dict, adult: dict, acting_user) -> Fa
         person.family = family
         person.save()
         _new_request(
-            family=family, kind=ChangeKind.PERSON_ADD, subject=f"Création du dossier {family.name}", key="",
-            changes=_changes_dict(Family, {"name": family.name}, {}), status=ChangeStatus.APPLIED,
-            acting_user=acting_user, person=person,
+            family=family,
+            kind=ChangeKind.PERSON_ADD,
+            subject=f"Création du dossier {family.name}",
+            key="",
+            changes=_changes_dict(Family, {"name": family.name}, {}),
+            status=ChangeStatus.APPLIED,
+            acting_user=acting_user,
+            person=person,
         )
         record_audit(organisation=organisation, actor=acting_user, action="create", obj=family)
         log_family_action(family=family, user=acting_user, action="family_created", description="Dossier famille créé")
@@ -402,8 +425,15 @@ def update_person(*, person: Person, values: dict, acting_user, request=None) ->
         family = Family.objects.select_for_update().get(pk=person.family_id)
         person = Person.objects.get(pk=person.pk)
         return _submit(
-            obj=person, family=family, kind=ChangeKind.PERSON_UPDATE, groups=moderation.PERSON_FIELD_GROUPS,
-            values=values, subject=str(person), acting_user=acting_user, request=request, person=person,
+            obj=person,
+            family=family,
+            kind=ChangeKind.PERSON_UPDATE,
+            groups=moderation.PERSON_FIELD_GROUPS,
+            values=values,
+            subject=str(person),
+            acting_user=acting_user,
+            request=request,
+            person=person,
         )
 
 
@@ -430,23 +460,39 @@ def add_person(*, family: Family, role: str, values: dict, acting_user, request=
         if role == PersonRole.CHILD and not _is_staff(acting_user) and "child.add" in _moderated(family.organisation):
             changes = _changes_dict(Person, values, {})
             _new_request(
-                family=family, kind=ChangeKind.CHILD_ADD, subject=subject, key="child.add", changes=changes,
-                status=ChangeStatus.PENDING, acting_user=acting_user,
+                family=family,
+                kind=ChangeKind.CHILD_ADD,
+                subject=subject,
+                key="child.add",
+                changes=changes,
+                status=ChangeStatus.PENDING,
+                acting_user=acting_user,
             )
             log_family_action(
-                family=family, user=acting_user, request=request, action="change_requested",
+                family=family,
+                user=acting_user,
+                request=request,
+                action="change_requested",
                 description=f"Ajout de l'enfant {subject} envoyé en modération",
             )
             outcome.pending = [subject]
             return outcome
         _assign(person, values)
         _new_request(
-            family=family, kind=ChangeKind.CHILD_ADD if role == PersonRole.CHILD else ChangeKind.PERSON_ADD,
-            subject=subject, key="", changes=changes, status=ChangeStatus.APPLIED, acting_user=acting_user,
+            family=family,
+            kind=ChangeKind.CHILD_ADD if role == PersonRole.CHILD else ChangeKind.PERSON_ADD,
+            subject=subject,
+            key="",
+            changes=changes,
+            status=ChangeStatus.APPLIED,
+            acting_user=acting_user,
             person=person,
         )
         log_family_action(
-            family=family, user=acting_user, request=request, action="person_added",
+            family=family,
+            user=acting_user,
+            request=request,
+            action="person_added",
             description=f"{person.get_role_display()} ajouté : {subject}",
         )
         if _is_staff(acting_user):
@@ -462,8 +508,13 @@ def remove_person(*, person: Person, acting_user) -> None:
     family = person.family
     with transaction.atomic():
         _new_request(
-            family=family, kind=ChangeKind.PERSON_UPDATE, subject=f"{person} retiré du dossier", key="",
-            changes={}, status=ChangeStatus.APPLIED, acting_user=acting_user,
+            family=family,
+            kind=ChangeKind.PERSON_UPDATE,
+            subject=f"{person} retiré du dossier",
+            key="",
+            changes={},
+            status=ChangeStatus.APPLIED,
+            acting_user=acting_user,
         )
         record_audit(organisation=family.organisation, actor=acting_user, action="delete", obj=person)
         log_family_action(family=family, user=acting_user, action="person_removed", description=f"{person} retiré")
@@ -490,9 +541,16 @@ def save_authorised_person(
         with transaction.atomic():
             Family.objects.select_for_update().get(pk=family.pk)
             return _submit(
-                obj=authorised, family=family, kind=ChangeKind.AUTHORISED_UPDATE, groups=AUTHORISED_GROUPS,
-                values=values, subject=f"{authorised} (pour {child.first_name})", acting_user=acting_user,
-                request=request, person=child, authorised=authorised,
+                obj=authorised,
+                family=family,
+                kind=ChangeKind.AUTHORISED_UPDATE,
+                groups=AUTHORISED_GROUPS,
+                values=values,
+                subject=f"{authorised} (pour {child.first_name})",
+                acting_user=acting_user,
+                request=request,
+                person=child,
+                authorised=authorised,
             )
     new = AuthorisedPerson(organisation_id=family.organisation_id, family=family, child=child)
     _validate(new, values)
@@ -503,22 +561,41 @@ def save_authorised_person(
         Family.objects.select_for_update().get(pk=family.pk)
         if not _is_staff(acting_user) and "authorised.add" in _moderated(family.organisation):
             _new_request(
-                family=family, kind=ChangeKind.AUTHORISED_ADD, subject=subject, key="authorised.add",
-                changes=changes, status=ChangeStatus.PENDING, acting_user=acting_user, person=child,
+                family=family,
+                kind=ChangeKind.AUTHORISED_ADD,
+                subject=subject,
+                key="authorised.add",
+                changes=changes,
+                status=ChangeStatus.PENDING,
+                acting_user=acting_user,
+                person=child,
             )
             log_family_action(
-                family=family, user=acting_user, request=request, action="change_requested",
+                family=family,
+                user=acting_user,
+                request=request,
+                action="change_requested",
                 description=f"Ajout de la personne autorisée {subject} envoyé en modération",
             )
             outcome.pending = [subject]
             return outcome
         _assign(new, values)
         _new_request(
-            family=family, kind=ChangeKind.AUTHORISED_ADD, subject=subject, key="", changes=changes,
-            status=ChangeStatus.APPLIED, acting_user=acting_user, person=child, authorised=new,
+            family=family,
+            kind=ChangeKind.AUTHORISED_ADD,
+            subject=subject,
+            key="",
+            changes=changes,
+            status=ChangeStatus.APPLIED,
+            acting_user=acting_user,
+            person=child,
+            authorised=new,
         )
         log_family_action(
-            family=family, user=acting_user, request=request, action="authorised_added",
+            family=family,
+            user=acting_user,
+            request=request,
+            action="authorised_added",
             description=f"Personne autorisée ajoutée : {subject}",
         )
         outcome.applied, outcome.obj = [subject], new
@@ -533,27 +610,47 @@ def remove_authorised_person(*, authorised: AuthorisedPerson, acting_user, reque
         Family.objects.select_for_update().get(pk=family.pk)
         if not _is_staff(acting_user) and "authorised.remove" in _moderated(family.organisation):
             already = ChangeRequest.objects.filter(
-                organisation_id=family.organisation_id, authorised_person=authorised,
-                kind=ChangeKind.AUTHORISED_REMOVE, status=ChangeStatus.PENDING,
+                organisation_id=family.organisation_id,
+                authorised_person=authorised,
+                kind=ChangeKind.AUTHORISED_REMOVE,
+                status=ChangeStatus.PENDING,
             ).exists()
             if not already:
                 _new_request(
-                    family=family, kind=ChangeKind.AUTHORISED_REMOVE, subject=subject, key="authorised.remove",
-                    changes={}, status=ChangeStatus.PENDING, acting_user=acting_user, person=authorised.child,
+                    family=family,
+                    kind=ChangeKind.AUTHORISED_REMOVE,
+                    subject=subject,
+                    key="authorised.remove",
+                    changes={},
+                    status=ChangeStatus.PENDING,
+                    acting_user=acting_user,
+                    person=authorised.child,
                     authorised=authorised,
                 )
                 log_family_action(
-                    family=family, user=acting_user, request=request, action="change_requested",
+                    family=family,
+                    user=acting_user,
+                    request=request,
+                    action="change_requested",
                     description=f"Retrait de la personne autorisée {subject} envoyé en modération",
                 )
             outcome.pending = [subject]
             return outcome
         _new_request(
-            family=family, kind=ChangeKind.AUTHORISED_REMOVE, subject=subject, key="", changes={},
-            status=ChangeStatus.APPLIED, acting_user=acting_user, person=authorised.child,
+            family=family,
+            kind=ChangeKind.AUTHORISED_REMOVE,
+            subject=subject,
+            key="",
+            changes={},
+            status=ChangeStatus.APPLIED,
+            acting_user=acting_user,
+            person=authorised.child,
         )
         log_family_action(
-            family=family, user=acting_user, request=request, action="authorised_removed",
+            family=family,
+            user=acting_user,
+            request=request,
+            action="authorised_removed",
             description=f"Personne autorisée retirée : {subject}",
         )
         authorised.delete()
@@ -589,12 +686,18 @@ def save_health_record(*, child: Person, values: dict, acting_user, request=None
     with transaction.atomic():
         record.save()
         log_family_action(
-            family=family, user=acting_user, request=request, action="health_updated",
+            family=family,
+            user=acting_user,
+            request=request,
+            action="health_updated",
             description=f"Informations sanitaires de {child.first_name} mises à jour",
         )
         if _is_staff(acting_user):
             record_audit(
-                organisation=family.organisation, actor=acting_user, action="health_update", obj=child,
+                organisation=family.organisation,
+                actor=acting_user,
+                action="health_update",
+                obj=child,
                 changes={"fields": sorted(values)},
             )
     return record
@@ -612,7 +715,10 @@ def add_vaccination(*, child: Person, vaccine: str, when: date, acting_user, req
     with transaction.atomic():
         vaccination.save()
         log_family_action(
-            family=family, user=acting_user, request=request, action="health_updated",
+            family=family,
+            user=acting_user,
+            request=request,
+            action="health_updated",
             description=f"Vaccination ajoutée pour {child.first_name}",
         )
     return vaccination
@@ -621,7 +727,10 @@ def add_vaccination(*, child: Person, vaccine: str, when: date, acting_user, req
 def delete_vaccination(*, vaccination: Vaccination, acting_user, request=None) -> None:
     with transaction.atomic():
         log_family_action(
-            family=vaccination.family, user=acting_user, request=request, action="health_updated",
+            family=vaccination.family,
+            user=acting_user,
+            request=request,
+            action="health_updated",
             description=f"Vaccination retirée pour {vaccination.child.first_name}",
         )
         vaccination.delete()
@@ -630,7 +739,10 @@ def delete_vaccination(*, vaccination: Vaccination, acting_user, request=None) -
 def record_health_access(*, child: Person, acting_user) -> None:
     """Every opening of a child's health data by staff is logged (SPEC: personal data)."""
     record_audit(
-        organisation=child.family.organisation, actor=acting_user, action="health_view", obj=child,
+        organisation=child.family.organisation,
+        actor=acting_user,
+        action="health_view",
+        obj=child,
         changes={"family_id": child.family_id},
     )
 
@@ -641,7 +753,8 @@ def erase_health_data(*, family: Family) -> int:
         count, _detail = HealthRecord.objects.filter(organisation_id=family.organisation_id, family=family).delete()
         Vaccination.objects.filter(organisation_id=family.organisation_id, family=family).delete()
         log_family_action(
-            family=family, action="health_erased",
+            family=family,
+            action="health_erased",
             description="Informations sanitaires effacées (consentement retiré)",
         )
     return count
@@ -649,8 +762,10 @@ def erase_health_data(*, family: Family) -> int:
 
 # --- Moderation -------------------------------------------------------------------------------
 def _lock_pending(change_request: ChangeRequest) -> ChangeRequest:
-    locked = ChangeRequest.objects.select_for_update().select_related("family", "person", "authorised_person").get(
-        pk=change_request.pk, organisation_id=change_request.organisation_id
+    locked = (
+        ChangeRequest.objects.select_for_update()
+        .select_related("family", "person", "authorised_person")
+        .get(pk=change_request.pk, organisation_id=change_request.organisation_id)
     )
     if locked.status != ChangeStatus.PENDING:
         raise DomainError("Cette demande a déjà été traitée.")
@@ -733,11 +848,16 @@ def accept_change(*, change_request: ChangeRequest, acting_user) -> ChangeReques
         cr.decided_by, cr.decided_at = acting_user, timezone.now()
         cr.save()
         record_audit(
-            organisation=cr.family.organisation, actor=acting_user, action="change_accepted", obj=cr,
+            organisation=cr.family.organisation,
+            actor=acting_user,
+            action="change_accepted",
+            obj=cr,
             changes={k: {"old": v.get("old"), "new": v.get("new")} for k, v in cr.changes.items()},
         )
         log_family_action(
-            family=cr.family, user=acting_user, action="change_accepted",
+            family=cr.family,
+            user=acting_user,
+            action="change_accepted",
             description=f"Modification acceptée par le service : {cr.subject}",
         )
         _notify(cr, "change_accepted")
@@ -756,11 +876,16 @@ def refuse_change(*, change_request: ChangeRequest, reason: str, acting_user) ->
         cr.decided_by, cr.decided_at = acting_user, timezone.now()
         cr.save()
         record_audit(
-            organisation=cr.family.organisation, actor=acting_user, action="change_refused", obj=cr,
+            organisation=cr.family.organisation,
+            actor=acting_user,
+            action="change_refused",
+            obj=cr,
             changes={"reason": reason},
         )
         log_family_action(
-            family=cr.family, user=acting_user, action="change_refused",
+            family=cr.family,
+            user=acting_user,
+            action="change_refused",
             description=f"Modification refusée par le service : {cr.subject} (motif : {reason})",
         )
         _notify(cr, "change_refused")

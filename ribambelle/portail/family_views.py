@@ -39,9 +39,12 @@ def family_view(view):
         user = request.user
         if user.is_authenticated and user.is_family:
             for name, model in OBJECT_MODELS.items():
-                if name in kwargs and not model.objects.filter(
-                    organisation_id=user.organisation_id, family_id=user.family_id, pk=kwargs[name]
-                ).exists():
+                if (
+                    name in kwargs
+                    and not model.objects.filter(
+                        organisation_id=user.organisation_id, family_id=user.family_id, pk=kwargs[name]
+                    ).exists()
+                ):
                     raise Http404("Introuvable")
         return protected(request, *args, **kwargs)
 
@@ -124,9 +127,7 @@ def family_edit(request):
 def person_edit(request, person_id: int):
     family = request.user.family
     person = selectors.get_person_for_family(family, person_id)
-    pending = list(
-        family.change_requests.filter(status="pending", person=person, kind="person_update").order_by("id")
-    )
+    pending = list(family.change_requests.filter(status="pending", person=person, kind="person_update").order_by("id"))
     form_class = ChildForm if person.is_child else AdultForm
     form = form_class(
         request.POST or None,
