@@ -149,8 +149,7 @@ def test_repeated_failures_lock_the_account_from_that_address(client, tenant_a, 
     assert response.status_code == 429
     assert (
         "Trop de tentatives de connexion ont échoué : par sécurité, la connexion à ce compte est bloquée "
-        "pendant 15 minutes."
-        in page_text(response)
+        "pendant 15 minutes." in page_text(response)
     )
     assert "_auth_user_id" not in client.session
     # Another family is not affected.

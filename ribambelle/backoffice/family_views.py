@@ -277,10 +277,12 @@ def child_health(request, person_id: int):
     )
 
 
-@require_POST
 @staff_required(Perm.MANAGE_FAMILIES)
 def vaccination_delete(request, vaccination_id: int):
+    # Looked up before the method check: another organisation's ID answers 404, not 405.
     vaccination = selectors.get_vaccination_for_staff(request.organisation, vaccination_id)
+    if request.method != "POST":
+        return redirect("backoffice:child_health", org_slug=request.organisation.slug, person_id=vaccination.child_id)
     services.delete_vaccination(vaccination=vaccination, acting_user=request.user)
     messages.success(request, "La vaccination est retirée.")
     return redirect("backoffice:child_health", org_slug=request.organisation.slug, person_id=vaccination.child_id)

@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from ribambelle.core.exceptions import DomainError
 from ribambelle.families import selectors, services
@@ -236,11 +235,10 @@ def child_health(request, person_id: int):
     )
 
 
-@require_POST
 @family_view
 def vaccination_delete(request, vaccination_id: int):
     vaccination = selectors.get_vaccination_for_family(request.user.family, vaccination_id)
-    if not request.consents.health:
+    if request.method != "POST" or not request.consents.health:
         return _to_family(request)
     services.delete_vaccination(vaccination=vaccination, acting_user=request.user, request=request)
     messages.success(request, "La vaccination est retirée.")
@@ -300,10 +298,11 @@ def authorised_edit(request, authorisedperson_id: int):
     )
 
 
-@require_POST
 @family_view
 def authorised_remove(request, authorisedperson_id: int):
     authorised = selectors.get_authorised_person_for_family(request.user.family, authorisedperson_id)
+    if request.method != "POST":
+        return _to_family(request)
     outcome = services.remove_authorised_person(authorised=authorised, acting_user=request.user, request=request)
     if outcome.pending:
         messages.warning(request, f"{PENDING_NOTICE} : le retrait de {outcome.pending[0]} attend le service.")
