@@ -302,9 +302,10 @@ def moderation_queue(request):
 @staff_required(Perm.MANAGE_FAMILIES)
 def moderation_decide(request, changerequest_id: int):
     change = selectors.get_change_request_for_staff(request.organisation, changerequest_id)
-    form = RefuseForm(request.POST if request.POST.get("decision") == "refuse" else None)
+    error = None
     if request.method == "POST":
         decision = request.POST.get("decision")
+        form = RefuseForm(request.POST)
         try:
             if decision == "accept":
                 services.accept_change(change_request=change, acting_user=request.user)
@@ -316,15 +317,18 @@ def moderation_decide(request, changerequest_id: int):
                 )
                 messages.success(request, f"Modification refusée : {change.subject}. La famille est prévenue.")
                 return _back_to_queue(request, change)
-            if decision not in ("accept", "refuse"):
-                form.add_error(None, "Choisissez « Accepter » ou « Refuser ».")
-        except DomainError as error:
-            apply_errors(form, error)
+            if decision == "refuse":
+                error = " ".join(form.errors.get("reason", [])) or "Indiquez le motif du refus."
+            else:
+                error = "Choisissez « Accepter » ou « Refuser »."
+        except DomainError as refusal:
+            error = refusal.message
+        change.refresh_from_db()
     return render(
         request,
         "backoffice/families/change_detail.html",
-        {"change": change, "refuse_form": form, "nav": "moderation"},
-        status=400 if form.errors else 200,
+        {"change": change, "error": error, "nav": "moderation"},
+        status=400 if error else 200,
     )
 
 

@@ -20,6 +20,7 @@ def fold(text: str) -> str:
     if not text:
         return ""
     text = text.replace("œ", "oe").replace("Œ", "oe").replace("æ", "ae").replace("Æ", "ae")
+    text = text.replace("ø", "o").replace("Ø", "o").replace("ł", "l").replace("Ł", "l")
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
     return " ".join(_KEEP.sub(" ", stripped).split())

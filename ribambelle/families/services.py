@@ -136,6 +136,8 @@ def _display(obj_class, name: str, value) -> str:
         return "oui" if value else "non"
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
+    if isinstance(value, Decimal):
+        return f"{value:.2f}".replace(".", ",").removesuffix(",00")
     model_field = obj_class._meta.get_field(name)
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
