@@ -765,7 +765,7 @@ def erase_health_data(*, family: Family) -> int:
 # --- Moderation -------------------------------------------------------------------------------
 def _lock_pending(change_request: ChangeRequest) -> ChangeRequest:
     locked = (
-        ChangeRequest.objects.select_for_update()
+        ChangeRequest.objects.select_for_update(of=("self",))
         .select_related("family", "person", "authorised_person")
         .get(pk=change_request.pk, organisation_id=change_request.organisation_id)
     )
