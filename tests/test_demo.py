@@ -23,3 +23,18 @@ def test_load_demo_is_idempotent_and_follows_the_seeds():
     assert Family.objects.filter(organisation=pouilly, name="BOBLET").exists()
     quercy = Organisation.objects.get(slug="quercy-vert-aveyron")
     assert Structure.objects.filter(organisation=quercy).count() == 4
+
+
+@pytest.mark.django_db
+def test_demo_family_files_have_diets_pai_authorised_persons_and_a_pending_change():
+    from ribambelle.families.models import AuthorisedPerson, ChangeRequest, HealthRecord, PersonDiet
+
+    call_command("load_demo", stdout=open("/dev/null", "w"))
+    counts = (PersonDiet.objects.count(), AuthorisedPerson.objects.count(), ChangeRequest.objects.count())
+    call_command("load_demo", stdout=open("/dev/null", "w"))
+    assert counts == (PersonDiet.objects.count(), AuthorisedPerson.objects.count(), ChangeRequest.objects.count())
+    quercy = Organisation.objects.get(slug="quercy-vert-aveyron")
+    assert HealthRecord.objects.filter(organisation=quercy, has_pai=True, child__first_name="Hugo").exists()
+    assert ChangeRequest.objects.filter(organisation=quercy, status="pending", family__name="ROUSSEL").count() == 1
+    martin = Family.objects.get(organisation=quercy, name="MARTIN")
+    assert " lea " in martin.search_text and AuthorisedPerson.objects.filter(family=martin).count() == 3
