@@ -122,3 +122,44 @@ def test_parent_edits_director_moderates_parent_sees_outcome(live_server, browse
     assert "Pouilly-en-Auxois" in mails["change_accepted"].body_text
     assert "livret de famille" in mails["change_refused"].body_text
     assert not page.js_errors, page.js_errors
+
+
+def test_other_family_pages_are_accessible(live_server, browser, page, pouilly):
+    base = live_server.url + "/pouilly/"
+    jules = Person.objects.get(first_name="Jules")
+    log_in(page, base, "allan.boblet@famille.example", PASSWORD)
+    page.wait_for_url(re.compile(r"/pouilly/$"))
+    for path, heading in [
+        (f"ma-famille/membres/{jules.pk}/", "Jules"),
+        (f"ma-famille/enfants/{jules.pk}/sante/", "Informations de santé de Jules"),
+        (f"ma-famille/enfants/{jules.pk}/personnes-autorisees/ajouter/", "Ajouter une personne autorisée pour Jules"),
+        ("mon-compte/", "Mon compte"),
+    ]:
+        page.goto(base + path)
+        assert page.get_by_role("heading", name=re.compile(heading)).first.is_visible()
+        assert_accessible(page, context=path)
+    # A refused form shows its errors accessibly.
+    page.goto(base + f"ma-famille/enfants/{jules.pk}/sante/")
+    page.get_by_label("PAI (projet d'accueil individualisé)").check()
+    page.get_by_role("button", name="Enregistrer").click()
+    assert page.get_by_text("Décrivez le PAI").is_visible()
+    assert_accessible(page, context="fiche sanitaire refusée")
+
+    staff = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    desk = staff.new_page()
+    log_in(desk, base + "gestion/connexion/", "directrice@pouilly.example", PASSWORD)
+    desk.wait_for_url("**/gestion/")
+    family = Family.objects.get(name="BOBLET")
+    for path in [
+        "gestion/familles/",
+        "gestion/familles/nouvelle/",
+        "gestion/familles/import/",
+        f"gestion/familles/{family.pk}/modifier/",
+        f"gestion/familles/{family.pk}/modifications/",
+        f"gestion/familles/enfants/{jules.pk}/sante/",
+        f"gestion/familles/membres/{jules.pk}/",
+    ]:
+        desk.goto(base + path)
+        assert_accessible(desk, context=path)
+    staff.close()
+    assert not page.js_errors, page.js_errors
