@@ -379,7 +379,7 @@ def family_settings(request):
             messages.success(request, "Les réglages du dossier famille sont enregistrés.")
             return redirect("backoffice:family_settings", org_slug=request.organisation.slug)
     return render(
-        request, "backoffice/families/settings.html", {"form": form, "nav": "family_settings"}, status=_status(form)
+        request, "backoffice/families/settings.html", {"form": form, "nav": "families"}, status=_status(form)
     )
 
 
