@@ -378,9 +378,7 @@ def family_settings(request):
         else:
             messages.success(request, "Les réglages du dossier famille sont enregistrés.")
             return redirect("backoffice:family_settings", org_slug=request.organisation.slug)
-    return render(
-        request, "backoffice/families/settings.html", {"form": form, "nav": "families"}, status=_status(form)
-    )
+    return render(request, "backoffice/families/settings.html", {"form": form, "nav": "families"}, status=_status(form))
 
 
 # --- Import -----------------------------------------------------------------------------------------------
