@@ -425,6 +425,7 @@ DEMO_FAMILY_FILES = {
 
 def _family_files(organisation: Organisation) -> None:
     """Diets, children's daily-life and health data, authorised persons and one pending change."""
+    from ribambelle.families.changes import _changes_dict
     from ribambelle.families.models import (
         AuthorisedPerson,
         ChangeKind,
@@ -437,7 +438,6 @@ def _family_files(organisation: Organisation) -> None:
         Vaccination,
     )
     from ribambelle.families.moderation import FAMILY_FIELD_GROUPS, key_for_field
-    from ribambelle.families.services import _changes_dict
 
     FamilySettings.objects.get_or_create(organisation=organisation)
     diets = {name: Diet.objects.get_or_create(organisation=organisation, name=name)[0] for name in DEMO_DIETS}
