@@ -35,7 +35,18 @@ from ribambelle.documents.models import (
     Visibility,
     school_year_start,
 )
-from ribambelle.families.models import Family, Person, PersonRole
+from ribambelle.families.models import (
+    AuthorisedPerson,
+    ChangeRequest,
+    Diet,
+    Family,
+    FamilySettings,
+    HealthRecord,
+    Person,
+    PersonDiet,
+    PersonRole,
+    Vaccination,
+)
 from ribambelle.registrations.models import Registration
 from ribambelle.tenancy.models import (
     Membership,
@@ -489,6 +500,88 @@ class PublishedDocumentFactory(factory.django.DjangoModelFactory):
     published_from = factory.LazyFunction(lambda: timezone.localdate() - timezone.timedelta(days=1))
 
 
+class DietFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Diet
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Régime {n}")
+
+
+class _ChildOfFamily(factory.django.DjangoModelFactory):
+    """A row belonging to a child of `family` (the 404 walk passes family=)."""
+
+    class Meta:
+        abstract = True
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    family = factory.SubFactory(FamilyFactory, organisation=factory.SelfAttribute("..organisation"))
+    child = factory.SubFactory(
+        PersonFactory,
+        organisation=factory.SelfAttribute("..organisation"),
+        family=factory.SelfAttribute("..family"),
+    )
+
+
+class PersonDietFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PersonDiet
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    person = factory.SubFactory(PersonFactory, organisation=factory.SelfAttribute("..organisation"))
+    diet = factory.SubFactory(DietFactory, organisation=factory.SelfAttribute("..organisation"))
+
+
+class AuthorisedPersonFactory(_ChildOfFamily):
+    class Meta:
+        model = AuthorisedPerson
+
+    first_name = "Josette"
+    last_name = "GRAND"
+    relationship = "Grand-mère"
+    phone = "06 00 00 00 01"
+
+
+class HealthRecordFactory(_ChildOfFamily):
+    class Meta:
+        model = HealthRecord
+
+    allergies = "Arachide"
+    has_pai = True
+    pai_details = "Stylo d'adrénaline dans le sac"
+
+
+class VaccinationFactory(_ChildOfFamily):
+    class Meta:
+        model = Vaccination
+
+    vaccine = "DTP"
+    date = factory.LazyFunction(lambda: timezone.localdate().replace(year=timezone.localdate().year - 2))
+
+
+class FamilySettingsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FamilySettings
+        django_get_or_create = ("organisation",)
+
+    organisation = factory.SubFactory(OrganisationFactory)
+
+
+class ChangeRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChangeRequest
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    family = factory.SubFactory(FamilyFactory, organisation=factory.SelfAttribute("..organisation"))
+    kind = "family_update"
+    subject = factory.LazyAttribute(lambda o: f"Famille {o.family.name} – Adresse")
+    moderation_key = "family.address"
+    status = "pending"
+    changes = factory.LazyAttribute(
+        lambda o: {"city": {"label": "Commune", "old": o.family.city or "—", "new": "Montauban", "value": "Montauban"}}
+    )
+
+
 FACTORIES = {
     factory_class._meta.model: factory_class
     for factory_class in [
@@ -529,5 +622,12 @@ FACTORIES = {
         SubmittedDocumentFactory,
         SubmittedPageFactory,
         PublishedDocumentFactory,
+        DietFactory,
+        PersonDietFactory,
+        AuthorisedPersonFactory,
+        HealthRecordFactory,
+        VaccinationFactory,
+        FamilySettingsFactory,
+        ChangeRequestFactory,
     ]
 }

@@ -47,3 +47,18 @@ def test_demo_documents_one_expected_one_received_one_refused():
     assert {State.EXPECTED, State.RECEIVED, State.REFUSED} <= set(states)
     assert PublishedDocument.objects.filter(organisation=quercy).count() == 4
     assert published_for_public(quercy).count() == 3
+
+
+@pytest.mark.django_db
+def test_demo_family_files_have_diets_pai_authorised_persons_and_a_pending_change():
+    from ribambelle.families.models import AuthorisedPerson, ChangeRequest, HealthRecord, PersonDiet
+
+    call_command("load_demo", stdout=open("/dev/null", "w"))
+    counts = (PersonDiet.objects.count(), AuthorisedPerson.objects.count(), ChangeRequest.objects.count())
+    call_command("load_demo", stdout=open("/dev/null", "w"))
+    assert counts == (PersonDiet.objects.count(), AuthorisedPerson.objects.count(), ChangeRequest.objects.count())
+    quercy = Organisation.objects.get(slug="quercy-vert-aveyron")
+    assert HealthRecord.objects.filter(organisation=quercy, has_pai=True, child__first_name="Hugo").exists()
+    assert ChangeRequest.objects.filter(organisation=quercy, status="pending", family__name="ROUSSEL").count() == 1
+    martin = Family.objects.get(organisation=quercy, name="MARTIN")
+    assert " lea " in martin.search_text and AuthorisedPerson.objects.filter(family=martin).count() == 3

@@ -14,6 +14,10 @@ def queue_counts(request):
         counts["documents"] = review_queue(
             membership.organisation, include_health=has_permission(membership, Perm.VIEW_HEALTH)
         ).count()
+    if has_permission(membership, Perm.MANAGE_FAMILIES):
+        from ribambelle.families.selectors import pending_count
+
+        counts["moderation"] = pending_count(membership.organisation)
     if has_permission(membership, Perm.COMMUNICATE):
         counts["messages"] = threads_for_staff(membership, status=ThreadStatus.NEW).count()
     return {"queue_counts": counts}

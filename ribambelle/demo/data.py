@@ -803,6 +803,188 @@ def _documents(organisation: Organisation) -> None:
         )
 
 
+DEMO_DIETS = ["Sans porc", "Sans viande", "Végétarien", "Sans gluten", "Sans lactose"]
+# family: (phone, {child: (diets, diet notes, recommendations, school, level, health, authorised)}, pending change)
+DEMO_FAMILY_FILES = {
+    "MARTIN": (
+        "05 63 24 10 10",
+        {
+            "Léa": (
+                ["Végétarien"],
+                "",
+                "Porte des lunettes pour lire.",
+                "École de Bioule",
+                "CE2",
+                None,
+                [("Josette", "MARTIN", "Grand-mère", "06 11 22 33 44", True, True)],
+            ),
+            "Hugo": (
+                [],
+                "Pas de fruits à coque",
+                "Fait la sieste après le repas avec son doudou.",
+                "École de Bioule",
+                "GS",
+                (
+                    "Arachide et fruits à coque",
+                    True,
+                    "PAI alimentaire : trousse avec stylo d'adrénaline "
+                    "dans le sac, protocole signé par le médecin scolaire.",
+                ),
+                [
+                    ("Josette", "MARTIN", "Grand-mère", "06 11 22 33 44", True, True),
+                    ("Paul", "ESCANDE", "Voisin", "06 55 66 77 88", True, False),
+                ],
+            ),
+        },
+        None,
+    ),
+    "DUPONT": (
+        "05 63 30 40 50",
+        {
+            "Emma": (["Sans porc"], "", "", "École de Nègrepelisse", "CM2", None, []),
+            "Louis": (["Sans porc"], "", "", "École de Nègrepelisse", "CP", None, []),
+            "Jade": (["Sans porc", "Sans lactose"], "", "", "", "PS", None, []),
+        },
+        None,
+    ),
+    "ROUSSEL": (
+        "05 63 64 00 11",
+        {
+            "Nolan": (
+                [],
+                "",
+                "Peut rentrer seul à pied.",
+                "Collège de Monclar",
+                "4e",
+                None,
+                [("Samia", "ROUSSEL", "Tante", "07 12 34 56 78", True, True)],
+            )
+        },
+        {"address_line": "14 avenue de la Gare", "city": "Montauban", "postal_code": "82000"},
+    ),
+    "BOBLET": (
+        "03 80 20 00 01",
+        {
+            "Lina": (
+                [],
+                "",
+                "Sieste à 13 h, doudou lapin.",
+                "",
+                "",
+                None,
+                [("Monique", "BOBLET", "Grand-mère", "06 21 43 65 87", True, True)],
+            ),
+            "Jules": (
+                ["Sans porc"],
+                "",
+                "",
+                "École de Bligny-sur-Ouche",
+                "CE1",
+                None,
+                [("Monique", "BOBLET", "Grand-mère", "06 21 43 65 87", True, True)],
+            ),
+            "Manon": (
+                ["Sans gluten"],
+                "Maladie cœliaque",
+                "",
+                "Collège de Pouilly",
+                "3e",
+                ("", True, "PAI asthme : Ventoline dans le sac, 2 bouffées en cas de crise."),
+                [],
+            ),
+        },
+        {"name": "BOBLET-MOREAU"},
+    ),
+    "LEROY": ("03 80 90 12 34", {"Adam": (["Végétarien"], "", "", "École de Pouilly", "CM1", None, [])}, None),
+}
+
+
+def _family_files(organisation: Organisation) -> None:
+    """Diets, children's daily-life and health data, authorised persons and one pending change."""
+    from ribambelle.families.changes import _changes_dict
+    from ribambelle.families.models import (
+        AuthorisedPerson,
+        ChangeKind,
+        ChangeRequest,
+        ChangeStatus,
+        Diet,
+        FamilySettings,
+        HealthRecord,
+        PersonDiet,
+        Vaccination,
+    )
+    from ribambelle.families.moderation import FAMILY_FIELD_GROUPS, key_for_field
+
+    FamilySettings.objects.get_or_create(organisation=organisation)
+    diets = {name: Diet.objects.get_or_create(organisation=organisation, name=name)[0] for name in DEMO_DIETS}
+    for family in Family.objects.filter(organisation=organisation, name__in=DEMO_FAMILY_FILES):
+        phone, children, pending = DEMO_FAMILY_FILES[family.name]
+        if not family.phone:
+            family.phone = phone
+            family.save(update_fields=["phone", "updated_at"])
+        for child in Person.objects.filter(family=family, role=PersonRole.CHILD, first_name__in=children):
+            diet_names, notes, care, school, level, health, authorised = children[child.first_name]
+            if not child.school and not child.care_recommendations:
+                child.diet_notes, child.care_recommendations = notes, care
+                child.school, child.school_level = school, level
+                child.image_rights = child.transport_allowed = True
+                child.save()
+            for name in diet_names:
+                PersonDiet.objects.get_or_create(organisation=organisation, person=child, diet=diets[name])
+            for first, last, relationship, ap_phone, pick_up, emergency in authorised:
+                AuthorisedPerson.objects.get_or_create(
+                    organisation=organisation,
+                    family=family,
+                    child=child,
+                    first_name=first,
+                    last_name=last,
+                    defaults={
+                        "relationship": relationship,
+                        "phone": ap_phone,
+                        "may_pick_up": pick_up,
+                        "emergency_contact": emergency,
+                    },
+                )
+            if health:
+                allergies, has_pai, pai_details = health
+                HealthRecord.objects.get_or_create(
+                    organisation=organisation,
+                    family=family,
+                    child=child,
+                    defaults={
+                        "allergies": allergies,
+                        "has_pai": has_pai,
+                        "pai_details": pai_details,
+                        "doctor_name": "Dr Combes",
+                        "doctor_phone": "05 63 00 11 22",
+                        "swimming": "with_aid",
+                    },
+                )
+                Vaccination.objects.get_or_create(
+                    organisation=organisation,
+                    family=family,
+                    child=child,
+                    vaccine="DTP (diphtérie, tétanos, polio)",
+                    defaults={"date": years_ago(1, days=40)},
+                )
+        if pending and not ChangeRequest.objects.filter(family=family, status=ChangeStatus.PENDING).exists():
+            requester = User.objects.filter(
+                organisation=organisation, family=family, activated_at__isnull=False
+            ).first()
+            current = {name: getattr(family, name) for name in pending}
+            key = key_for_field(FAMILY_FIELD_GROUPS, next(iter(pending)))
+            ChangeRequest.objects.create(
+                organisation=organisation,
+                family=family,
+                kind=ChangeKind.FAMILY_UPDATE,
+                subject=f"Famille {family.name} – {FAMILY_FIELD_GROUPS[key][0]}",
+                moderation_key=key,
+                changes=_changes_dict(Family, pending, current),
+                status=ChangeStatus.PENDING,
+                requested_by=requester,
+            )
+
+
 @transaction.atomic
 def load() -> list[DemoLogin]:
     logins: list[DemoLogin] = []
@@ -810,6 +992,7 @@ def load() -> list[DemoLogin]:
     _structures(quercy, QUERCY_STRUCTURES)
     logins += _staff(quercy, "quercy.example")
     logins += _families(quercy)
+    _family_files(quercy)
     _communication(quercy)
     _documents(quercy)
 
@@ -817,6 +1000,7 @@ def load() -> list[DemoLogin]:
     _structures(pouilly, POUILLY_STRUCTURES)
     logins += _staff(pouilly, "pouilly.example")
     logins += _families(pouilly)
+    _family_files(pouilly)
 
     _activities(quercy, pouilly)
     _communication(pouilly)

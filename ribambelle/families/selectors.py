@@ -1,7 +1,226 @@
+"""Reads on the family file: scoped querysets with their joins done, so a page's number
+of queries does not grow with the number of families, children or changes."""
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from .models import Family
+from .models import (
+    AuthorisedPerson,
+    ChangeRequest,
+    ChangeStatus,
+    Diet,
+    Family,
+    FamilySettings,
+    Person,
+    PersonRole,
+    Vaccination,
+)
+from .search import search_filter
 
 
 def get_family_for_staff(organisation, family_id: int) -> Family:
     return get_object_or_404(Family, organisation=organisation, pk=family_id)
+
+
+def _members_prefetch(*, with_health: bool):
+    related = ["diets", Prefetch("authorised_persons", queryset=AuthorisedPerson.objects.order_by("last_name", "id"))]
+    queryset = Person.objects.order_by("role", "birth_date", "first_name", "id")
+    if with_health:
+        queryset = queryset.select_related("health_record")
+        related.append(Prefetch("vaccinations", queryset=Vaccination.objects.order_by("vaccine", "-date")))
+    return Prefetch("members", queryset=queryset.prefetch_related(*related), to_attr="people")
+
+
+def family_file(organisation, family_id: int, *, with_health: bool = False) -> Family:
+    """One family with everything shown on its file, in a fixed number of queries."""
+    queryset = Family.objects.filter(organisation=organisation).prefetch_related(
+        _members_prefetch(with_health=with_health),
+        Prefetch(
+            "change_requests",
+            queryset=ChangeRequest.objects.filter(status=ChangeStatus.PENDING).select_related("requested_by"),
+            to_attr="pending_changes",
+        ),
+    )
+    family = get_object_or_404(queryset, pk=family_id)
+    for person in family.people:
+        person.pending = [
+            cr for cr in family.pending_changes if cr.person_id == person.pk and cr.kind == "person_update"
+        ]
+    family.adults = [p for p in family.people if p.role == PersonRole.ADULT]
+    family.children = [p for p in family.people if p.role == PersonRole.CHILD]
+    family.pending_family = [cr for cr in family.pending_changes if cr.kind == "family_update"]
+    family.pending_children = [cr for cr in family.pending_changes if cr.kind == "child_add"]
+    family.pending_keys = {cr.moderation_key for cr in family.pending_family}
+    removal = {cr.authorised_person_id for cr in family.pending_changes if cr.kind == "authorised_remove"}
+    for child in family.children:
+        child.pending_authorised = [
+            cr
+            for cr in family.pending_changes
+            if cr.person_id == child.pk and cr.kind in ("authorised_add", "authorised_update")
+        ]
+        for authorised in child.authorised_persons.all():
+            authorised.removal_pending = authorised.pk in removal
+    return family
+
+
+def pending_values(changes) -> dict:
+    """Pending new values, to show in a form in place of the current ones."""
+    values = {}
+    for cr in changes:
+        for name, change in cr.changes.items():
+            values[name] = change.get("value")
+    return values
+
+
+def recent_decisions(family, *, limit: int = 10):
+    return ChangeRequest.objects.filter(
+        organisation_id=family.organisation_id,
+        family=family,
+        status__in=[ChangeStatus.ACCEPTED, ChangeStatus.REFUSED],
+    ).order_by("-decided_at", "-id")[:limit]
+
+
+def change_history(family):
+    return ChangeRequest.objects.filter(organisation_id=family.organisation_id, family=family).select_related(
+        "requested_by", "decided_by"
+    )
+
+
+def families_for_staff(organisation, *, search: str = "", account: str = "", pending: str = ""):
+    """The back-office family list: search on folded names/e-mails/phones, filters, and
+    the adults, children, account state and pending count of each family in 3 queries."""
+    from ribambelle.accounts.models import User
+
+    families = Family.objects.filter(organisation=organisation)
+    condition = search_filter(search)
+    if condition is not None:
+        families = families.filter(condition)
+    activated = User.objects.filter(family=OuterRef("pk"), activated_at__isnull=False)
+    pending_of_family = ChangeRequest.objects.filter(family=OuterRef("pk"), status=ChangeStatus.PENDING)
+    # Correlated subqueries rather than JOIN + GROUP BY: they run for the 50 rows shown only,
+    # so the first page stays fast whatever the number of families.
+    families = families.annotate(
+        has_active_account=Exists(activated),
+        pending_count=Coalesce(
+            Subquery(pending_of_family.values("family").annotate(n=Count("id")).values("n")[:1]),
+            Value(0),
+        ),
+    )
+    if account == "active":
+        families = families.filter(Exists(activated))
+    elif account == "inactive":
+        families = families.filter(~Exists(activated))
+    if pending == "1":
+        families = families.filter(Exists(pending_of_family))
+    return families.order_by("name", "id").prefetch_related(
+        Prefetch(
+            "members",
+            queryset=Person.objects.only(
+                "family_id", "role", "first_name", "last_name", "birth_date", "phone", "email"
+            ).order_by("role", "birth_date", "first_name"),
+            to_attr="people",
+        )
+    )
+
+
+def pending_changes_for_staff(organisation):
+    return (
+        ChangeRequest.objects.filter(organisation=organisation, status=ChangeStatus.PENDING)
+        .select_related("family", "requested_by", "person")
+        .order_by("created_at", "id")
+    )
+
+
+def pending_count(organisation) -> int:
+    return ChangeRequest.objects.filter(organisation=organisation, status=ChangeStatus.PENDING).count()
+
+
+def get_change_request_for_staff(organisation, changerequest_id: int) -> ChangeRequest:
+    return get_object_or_404(
+        ChangeRequest.objects.select_related("family", "requested_by", "decided_by", "person"),
+        organisation=organisation,
+        pk=changerequest_id,
+    )
+
+
+def get_person_for_staff(organisation, person_id: int) -> Person:
+    return get_object_or_404(
+        Person.objects.select_related("family").prefetch_related("diets"), organisation=organisation, pk=person_id
+    )
+
+
+def get_person_for_family(family, person_id: int) -> Person:
+    return get_object_or_404(
+        Person.objects.select_related("family").prefetch_related("diets"),
+        organisation_id=family.organisation_id,
+        family=family,
+        pk=person_id,
+    )
+
+
+def get_child_for_family(family, person_id: int) -> Person:
+    return get_object_or_404(
+        Person.objects.select_related("family"),
+        organisation_id=family.organisation_id,
+        family=family,
+        role=PersonRole.CHILD,
+        pk=person_id,
+    )
+
+
+def get_child_for_staff(organisation, person_id: int) -> Person:
+    return get_object_or_404(
+        Person.objects.select_related("family"), organisation=organisation, role=PersonRole.CHILD, pk=person_id
+    )
+
+
+def get_authorised_person_for_family(family, authorised_id: int) -> AuthorisedPerson:
+    return get_object_or_404(
+        AuthorisedPerson.objects.select_related("child", "family"),
+        organisation_id=family.organisation_id,
+        family=family,
+        pk=authorised_id,
+    )
+
+
+def get_authorised_person_for_staff(organisation, authorised_id: int) -> AuthorisedPerson:
+    return get_object_or_404(
+        AuthorisedPerson.objects.select_related("child", "family"), organisation=organisation, pk=authorised_id
+    )
+
+
+def get_vaccination_for_family(family, vaccination_id: int) -> Vaccination:
+    return get_object_or_404(
+        Vaccination.objects.select_related("child", "family"),
+        organisation_id=family.organisation_id,
+        family=family,
+        pk=vaccination_id,
+    )
+
+
+def get_vaccination_for_staff(organisation, vaccination_id: int) -> Vaccination:
+    return get_object_or_404(
+        Vaccination.objects.select_related("child", "family"), organisation=organisation, pk=vaccination_id
+    )
+
+
+def active_diets(organisation):
+    return Diet.objects.filter(organisation=organisation, is_active=True).order_by("name")
+
+
+def diets_for_form(organisation, person=None):
+    """Active diets, plus any inactive one this child still has (so saving does not drop it)."""
+    condition = Q(is_active=True)
+    if person is not None and person.pk:
+        condition |= Q(pk__in=[d.pk for d in person.diets.all()])
+    return Diet.objects.filter(condition, organisation=organisation).order_by("name")
+
+
+def moderated_keys(organisation) -> set[str]:
+    settings = FamilySettings.objects.filter(organisation=organisation).first()
+    if settings is None:
+        from .moderation import DEFAULT_MODERATED
+
+        return set(DEFAULT_MODERATED)
+    return set(settings.moderated)

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 # exists: a tab that leads nowhere is never shown.
 PORTAL_TABS = [
     ("dashboard", _("Tableau de bord"), "portail:home"),
+    ("family", _("Ma famille"), "portail:family"),
     ("documents", _("Mes documents"), "portail:documents"),
     ("registrations", _("Mes inscriptions"), "portail:registrations"),
     ("bookings", _("Mes réservations"), "portail:bookings"),

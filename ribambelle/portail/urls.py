@@ -1,6 +1,14 @@
 from django.urls import path
 
-from . import account_views, booking_views, communication_views, document_views, registration_views, views
+from . import (
+    account_views,
+    booking_views,
+    communication_views,
+    document_views,
+    family_views,
+    registration_views,
+    views,
+)
 
 app_name = "portail"
 urlpatterns = [
@@ -51,6 +59,32 @@ urlpatterns = [
     path("mes-documents/formulaire/<int:documenttype_id>/", document_views.blank_form, name="document_blank_form"),
     path("documentation/", document_views.documentation, name="documentation"),
     path("documentation/<int:publisheddocument_id>/", document_views.published_file, name="published_file"),
+    path("ma-famille/", family_views.family, name="family"),
+    path("ma-famille/coordonnees/", family_views.family_edit, name="family_edit"),
+    path("ma-famille/enfants/ajouter/", family_views.child_add, name="child_add"),
+    path("ma-famille/membres/<int:person_id>/", family_views.person_edit, name="person_edit"),
+    path("ma-famille/enfants/<int:person_id>/sante/", family_views.child_health, name="child_health"),
+    path(
+        "ma-famille/enfants/<int:person_id>/personnes-autorisees/ajouter/",
+        family_views.authorised_add,
+        name="authorised_add",
+    ),
+    path(
+        "ma-famille/personnes-autorisees/<int:authorisedperson_id>/",
+        family_views.authorised_edit,
+        name="authorised_edit",
+    ),
+    path(
+        "ma-famille/personnes-autorisees/<int:authorisedperson_id>/retirer/",
+        family_views.authorised_remove,
+        name="authorised_remove",
+    ),
+    path(
+        "ma-famille/vaccinations/<int:vaccination_id>/supprimer/",
+        family_views.vaccination_delete,
+        name="vaccination_delete",
+    ),
+    path("mon-compte/mes-donnees/", family_views.family_data_export, name="family_export"),
     path("mentions-legales/", views.legal_notice, name="legal_notice"),
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("theme.css", views.theme, name="theme"),

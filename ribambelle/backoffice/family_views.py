@@ -1,0 +1,445 @@
+"""Staff side of the family file: list and search, the file, moderation queue, import,
+settings, GDPR erasure. Thin views over ribambelle.families."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from ribambelle.accounts.family_accounts import invite_adults
+from ribambelle.accounts.models import User
+from ribambelle.core.exceptions import DomainError
+from ribambelle.families import importing, selectors, services
+from ribambelle.families.forms import (
+    AdultForm,
+    AuthorisedPersonForm,
+    ChildForm,
+    EraseForm,
+    FamilyCreateForm,
+    FamilySettingsForm,
+    FamilyStaffForm,
+    HealthRecordForm,
+    ImportUploadForm,
+    RefuseForm,
+    VaccinationForm,
+)
+from ribambelle.families.models import Diet, HealthRecord, Person, PersonRole, Vaccination
+from ribambelle.tenancy.access import staff_required
+from ribambelle.tenancy.roles import Perm, has_permission
+
+from .views import apply_errors
+
+ACCOUNT_FILTERS = [("", "Tous"), ("active", "Compte activé"), ("inactive", "Sans compte activé")]
+IMPORT_SESSION_KEY = "family_import"
+
+
+def _to_file(request, family_id: int):
+    return redirect("backoffice:family_detail", org_slug=request.organisation.slug, family_id=family_id)
+
+
+def _status(form) -> int:
+    return 400 if form is not None and form.errors else 200
+
+
+def _render_form(request, *, form, title, family, extra=None):
+    context = {"form": form, "title": title, "family": family, "nav": "families", **(extra or {})}
+    return render(request, "backoffice/families/form.html", context, status=_status(form))
+
+
+# --- List, file, history ------------------------------------------------------------------------
+@staff_required(Perm.VIEW_FAMILIES)
+def family_list(request):
+    search = request.GET.get("q", "").strip()[:100]
+    account = request.GET.get("compte", "")
+    pending = request.GET.get("en_attente", "")
+    families = selectors.families_for_staff(request.organisation, search=search, account=account, pending=pending)
+    page = Paginator(families, 50).get_page(request.GET.get("page"))
+    for family in page:
+        family.adults = [p for p in family.people if p.role == PersonRole.ADULT]
+        family.children = [p for p in family.people if p.role == PersonRole.CHILD]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "backoffice/families/list.html",
+        {
+            "page": page,
+            "q": search,
+            "account": account,
+            "pending": pending,
+            "account_filters": ACCOUNT_FILTERS,
+            "querystring": query.urlencode(),
+            "nav": "families",
+        },
+    )
+
+
+@staff_required(Perm.VIEW_FAMILIES)
+def family_detail(request, family_id: int):
+    family = selectors.family_file(request.organisation, family_id)
+    accounts = User.objects.filter(organisation=request.organisation, family=family).order_by("email")
+    return render(
+        request,
+        "backoffice/families/detail.html",
+        {
+            "family": family,
+            "accounts": accounts,
+            "changes": selectors.change_history(family)[:10],
+            "refuse_form": RefuseForm(),
+            "can_manage": has_permission(request.membership, Perm.MANAGE_FAMILIES),
+            "can_health": has_permission(request.membership, Perm.VIEW_HEALTH),
+            "nav": "families",
+        },
+    )
+
+
+@staff_required(Perm.VIEW_FAMILIES)
+def family_changes(request, family_id: int):
+    family = selectors.get_family_for_staff(request.organisation, family_id)
+    page = Paginator(selectors.change_history(family), 50).get_page(request.GET.get("page"))
+    return render(request, "backoffice/families/changes.html", {"family": family, "page": page, "nav": "families"})
+
+
+# --- Family edits -------------------------------------------------------------------------------
+@staff_required(Perm.MANAGE_FAMILIES)
+def family_create(request):
+    form = FamilyCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in FamilyCreateForm.Meta.fields}
+        try:
+            family = services.create_family(
+                organisation=request.organisation, values=values, adult=form.adult_values(), acting_user=request.user
+            )
+        except (DomainError, ValidationError) as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"Le dossier de la famille {family.name} est créé.")
+            return _to_file(request, family.pk)
+    return _render_form(request, form=form, title="Nouvelle famille", family=None)
+
+
+@staff_required(Perm.MANAGE_FAMILIES)
+def family_edit(request, family_id: int):
+    family = selectors.get_family_for_staff(request.organisation, family_id)
+    form = FamilyStaffForm(request.POST or None, instance=family)
+    if request.method == "POST" and form.is_valid():
+        family.refresh_from_db()
+        try:
+            outcome = services.update_family(family=family, values=form.cleaned_data, acting_user=request.user)
+        except (DomainError, ValidationError) as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Le dossier est enregistré." if outcome.changed else "Aucune modification.")
+            return _to_file(request, family.pk)
+    return _render_form(request, form=form, title=f"Famille {family.name} – coordonnées", family=family)
+
+
+@staff_required(Perm.MANAGE_FAMILIES)
+def member_add(request, family_id: int):
+    family = selectors.get_family_for_staff(request.organisation, family_id)
+    role = PersonRole.ADULT if request.GET.get("role") == "adult" else PersonRole.CHILD
+    form_class = ChildForm if role == PersonRole.CHILD else AdultForm
+    instance = Person(organisation=request.organisation, family=family, role=role)
+    form = form_class(
+        request.POST or None, instance=instance, initial={"last_name": family.name}, organisation=request.organisation
+    )
+    if request.method == "POST" and form.is_valid():
+        values = form.values() if role == PersonRole.CHILD else dict(form.cleaned_data)
+        try:
+            services.add_person(family=family, role=role, values=values, acting_user=request.user)
+        except (DomainError, ValidationError) as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"{values['first_name']} {values['last_name']} est ajouté(e) au dossier.")
+            return _to_file(request, family.pk)
+    title = "Ajouter un enfant" if role == PersonRole.CHILD else "Ajouter un responsable légal"
+    return _render_form(request, form=form, title=f"{title} – famille {family.name}", family=family)
+
+
+@staff_required(Perm.MANAGE_FAMILIES)
+def member_edit(request, person_id: int):
+    person = selectors.get_person_for_staff(request.organisation, person_id)
+    family = person.family
+    if request.method == "POST" and "remove" in request.POST:
+        services.remove_person(person=person, acting_user=request.user)
+        messages.success(request, f"{person} est retiré(e) du dossier.")
+        return _to_file(request, family.pk)
+    form_class = ChildForm if person.is_child else AdultForm
+    form = form_class(request.POST or None, instance=person, organisation=request.organisation)
+    if request.method == "POST" and form.is_valid():
+        values = form.values() if person.is_child else dict(form.cleaned_data)
+        person = selectors.get_person_for_staff(request.organisation, person_id)
+        try:
+            services.update_person(person=person, values=values, acting_user=request.user)
+        except (DomainError, ValidationError) as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"La fiche de {person.first_name} est enregistrée.")
+            return _to_file(request, family.pk)
+    return _render_form(
+        request, form=form, title=f"{person.first_name} {person.last_name}", family=family, extra={"person": person}
+    )
+
+
+@staff_required(Perm.MANAGE_FAMILIES)
+def authorised_add(request, person_id: int):
+    child = selectors.get_child_for_staff(request.organisation, person_id)
+    form = AuthorisedPersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_authorised_person(child=child, values=form.cleaned_data, acting_user=request.user)
+        except (DomainError, ValidationError) as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "La personne autorisée est enregistrée.")
+            return _to_file(request, child.family_id)
+    return _render_form(request, form=form, title=f"Personne autorisée pour {child.first_name}", family=child.family)
+
+
+@staff_required(Perm.MANAGE_FAMILIES)
+def authorised_edit(request, authorisedperson_id: int):
+    authorised = selectors.get_authorised_person_for_staff(request.organisation, authorisedperson_id)
+    if request.method == "POST" and "remove" in request.POST:
+        services.remove_authorised_person(authorised=authorised, acting_user=request.user)
+        messages.success(request, f"{authorised} n'est plus autorisé(e).")
+        return _to_file(request, authorised.family_id)
+    form = AuthorisedPersonForm(request.POST or None, instance=authorised)
+    if request.method == "POST" and form.is_valid():
+        authorised = selectors.get_authorised_person_for_staff(request.organisation, authorisedperson_id)
+        try:
+            services.save_authorised_person(
+                child=authorised.child, authorised=authorised, values=form.cleaned_data, acting_user=request.user
+            )
+        except (DomainError, ValidationError) as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "La personne autorisée est enregistrée.")
+            return _to_file(request, authorised.family_id)
+    return _render_form(
+        request,
+        form=form,
+        title=f"{authorised} – personne autorisée pour {authorised.child.first_name}",
+        family=authorised.family,
+        extra={"authorised": authorised},
+    )
+
+
+# --- Health ---------------------------------------------------------------------------------------
+@staff_required(Perm.VIEW_HEALTH)
+def child_health(request, person_id: int):
+    """Each opening is logged (who, when, which child) before anything is shown."""
+    from ribambelle.accounts.consent import family_has_health_consent
+
+    child = selectors.get_child_for_staff(request.organisation, person_id)
+    can_edit = has_permission(request.membership, Perm.MANAGE_FAMILIES)
+    consent = family_has_health_consent(child.family)
+    record = HealthRecord.objects.filter(organisation=request.organisation, child=child).first()
+    form = HealthRecordForm(None, instance=record, prefix="sante")
+    vaccination_form = VaccinationForm(None, prefix="vaccin")
+    if request.method == "POST" and can_edit:
+        try:
+            if "add_vaccination" in request.POST:
+                vaccination_form = VaccinationForm(request.POST, prefix="vaccin")
+                if vaccination_form.is_valid():
+                    services.add_vaccination(
+                        child=child,
+                        vaccine=vaccination_form.cleaned_data["vaccine"],
+                        when=vaccination_form.cleaned_data["date"],
+                        acting_user=request.user,
+                    )
+                    messages.success(request, "La vaccination est enregistrée.")
+                    return redirect("backoffice:child_health", org_slug=request.organisation.slug, person_id=child.pk)
+            else:
+                form = HealthRecordForm(request.POST, instance=record, prefix="sante")
+                if form.is_valid():
+                    services.save_health_record(child=child, values=form.cleaned_data, acting_user=request.user)
+                    messages.success(request, f"Les informations de santé de {child.first_name} sont enregistrées.")
+                    return _to_file(request, child.family_id)
+        except (DomainError, ValidationError) as error:
+            apply_errors(form, error)
+    services.record_health_access(child=child, acting_user=request.user)
+    return render(
+        request,
+        "backoffice/families/health.html",
+        {
+            "child": child,
+            "family": child.family,
+            "record": record,
+            "form": form,
+            "vaccination_form": vaccination_form,
+            "vaccinations": Vaccination.objects.filter(organisation=request.organisation, child=child),
+            "can_edit": can_edit,
+            "consent": consent,
+            "nav": "families",
+        },
+        status=400 if form.errors or vaccination_form.errors else 200,
+    )
+
+
+@staff_required(Perm.MANAGE_FAMILIES)
+def vaccination_delete(request, vaccination_id: int):
+    # Looked up before the method check: another organisation's ID answers 404, not 405.
+    vaccination = selectors.get_vaccination_for_staff(request.organisation, vaccination_id)
+    if request.method != "POST":
+        return redirect("backoffice:child_health", org_slug=request.organisation.slug, person_id=vaccination.child_id)
+    services.delete_vaccination(vaccination=vaccination, acting_user=request.user)
+    messages.success(request, "La vaccination est retirée.")
+    return redirect("backoffice:child_health", org_slug=request.organisation.slug, person_id=vaccination.child_id)
+
+
+# --- Moderation -------------------------------------------------------------------------------------
+@staff_required(Perm.MANAGE_FAMILIES)
+def moderation_queue(request):
+    page = Paginator(selectors.pending_changes_for_staff(request.organisation), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "backoffice/families/moderation.html",
+        {"page": page, "refuse_form": RefuseForm(), "nav": "moderation"},
+    )
+
+
+@staff_required(Perm.MANAGE_FAMILIES)
+def moderation_decide(request, changerequest_id: int):
+    change = selectors.get_change_request_for_staff(request.organisation, changerequest_id)
+    error = None
+    if request.method == "POST":
+        decision = request.POST.get("decision")
+        form = RefuseForm(request.POST)
+        try:
+            if decision == "accept":
+                services.accept_change(change_request=change, acting_user=request.user)
+                messages.success(request, f"Modification acceptée : {change.subject}. La famille est prévenue.")
+                return _back_to_queue(request, change)
+            if decision == "refuse" and form.is_valid():
+                services.refuse_change(
+                    change_request=change, reason=form.cleaned_data["reason"], acting_user=request.user
+                )
+                messages.success(request, f"Modification refusée : {change.subject}. La famille est prévenue.")
+                return _back_to_queue(request, change)
+            if decision == "refuse":
+                error = " ".join(form.errors.get("reason", [])) or "Indiquez le motif du refus."
+            else:
+                error = "Choisissez « Accepter » ou « Refuser »."
+        except DomainError as refusal:
+            error = refusal.message
+        change.refresh_from_db()
+    return render(
+        request,
+        "backoffice/families/change_detail.html",
+        {"change": change, "error": error, "nav": "moderation"},
+        status=400 if error else 200,
+    )
+
+
+def _back_to_queue(request, change):
+    if request.POST.get("next") == "family":
+        return _to_file(request, change.family_id)
+    return redirect("backoffice:moderation_queue", org_slug=request.organisation.slug)
+
+
+# --- GDPR erasure -------------------------------------------------------------------------------------
+@staff_required(Perm.MANAGE_ORGANISATION)
+def family_erase(request, family_id: int):
+    family = selectors.get_family_for_staff(request.organisation, family_id)
+    form = EraseForm(request.POST or None, family=family)
+    if request.method == "POST" and form.is_valid():
+        name = family.name
+        services.erase_family(family=family, acting_user=request.user, reason=form.cleaned_data["reason"])
+        messages.success(request, f"Le dossier de la famille {name} et ses comptes sont effacés.")
+        return redirect("backoffice:family_list", org_slug=request.organisation.slug)
+    return render(
+        request,
+        "backoffice/families/erase.html",
+        {"family": family, "form": form, "nav": "families"},
+        status=_status(form),
+    )
+
+
+# --- Settings -------------------------------------------------------------------------------------------
+@staff_required(Perm.MANAGE_ORGANISATION)
+def family_settings(request):
+    settings = services.family_settings(request.organisation)
+    diets = Diet.objects.filter(organisation=request.organisation, is_active=True).order_by("name")
+    initial = {"moderated": settings.moderated, "diets": "\n".join(d.name for d in diets)}
+    form = FamilySettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_moderated_keys(
+                organisation=request.organisation, keys=form.cleaned_data["moderated"], acting_user=request.user
+            )
+            services.set_diets(
+                organisation=request.organisation,
+                names=form.cleaned_data["diets"].splitlines(),
+                acting_user=request.user,
+            )
+        except DomainError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Les réglages du dossier famille sont enregistrés.")
+            return redirect("backoffice:family_settings", org_slug=request.organisation.slug)
+    return render(request, "backoffice/families/settings.html", {"form": form, "nav": "families"}, status=_status(form))
+
+
+# --- Import -----------------------------------------------------------------------------------------------
+@staff_required(Perm.MANAGE_FAMILIES)
+def family_import(request):
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        raw = form.cleaned_data["file"].read()
+        encoding = form.cleaned_data["encoding"]
+        preview = importing.parse(raw, organisation=request.organisation, encoding=encoding)
+        if preview.ok:
+            # The confirmed import re-reads these exact bytes: what was previewed is what is written.
+            request.session[IMPORT_SESSION_KEY] = {"raw": raw.decode("latin-1"), "encoding": encoding}
+        else:
+            request.session.pop(IMPORT_SESSION_KEY, None)
+    return render(
+        request,
+        "backoffice/families/import.html",
+        {"form": form, "preview": preview, "nav": "families"},
+        status=400 if form.errors or (preview is not None and not preview.ok) else 200,
+    )
+
+
+@require_POST
+@staff_required(Perm.MANAGE_FAMILIES)
+def family_import_confirm(request):
+    stored = request.session.get(IMPORT_SESSION_KEY)
+    if not stored:
+        messages.error(request, "Aucun aperçu à importer : envoyez d'abord le fichier.")
+        return redirect("backoffice:family_import", org_slug=request.organisation.slug)
+    preview = importing.parse(
+        stored["raw"].encode("latin-1"), organisation=request.organisation, encoding=stored["encoding"]
+    )
+    try:
+        adult_ids = importing.import_families(
+            organisation=request.organisation, preview=preview, acting_user=request.user
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("backoffice:family_import", org_slug=request.organisation.slug)
+    request.session.pop(IMPORT_SESSION_KEY, None)
+    adults = Person.objects.filter(organisation=request.organisation, pk__in=adult_ids).select_related("family")
+    messages.success(
+        request,
+        f"Import terminé : {len(preview.families)} famille(s), {preview.adults_count} responsable(s), "
+        f"{preview.children_count} enfant(s).",
+    )
+    return render(request, "backoffice/families/import_done.html", {"adults": adults, "nav": "families"})
+
+
+@require_POST
+@staff_required(Perm.MANAGE_FAMILIES)
+def family_import_invite(request):
+    ids = [int(value) for value in request.POST.getlist("adults") if value.isdigit()]
+    if not ids:
+        messages.info(request, "Aucune invitation envoyée.")
+        return redirect("backoffice:family_list", org_slug=request.organisation.slug)
+    report = invite_adults(organisation=request.organisation, person_ids=ids, acting_user=request.user)
+    if report.sent:
+        messages.success(request, f"{len(report.sent)} invitation(s) envoyée(s).")
+    if report.without_email:
+        messages.warning(request, f"Sans adresse e-mail utilisable : {', '.join(report.without_email)}.")
+    return redirect("backoffice:family_list", org_slug=request.organisation.slug)

@@ -1,0 +1,328 @@
+"""Portal tab "Ma famille" (seed 000 "ONGLET MA FAMILLE", seed 004 "ONGLET • Ma famille")."""
+
+import json
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from ribambelle.core.exceptions import DomainError
+from ribambelle.families import selectors, services
+from ribambelle.families.export import family_export
+from ribambelle.families.forms import (
+    AdultForm,
+    AuthorisedPersonForm,
+    ChildForm,
+    FamilyContactForm,
+    HealthRecordForm,
+    VaccinationForm,
+)
+from ribambelle.families.models import AuthorisedPerson, HealthRecord, Person, PersonRole, Vaccination
+from ribambelle.tenancy.access import family_required
+
+PENDING_NOTICE = "Certaines données sont en attente de modération"
+OBJECT_MODELS = {"person_id": Person, "authorisedperson_id": AuthorisedPerson, "vaccination_id": Vaccination}
+
+
+def family_view(view):
+    """family_required, with one more guarantee: an ID outside the family answers 404
+    before anything else (even before the consent page), so no ID can be probed."""
+
+    protected = family_required(view)
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        user = request.user
+        if user.is_authenticated and user.is_family:
+            for name, model in OBJECT_MODELS.items():
+                if (
+                    name in kwargs
+                    and not model.objects.filter(
+                        organisation_id=user.organisation_id, family_id=user.family_id, pk=kwargs[name]
+                    ).exists()
+                ):
+                    raise Http404("Introuvable")
+        return protected(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _to_family(request):
+    return redirect("portail:family", org_slug=request.organisation.slug)
+
+
+def _report(request, outcome) -> None:
+    if not outcome.changed:
+        messages.info(request, "Aucune modification : rien n'a changé.")
+        return
+    if outcome.applied:
+        messages.success(request, "Vos modifications sont enregistrées.")
+    if outcome.pending:
+        messages.warning(
+            request,
+            f"{PENDING_NOTICE} : {', '.join(outcome.pending)}. "
+            "Le service va les examiner ; vous recevrez un e-mail de confirmation ou de refus.",
+        )
+
+
+def _apply_errors(form, error) -> None:
+    if isinstance(error, DomainError):
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+    elif hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _render(request, template, context, form=None):
+    context.setdefault("active_tab", "family")
+    return render(request, template, context, status=400 if form is not None and form.errors else 200)
+
+
+@family_view
+def family(request):
+    family = selectors.family_file(request.organisation, request.user.family_id, with_health=request.consents.health)
+    return _render(
+        request,
+        "portail/family/overview.html",
+        {
+            "family": family,
+            "decisions": selectors.recent_decisions(family),
+            "health_allowed": request.consents.health,
+            "pending_notice": PENDING_NOTICE,
+        },
+    )
+
+
+@family_view
+def family_edit(request):
+    family = selectors.family_file(request.organisation, request.user.family_id)
+    initial = selectors.pending_values(family.pending_family)
+    form = FamilyContactForm(request.POST or None, instance=family, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        family.refresh_from_db()
+        try:
+            outcome = services.update_family(
+                family=family, values=form.cleaned_data, acting_user=request.user, request=request
+            )
+        except (DomainError, ValidationError) as error:
+            _apply_errors(form, error)
+        else:
+            _report(request, outcome)
+            return _to_family(request)
+    return _render(
+        request,
+        "portail/family/form.html",
+        {"form": form, "title": "Nom, adresse et coordonnées", "pending": family.pending_family},
+        form,
+    )
+
+
+@family_view
+def person_edit(request, person_id: int):
+    family = request.user.family
+    person = selectors.get_person_for_family(family, person_id)
+    pending = list(family.change_requests.filter(status="pending", person=person, kind="person_update").order_by("id"))
+    form_class = ChildForm if person.is_child else AdultForm
+    form = form_class(
+        request.POST or None,
+        instance=person,
+        initial=selectors.pending_values(pending),
+        organisation=request.organisation,
+    )
+    if request.method == "POST" and form.is_valid():
+        values = form.values() if person.is_child else dict(form.cleaned_data)
+        person = selectors.get_person_for_family(family, person_id)
+        try:
+            outcome = services.update_person(person=person, values=values, acting_user=request.user, request=request)
+        except (DomainError, ValidationError) as error:
+            _apply_errors(form, error)
+        else:
+            _report(request, outcome)
+            return _to_family(request)
+    return _render(
+        request,
+        "portail/family/form.html",
+        {"form": form, "title": f"{person.first_name} {person.last_name}", "pending": pending, "person": person},
+        form,
+    )
+
+
+@family_view
+def child_add(request):
+    form = ChildForm(
+        request.POST or None,
+        instance=Person(organisation=request.organisation, family=request.user.family, role=PersonRole.CHILD),
+        initial={"last_name": request.user.family.name},
+        organisation=request.organisation,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            outcome = services.add_person(
+                family=request.user.family,
+                role=PersonRole.CHILD,
+                values=form.values(),
+                acting_user=request.user,
+                request=request,
+            )
+        except (DomainError, ValidationError) as error:
+            _apply_errors(form, error)
+        else:
+            if outcome.pending:
+                messages.warning(
+                    request,
+                    f"{PENDING_NOTICE} : l'ajout de {outcome.pending[0]} sera visible quand le service l'aura "
+                    "validé. Vous recevrez un e-mail.",
+                )
+            else:
+                messages.success(request, f"{outcome.applied[0]} est ajouté(e) à votre famille.")
+            return _to_family(request)
+    return _render(request, "portail/family/form.html", {"form": form, "title": "Ajouter un enfant"}, form)
+
+
+@family_view
+def child_health(request, person_id: int):
+    family = request.user.family
+    child = selectors.get_child_for_family(family, person_id)
+    if not request.consents.health:
+        messages.info(
+            request,
+            "Pour renseigner les informations de santé, donnez d'abord votre accord pour les données sanitaires "
+            "dans « Mon compte ».",
+        )
+        return redirect("portail:account", org_slug=request.organisation.slug)
+    record = HealthRecord.objects.filter(organisation=request.organisation, child=child).first()
+    form = HealthRecordForm(None, instance=record, prefix="sante")
+    vaccination_form = VaccinationForm(None, prefix="vaccin")
+    if request.method == "POST" and "add_vaccination" in request.POST:
+        vaccination_form = VaccinationForm(request.POST, prefix="vaccin")
+        if vaccination_form.is_valid():
+            try:
+                services.add_vaccination(
+                    child=child,
+                    vaccine=vaccination_form.cleaned_data["vaccine"],
+                    when=vaccination_form.cleaned_data["date"],
+                    acting_user=request.user,
+                    request=request,
+                )
+            except (DomainError, ValidationError) as error:
+                _apply_errors(vaccination_form, error)
+            else:
+                messages.success(request, "La vaccination est enregistrée.")
+                return redirect("portail:child_health", org_slug=request.organisation.slug, person_id=child.pk)
+    elif request.method == "POST":
+        form = HealthRecordForm(request.POST, instance=record, prefix="sante")
+        if form.is_valid():
+            try:
+                services.save_health_record(
+                    child=child, values=form.cleaned_data, acting_user=request.user, request=request
+                )
+            except (DomainError, ValidationError) as error:
+                _apply_errors(form, error)
+            else:
+                messages.success(request, f"Les informations de santé de {child.first_name} sont enregistrées.")
+                return _to_family(request)
+    vaccinations = Vaccination.objects.filter(organisation=request.organisation, child=child)
+    return _render(
+        request,
+        "portail/family/health.html",
+        {"form": form, "vaccination_form": vaccination_form, "child": child, "vaccinations": vaccinations},
+        form if form.errors else vaccination_form,
+    )
+
+
+@family_view
+def vaccination_delete(request, vaccination_id: int):
+    vaccination = selectors.get_vaccination_for_family(request.user.family, vaccination_id)
+    if request.method != "POST" or not request.consents.health:
+        return _to_family(request)
+    services.delete_vaccination(vaccination=vaccination, acting_user=request.user, request=request)
+    messages.success(request, "La vaccination est retirée.")
+    return redirect("portail:child_health", org_slug=request.organisation.slug, person_id=vaccination.child_id)
+
+
+@family_view
+def authorised_add(request, person_id: int):
+    child = selectors.get_child_for_family(request.user.family, person_id)
+    form = AuthorisedPersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            outcome = services.save_authorised_person(
+                child=child, values=form.cleaned_data, acting_user=request.user, request=request
+            )
+        except (DomainError, ValidationError) as error:
+            _apply_errors(form, error)
+        else:
+            _report(request, outcome)
+            return _to_family(request)
+    return _render(
+        request,
+        "portail/family/form.html",
+        {"form": form, "title": f"Ajouter une personne autorisée pour {child.first_name}"},
+        form,
+    )
+
+
+@family_view
+def authorised_edit(request, authorisedperson_id: int):
+    authorised = selectors.get_authorised_person_for_family(request.user.family, authorisedperson_id)
+    form = AuthorisedPersonForm(request.POST or None, instance=authorised)
+    if request.method == "POST" and form.is_valid():
+        authorised = selectors.get_authorised_person_for_family(request.user.family, authorisedperson_id)
+        try:
+            outcome = services.save_authorised_person(
+                child=authorised.child,
+                authorised=authorised,
+                values=form.cleaned_data,
+                acting_user=request.user,
+                request=request,
+            )
+        except (DomainError, ValidationError) as error:
+            _apply_errors(form, error)
+        else:
+            _report(request, outcome)
+            return _to_family(request)
+    return _render(
+        request,
+        "portail/family/form.html",
+        {
+            "form": form,
+            "title": f"{authorised} – personne autorisée pour {authorised.child.first_name}",
+            "authorised": authorised,
+        },
+        form,
+    )
+
+
+@family_view
+def authorised_remove(request, authorisedperson_id: int):
+    authorised = selectors.get_authorised_person_for_family(request.user.family, authorisedperson_id)
+    if request.method != "POST":
+        return _to_family(request)
+    outcome = services.remove_authorised_person(authorised=authorised, acting_user=request.user, request=request)
+    if outcome.pending:
+        messages.warning(request, f"{PENDING_NOTICE} : le retrait de {outcome.pending[0]} attend le service.")
+    else:
+        messages.success(request, f"{outcome.applied[0]} n'est plus autorisé(e).")
+    return _to_family(request)
+
+
+@family_view
+def family_data_export(request):
+    """GDPR right of access/portability: everything the organisation holds on the family."""
+    data = family_export(request.user.family, include_health=request.consents.health)
+    from ribambelle.accounts.services import log_family_action
+
+    log_family_action(
+        family=request.user.family, request=request, action="export", description="Export de nos données (RGPD)"
+    )
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2, default=str), content_type="application/json; charset=utf-8"
+    )
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="mes-donnees-{stamp}.json"'
+    return response
