@@ -248,8 +248,30 @@ def test_attendance_marking_and_lists(tenant_a, setup):
     assert response.status_code == 200 and "arrivé à 07:45" in page_text(response)
     booking.refresh_from_db()
     assert booking.status == BookingStatus.PRESENT and booking.arrived_at == time(7, 45)
-    csv_response = client.get(tenant_a.url(f"gestion/activites/{activity.pk}/presences/?format=csv"))
-    assert setup["lea"].last_name in csv_response.content.decode("utf-8-sig")
+    from .factories import AuthorisedPersonFactory, HealthRecordFactory
+
+    HealthRecordFactory(
+        organisation=tenant_a.organisation,
+        family=setup["lea"].family,
+        child=setup["lea"],
+        allergies="Arachide",
+        has_pai=True,
+    )
+    AuthorisedPersonFactory(
+        organisation=tenant_a.organisation,
+        family=setup["lea"].family,
+        child=setup["lea"],
+        first_name="Josette",
+        relationship="Grand-mère",
+    )
+    csv_text = client.get(tenant_a.url(f"gestion/activites/{activity.pk}/presences/?format=csv")).content.decode(
+        "utf-8-sig"
+    )
+    assert setup["lea"].last_name in csv_text and "Arachide" in csv_text and ";oui;" in csv_text
+    assert "Josette" in csv_text and "Grand-mère" in csv_text
+    from ribambelle.core.models import AuditEntry
+
+    assert AuditEntry.objects.filter(action="health_view", actor=tenant_a.agent).exists()
     pdf = client.get(tenant_a.url(f"gestion/activites/{activity.pk}/presences/?format=pdf"))
     assert pdf.content.startswith(b"%PDF")
 

@@ -246,3 +246,48 @@ def test_portal_registration_pages_keep_a_constant_query_count(
         assert staff.get(tenant_a.url("gestion/inscriptions/a-valider/")).status_code == 200
     with django_assert_max_num_queries(16):
         assert staff.get(tenant_a.url(f"gestion/activites/{bioule.pk}/inscrits/")).status_code == 200
+
+
+def test_missing_documents_are_shown_to_staff_and_family(tenant_a, bioule):
+    from .factories import DocumentTypeFactory
+
+    DocumentTypeFactory(
+        organisation=tenant_a.organisation,
+        name="Test de natation",
+        scope="child",
+        is_mandatory=False,
+        activity_kinds=["vacances"],
+    )
+    bioule.validation_mode = "manual"
+    bioule.save()
+    child = _child(tenant_a, years=9, on=bioule.start_date)
+    registration = services.request_registration(child=child, activity=bioule, acting_user=tenant_a.family_user)
+    staff_page = page_text(client_for(tenant_a.admin).get(tenant_a.url("gestion/inscriptions/a-valider/")))
+    assert "Pièces manquantes" in staff_page and "Test de natation" in staff_page
+    record_consents(user=tenant_a.family_user, personal=True, health=False)
+    family_page = page_text(client_for(tenant_a.family_user).get(tenant_a.url(f"inscriptions/{registration.pk}/")))
+    assert "Documents à fournir pour cette activité" in family_page and "Test de natation" in family_page
+
+
+def test_dashboard_tiles_summarise_what_waits(tenant_a, bioule):
+    bioule.validation_mode = "manual"
+    bioule.save()
+    services.request_registration(
+        child=_child(tenant_a, years=9, on=bioule.start_date), activity=bioule, acting_user=tenant_a.family_user
+    )
+    record_consents(user=tenant_a.family_user, personal=True, health=False)
+    page = page_text(client_for(tenant_a.family_user).get(tenant_a.url()))
+    assert "1 demande en attente" in page and "Aucune journée réservée à venir" in page
+
+
+def test_registered_families_are_in_their_structures_audience(tenant_a, bioule):
+    from ribambelle.communication.audience import family_ids_for_structures, structure_ids_for_family
+
+    child = _child(tenant_a, years=9, on=bioule.start_date)
+    services.request_registration(child=child, activity=bioule, acting_user=tenant_a.family_user)
+    family = tenant_a.family_user.family
+    assert family.pk in family_ids_for_structures(tenant_a.organisation, [bioule.structure_id])
+    assert bioule.structure_id in structure_ids_for_family(family)
+    assert tenant_a.other_family_user.family_id not in family_ids_for_structures(
+        tenant_a.organisation, [bioule.structure_id]
+    )

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from ribambelle.activities import selectors as activity_selectors
 from ribambelle.activities import services as activity_services
 from ribambelle.core.exceptions import DomainError
+from ribambelle.documents.selectors import missing_for_registrations
 from ribambelle.families.models import Person, PersonRole
 from ribambelle.registrations import selectors as registration_selectors
 from ribambelle.registrations import services as registration_services
@@ -264,11 +265,15 @@ def registration_queue(request):
     activity_id = request.GET.get("activite", "")
     if activity_id.isdigit():
         queue = queue.filter(activity_id=int(activity_id))
+    queue = list(queue[:200])
+    missing = missing_for_registrations(request.organisation, queue)
+    for registration in queue:
+        registration.missing_documents = missing.get(registration.pk, [])
     return render(
         request,
         "backoffice/registrations/queue.html",
         {
-            "queue": queue[:200],
+            "queue": queue,
             "refuse_form": RefuseForm(),
             "nav": "registrations",
             "activities": activity_selectors.activities_for_staff(request.membership)

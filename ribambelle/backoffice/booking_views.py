@@ -16,9 +16,10 @@ from ribambelle.activities import selectors as activity_selectors
 from ribambelle.bookings import selectors, services
 from ribambelle.bookings.pdf import attendance_pdf
 from ribambelle.core.exceptions import DomainError
-from ribambelle.families.selectors import get_family_for_staff
+from ribambelle.core.services import record_audit
+from ribambelle.families.selectors import care_details, get_family_for_staff
 from ribambelle.tenancy.access import staff_required
-from ribambelle.tenancy.roles import Perm
+from ribambelle.tenancy.roles import Perm, has_permission
 
 
 def _day(request, default=None):
@@ -64,7 +65,17 @@ def attendance(request, activity_id: int):
     group_id = request.GET.get("groupe", "")
     group_id = int(group_id) if group_id.isdigit() else None
     bookings = list(selectors.attendance_list(activity, day, group_id))
-    children = _care_details([b.child for b in bookings])
+    with_health = has_permission(request.membership, Perm.VIEW_HEALTH)
+    children = care_details({b.child_id: b.child for b in bookings}.values(), include_health=with_health)
+    if with_health and bookings:
+        # Every staff access to health data is logged (SPEC, personal and health data).
+        record_audit(
+            organisation=request.organisation,
+            actor=request.user,
+            action="health_view",
+            obj=activity,
+            changes={"list": "attendance", "date": str(day), "children": len(children)},
+        )
     rows = [{"booking": b, "care": children.get(b.child_id, {})} for b in bookings]
     fmt = request.GET.get("format", "")
     title = f"{activity.name} – {day:%d/%m/%Y}"
@@ -111,16 +122,6 @@ def attendance(request, activity_id: int):
             "title": title,
         },
     )
-
-
-def _care_details(children) -> dict:
-    """What the animateurs must know about each child (diet, allergies, PAI, authorised persons).
-    Filled from the family file when the families app provides it."""
-    try:
-        from ribambelle.families.selectors import care_details
-    except ImportError:
-        return {}
-    return care_details(children)
 
 
 @staff_required(Perm.MARK_ATTENDANCE)

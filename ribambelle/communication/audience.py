@@ -1,31 +1,34 @@
 """Who "the families of a structure" are: the one place that resolves an audience.
 
-Today a family belongs to a structure's audience when the structure follows it
-(`StructureFamily`). When the activities app lands, add its registrations here
-(families with a child registered to an activity of the structure, or to a given
-activity or group) — news and mass e-mails then follow without other change.
+A family belongs to a structure's audience when the structure follows it
+(`StructureFamily`) or when one of its children has a registration (accepted or
+requested) to an activity of that structure — news and mass e-mails follow both.
 """
 
 from django.db.models import Q
 
 from ribambelle.families.models import Family
+from ribambelle.registrations.models import ACTIVE_STATUSES, Registration
 
 from .models import StructureFamily
 
 
 def family_ids_for_structures(organisation, structure_ids) -> set[int]:
-    return set(
-        StructureFamily.objects.filter(organisation=organisation, structure_id__in=list(structure_ids)).values_list(
-            "family_id", flat=True
-        )
+    structure_ids = list(structure_ids)
+    followed = StructureFamily.objects.filter(organisation=organisation, structure_id__in=structure_ids)
+    registered = Registration.objects.filter(
+        organisation=organisation, activity__structure_id__in=structure_ids, status__in=ACTIVE_STATUSES
     )
+    return set(followed.values_list("family_id", flat=True)) | set(registered.values_list("family_id", flat=True))
 
 
 def structure_ids_for_family(family) -> set[int]:
-    return set(
-        StructureFamily.objects.filter(organisation_id=family.organisation_id, family=family).values_list(
-            "structure_id", flat=True
-        )
+    followed = StructureFamily.objects.filter(organisation_id=family.organisation_id, family=family)
+    registered = Registration.objects.filter(
+        organisation_id=family.organisation_id, family=family, status__in=ACTIVE_STATUSES
+    )
+    return set(followed.values_list("structure_id", flat=True)) | set(
+        registered.values_list("activity__structure_id", flat=True)
     )
 
 

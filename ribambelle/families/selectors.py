@@ -224,3 +224,30 @@ def moderated_keys(organisation) -> set[str]:
 
         return set(DEFAULT_MODERATED)
     return set(settings.moderated)
+
+
+def care_details(children, *, include_health: bool = True) -> dict[int, dict]:
+    """What animateurs must know about each child, for attendance lists: diet, allergies, PAI,
+    authorised persons. Three queries whatever the number of children."""
+    from .models import AuthorisedPerson, HealthRecord, PersonDiet
+
+    ids = [child.pk for child in children]
+    details: dict[int, dict] = {pk: {"diet": "", "allergies": "", "pai": False, "authorised": ""} for pk in ids}
+    diets: dict[int, list[str]] = {}
+    for person_id, name in PersonDiet.objects.filter(person_id__in=ids).values_list("person_id", "diet__name"):
+        diets.setdefault(person_id, []).append(name)
+    for child in children:
+        parts = diets.get(child.pk, []) + ([child.diet_notes] if getattr(child, "diet_notes", "") else [])
+        details[child.pk]["diet"] = ", ".join(parts)
+    if include_health:
+        for record in HealthRecord.objects.filter(child_id__in=ids).only("child_id", "allergies", "has_pai"):
+            details[record.child_id].update(allergies=record.allergies, pai=record.has_pai)
+    people: dict[int, list[str]] = {}
+    for person in AuthorisedPerson.objects.filter(child_id__in=ids, may_pick_up=True):
+        label = f"{person.first_name} {person.last_name}"
+        if person.relationship:
+            label += f" ({person.relationship})"
+        people.setdefault(person.child_id, []).append(f"{label} {person.phone}".strip())
+    for pk, names in people.items():
+        details[pk]["authorised"] = " ; ".join(names)
+    return details

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from ribambelle.activities.models import ActivityKind
 from ribambelle.activities.selectors import activities_for_child, fitting_groups
 from ribambelle.core.exceptions import DomainError
+from ribambelle.documents.selectors import missing_for_registrations
 from ribambelle.registrations import selectors, services
 from ribambelle.registrations.models import RegistrationStatus
 from ribambelle.tenancy.access import family_required
@@ -123,12 +124,16 @@ def register(request, person_id: int, activity_id: int):
 @family_required
 def registration_detail(request, registration_id: int):
     registration = selectors.get_registration_for_family(request.user.family, registration_id)
+    missing = []
+    if registration.is_active:
+        missing = missing_for_registrations(request.organisation, [registration]).get(registration.pk, [])
     return render(
         request,
         "portail/registrations/detail.html",
         {
             "registration": registration,
             "bookings_url": _bookings_url(request, registration),
+            "missing": missing,
             "active_tab": "registrations",
         },
     )

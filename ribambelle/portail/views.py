@@ -41,7 +41,10 @@ def home(request):
 
 @family_required
 def dashboard(request):
-    return render(request, "portail/dashboard.html", {"active_tab": "dashboard"})
+    from .dashboard import tile_summaries
+
+    summaries = tile_summaries(request.user.family, include_health=request.consents.health)
+    return render(request, "portail/dashboard.html", {"active_tab": "dashboard", "summaries": summaries})
 
 
 def login_view(request):
