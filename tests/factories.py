@@ -14,6 +14,7 @@ from ribambelle.communication.models import (
     CommunicationPreference,
     EmailTemplateOverride,
     MassMailing,
+    MassMailingGroup,
     MassMailingRecipient,
     MassMailingStructure,
     Message,
@@ -582,6 +583,15 @@ class ChangeRequestFactory(factory.django.DjangoModelFactory):
     )
 
 
+class MassMailingGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MassMailingGroup
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    massmailing = factory.SubFactory(MassMailingFactory, organisation=factory.SelfAttribute("..organisation"))
+    group = factory.SubFactory(GroupFactory, organisation=factory.SelfAttribute("..organisation"))
+
+
 FACTORIES = {
     factory_class._meta.model: factory_class
     for factory_class in [
@@ -616,6 +626,7 @@ FACTORIES = {
         CommunicationPreferenceFactory,
         MassMailingFactory,
         MassMailingStructureFactory,
+        MassMailingGroupFactory,
         MassMailingRecipientFactory,
         EmailTemplateOverrideFactory,
         DocumentTypeFactory,

@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ribambelle.activities.models import Group
 from ribambelle.communication.models import Banner, MailingScope, NewsItem, ThreadStatus
 from ribambelle.core.forms import StyledForm, StyledModelForm
 
@@ -94,6 +95,13 @@ class MassMailingForm(StyledForm):
         required=False,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
+    groups = forms.ModelMultipleChoiceField(
+        label=_("Groupes d'activité"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        help_text=_("Cochez tous les groupes d'une activité pour écrire à toutes ses familles."),
+    )
     subject = forms.CharField(label=_("Objet"), max_length=150)
     body = forms.CharField(
         label=_("Message"),
@@ -109,14 +117,18 @@ class MassMailingForm(StyledForm):
         required=False,
     )
 
-    def __init__(self, *args, structures, **kwargs):
+    def __init__(self, *args, structures, groups=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["structures"].queryset = structures
+        self.fields["groups"].queryset = groups if groups is not None else Group.objects.none()
+        self.fields["groups"].label_from_instance = lambda group: f"{group.activity.name} – {group.name}"
 
     def clean(self):
         data = super().clean()
         if data.get("scope") == MailingScope.STRUCTURES and not data.get("structures"):
             self.add_error("structures", _("Cochez au moins une structure."))
+        if data.get("scope") == MailingScope.GROUPS and not data.get("groups"):
+            self.add_error("groups", _("Cochez au moins un groupe d'activité."))
         return data
 
 

@@ -5,7 +5,9 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
+from ribambelle.activities.models import Group
 from ribambelle.communication import mailing, messaging, publishing, selectors
 from ribambelle.communication.models import MailingScope, ThreadStatus
 from ribambelle.communication.templating import EMAIL_KINDS, default_wording, render_override
@@ -225,11 +227,21 @@ def mailing_list(request):
 def mailing_new(request):
     """Write, preview the recipients and their count, then confirm: two steps, one form."""
     structures = structures_for_staff(request.membership)
-    form = MassMailingForm(request.POST or None, structures=structures)
+    groups = (
+        Group.objects.filter(
+            organisation=request.organisation,
+            activity__structure__in=structures,
+            activity__end_date__gte=timezone.localdate(),
+        )
+        .select_related("activity")
+        .order_by("activity__start_date", "activity__name", "position")
+    )
+    form = MassMailingForm(request.POST or None, structures=structures, groups=groups)
     audience = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         chosen = list(data["structures"]) if data["scope"] == MailingScope.STRUCTURES else []
+        chosen_groups = list(data["groups"]) if data["scope"] == MailingScope.GROUPS else []
         if data["scope"] == MailingScope.ORGANISATION and request.membership.structures.exists():
             form.add_error("scope", "Votre rôle est limité à certaines structures : choisissez-les.")
         else:
@@ -241,6 +253,7 @@ def mailing_new(request):
                         body=data["body"],
                         scope=data["scope"],
                         structures=chosen,
+                        groups=chosen_groups,
                         essential=data["essential"],
                         acting_user=request.user,
                     )
@@ -252,6 +265,7 @@ def mailing_new(request):
                     organisation=request.organisation,
                     scope=data["scope"],
                     structures=chosen,
+                    groups=chosen_groups,
                     essential=data["essential"],
                 )
             except DomainError as error:

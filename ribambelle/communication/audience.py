@@ -38,3 +38,12 @@ def families_in_scope(organisation, *, structure_ids=None):
     if structure_ids is not None:
         families = families.filter(Q(pk__in=family_ids_for_structures(organisation, structure_ids)))
     return families
+
+
+def family_ids_for_groups(organisation, group_ids) -> set[int]:
+    """Families with a child registered (accepted or requested) in one of these activity groups."""
+    return set(
+        Registration.objects.filter(
+            organisation=organisation, group_id__in=list(group_ids), status__in=ACTIVE_STATUSES
+        ).values_list("family_id", flat=True)
+    )

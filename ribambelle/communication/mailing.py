@@ -11,14 +11,15 @@ from ribambelle.accounts.models import User
 from ribambelle.accounts.services import log_family_action
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
-from ribambelle.families.models import Person, PersonRole
+from ribambelle.families.models import Family, Person, PersonRole
 
-from .audience import families_in_scope
+from .audience import families_in_scope, family_ids_for_groups
 from .models import (
     CommunicationPreference,
     EmailTemplateOverride,
     MailingScope,
     MassMailing,
+    MassMailingGroup,
     MassMailingRecipient,
     MassMailingStructure,
     StructureFamily,
@@ -60,7 +61,7 @@ class Audience:
         return sum(len(addresses) for _family, addresses in self.recipients)
 
 
-def resolve_audience(*, organisation, scope: str, structures, essential: bool) -> Audience:
+def resolve_audience(*, organisation, scope: str, structures, essential: bool, groups=()) -> Audience:
     """The families a mass e-mail reaches, with their addresses: the e-mails of the family's
     logins, its own e-mail and its responsible adults', without duplicates. Families that
     refused non-essential e-mails are left out unless the message is essential.
@@ -71,6 +72,14 @@ def resolve_audience(*, organisation, scope: str, structures, essential: bool) -
         if any(s.organisation_id != organisation.pk for s in structures):
             raise DomainError("Choisissez les structures dans la liste.", field="structures")
         families = families_in_scope(organisation, structure_ids=[s.pk for s in structures])
+    elif scope == MailingScope.GROUPS:
+        if not groups:
+            raise DomainError("Choisissez au moins un groupe d'activité.", field="groups")
+        if any(g.organisation_id != organisation.pk for g in groups):
+            raise DomainError("Choisissez les groupes dans la liste.", field="groups")
+        families = Family.objects.filter(
+            organisation=organisation, pk__in=family_ids_for_groups(organisation, [g.pk for g in groups])
+        )
     elif scope == MailingScope.ORGANISATION:
         families = families_in_scope(organisation)
     else:
@@ -111,7 +120,7 @@ def resolve_audience(*, organisation, scope: str, structures, essential: bool) -
 
 
 def send_mass_mailing(
-    *, organisation, subject: str, body: str, scope: str, structures, essential: bool, acting_user
+    *, organisation, subject: str, body: str, scope: str, structures, essential: bool, acting_user, groups=()
 ) -> MassMailing:
     """Write to many families at once: one outbox row per address, each with its own status."""
     subject = (subject or "").strip()
@@ -119,7 +128,10 @@ def send_mass_mailing(
     if not subject or not body:
         raise DomainError("Indiquez l'objet et le message.")
     structures = list(structures or [])
-    audience = resolve_audience(organisation=organisation, scope=scope, structures=structures, essential=essential)
+    groups = list(groups or [])
+    audience = resolve_audience(
+        organisation=organisation, scope=scope, structures=structures, essential=essential, groups=groups
+    )
     if not audience.recipients:
         raise DomainError("Aucune famille à qui écrire avec ces choix : rien n'a été envoyé.")
     preferences_url = settings.SITE_URL + reverse("portail:messages", kwargs={"org_slug": organisation.slug})
@@ -137,6 +149,10 @@ def send_mass_mailing(
         if scope == MailingScope.STRUCTURES:
             MassMailingStructure.objects.bulk_create(
                 [MassMailingStructure(organisation=organisation, massmailing=mailing, structure=s) for s in structures]
+            )
+        if scope == MailingScope.GROUPS:
+            MassMailingGroup.objects.bulk_create(
+                [MassMailingGroup(organisation=organisation, massmailing=mailing, group=g) for g in groups]
             )
         rows = []
         for family, addresses in audience.recipients:

@@ -245,6 +245,7 @@ class CommunicationPreference(TenantModel):
 class MailingScope(models.TextChoices):
     ORGANISATION = "organisation", _("Toutes les familles de l'organisation")
     STRUCTURES = "structures", _("Les familles de certaines structures")
+    GROUPS = "groups", _("Les familles inscrites à certaines activités (par groupe)")
 
 
 class MassMailing(TenantModel):
@@ -286,6 +287,21 @@ class MassMailingStructure(TenantModel):
                 fields=["organisation", "massmailing", "structure"], name="mass_mailing_structure_unique"
             )
         ]
+
+
+class MassMailingGroup(TenantModel):
+    """A mass e-mail to the families registered to a group of an activity."""
+
+    massmailing = models.ForeignKey(MassMailing, on_delete=models.CASCADE)
+    group = models.ForeignKey("activities.Group", on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "massmailing", "group"], name="mass_mailing_group_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.massmailing_id} → {self.group_id}"
 
 
 class MassMailingRecipient(TenantModel):
