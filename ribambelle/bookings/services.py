@@ -179,9 +179,8 @@ def save_bookings(
                 )
             )
         try:
-            with transaction.atomic():
-                created = Booking.objects.bulk_create(new)
-        except IntegrityError as exc:  # the same child saved twice at once (two tabs)
+            created = Booking.objects.bulk_create(new)
+        except IntegrityError as exc:  # the same child saved twice at once (two tabs): all rolls back
             raise DomainError(
                 "Une autre modification de ce planning vient d'être enregistrée : rechargez la page et recommencez."
             ) from exc
