@@ -300,12 +300,27 @@ def test_mass_email_to_the_families_of_an_activity_group(tenant_a, tenant_b, bio
     child = _child(tenant_a, years=9, on=bioule.start_date)
     services.request_registration(child=child, activity=bioule, acting_user=tenant_a.family_user)
     _child(tenant_a, years=9, on=bioule.start_date, user=tenant_a.other_family_user)  # not registered
-    mailing = send_mass_mailing(organisation=tenant_a.organisation, subject="Sortie piscine", body="Prévoir un maillot",
-                                scope="groups", structures=[], groups=[group], essential=False,
-                                acting_user=tenant_a.admin)
+    mailing = send_mass_mailing(
+        organisation=tenant_a.organisation,
+        subject="Sortie piscine",
+        body="Prévoir un maillot",
+        scope="groups",
+        structures=[],
+        groups=[group],
+        essential=False,
+        acting_user=tenant_a.admin,
+    )
     recipients = set(mailing.recipients.values_list("family_id", flat=True))
     assert recipients == {tenant_a.family_user.family_id}
     foreign_group = GroupFactory(organisation=tenant_b.organisation)
     with pytest.raises(DomainError):
-        send_mass_mailing(organisation=tenant_a.organisation, subject="x", body="y", scope="groups", structures=[],
-                          groups=[foreign_group], essential=False, acting_user=tenant_a.admin)
+        send_mass_mailing(
+            organisation=tenant_a.organisation,
+            subject="x",
+            body="y",
+            scope="groups",
+            structures=[],
+            groups=[foreign_group],
+            essential=False,
+            acting_user=tenant_a.admin,
+        )

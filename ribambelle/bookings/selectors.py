@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from ribambelle.activities.models import Opening, Unit, UnitExclusion
+from ribambelle.core.dates import DAYS, MONTHS
 from ribambelle.families.models import Person, PersonRole
 from ribambelle.registrations.models import Registration, RegistrationStatus
 from ribambelle.tenancy.selectors import structures_for_staff
@@ -58,6 +59,13 @@ class Cell:
     booking: Booking | None = None
     remaining: int | None = None
     actionable: bool = False  # the family can tick or untick it now
+    day_label: str = ""  # "mercredi 9 décembre", for screen readers
+
+    @property
+    def remaining_label(self) -> str:
+        if self.remaining is None:
+            return ""
+        return "1 place" if self.remaining == 1 else f"{self.remaining} places"
 
     @property
     def symbol(self) -> str:
@@ -164,6 +172,8 @@ def planning(
     ).values_list("from_unit_id", "to_unit_id"):
         excluded_by[target].add(source)
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    # Formatted once per day rather than once per cell: the month view has hundreds of cells.
+    day_labels = {day: f"{DAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]}" for day in days}
     blocks = []
     for registration in registrations:
         block = ActivityBlock(registration=registration)
@@ -173,11 +183,13 @@ def planning(
                 opening = by_key.get((registration.activity_id, unit.pk, day))
                 booking = bookings.get(opening.pk) if opening else None
                 if opening and booking is None and excluded_by[unit.pk] & booked_units[day]:
-                    row.cells.append(Cell(day=day, state=CellState.EXCLUDED, opening=opening))
-                    continue
-                row.cells.append(
-                    _cell(day, opening, booking, now=now, today=today, show_remaining=show_remaining, as_staff=as_staff)
-                )
+                    cell = Cell(day=day, state=CellState.EXCLUDED, opening=opening)
+                else:
+                    cell = _cell(
+                        day, opening, booking, now=now, today=today, show_remaining=show_remaining, as_staff=as_staff
+                    )
+                cell.day_label = day_labels[day]
+                row.cells.append(cell)
             block.rows.append(row)
         blocks.append(block)
     return blocks
