@@ -106,10 +106,12 @@ def children_with_accepted_registrations(family):
 
 
 def get_child_for_family(family, person_id: int) -> Person:
-    return get_object_or_404(
+    child = get_object_or_404(
         Person.objects.filter(organisation_id=family.organisation_id, family=family, role=PersonRole.CHILD),
         pk=person_id,
     )
+    child.family = family  # already loaded: saves a query on every save
+    return child
 
 
 def view_range(view: str, anchor: date) -> tuple[date, date]:

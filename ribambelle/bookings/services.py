@@ -186,11 +186,9 @@ def save_bookings(
             ) from exc
         for booking in created:
             (result.booked if booking.status == BookingStatus.BOOKED else result.waitlisted).append(booking)
-
-    if result.changed:
-        # One short transaction for the history line and the e-mail task: the summary is written
-        # by the task worker, so the family's request does not wait for templates and SMTP.
-        with transaction.atomic():
+        if result.changed:
+            # The history line commits with the bookings (one commit, not two); the summary e-mail
+            # is written by the task worker, so the request never waits for templates or SMTP.
             _record(
                 child, result, acting_user=acting_user, as_staff=as_staff, reason=over_capacity_reason, request=request
             )
