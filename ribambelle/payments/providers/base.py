@@ -1,0 +1,59 @@
+"""What every online payment provider module offers; the protocols come from eopayment."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import eopayment
+
+
+@dataclass
+class Outcome:
+    transaction_id: str
+    paid: bool
+    signed: bool
+    amount: Decimal | None = None
+    bank_data: dict = field(default_factory=dict)
+
+
+def _plain(value) -> str:
+    if isinstance(value, list | tuple):
+        value = value[0] if value else ""
+    return value if isinstance(value, str) else str(value)
+
+
+class Provider:
+    kind = ""
+    label = ""
+    eopayment_kind = ""
+    public_bodies = False  # PayFiP / TIPI: only for public bodies (DGFiP)
+    # (option name, French label, secret?)
+    options: list[tuple[str, str, bool]] = []
+
+    def __init__(self, config, *, normal_return_url: str, automatic_return_url: str):
+        self.config = config
+        self.normal_return_url = normal_return_url
+        self.automatic_return_url = automatic_return_url
+
+    def backend_options(self) -> dict:
+        options = {name: self.config.options.get(name, "") for name, _, _ in self.options}
+        options.update(normal_return_url=self.normal_return_url, automatic_return_url=self.automatic_return_url)
+        return options
+
+    def backend(self):
+        return eopayment.Payment(self.eopayment_kind, self.backend_options())
+
+    def request(self, *, amount: Decimal, email: str, orderid: str, subject: str) -> tuple[str, str]:
+        """(transaction id, URL to send the family to)."""
+        transaction_id, kind, data = self.backend().request(str(amount), email=email, orderid=orderid, subject=subject)
+        if kind != eopayment.URL:
+            raise NotImplementedError("Seuls les prestataires qui redirigent par une adresse sont pris en charge.")
+        return transaction_id, data
+
+    def response(self, query_string: str) -> Outcome:
+        response = self.backend().response(query_string)
+        return Outcome(
+            transaction_id=response.order_id or response.transaction_id,
+            paid=response.result == eopayment.PAID,
+            signed=bool(response.signed),
+            bank_data={k: _plain(v) for k, v in (response.bank_data or {}).items()},
+        )
