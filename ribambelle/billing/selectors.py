@@ -149,3 +149,7 @@ def balances(organisation):
         .filter(Q(invoiced__gt=0) | Q(paid__gt=0))
         .order_by("-balance", "name")
     )
+
+
+def runs(organisation):
+    return InvoiceRun.objects.filter(organisation=organisation).order_by("-created_at", "-id")

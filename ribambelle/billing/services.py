@@ -469,3 +469,43 @@ def send_reminders(*, organisation, invoice_ids: list[int], acting_user) -> int:
             changes={"families": sent},
         )
     return sent
+
+
+# --- Settings, brackets, tariffs ----------------------------------------------------
+
+
+def save_settings(*, settings: BillingSettings, fields: dict, acting_user) -> BillingSettings:
+    from ribambelle.core.services import save_with_audit
+
+    return save_with_audit(settings, fields=fields, acting_user=acting_user)
+
+
+def save_bracket(*, organisation, bracket=None, fields: dict, acting_user):
+    from ribambelle.core.services import save_with_audit
+
+    from .models import QuotientBracket
+
+    bracket = bracket or QuotientBracket(organisation=organisation)
+    return save_with_audit(bracket, fields=fields, acting_user=acting_user)
+
+
+def save_tariff(*, organisation, activity, tariff=None, fields: dict, bracket_prices: dict, acting_user):
+    """A tariff and its price per QF bracket (brackets left empty have no price: the flat
+    price then applies)."""
+    from ribambelle.core.services import save_with_audit
+
+    from .models import Tariff, TariffPrice
+
+    if fields.get("unit") is not None and fields["unit"].activity_id != activity.pk:
+        raise DomainError("Cette unité n'appartient pas à l'activité.")
+    with transaction.atomic():
+        tariff = tariff or Tariff(organisation=organisation, activity=activity)
+        tariff = save_with_audit(tariff, fields=fields, acting_user=acting_user)
+        for bracket, price in bracket_prices.items():
+            if price is None:
+                TariffPrice.objects.filter(organisation=organisation, tariff=tariff, bracket=bracket).delete()
+            else:
+                TariffPrice.objects.update_or_create(
+                    organisation=organisation, tariff=tariff, bracket=bracket, defaults={"price": round_money(price)}
+                )
+    return tariff

@@ -130,3 +130,27 @@ def settle(*, organisation, provider_kind: str, query_string: str, base_url: str
             )
         tx.save(update_fields=["status", "bank_data", "settled_at", "payment", "updated_at"])
     return tx
+
+
+def configure_provider(*, organisation, kind: str, options: dict, acting_user) -> ProviderConfig | None:
+    """Enable one provider (or none) for the organisation, keeping each provider's options."""
+    from ribambelle.core.services import record_audit
+
+    if kind and provider_class(kind) is None:
+        raise DomainError("Prestataire de paiement inconnu.")
+    with transaction.atomic():
+        ProviderConfig.objects.filter(organisation=organisation).update(is_enabled=False)
+        config = None
+        if kind:
+            config, _ = ProviderConfig.objects.get_or_create(organisation=organisation, kind=kind)
+            config.options = {**config.options, **{k: v for k, v in options.items() if v}}
+            config.is_enabled = True
+            config.save()
+        record_audit(
+            organisation=organisation,
+            actor=acting_user,
+            action="payment_provider",
+            obj=organisation,
+            changes={"kind": kind or "aucun"},
+        )
+    return config
