@@ -70,13 +70,20 @@ def test_concurrent_runs_credit_notes_and_payments_number_without_gaps():
                 organisation=organisation, family=family, child=child, group=group, activity=activity
             )
             BookingFactory(
-                organisation=organisation, family=family, registration=registration, child=child,
-                opening=opening, activity=activity, date=day,
+                organisation=organisation,
+                family=family,
+                registration=registration,
+                child=child,
+                opening=opening,
+                activity=activity,
+                date=day,
             )
         runs.append(services.create_run(organisation=organisation, period_start=day, period_end=day, acting_user=None))
     # Some invoices issued beforehand, to be credited and paid during the race.
     first = services.create_run(
-        organisation=organisation, period_start=START + timedelta(days=30), period_end=START + timedelta(days=30),
+        organisation=organisation,
+        period_start=START + timedelta(days=30),
+        period_end=START + timedelta(days=30),
         acting_user=None,
     )
     assert first.family_count == 0
