@@ -39,15 +39,23 @@ def settings_for(organisation) -> BillingSettings:
     return settings
 
 
-def next_number(*, organisation, kind: str, year: int) -> tuple[int, str]:
-    """Take the next number under a row lock held until the caller's transaction ends:
-    concurrent issuers wait for each other, and a rolled-back issue gives its number back."""
-    assert transaction.get_connection().in_atomic_block, "next_number must run inside the issuing transaction"
+def locked_counter(*, organisation, kind: str, year: int) -> InvoiceCounter:
+    """The numbering row, locked until the caller's transaction ends: concurrent issuers wait
+    for each other, and a rolled-back issue gives its numbers back (no gap, no duplicate)."""
+    assert transaction.get_connection().in_atomic_block, "numbers are taken inside the issuing transaction"
     InvoiceCounter.objects.get_or_create(organisation=organisation, kind=kind, year=year)
-    counter = InvoiceCounter.objects.select_for_update().get(organisation=organisation, kind=kind, year=year)
+    return InvoiceCounter.objects.select_for_update().get(organisation=organisation, kind=kind, year=year)
+
+
+def format_number(kind: str, year: int, sequence: int) -> str:
+    return f"{PREFIX[kind]}{year}-{sequence:06d}"
+
+
+def next_number(*, organisation, kind: str, year: int) -> tuple[int, str]:
+    counter = locked_counter(organisation=organisation, kind=kind, year=year)
     counter.last_number += 1
     counter.save(update_fields=["last_number", "updated_at"])
-    return counter.last_number, f"{PREFIX[kind]}{year}-{counter.last_number:06d}"
+    return counter.last_number, format_number(kind, year, counter.last_number)
 
 
 # --- Invoice runs -------------------------------------------------------------------
@@ -123,34 +131,46 @@ def preview_run(run: InvoiceRun, *, limit: int = 200) -> list[FamilyPreview]:
     return [p for p in previews if p.lines]
 
 
-def _issue_one(run, family, lines: list[ChargeLine], *, settings, today, send_email: bool) -> Invoice | None:
-    total = sum((line.amount for line in lines), ZERO)
-    if not lines:
-        return None
-    sequence, number = next_number(organisation=run.organisation, kind=InvoiceKind.INVOICE, year=today.year)
-    invoice = Invoice.objects.create(
-        organisation=run.organisation,
-        family=family,
-        run=run,
-        kind=InvoiceKind.INVOICE,
-        number=number,
-        sequence=sequence,
-        year=today.year,
-        issue_date=today,
-        due_date=today + timedelta(days=settings.due_days),
-        period_start=run.period_start,
-        period_end=run.period_end,
-        total=round_money(total),
-        status=InvoiceStatus.PAID if total <= 0 else InvoiceStatus.DUE,
-        family_name=family.name,
-        family_address="\n".join(family.address_lines),
-    )
+def _issue_batch(run, families, bookings, ctx, *, settings, today, send_email: bool) -> list[Invoice]:
+    """Price each family, number the invoices from the locked counter, write them in bulk."""
+    counter = locked_counter(organisation=run.organisation, kind=InvoiceKind.INVOICE, year=today.year)
+    sequence = counter.last_number
+    invoices, all_lines = [], []
+    for family in families:
+        lines = family_charges(family, bookings[family.pk], ctx)
+        if not lines:
+            continue
+        sequence += 1
+        total = round_money(sum((line.amount for line in lines), ZERO))
+        invoices.append(
+            Invoice(
+                organisation=run.organisation,
+                family=family,
+                run=run,
+                kind=InvoiceKind.INVOICE,
+                number=format_number(InvoiceKind.INVOICE, today.year, sequence),
+                sequence=sequence,
+                year=today.year,
+                issue_date=today,
+                due_date=today + timedelta(days=settings.due_days),
+                period_start=run.period_start,
+                period_end=run.period_end,
+                total=total,
+                status=InvoiceStatus.PAID if total <= 0 else InvoiceStatus.DUE,
+                family_name=family.name,
+                family_address="\n".join(family.address_lines),
+            )
+        )
+        all_lines.append(lines)
+    if not invoices:
+        return []
+    Invoice.objects.bulk_create(invoices)
     InvoiceLine.objects.bulk_create(
         [
             InvoiceLine(
                 organisation=run.organisation,
                 invoice=invoice,
-                family=family,
+                family=invoice.family,
                 child=line.child,
                 activity=line.activity,
                 booking=line.booking,
@@ -163,18 +183,25 @@ def _issue_one(run, family, lines: list[ChargeLine], *, settings, today, send_em
                 reduction=line.reduction,
                 amount=line.amount,
             )
+            for invoice, lines in zip(invoices, all_lines, strict=True)
             for line in lines
-        ]
+        ],
+        batch_size=5000,
     )
-    if send_email and family.email and family.email_invoices:
-        queue_email(
-            organisation=run.organisation,
-            to=family.email,
-            template="invoice_issued",
-            context={"invoice": invoice, "total": format_euros(invoice.total), "settings": settings},
-            family=family,
-        )
-    return invoice
+    counter.last_number = sequence
+    counter.save(update_fields=["last_number", "updated_at"])
+    if send_email:
+        for invoice in invoices:
+            family = invoice.family
+            if family.email and family.email_invoices:
+                queue_email(
+                    organisation=run.organisation,
+                    to=family.email,
+                    template="invoice_issued",
+                    context={"invoice": invoice, "total": format_euros(invoice.total), "settings": settings},
+                    family=family,
+                )
+    return invoices
 
 
 def process_run(*, run_id: int, batch_size: int = 200, max_batches: int | None = None, send_email=True) -> InvoiceRun:
@@ -200,17 +227,8 @@ def process_run(*, run_id: int, batch_size: int = 200, max_batches: int | None =
             today = timezone.localdate()
             ctx = PricingContext.load(run.organisation, on=run.period_end)
             bookings = _load_bookings(run, families)
-            for family in families:
-                invoice = _issue_one(
-                    run,
-                    family,
-                    family_charges(family, bookings[family.pk], ctx),
-                    settings=settings,
-                    today=today,
-                    send_email=send_email,
-                )
-                if invoice is not None:
-                    run.total += invoice.total
+            invoices = _issue_batch(run, families, bookings, ctx, settings=settings, today=today, send_email=send_email)
+            run.total += sum((invoice.total for invoice in invoices), ZERO)
             run.processed_count += len(families)
             run.last_family_id = families[-1].pk
             run.save(update_fields=["status", "processed_count", "last_family_id", "total", "updated_at"])
