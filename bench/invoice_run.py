@@ -37,7 +37,7 @@ def parse_args():
 
 
 def prepare(args):
-    from django.db import transaction
+    from django.db import connection, transaction
 
     from ribambelle.activities.models import Activity, Group, Opening, Unit
     from ribambelle.billing.models import BillingSettings, QuotientBracket, Tariff, TariffMode, TariffPrice
@@ -142,6 +142,11 @@ def prepare(args):
                 ],
                 batch_size=5000,
             )
+    if connection.vendor == "postgresql":
+        # What autovacuum does after a bulk load: without fresh statistics the planner takes
+        # the freshly loaded tables for empty ones and picks nested loops.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     print(f"données : {args.families} familles × {len(days)} réservations en {time.perf_counter() - t0:.1f} s")
     return org, days
 

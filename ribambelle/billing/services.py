@@ -61,18 +61,22 @@ def next_number(*, organisation, kind: str, year: int) -> tuple[int, str]:
 # --- Invoice runs -------------------------------------------------------------------
 
 
+def _run_bookings(organisation, run: InvoiceRun):
+    bookings = Booking.objects.filter(
+        organisation=organisation, date__gte=run.period_start, date__lte=run.period_end
+    ).exclude(status=BookingStatus.WAITING)
+    if run.structure_ids:
+        bookings = bookings.filter(activity__structure_id__in=run.structure_ids)
+    return bookings
+
+
 def _period_bookings(organisation, run: InvoiceRun):
     already_billed = InvoiceLine.objects.filter(
         organisation=organisation,
         booking=OuterRef("pk"),
         invoice__kind=InvoiceKind.INVOICE,
     ).exclude(invoice__status=InvoiceStatus.CREDITED)
-    bookings = Booking.objects.filter(
-        organisation=organisation, date__gte=run.period_start, date__lte=run.period_end
-    ).exclude(status=BookingStatus.WAITING)
-    if run.structure_ids:
-        bookings = bookings.filter(activity__structure_id__in=run.structure_ids)
-    return bookings.filter(~Exists(already_billed))
+    return _run_bookings(organisation, run).filter(~Exists(already_billed))
 
 
 def run_families(run: InvoiceRun):
@@ -110,14 +114,47 @@ class FamilyPreview:
 
 
 def _load_bookings(run: InvoiceRun, families: list[Family]) -> dict[int, list[Booking]]:
+    """The batch's bookings in one query; activities and units are shared objects (loaded
+    once per batch) rather than one copy per booking: memory stays flat per batch."""
+    from ribambelle.activities.models import Activity, Unit
+
     by_family: dict[int, list[Booking]] = {f.pk: [] for f in families}
-    rows = (
-        _period_bookings(run.organisation, run)
+    rows = list(
+        _run_bookings(run.organisation, run)
         .filter(family_id__in=list(by_family))
-        .select_related("child", "activity", "opening__unit")
+        .select_related("child", "opening")
+        .only(
+            "id",
+            "family_id",
+            "child_id",
+            "activity_id",
+            "opening_id",
+            "date",
+            "status",
+            "late_cancellation",
+            "child__id",
+            "child__first_name",
+            "child__last_name",
+            "child__birth_date",
+            "opening__id",
+            "opening__unit_id",
+        )
         .order_by("family_id", "date", "pk")
     )
+    # Already on a live invoice (another run): left out. One lookup per batch, by booking id.
+    billed = set(
+        InvoiceLine.objects.filter(
+            organisation=run.organisation, booking_id__in=[b.pk for b in rows], invoice__kind=InvoiceKind.INVOICE
+        )
+        .exclude(invoice__status=InvoiceStatus.CREDITED)
+        .values_list("booking_id", flat=True)
+    )
+    rows = [b for b in rows if b.pk not in billed]
+    activities = {a.pk: a for a in Activity.objects.filter(pk__in={b.activity_id for b in rows}).only("id", "name")}
+    units = {u.pk: u for u in Unit.objects.filter(pk__in={b.opening.unit_id for b in rows}).only("id", "name")}
     for booking in rows:
+        booking.activity = activities[booking.activity_id]
+        booking.opening.unit = units[booking.opening.unit_id]
         by_family[booking.family_id].append(booking)
     return by_family
 
@@ -217,7 +254,18 @@ def process_run(*, run_id: int, batch_size: int = 200, max_batches: int | None =
                 return run
             if run.status == RunStatus.PREVIEW:
                 run.status = RunStatus.ISSUING
-            families = list(run_families(run).filter(pk__gt=run.last_family_id)[:batch_size])
+            # The batch cursor ignores what is already billed (that anti-join is done on the
+            # batch's own bookings only): a family with nothing left simply gets no invoice.
+            family_ids = (
+                _run_bookings(run.organisation, run)
+                .filter(family_id__gt=run.last_family_id)
+                .order_by("family_id")
+                .values_list("family_id", flat=True)
+                .distinct()[:batch_size]
+            )
+            families = list(
+                Family.objects.filter(organisation=run.organisation, pk__in=list(family_ids)).order_by("pk")
+            )
             if not families:
                 run.status = RunStatus.DONE
                 run.save(update_fields=["status", "updated_at"])
