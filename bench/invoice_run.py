@@ -177,7 +177,7 @@ def main():
     while True:
         run = process_run(run_id=run.pk, batch_size=args.batch, max_batches=4, send_email=not args.no_email)
         now = time.perf_counter()
-        if run.processed_count - done >= 2000 or run.status == "done":
+        if run.processed_count - done >= 2000 or (run.status == "done" and run.processed_count > done):
             rate = (run.processed_count - done) / max(now - last, 1e-9)
             print(f"  {run.processed_count:>6} / {run.family_count}  ({rate:.0f} familles/s)", flush=True)
             done, last = run.processed_count, now
