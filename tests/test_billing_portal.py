@@ -168,3 +168,43 @@ def test_notification_to_another_organisation_changes_nothing(client, parent, te
     )
     assert response.status_code == 400
     assert Invoice.objects.get(pk=invoice.pk).status == InvoiceStatus.DUE
+
+
+def test_payzen_sends_the_family_to_its_signed_payment_form(parent, tenant_a, invoice):
+    ProviderConfigFactory(
+        organisation=tenant_a.organisation,
+        kind="payzen",
+        options={"vads_site_id": "12345678", "secret_test": "abc", "vads_ctx_mode": "TEST"},
+    )
+    response = parent.post(tenant_a.url(f"mes-factures/{invoice.pk}/payer/"))
+    assert response.status_code == 200
+    assert "payzen" in response.content.decode() and 'name="signature"' in response.content.decode()
+    assert "payzen" in response["Content-Security-Policy"]
+    tx = OnlineTransaction.objects.get()
+    assert (tx.provider, tx.amount, tx.status) == ("payzen", Decimal("42.50"), TransactionStatus.PENDING)
+    # An answer with a wrong signature changes nothing.
+    body = f"vads_trans_id={tx.transaction_id}&vads_result=00&vads_amount=4250&signature=forged"
+    notify = tenant_a.url("paiement/notification/payzen/")
+    response = parent.post(notify, body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.DUE
+
+
+def test_payfip_answers_are_confirmed_with_payfip_so_forgeries_change_nothing(parent, tenant_a, invoice):
+    ProviderConfigFactory(organisation=tenant_a.organisation, kind="payfip", options={"numcli": "123456"})
+    # No PayFiP server reachable here: the family is told, nothing is recorded.
+    response = parent.post(tenant_a.url(f"mes-factures/{invoice.pk}/payer/"), follow=True)
+    assert "ne répond pas" in page_text(response)
+    assert not OnlineTransaction.objects.exists()
+    # A notification claiming success is checked with PayFiP (unreachable): refused.
+    from .factories import OnlineTransactionFactory
+
+    tx = OnlineTransactionFactory(
+        organisation=tenant_a.organisation, family=invoice.family, invoice=invoice, provider="payfip"
+    )
+    notify = tenant_a.url("paiement/notification/payfip/")
+    body = f"idop={tx.transaction_id}&resultrans=P&montant=4250"
+    assert parent.post(notify, body, content_type="application/x-www-form-urlencoded").status_code == 400
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.DUE

@@ -44,8 +44,9 @@ def provider_for(config: ProviderConfig, *, base_url: str):
     return provider
 
 
-def start_payment(*, invoice: Invoice, user, base_url: str) -> str:
-    """Create a pending transaction for what is left to pay and return the provider's URL."""
+def start_payment(*, invoice: Invoice, user, base_url: str) -> tuple[str, object]:
+    """Create a pending transaction for what is left to pay; returns ("url", address) or
+    ("form", eopayment Form) to send the family to the provider."""
     config = enabled_config(invoice.organisation)
     if config is None:
         raise DomainError("Le paiement en ligne n'est pas proposé : suivez les modalités de paiement indiquées.")
@@ -53,12 +54,19 @@ def start_payment(*, invoice: Invoice, user, base_url: str) -> str:
         raise DomainError("Cette facture n'est plus à payer.")
     provider = provider_for(config, base_url=base_url)
     family = invoice.family
-    transaction_id, url = provider.request(
-        amount=invoice.balance,
-        email=family.email or getattr(user, "email", ""),
-        orderid=invoice.number,
-        subject=f"Facture {invoice.number}",
-    )
+    try:
+        transaction_id, kind, data = provider.request(
+            amount=invoice.balance,
+            email=family.email or getattr(user, "email", ""),
+            orderid=invoice.number,
+            subject=f"Facture {invoice.number}",
+        )
+    except Exception as exc:  # noqa: BLE001 - the provider is down or refuses: say so, change nothing
+        logger.warning("payment request failed (%s): %r", config.kind, exc)
+        raise DomainError(
+            "Le service de paiement en ligne ne répond pas pour le moment : réessayez plus tard. "
+            "Votre facture reste à payer."
+        ) from exc
     OnlineTransaction.objects.create(
         organisation=invoice.organisation,
         family=family,
@@ -73,7 +81,7 @@ def start_payment(*, invoice: Invoice, user, base_url: str) -> str:
         description=f"Paiement en ligne de la facture {invoice.number} commencé ({format_euros(invoice.balance)})",
         user=user,
     )
-    return url
+    return kind, data
 
 
 def settle(*, organisation, provider_kind: str, query_string: str, base_url: str = "") -> OnlineTransaction | None:

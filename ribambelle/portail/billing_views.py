@@ -1,6 +1,8 @@
 """Portal tab "Mes factures" (seeds 000 and 004): the financial situation, the invoices
 (to pay by default), their detail and PDF, receipts, and online payment."""
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -104,11 +106,20 @@ def receipt_file(request, payment_id: int):
 def invoice_pay(request, invoice_id: int):
     invoice = selectors.get_invoice_for_family(request.user.family, invoice_id)
     try:
-        url = payments.start_payment(invoice=invoice, user=request.user, base_url=_base_url(request))
+        kind, data = payments.start_payment(invoice=invoice, user=request.user, base_url=_base_url(request))
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("portail:invoice_detail", org_slug=request.organisation.slug, invoice_id=invoice.pk)
-    return redirect(url)
+    if kind == "form":
+        # Providers that expect a signed form (PayZen): the family confirms with one click.
+        response = render(
+            request, "portail/billing/provider_form.html", {"form": data, "invoice": invoice, "active_tab": "invoices"}
+        )
+        parts = urlsplit(data.url)
+        # CSP: this one page may post to the provider's own address (form-action is 'self' elsewhere).
+        response._csp_update = {"form-action": [f"{parts.scheme}://{parts.netloc}"]}
+        return response
+    return redirect(data)
 
 
 def _query(request) -> str:

@@ -42,12 +42,18 @@ class Provider:
     def backend(self):
         return eopayment.Payment(self.eopayment_kind, self.backend_options())
 
-    def request(self, *, amount: Decimal, email: str, orderid: str, subject: str) -> tuple[str, str]:
-        """(transaction id, URL to send the family to)."""
-        transaction_id, kind, data = self.backend().request(str(amount), email=email, orderid=orderid, subject=subject)
-        if kind != eopayment.URL:
-            raise NotImplementedError("Seuls les prestataires qui redirigent par une adresse sont pris en charge.")
-        return transaction_id, data
+    def request_kwargs(self, *, amount: Decimal, email: str, orderid: str, subject: str) -> dict:
+        return {"amount": amount, "email": email, "orderid": orderid, "subject": subject}
+
+    def request(self, *, amount: Decimal, email: str, orderid: str, subject: str) -> tuple[str, str, object]:
+        """(transaction id, "url" or "form", the URL or the eopayment Form to post)."""
+        kwargs = self.request_kwargs(amount=amount, email=email, orderid=orderid, subject=subject)
+        transaction_id, kind, data = self.backend().request(kwargs.pop("amount"), **kwargs)
+        if kind == eopayment.URL:
+            return transaction_id, "url", data
+        if kind == eopayment.FORM:
+            return transaction_id, "form", data
+        raise NotImplementedError("Ce prestataire renvoie une réponse non prise en charge.")
 
     def response(self, query_string: str) -> Outcome:
         response = self.backend().response(query_string)

@@ -35,9 +35,12 @@ class DummyProvider(Provider):
         options["origin"] = options.get("origin") or "Ribambelle"
         return options
 
+    def request_kwargs(self, *, amount, email, orderid, subject):
+        return {"amount": str(amount), "email": email, "orderid": orderid, "subject": subject}
+
     def request(self, *, amount, email, orderid, subject):
-        transaction_id, url = super().request(amount=amount, email=email, orderid=orderid, subject=subject)
-        return transaction_id, f"{self.bank_url}?{urlsplit(url).query}"
+        transaction_id, kind, url = super().request(amount=amount, email=email, orderid=orderid, subject=subject)
+        return transaction_id, kind, f"{self.bank_url}?{urlsplit(url).query}"
 
     def response(self, query_string: str) -> Outcome:
         outcome = super().response(query_string)
