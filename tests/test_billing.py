@@ -245,6 +245,10 @@ def test_run_preview_then_issue_numbers_without_gaps_and_mails_families():
     assert [i.number for i in invoices] == [f"F{year}-{n:06d}" for n in range(1, 6)]
     assert run.total == Decimal("40.00")
     assert OutgoingEmail.objects.filter(template="invoice_issued").count() == 5
+    mail = OutgoingEmail.objects.filter(template="invoice_issued", to="f0@example.org").get()
+    first = invoices.get(family=families[0])
+    assert first.number in mail.subject and "8,00" in mail.body_text
+    assert f"/mes-factures/{first.pk}/" in mail.body_text
     # A second run of the same period finds nothing left to bill.
     assert _run(world).family_count == 0
 

@@ -10,6 +10,7 @@ from schwifty.exceptions import SchwiftyException
 from sepaxml import SepaDD
 from sepaxml.validation import ValidationError as SepaValidationError
 
+from ribambelle.accounts.services import log_family_action
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
 
@@ -57,6 +58,12 @@ def create_mandate(
             signed_on=signed_on,
         )
         record_audit(organisation=family.organisation, actor=acting_user, action="create", obj=mandate)
+        log_family_action(
+            family=family,
+            action="sepa_mandate",
+            description=f"Mandat de prélèvement {mandate.rum} enregistré",
+            user=acting_user if acting_user is not None and acting_user.is_authenticated else None,
+        )
     return mandate
 
 

@@ -4,8 +4,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings as django_settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from ribambelle.accounts.services import log_family_action
@@ -235,7 +237,16 @@ def _issue_batch(run, families, bookings, ctx, *, settings, today, send_email: b
                     organisation=run.organisation,
                     to=family.email,
                     template="invoice_issued",
-                    context={"invoice": invoice, "total": format_euros(invoice.total), "settings": settings},
+                    context={
+                        "invoice": invoice,
+                        "total": format_euros(invoice.total),
+                        "settings": settings,
+                        "url": django_settings.SITE_URL
+                        + reverse(
+                            "portail:invoice_detail",
+                            kwargs={"org_slug": run.organisation.slug, "invoice_id": invoice.pk},
+                        ),
+                    },
                     family=family,
                 )
     return invoices
@@ -359,6 +370,12 @@ def issue_credit_note(*, invoice: Invoice, reason: str, acting_user) -> Invoice:
         )
         invoice.status = InvoiceStatus.CREDITED
         invoice.save(update_fields=["status", "updated_at"])
+        log_family_action(
+            family=invoice.family,
+            action="credit_note",
+            description=f"Avoir {credit.number} annulant la facture {invoice.number}",
+            user=acting_user if acting_user is not None and acting_user.is_authenticated else None,
+        )
         record_audit(
             organisation=invoice.organisation,
             actor=acting_user,

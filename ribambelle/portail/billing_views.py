@@ -96,6 +96,12 @@ def invoice_file(request, invoice_id: int):
 @family_required
 def receipt_file(request, payment_id: int):
     payment = selectors.get_payment_for_family(request.user.family, payment_id)
+    log_family_action(
+        family=payment.family,
+        action="receipt_download",
+        description=f"Téléchargement du reçu {payment.receipt_number}",
+        request=request,
+    )
     response = HttpResponse(receipt_pdf(payment), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="recu-{payment.receipt_number}.pdf"'
     return response
