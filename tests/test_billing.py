@@ -429,3 +429,32 @@ def test_invoice_runs_are_per_organisation():
     services.process_run(run_id=_run(other).pk)
     assert set(Invoice.objects.values_list("sequence", flat=True)) == {1}
     assert InvoiceRun.objects.filter(status=RunStatus.DONE).count() == 2
+
+
+def test_run_limited_to_some_structures():
+    world = World()
+    other_activity = ActivityFactory(organisation=world.org, start_date=START, end_date=START + timedelta(days=30))
+    TariffFactory(organisation=world.org, activity=other_activity, flat_price=Decimal("3.00"))
+    family = world.family("100")
+    world.book(world.child(family), START)
+    BookingFactory(
+        organisation=world.org,
+        family=family,
+        registration__activity=other_activity,
+        registration__group=GroupFactory(organisation=world.org, activity=other_activity),
+        opening__date=START,
+        date=START,
+    )
+    run = services.create_run(
+        organisation=world.org,
+        period_start=START,
+        period_end=START + timedelta(days=30),
+        structure_ids=[world.activity.structure_id],
+        acting_user=None,
+    )
+    services.process_run(run_id=run.pk)
+    invoice = Invoice.objects.get()
+    assert invoice.total == Decimal("4.00")
+    # The other structure's day is billed by a later run.
+    services.process_run(run_id=_run(world).pk)
+    assert sorted(Invoice.objects.values_list("total", flat=True)) == [Decimal("3.00"), Decimal("4.00")]
