@@ -208,3 +208,17 @@ def test_payfip_answers_are_confirmed_with_payfip_so_forgeries_change_nothing(pa
     assert parent.post(notify, body, content_type="application/x-www-form-urlencoded").status_code == 400
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.DUE
+
+
+def test_family_without_quotient_is_told_why_it_pays_the_highest_rate(parent, tenant_a, invoice):
+    from .factories import QuotientBracketFactory
+
+    QuotientBracketFactory(organisation=tenant_a.organisation, upper_bound=Decimal("600"))
+    QuotientBracketFactory(organisation=tenant_a.organisation, upper_bound=None)
+    text = page_text(parent.get(tenant_a.url("mes-factures/")))
+    assert "Quotient familial non renseigné : tarif de la tranche la plus haute." in text
+    family = tenant_a.family_user.family
+    family.family_quotient = Decimal("450")
+    family.family_quotient_date = invoice.issue_date
+    family.save()
+    assert "tranche la plus haute" not in page_text(parent.get(tenant_a.url("mes-factures/")))

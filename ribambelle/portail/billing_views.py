@@ -50,8 +50,18 @@ def invoices(request):
             "payments": selectors.payments_for_family(family)[:20],
             "online": payments.enabled_config(request.organisation) is not None,
             "settings": settings_for(request.organisation),
+            "quotient_notice": _quotient_notice(family),
         },
     )
+
+
+def _quotient_notice(family) -> str:
+    """Why this family pays the highest QF bracket, if it does (missing or outdated QF)."""
+    from django.utils import timezone
+
+    from ribambelle.billing.charges import PricingContext, choose_bracket
+
+    return choose_bracket(family, PricingContext.load(family.organisation, on=timezone.localdate())).reason
 
 
 @family_required
