@@ -23,6 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ribambelle.config.settings")
+# As in production: with DEBUG on, Django keeps every query's SQL and memory would grow.
+os.environ.setdefault("DEBUG", "false")
 
 
 def parse_args():
