@@ -2,12 +2,26 @@
 factory for every tenant-owned model, so each new model gets one here."""
 
 from datetime import time, timedelta
+from decimal import Decimal
 
 import factory
 from django.utils import timezone
 
 from ribambelle.accounts.models import AccountToken, ActivityLog, User
 from ribambelle.activities.models import Activity, ClosureDay, Group, Opening, Unit, UnitExclusion
+from ribambelle.billing.models import (
+    BillingSettings,
+    Invoice,
+    InvoiceCounter,
+    InvoiceLine,
+    InvoiceRun,
+    Payment,
+    PaymentAllocation,
+    QuotientBracket,
+    SepaMandate,
+    Tariff,
+    TariffPrice,
+)
 from ribambelle.bookings.models import Booking, BookingSettings, CalendarFeed
 from ribambelle.communication.models import (
     Banner,
@@ -48,6 +62,7 @@ from ribambelle.families.models import (
     PersonRole,
     Vaccination,
 )
+from ribambelle.payments.models import OnlineTransaction, ProviderConfig
 from ribambelle.registrations.models import Registration
 from ribambelle.tenancy.models import (
     Membership,
@@ -592,6 +607,157 @@ class MassMailingGroupFactory(factory.django.DjangoModelFactory):
     group = factory.SubFactory(GroupFactory, organisation=factory.SelfAttribute("..organisation"))
 
 
+# --- billing and payments -----------------------------------------------------------
+
+
+class BillingSettingsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BillingSettings
+        django_get_or_create = ("organisation",)
+
+    organisation = factory.SubFactory(OrganisationFactory)
+
+
+class QuotientBracketFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = QuotientBracket
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    label = factory.Sequence(lambda n: f"Tranche {n}")
+    upper_bound = factory.Sequence(lambda n: Decimal(100 + n))
+
+
+class TariffFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tariff
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    activity = factory.SubFactory(ActivityFactory, organisation=factory.SelfAttribute("..organisation"))
+    unit = None
+    flat_price = Decimal("10.00")
+
+
+class TariffPriceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TariffPrice
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    tariff = factory.SubFactory(TariffFactory, organisation=factory.SelfAttribute("..organisation"))
+    bracket = factory.SubFactory(QuotientBracketFactory, organisation=factory.SelfAttribute("..organisation"))
+    price = Decimal("5.00")
+
+
+class InvoiceRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InvoiceRun
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    period_start = factory.LazyFunction(lambda: timezone.localdate().replace(day=1))
+    period_end = factory.LazyFunction(lambda: timezone.localdate())
+
+
+class InvoiceCounterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InvoiceCounter
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    kind = "invoice"
+    year = factory.Sequence(lambda n: 1900 + n)
+
+
+class InvoiceFactory(factory.django.DjangoModelFactory):
+    """An issued invoice (numbered outside the counter: tests of numbering use the service)."""
+
+    class Meta:
+        model = Invoice
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    family = factory.SubFactory(FamilyFactory, organisation=factory.SelfAttribute("..organisation"))
+    kind = "invoice"
+    sequence = factory.Sequence(lambda n: 900000 + n)
+    year = 2026
+    number = factory.LazyAttribute(lambda o: f"F{o.year}-{o.sequence:06d}")
+    issue_date = factory.LazyFunction(timezone.localdate)
+    due_date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=30))
+    period_start = factory.LazyFunction(lambda: timezone.localdate().replace(day=1))
+    period_end = factory.LazyFunction(timezone.localdate)
+    total = Decimal("42.50")
+    family_name = factory.LazyAttribute(lambda o: o.family.name)
+
+
+class InvoiceLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InvoiceLine
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    family = factory.SubFactory(FamilyFactory, organisation=factory.SelfAttribute("..organisation"))
+    invoice = factory.SubFactory(
+        InvoiceFactory, organisation=factory.SelfAttribute("..organisation"), family=factory.SelfAttribute("..family")
+    )
+    label = "Journée"
+    unit_price = Decimal("42.50")
+    amount = Decimal("42.50")
+
+
+class PaymentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Payment
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    family = factory.SubFactory(FamilyFactory, organisation=factory.SelfAttribute("..organisation"))
+    method = "cheque"
+    amount = Decimal("20.00")
+    received_on = factory.LazyFunction(timezone.localdate)
+    receipt_number = factory.Sequence(lambda n: f"R2026-{900000 + n}")
+
+
+class PaymentAllocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PaymentAllocation
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    payment = factory.SubFactory(PaymentFactory, organisation=factory.SelfAttribute("..organisation"))
+    invoice = factory.SubFactory(InvoiceFactory, organisation=factory.SelfAttribute("..organisation"))
+    amount = Decimal("20.00")
+
+
+class SepaMandateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SepaMandate
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    family = factory.SubFactory(FamilyFactory, organisation=factory.SelfAttribute("..organisation"))
+    rum = factory.Sequence(lambda n: f"RUM-{n:06d}")
+    holder = "Marie Martin"
+    iban = "FR1420041010050500013M02606"
+    bic = "PSSTFRPPPAR"
+    signed_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=60))
+
+
+class ProviderConfigFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProviderConfig
+        django_get_or_create = ("organisation", "kind")
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    kind = "dummy"
+    options = factory.LazyFunction(lambda: {"origin": "Tests"})
+
+
+class OnlineTransactionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OnlineTransaction
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    family = factory.SubFactory(FamilyFactory, organisation=factory.SelfAttribute("..organisation"))
+    invoice = factory.SubFactory(
+        InvoiceFactory, organisation=factory.SelfAttribute("..organisation"), family=factory.SelfAttribute("..family")
+    )
+    provider = "dummy"
+    transaction_id = factory.Sequence(lambda n: f"tx{n:08d}")
+    amount = Decimal("42.50")
+
+
 FACTORIES = {
     factory_class._meta.model: factory_class
     for factory_class in [
@@ -640,5 +806,18 @@ FACTORIES = {
         VaccinationFactory,
         FamilySettingsFactory,
         ChangeRequestFactory,
+        BillingSettingsFactory,
+        QuotientBracketFactory,
+        TariffFactory,
+        TariffPriceFactory,
+        InvoiceRunFactory,
+        InvoiceCounterFactory,
+        InvoiceFactory,
+        InvoiceLineFactory,
+        PaymentFactory,
+        PaymentAllocationFactory,
+        SepaMandateFactory,
+        ProviderConfigFactory,
+        OnlineTransactionFactory,
     ]
 }

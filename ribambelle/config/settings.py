@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "ribambelle.bookings",
     "ribambelle.communication",
     "ribambelle.documents",
+    "ribambelle.billing",
+    "ribambelle.payments",
     "ribambelle.portail",
     "ribambelle.backoffice",
     "ribambelle.demo",

@@ -1005,4 +1005,150 @@ def load() -> list[DemoLogin]:
     _activities(quercy, pouilly)
     _communication(pouilly)
     _documents(pouilly)
+    _billing(quercy, pouilly)
     return logins
+
+
+def _billing(quercy: Organisation, pouilly: Organisation) -> None:
+    """Tariffs by QF on the demo activities, last month attended and invoiced: DUPONT paid by
+    cheque, MARTIN (the demo parent) left to pay online with the dummy provider; in Pouilly,
+    BOBLET on direct debit and "Trésor public" payment instructions."""
+    from decimal import Decimal
+
+    from ribambelle.activities.models import Activity, Opening
+    from ribambelle.billing import sepa
+    from ribambelle.billing.models import BillingSettings, InvoiceRun, QuotientBracket, Tariff, TariffMode, TariffPrice
+    from ribambelle.billing.services import create_run, process_run, record_payment
+    from ribambelle.bookings.models import Booking, BookingStatus
+    from ribambelle.payments.models import ProviderConfig
+
+    if InvoiceRun.objects.filter(organisation__in=[quercy, pouilly]).exists():
+        return
+    today = timezone.localdate()
+    month_end = today.replace(day=1) - timedelta(days=1)
+    month_start = month_end.replace(day=1)
+    BillingSettings.objects.update_or_create(
+        organisation=quercy,
+        defaults={
+            "payment_instructions": "Paiement en ligne par carte, ou par chèque à l'ordre du Trésor public "
+            "déposé à l'accueil de loisirs.",
+            "legal_mentions": "Communauté de communes Quercy Vert-Aveyron – SIRET 200 000 000 00011. "
+            "En cas de retard de paiement, le recouvrement est confié au comptable public.",
+            "sibling_reduction_percent": Decimal("10"),
+        },
+    )
+    BillingSettings.objects.update_or_create(
+        organisation=pouilly,
+        defaults={
+            "payment_instructions": "À régler auprès du Trésor public : par chèque à l'ordre du Trésor public "
+            "ou en espèces au Service de gestion comptable de Beaune, à réception de l'avis des sommes à payer.",
+            "legal_mentions": "Communauté de communes de Pouilly-en-Auxois / Bligny-sur-Ouche.",
+            "sepa_creditor_name": "CC Pouilly-en-Auxois Bligny-sur-Ouche",
+            "sepa_creditor_id": "FR72ZZZ123456",
+            "sepa_iban": "FR7630006000011234567890189",
+            "sepa_bic": "AGRIFRPPXXX",
+        },
+    )
+    ProviderConfig.objects.get_or_create(organisation=quercy, kind="dummy", defaults={"options": {"origin": "Quercy"}})
+
+    def brackets(organisation):
+        rows = [("QF < 600", Decimal("600")), ("QF 600 – 900", Decimal("900")), ("QF > 900", None)]
+        return [
+            QuotientBracket.objects.get_or_create(
+                organisation=organisation, upper_bound=bound, defaults={"label": label}
+            )[0]
+            for label, bound in rows
+        ]
+
+    def tariff(organisation, activity, unit_name, prices, *, outside=None):
+        unit = activity.units.get(name=unit_name) if unit_name else None
+        mode = TariffMode.QUOTIENT if isinstance(prices, list) else TariffMode.FLAT
+        flat = prices[-1] if isinstance(prices, list) else prices
+        t, _ = Tariff.objects.get_or_create(
+            organisation=organisation,
+            activity=activity,
+            unit=unit,
+            defaults={"mode": mode, "flat_price": Decimal(flat), "outside_price": outside},
+        )
+        if mode == TariffMode.QUOTIENT:
+            for bracket, price in zip(brackets(organisation), prices, strict=True):
+                TariffPrice.objects.get_or_create(
+                    organisation=organisation, tariff=t, bracket=bracket, defaults={"price": Decimal(price)}
+                )
+
+    for activity in Activity.objects.filter(organisation__in=[quercy, pouilly]):
+        for unit in activity.units.all():
+            if unit.name == "Journée":
+                tariff(activity.organisation, activity, "Journée", ["6.50", "9.80", "13.20"], outside=Decimal("18.00"))
+            elif unit.name == "Repas":
+                tariff(activity.organisation, activity, "Repas", "3.80")
+            else:
+                tariff(activity.organisation, activity, unit.name, ["1.20", "1.80", "2.40"])
+
+    Family.objects.filter(organisation=quercy, name="MARTIN").update(
+        family_quotient=Decimal("720"), family_quotient_date=today - timedelta(days=90)
+    )
+    Family.objects.filter(organisation=pouilly, name="BOBLET").update(
+        family_quotient=Decimal("480"), family_quotient_date=today - timedelta(days=60)
+    )
+
+    def attended(organisation, family_name, first_name, activity_name, statuses):
+        child = Person.objects.get(organisation=organisation, family__name=family_name, first_name=first_name)
+        registration = child.registrations.filter(activity__name=activity_name, status="accepted").first()
+        if registration is None:
+            return
+        openings = Opening.objects.filter(
+            activity=registration.activity,
+            group=registration.group,
+            unit__name="Journée",
+            date__gte=month_start,
+            date__lte=month_end,
+        ).order_by("date")
+        for opening, status in zip(openings, statuses, strict=False):
+            Booking.objects.get_or_create(
+                organisation=organisation,
+                child=child,
+                opening=opening,
+                defaults={
+                    "family": child.family,
+                    "registration": registration,
+                    "activity": opening.activity,
+                    "date": opening.date,
+                    "status": status,
+                },
+            )
+
+    year_start, year_end = school_year_bounds(today)
+    wednesdays = f"Mercredis Nègrepelisse {year_start.year}-{year_end.year}"
+    P, A, E = BookingStatus.PRESENT, BookingStatus.ABSENT, BookingStatus.EXCUSED
+    attended(quercy, "MARTIN", "Léa", wednesdays, [P, P, E, P, P])
+    attended(quercy, "DUPONT", "Emma", wednesdays, [P, A, P, P])
+    attended(pouilly, "BOBLET", "Lina", f"Multi-accueil {year_start.year}-{year_end.year}", [P] * 12)
+
+    for organisation in (quercy, pouilly):
+        run = create_run(organisation=organisation, period_start=month_start, period_end=month_end, acting_user=None)
+        process_run(run_id=run.pk)
+    dupont = Family.objects.filter(organisation=quercy, name="DUPONT").first()
+    if dupont is not None:
+        from ribambelle.billing.models import Invoice
+
+        due = sum((i.balance for i in Invoice.objects.filter(family=dupont, kind="invoice")), Decimal(0))
+        if due > 0:
+            record_payment(
+                family=dupont,
+                method="cheque",
+                amount=due,
+                received_on=today,
+                reference="Chèque n° 1234567",
+                acting_user=None,
+            )
+    boblet = Family.objects.filter(organisation=pouilly, name="BOBLET").first()
+    if boblet is not None:
+        sepa.create_mandate(
+            family=boblet,
+            holder="Sophie BOBLET",
+            iban="FR1420041010050500013M02606",
+            bic="PSSTFRPPPAR",
+            signed_on=today - timedelta(days=120),
+            acting_user=None,
+        )

@@ -9,6 +9,7 @@ PORTAL_TABS = [
     ("documents", _("Mes documents"), "portail:documents"),
     ("registrations", _("Mes inscriptions"), "portail:registrations"),
     ("bookings", _("Mes réservations"), "portail:bookings"),
+    ("invoices", _("Mes factures"), "portail:invoices"),
     ("documentation", _("Documentation"), "portail:documentation"),
     ("messages", _("Mes messages"), "portail:messages"),
     ("contact", _("Contact"), "portail:contacts"),

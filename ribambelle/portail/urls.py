@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import (
     account_views,
+    billing_views,
     booking_views,
     communication_views,
     document_views,
@@ -85,6 +86,14 @@ urlpatterns = [
         name="vaccination_delete",
     ),
     path("mon-compte/mes-donnees/", family_views.family_data_export, name="family_export"),
+    path("mes-factures/", billing_views.invoices, name="invoices"),
+    path("mes-factures/<int:invoice_id>/", billing_views.invoice_detail, name="invoice_detail"),
+    path("mes-factures/<int:invoice_id>/pdf/", billing_views.invoice_file, name="invoice_file"),
+    path("mes-factures/<int:invoice_id>/payer/", billing_views.invoice_pay, name="invoice_pay"),
+    path("mes-factures/recus/<int:payment_id>/", billing_views.receipt_file, name="receipt_file"),
+    path("paiement/retour/<str:provider>/", billing_views.payment_return, name="payment_return"),
+    path("paiement/notification/<str:provider>/", billing_views.payment_notify, name="payment_notify"),
+    path("paiement/simulation/", billing_views.simulated_bank, name="payment_simulated_bank"),
     path("mentions-legales/", views.legal_notice, name="legal_notice"),
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("theme.css", views.theme, name="theme"),

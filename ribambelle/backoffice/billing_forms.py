@@ -1,0 +1,118 @@
+from django import forms
+
+from ribambelle.billing.models import BillingSettings, PaymentMethod, QuotientBracket, Tariff
+from ribambelle.core.forms import StyledForm, StyledModelForm
+from ribambelle.payments.providers.registry import choices as provider_choices
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class RunForm(StyledForm):
+    period_start = forms.DateField(label="Du", widget=DATE)
+    period_end = forms.DateField(label="Au", widget=DATE)
+    structures = forms.MultipleChoiceField(
+        label="Structures",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Aucune cochée : toutes les structures.",
+    )
+
+    def __init__(self, *args, structures=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["structures"].choices = [(s.pk, s.name) for s in structures]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("period_start") and data.get("period_end") and data["period_end"] < data["period_start"]:
+            self.add_error("period_end", "La fin de la période doit suivre son début.")
+        return data
+
+
+class PaymentForm(StyledForm):
+    method = forms.ChoiceField(label="Mode de règlement", choices=PaymentMethod.choices)
+    amount = forms.DecimalField(label="Montant (€)", min_value=0.01, max_digits=10, decimal_places=2)
+    received_on = forms.DateField(label="Reçu le", widget=DATE)
+    reference = forms.CharField(label="Référence (n° de chèque, de virement…)", required=False, max_length=100)
+    by_hand = forms.BooleanField(
+        label="Affecter à la main (sinon : aux factures les plus anciennes d'abord)", required=False
+    )
+
+
+class CreditNoteForm(StyledForm):
+    reason = forms.CharField(label="Motif de l'avoir", max_length=200)
+
+
+class MandateForm(StyledForm):
+    holder = forms.CharField(label="Titulaire du compte", max_length=70)
+    iban = forms.CharField(label="IBAN", max_length=42)
+    bic = forms.CharField(label="BIC", max_length=11)
+    signed_on = forms.DateField(label="Signé le", widget=DATE)
+    rum = forms.CharField(label="RUM (laisser vide pour la créer)", max_length=35, required=False)
+
+
+class SepaExportForm(StyledForm):
+    collection_date = forms.DateField(label="Date de prélèvement", widget=DATE)
+
+
+class BillingSettingsForm(StyledModelForm):
+    class Meta:
+        model = BillingSettings
+        fields = [
+            "payment_instructions",
+            "legal_mentions",
+            "due_days",
+            "sibling_reduction_percent",
+            "sibling_reduction_from_rank",
+            "charge_excused_absences",
+            "charge_unexcused_absences",
+            "charge_late_cancellations",
+            "quotient_validity_months",
+            "territory_postal_codes",
+            "sepa_creditor_name",
+            "sepa_creditor_id",
+            "sepa_iban",
+            "sepa_bic",
+        ]
+        widgets = {
+            "payment_instructions": forms.Textarea(attrs={"rows": 3}),
+            "legal_mentions": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class BracketForm(StyledModelForm):
+    class Meta:
+        model = QuotientBracket
+        fields = ["label", "upper_bound"]
+        help_texts = {"upper_bound": "Vide : la tranche la plus haute."}
+
+
+class TariffForm(StyledModelForm):
+    class Meta:
+        model = Tariff
+        fields = ["unit", "mode", "flat_price", "outside_price", "sibling_reduction"]
+
+    def __init__(self, *args, activity, brackets, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = activity.units.all()
+        self.fields["unit"].empty_label = "Toutes les unités"
+        self.fields["unit"].required = False
+        self.brackets = list(brackets)
+        prices = {p.bracket_id: p.price for p in self.instance.prices.all()} if self.instance.pk else {}
+        for bracket in self.brackets:
+            self.fields[f"bracket_{bracket.pk}"] = forms.DecimalField(
+                label=f"Prix {bracket.label} (€)",
+                min_value=0,
+                max_digits=10,
+                decimal_places=2,
+                required=False,
+                initial=prices.get(bracket.pk),
+            )
+
+    def bracket_prices(self):
+        return {b: self.cleaned_data.get(f"bracket_{b.pk}") for b in self.brackets}
+
+
+class ProviderForm(StyledForm):
+    kind = forms.ChoiceField(
+        label="Paiement en ligne", choices=[("", "Pas de paiement en ligne")] + provider_choices(), required=False
+    )

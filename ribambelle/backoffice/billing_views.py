@@ -1,0 +1,496 @@
+"""Back office, "Facturation": invoice runs, invoices and credit notes, payments desk,
+balances and unpaid invoices, SEPA direct debit, exports, tariffs and settings."""
+
+import csv
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from ribambelle.activities.models import Activity
+from ribambelle.billing import selectors, sepa, services
+from ribambelle.billing.models import Invoice, InvoiceStatus, Payment, RunStatus, SepaMandate, Tariff
+from ribambelle.billing.pdf import invoice_pdf, receipt_pdf
+from ribambelle.core.exceptions import DomainError
+from ribambelle.families.selectors import get_family_for_staff
+from ribambelle.payments import services as payment_services
+from ribambelle.payments.providers.registry import PROVIDERS
+from ribambelle.tenancy.access import staff_required
+from ribambelle.tenancy.models import Structure
+from ribambelle.tenancy.roles import Perm
+
+from .billing_forms import (
+    BillingSettingsForm,
+    BracketForm,
+    CreditNoteForm,
+    MandateForm,
+    PaymentForm,
+    ProviderForm,
+    RunForm,
+    SepaExportForm,
+    TariffForm,
+)
+
+BILLING = Perm.MANAGE_BILLING
+
+
+def _csv(filename: str, header: list[str], rows) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")  # Excel opens UTF-8 with accents right
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return response
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:.2f}".replace(".", ",")
+
+
+# --- Invoices -----------------------------------------------------------------------
+
+
+@staff_required(BILLING)
+def invoice_list(request):
+    invoices = Invoice.objects.filter(organisation=request.organisation).select_related("family")
+    status = request.GET.get("statut", "")
+    if status in InvoiceStatus.values:
+        invoices = invoices.filter(status=status)
+    query = request.GET.get("q", "").strip()
+    if query:
+        invoices = invoices.filter(Q(number__icontains=query) | Q(family_name__icontains=query))
+    if request.GET.get("format") == "csv":
+        return _csv(
+            "factures.csv",
+            ["Numéro", "Type", "Famille", "Émise le", "Échéance", "Période du", "au", "Montant", "Réglé", "Statut"],
+            (
+                [
+                    i.number,
+                    i.get_kind_display(),
+                    i.family_name,
+                    i.issue_date,
+                    i.due_date,
+                    i.period_start,
+                    i.period_end,
+                    _money(i.total),
+                    _money(i.amount_paid),
+                    i.get_status_display(),
+                ]
+                for i in invoices.iterator()
+            ),
+        )
+    page = Paginator(invoices, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "backoffice/billing/invoice_list.html",
+        {"page": page, "status": status, "statuses": InvoiceStatus.choices, "q": query, "nav": "invoices"},
+    )
+
+
+@staff_required(BILLING)
+def invoice_detail(request, invoice_id: int):
+    invoice = selectors.get_invoice_for_staff(request.organisation, invoice_id)
+    form = CreditNoteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            credit = services.issue_credit_note(
+                invoice=invoice, reason=form.cleaned_data["reason"], acting_user=request.user
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"Avoir {credit.number} émis.")
+            return redirect("backoffice:billing_invoice", org_slug=request.organisation.slug, invoice_id=credit.pk)
+    return render(
+        request,
+        "backoffice/billing/invoice_detail.html",
+        {
+            "invoice": invoice,
+            "lines": invoice.lines.all(),
+            "allocations": invoice.allocations.select_related("payment"),
+            "credit_notes": invoice.credit_notes.all(),
+            "form": form,
+            "nav": "invoices",
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required(BILLING)
+def invoice_file(request, invoice_id: int):
+    invoice = selectors.get_invoice_for_staff(request.organisation, invoice_id)
+    pdf = invoice_pdf(invoice, lines=list(invoice.lines.all()), settings=services.settings_for(request.organisation))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{invoice.number}.pdf"'
+    return response
+
+
+# --- Invoice runs -------------------------------------------------------------------
+
+
+@staff_required(BILLING)
+def run_list(request):
+    structures = Structure.objects.filter(organisation=request.organisation, is_active=True)
+    today = timezone.localdate()
+    last_month_end = today.replace(day=1) - timezone.timedelta(days=1)
+    form = RunForm(
+        request.POST or None,
+        structures=structures,
+        initial={"period_start": last_month_end.replace(day=1), "period_end": last_month_end},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = services.create_run(
+                organisation=request.organisation,
+                period_start=form.cleaned_data["period_start"],
+                period_end=form.cleaned_data["period_end"],
+                structure_ids=form.cleaned_data["structures"],
+                acting_user=request.user,
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("backoffice:billing_run", org_slug=request.organisation.slug, invoicerun_id=run.pk)
+    runs = selectors.runs(request.organisation)[:30]
+    return render(
+        request,
+        "backoffice/billing/run_list.html",
+        {"form": form, "runs": runs, "nav": "runs"},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required(BILLING)
+def run_detail(request, invoicerun_id: int):
+    run = selectors.get_run_for_staff(request.organisation, invoicerun_id)
+    previews = services.preview_run(run) if run.status == RunStatus.PREVIEW else []
+    return render(
+        request,
+        "backoffice/billing/run_detail.html",
+        {
+            "run": run,
+            "previews": previews,
+            "preview_total": sum((p.total for p in previews), Decimal(0)),
+            "invoices": run.invoices.order_by("sequence")[:100],
+            "nav": "runs",
+        },
+    )
+
+
+@staff_required(BILLING)
+@require_POST
+def run_issue(request, invoicerun_id: int):
+    """Émettre (or resume): hand the run to the worker and issue a first batch at once, so
+    a small run is done in this request and a big one shows its progress."""
+    run = selectors.get_run_for_staff(request.organisation, invoicerun_id)
+    try:
+        services.start_run(run=run, acting_user=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        run = services.process_run(run_id=run.pk, batch_size=200, max_batches=2)
+        if run.status == RunStatus.DONE:
+            messages.success(request, "Les factures sont émises et envoyées aux familles.")
+        else:
+            messages.info(request, "Émission en cours : la page indique l'avancement.")
+    return redirect("backoffice:billing_run", org_slug=request.organisation.slug, invoicerun_id=run.pk)
+
+
+# --- Payments desk ------------------------------------------------------------------
+
+
+@staff_required(BILLING)
+def payment_list(request):
+    payments = Payment.objects.filter(organisation=request.organisation).select_related("family")
+    if request.GET.get("format") == "csv":
+        return _csv(
+            "reglements.csv",
+            ["Reçu", "Famille", "Reçu le", "Mode", "Référence", "Montant"],
+            (
+                [p.receipt_number, p.family.name, p.received_on, p.get_method_display(), p.reference, _money(p.amount)]
+                for p in payments.iterator()
+            ),
+        )
+    page = Paginator(payments, 50).get_page(request.GET.get("page"))
+    return render(request, "backoffice/billing/payment_list.html", {"page": page, "nav": "payments"})
+
+
+@staff_required(BILLING)
+def family_account(request, family_id: int):
+    family = get_family_for_staff(request.organisation, family_id)
+    form = PaymentForm(request.POST or None, initial={"received_on": timezone.localdate(), "method": "cheque"})
+    open_invoices = list(
+        selectors.invoices_for_family(family).filter(kind="invoice", status__in=selectors.OPEN).order_by("due_date")
+    )
+    if request.method == "POST" and form.is_valid():
+        allocations = None
+        if form.cleaned_data["by_hand"]:
+            allocations = {}
+            for invoice in open_invoices:
+                raw = request.POST.get(f"alloc_{invoice.pk}", "").replace(",", ".").strip()
+                if raw:
+                    try:
+                        allocations[invoice.pk] = Decimal(raw)
+                    except InvalidOperation:
+                        form.add_error(None, f"Montant affecté à {invoice.number} illisible : écrivez par ex. 12,50.")
+        if not form.errors:
+            try:
+                payment = services.record_payment(
+                    family=family,
+                    method=form.cleaned_data["method"],
+                    amount=form.cleaned_data["amount"],
+                    received_on=form.cleaned_data["received_on"],
+                    reference=form.cleaned_data["reference"],
+                    allocations=allocations or None,
+                    acting_user=request.user,
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, f"Règlement enregistré (reçu {payment.receipt_number}).")
+                return redirect("backoffice:billing_family", org_slug=request.organisation.slug, family_id=family.pk)
+    return render(
+        request,
+        "backoffice/billing/family_account.html",
+        {
+            "family": family,
+            "situation": selectors.family_situation(family),
+            "open_invoices": open_invoices,
+            "invoices": selectors.invoices_for_family(family)[:50],
+            "payments": selectors.payments_for_family(family)[:50],
+            "mandates": SepaMandate.objects.filter(organisation=request.organisation, family=family),
+            "form": form,
+            "nav": "balances",
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required(BILLING)
+def receipt_file(request, payment_id: int):
+    payment = selectors.get_payment_for_staff(request.organisation, payment_id)
+    response = HttpResponse(receipt_pdf(payment), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="recu-{payment.receipt_number}.pdf"'
+    return response
+
+
+@staff_required(BILLING)
+@require_POST
+def payment_allocate(request, payment_id: int):
+    payment = selectors.get_payment_for_staff(request.organisation, payment_id)
+    try:
+        services.allocate_credit(payment=payment, acting_user=request.user)
+        messages.success(request, "Le règlement est affecté aux factures les plus anciennes.")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("backoffice:billing_family", org_slug=request.organisation.slug, family_id=payment.family_id)
+
+
+@staff_required(BILLING)
+def balances(request):
+    page = Paginator(selectors.balances(request.organisation), 50).get_page(request.GET.get("page"))
+    return render(request, "backoffice/billing/balances.html", {"page": page, "nav": "balances"})
+
+
+@staff_required(BILLING)
+def unpaid(request):
+    if request.method == "POST":
+        ids = [int(i) for i in request.POST.getlist("invoice") if i.isdigit()]
+        if not ids:
+            messages.error(request, "Cochez au moins une facture à relancer.")
+        else:
+            sent = services.send_reminders(organisation=request.organisation, invoice_ids=ids, acting_user=request.user)
+            messages.success(request, f"{sent} famille(s) relancée(s) par e-mail.")
+        return redirect("backoffice:billing_unpaid", org_slug=request.organisation.slug)
+    invoices = selectors.unpaid(request.organisation)
+    page = Paginator(invoices, 100).get_page(request.GET.get("page"))
+    return render(
+        request, "backoffice/billing/unpaid.html", {"page": page, "today": timezone.localdate(), "nav": "unpaid"}
+    )
+
+
+# --- SEPA -----------------------------------------------------------------------------
+
+
+@staff_required(BILLING)
+def sepa_home(request):
+    form = SepaExportForm(
+        request.POST or None, initial={"collection_date": timezone.localdate() + timezone.timedelta(days=7)}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            xml = sepa.pain008(
+                organisation=request.organisation,
+                collection_date=form.cleaned_data["collection_date"],
+                acting_user=request.user,
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            response = HttpResponse(xml, content_type="application/xml")
+            name = f"prelevements-{form.cleaned_data['collection_date']:%Y-%m-%d}.xml"
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            return response
+    return render(
+        request,
+        "backoffice/billing/sepa.html",
+        {
+            "form": form,
+            "mandates": SepaMandate.objects.filter(organisation=request.organisation, is_active=True).select_related(
+                "family"
+            ),
+            "collectable": sepa.collectable(request.organisation),
+            "nav": "sepa",
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required(BILLING)
+def mandate_new(request, family_id: int):
+    family = get_family_for_staff(request.organisation, family_id)
+    form = MandateForm(request.POST or None, initial={"signed_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            sepa.create_mandate(family=family, acting_user=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, "Mandat de prélèvement enregistré.")
+            return redirect("backoffice:billing_family", org_slug=request.organisation.slug, family_id=family.pk)
+    return render(
+        request,
+        "backoffice/billing/mandate_form.html",
+        {"family": family, "form": form, "nav": "sepa"},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- Settings: rules, brackets, tariffs, online payment -----------------------------
+
+
+@staff_required(BILLING)
+def billing_settings(request):
+    settings = services.settings_for(request.organisation)
+    form = BillingSettingsForm(request.POST or None, instance=settings)
+    config = payment_services.enabled_config(request.organisation)
+    provider_form = ProviderForm(prefix="p", initial={"kind": config.kind if config else ""})
+    if request.method == "POST" and form.is_valid():
+        services.save_settings(
+            settings=services.settings_for(request.organisation), fields=form.cleaned_data, acting_user=request.user
+        )
+        messages.success(request, "Réglages de facturation enregistrés.")
+        return redirect("backoffice:billing_settings", org_slug=request.organisation.slug)
+    return render(
+        request,
+        "backoffice/billing/settings.html",
+        {
+            "form": form,
+            "provider_form": provider_form,
+            "config": config,
+            "providers": PROVIDERS,
+            "brackets": selectors.brackets(request.organisation),
+            "bracket_form": BracketForm(),
+            "nav": "billing_settings",
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required(BILLING)
+@require_POST
+def provider_save(request):
+    form = ProviderForm(request.POST, prefix="p")
+    if form.is_valid():
+        kind = form.cleaned_data["kind"]
+        cls = PROVIDERS.get(kind)
+        options = {
+            name: request.POST.get(f"opt_{kind}_{name}", "").strip() for name, _, _ in (cls.options if cls else [])
+        }
+        try:
+            payment_services.configure_provider(
+                organisation=request.organisation, kind=kind, options=options, acting_user=request.user
+            )
+            messages.success(request, "Paiement en ligne enregistré.")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, "Choisissez un prestataire de la liste.")
+    return redirect("backoffice:billing_settings", org_slug=request.organisation.slug)
+
+
+@staff_required(BILLING)
+@require_POST
+def bracket_add(request):
+    form = BracketForm(request.POST)
+    if form.is_valid():
+        try:
+            services.save_bracket(organisation=request.organisation, fields=form.cleaned_data, acting_user=request.user)
+            messages.success(request, "Tranche ajoutée.")
+        except Exception:  # noqa: BLE001 - validation errors of the model (duplicate bound)
+            messages.error(request, "Cette tranche existe déjà (même borne).")
+    else:
+        messages.error(request, "Indiquez un libellé et une borne valides.")
+    return redirect("backoffice:billing_settings", org_slug=request.organisation.slug)
+
+
+@staff_required(BILLING)
+def tariffs(request):
+    activities = Activity.objects.filter(organisation=request.organisation).order_by("-start_date", "name")
+    by_activity: dict[int, list] = {}
+    for tariff in (
+        Tariff.objects.filter(organisation=request.organisation)
+        .select_related("unit")
+        .prefetch_related("prices__bracket")
+    ):
+        by_activity.setdefault(tariff.activity_id, []).append(tariff)
+    rows = [{"activity": a, "tariffs": by_activity.get(a.pk, [])} for a in activities]
+    return render(request, "backoffice/billing/tariffs.html", {"rows": rows, "nav": "tariffs"})
+
+
+def _tariff_form(request, activity, tariff=None):
+    form = TariffForm(
+        request.POST or None, instance=tariff, activity=activity, brackets=selectors.brackets(request.organisation)
+    )
+    if request.method == "POST" and form.is_valid():
+        fields = {k: form.cleaned_data[k] for k in ("unit", "mode", "flat_price", "outside_price", "sibling_reduction")}
+        try:
+            services.save_tariff(
+                organisation=request.organisation,
+                activity=activity,
+                tariff=tariff,
+                fields=fields,
+                bracket_prices=form.bracket_prices(),
+                acting_user=request.user,
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        except Exception:  # noqa: BLE001 - model validation (one tariff per unit)
+            form.add_error("unit", "Un tarif existe déjà pour cette unité : modifiez-le.")
+        else:
+            messages.success(request, "Tarif enregistré.")
+            return redirect("backoffice:billing_tariffs", org_slug=request.organisation.slug)
+    return render(
+        request,
+        "backoffice/billing/tariff_form.html",
+        {"form": form, "activity": activity, "tariff": tariff, "nav": "tariffs"},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required(BILLING)
+def tariff_new(request, activity_id: int):
+    activity = get_object_or_404(Activity.objects.filter(organisation=request.organisation), pk=activity_id)
+    return _tariff_form(request, activity)
+
+
+@staff_required(BILLING)
+def tariff_edit(request, tariff_id: int):
+    tariff = selectors.get_tariff_for_staff(request.organisation, tariff_id)
+    return _tariff_form(request, tariff.activity, tariff)

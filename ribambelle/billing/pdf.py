@@ -1,0 +1,162 @@
+"""Invoice, credit note and receipt PDFs with reportlab (no system dependency).
+
+An issued invoice never changes, so its PDF is rendered from the rows on demand and is
+the same every time; nothing to store or keep in sync."""
+
+import io
+from itertools import groupby
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from ribambelle.core.dates import long_date
+from ribambelle.core.formats import format_euros
+
+_STYLES = getSampleStyleSheet()
+SMALL = _STYLES["BodyText"].clone("small", fontSize=8.5, leading=10.5)
+BODY = _STYLES["BodyText"].clone("body", fontSize=9.5, leading=12)
+
+
+def _p(text: str, style=BODY) -> Paragraph:
+    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+
+
+def _header(organisation, title: str, colour) -> list:
+    story = []
+    left = [Paragraph(f"<b>{escape(organisation.name)}</b>", BODY)]
+    if organisation.postal_address:
+        left.append(_p(organisation.postal_address, SMALL))
+    contact = " · ".join(x for x in (organisation.phone, organisation.contact_email) if x)
+    if contact:
+        left.append(_p(contact, SMALL))
+    logo = ""
+    if organisation.logo:
+        try:
+            logo = Image(organisation.logo.open("rb"), width=28 * mm, height=28 * mm, kind="proportional")
+        except (OSError, ValueError):
+            logo = ""
+    table = Table([[logo, left]], colWidths=[32 * mm, 150 * mm])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    story.append(table)
+    story.append(Spacer(1, 4 * mm))
+    story.append(Paragraph(f'<font color="#{colour.hexval()[2:]}">{escape(title)}</font>', _STYLES["Title"]))
+    return story
+
+
+def _colour(organisation):
+    try:
+        return colors.HexColor(organisation.primary_colour)
+    except (ValueError, TypeError):
+        return colors.HexColor("#1d4e89")
+
+
+def invoice_pdf(invoice, *, lines, settings) -> bytes:
+    organisation = invoice.organisation
+    colour = _colour(organisation)
+    buffer = io.BytesIO()
+    title = f"{invoice.get_kind_display()} n° {invoice.number}"
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=14 * mm,
+        rightMargin=14 * mm,
+        topMargin=12 * mm,
+        bottomMargin=14 * mm,
+        title=title,
+        author=organisation.name,
+        lang="fr-FR",
+    )
+    story = _header(organisation, title, colour)
+    meta = [
+        [_p("Émise le"), _p(long_date(invoice.issue_date)), _p("Famille", BODY), _p(invoice.family_name)],
+        [
+            _p("Période"),
+            _p(f"du {invoice.period_start:%d/%m/%Y} au {invoice.period_end:%d/%m/%Y}"),
+            "",
+            _p(invoice.family_address, SMALL),
+        ],
+        [_p("Échéance"), _p(long_date(invoice.due_date)), "", ""],
+    ]
+    if invoice.credited_invoice_id:
+        meta.append([_p("Annule"), _p(f"Facture {invoice.credited_invoice.number} – {invoice.reason}"), "", ""])
+    story.append(Table(meta, colWidths=[24 * mm, 70 * mm, 20 * mm, 68 * mm]))
+    story.append(Spacer(1, 5 * mm))
+    data = [["Enfant / activité", "Jour", "Détail", "Prix", "Réduction", "Montant"]]
+    for (child, activity), group in groupby(lines, key=lambda line: (line.child_name, line.activity_name)):
+        data.append([Paragraph(f"<b>{escape(child)}</b> – {escape(activity)}", SMALL), "", "", "", "", ""])
+        for line in group:
+            data.append(
+                [
+                    _p(line.label, SMALL),
+                    line.date.strftime("%d/%m/%Y") if line.date else "",
+                    _p(line.note, SMALL),
+                    format_euros(line.unit_price),
+                    format_euros(line.reduction) if line.reduction else "",
+                    format_euros(line.amount),
+                ]
+            )
+    data.append(
+        ["", "", "", "", Paragraph("<b>Total</b>", BODY), Paragraph(f"<b>{format_euros(invoice.total)}</b>", BODY)]
+    )
+    table = Table(data, repeatRows=1, colWidths=[52 * mm, 20 * mm, 48 * mm, 20 * mm, 20 * mm, 22 * mm])
+    table.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, 0), colour),
+                ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+                ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+                ("FONTSIZE", (0, 0), (-1, -1), 8.5),
+                ("LINEBELOW", (0, 0), (-1, -2), 0.3, colors.grey),
+                ("ALIGN", (3, 0), (-1, -1), "RIGHT"),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    story.append(table)
+    story.append(Spacer(1, 5 * mm))
+    if invoice.amount_paid:
+        story.append(
+            _p(f"Déjà réglé : {format_euros(invoice.amount_paid)} – reste dû : {format_euros(invoice.balance)}")
+        )
+    if settings.payment_instructions:
+        story.append(_p(settings.payment_instructions))
+    mentions = settings.legal_mentions or organisation.legal_notice
+    if mentions:
+        story.append(Spacer(1, 3 * mm))
+        story.append(_p(mentions, SMALL))
+    doc.build(story)
+    return buffer.getvalue()
+
+
+def receipt_pdf(payment) -> bytes:
+    organisation = payment.organisation
+    buffer = io.BytesIO()
+    title = f"Reçu de paiement n° {payment.receipt_number}"
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=14 * mm,
+        rightMargin=14 * mm,
+        topMargin=12 * mm,
+        title=title,
+        author=organisation.name,
+        lang="fr-FR",
+    )
+    story = _header(organisation, title, _colour(organisation))
+    story.append(_p(f"Famille : {payment.family.name}"))
+    story.append(
+        _p(
+            f"Reçu le {long_date(payment.received_on)} : {format_euros(payment.amount)} "
+            f"({payment.get_method_display()}{' – ' + payment.reference if payment.reference else ''})"
+        )
+    )
+    rows = [["Facture", "Montant affecté"]]
+    rows += [[a.invoice.number, format_euros(a.amount)] for a in payment.allocations.all()]
+    story.append(Spacer(1, 4 * mm))
+    story.append(Table(rows, colWidths=[60 * mm, 40 * mm], style=[("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.grey)]))
+    doc.build(story)
+    return buffer.getvalue()

@@ -1,0 +1,594 @@
+"""Billing writes: invoice runs, gapless numbering, credit notes, payments and allocation."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings as django_settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from ribambelle.accounts.services import log_family_action
+from ribambelle.bookings.models import Booking, BookingStatus
+from ribambelle.communication.services import queue_email
+from ribambelle.core.exceptions import DomainError
+from ribambelle.core.formats import format_euros, round_money
+from ribambelle.core.services import record_audit
+from ribambelle.families.models import Family
+
+from .charges import ChargeLine, PricingContext, family_charges
+from .models import (
+    ZERO,
+    BillingSettings,
+    Invoice,
+    InvoiceCounter,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceRun,
+    InvoiceStatus,
+    Payment,
+    PaymentAllocation,
+    RunStatus,
+)
+
+PREFIX = {InvoiceKind.INVOICE: "F", InvoiceKind.CREDIT_NOTE: "AV", "receipt": "R"}
+
+
+def settings_for(organisation) -> BillingSettings:
+    settings, _ = BillingSettings.objects.get_or_create(organisation=organisation)
+    return settings
+
+
+def locked_counter(*, organisation, kind: str, year: int) -> InvoiceCounter:
+    """The numbering row, locked until the caller's transaction ends: concurrent issuers wait
+    for each other, and a rolled-back issue gives its numbers back (no gap, no duplicate)."""
+    assert transaction.get_connection().in_atomic_block, "numbers are taken inside the issuing transaction"
+    InvoiceCounter.objects.get_or_create(organisation=organisation, kind=kind, year=year)
+    return InvoiceCounter.objects.select_for_update().get(organisation=organisation, kind=kind, year=year)
+
+
+def format_number(kind: str, year: int, sequence: int) -> str:
+    return f"{PREFIX[kind]}{year}-{sequence:06d}"
+
+
+def next_number(*, organisation, kind: str, year: int) -> tuple[int, str]:
+    counter = locked_counter(organisation=organisation, kind=kind, year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number", "updated_at"])
+    return counter.last_number, format_number(kind, year, counter.last_number)
+
+
+# --- Invoice runs -------------------------------------------------------------------
+
+
+def _run_bookings(organisation, run: InvoiceRun):
+    bookings = Booking.objects.filter(
+        organisation=organisation, date__gte=run.period_start, date__lte=run.period_end
+    ).exclude(status=BookingStatus.WAITING)
+    if run.structure_ids:
+        bookings = bookings.filter(activity__structure_id__in=run.structure_ids)
+    return bookings
+
+
+def _period_bookings(organisation, run: InvoiceRun):
+    already_billed = InvoiceLine.objects.filter(
+        organisation=organisation,
+        booking=OuterRef("pk"),
+        invoice__kind=InvoiceKind.INVOICE,
+    ).exclude(invoice__status=InvoiceStatus.CREDITED)
+    return _run_bookings(organisation, run).filter(~Exists(already_billed))
+
+
+def run_families(run: InvoiceRun):
+    family_ids = _period_bookings(run.organisation, run).values("family_id")
+    return Family.objects.filter(organisation=run.organisation, pk__in=family_ids).order_by("pk")
+
+
+def create_run(*, organisation, period_start: date, period_end: date, structure_ids=(), acting_user) -> InvoiceRun:
+    if period_end < period_start:
+        raise DomainError("La fin de la période doit suivre son début.")
+    if (period_end - period_start).days > 366:
+        raise DomainError("Une facturation couvre au plus un an.")
+    with transaction.atomic():
+        run = InvoiceRun.objects.create(
+            organisation=organisation,
+            period_start=period_start,
+            period_end=period_end,
+            structure_ids=[int(s) for s in structure_ids],
+            created_by=acting_user if acting_user and acting_user.is_authenticated else None,
+        )
+        run.family_count = run_families(run).count()
+        run.save(update_fields=["family_count"])
+        record_audit(organisation=organisation, actor=acting_user, action="create", obj=run)
+    return run
+
+
+@dataclass
+class FamilyPreview:
+    family: Family
+    lines: list[ChargeLine]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.amount for line in self.lines), ZERO)
+
+
+def _load_bookings(run: InvoiceRun, families: list[Family]) -> dict[int, list[Booking]]:
+    """The batch's bookings in one query; activities and units are shared objects (loaded
+    once per batch) rather than one copy per booking: memory stays flat per batch."""
+    from ribambelle.activities.models import Activity, Unit
+
+    by_family: dict[int, list[Booking]] = {f.pk: [] for f in families}
+    rows = list(
+        _run_bookings(run.organisation, run)
+        .filter(family_id__in=list(by_family))
+        .select_related("child", "opening")
+        .only(
+            "id",
+            "family_id",
+            "child_id",
+            "activity_id",
+            "opening_id",
+            "date",
+            "status",
+            "late_cancellation",
+            "child__id",
+            "child__first_name",
+            "child__last_name",
+            "child__birth_date",
+            "opening__id",
+            "opening__unit_id",
+        )
+        .order_by("family_id", "date", "pk")
+    )
+    # Already on a live invoice (another run): left out. One lookup per batch, by booking id.
+    billed = set(
+        InvoiceLine.objects.filter(
+            organisation=run.organisation, booking_id__in=[b.pk for b in rows], invoice__kind=InvoiceKind.INVOICE
+        )
+        .exclude(invoice__status=InvoiceStatus.CREDITED)
+        .values_list("booking_id", flat=True)
+    )
+    rows = [b for b in rows if b.pk not in billed]
+    activities = {a.pk: a for a in Activity.objects.filter(pk__in={b.activity_id for b in rows}).only("id", "name")}
+    units = {u.pk: u for u in Unit.objects.filter(pk__in={b.opening.unit_id for b in rows}).only("id", "name")}
+    for booking in rows:
+        booking.activity = activities[booking.activity_id]
+        booking.opening.unit = units[booking.opening.unit_id]
+        by_family[booking.family_id].append(booking)
+    return by_family
+
+
+def preview_run(run: InvoiceRun, *, limit: int = 200) -> list[FamilyPreview]:
+    """Each family's lines and total, as they would be issued (nothing written)."""
+    families = list(run_families(run)[:limit])
+    ctx = PricingContext.load(run.organisation, on=run.period_end)
+    bookings = _load_bookings(run, families)
+    previews = [FamilyPreview(f, family_charges(f, bookings[f.pk], ctx)) for f in families]
+    return [p for p in previews if p.lines]
+
+
+def _issue_batch(run, families, bookings, ctx, *, settings, today, send_email: bool) -> list[Invoice]:
+    """Price each family, number the invoices from the locked counter, write them in bulk."""
+    counter = locked_counter(organisation=run.organisation, kind=InvoiceKind.INVOICE, year=today.year)
+    sequence = counter.last_number
+    invoices, all_lines = [], []
+    for family in families:
+        lines = family_charges(family, bookings[family.pk], ctx)
+        if not lines:
+            continue
+        sequence += 1
+        total = round_money(sum((line.amount for line in lines), ZERO))
+        invoices.append(
+            Invoice(
+                organisation=run.organisation,
+                family=family,
+                run=run,
+                kind=InvoiceKind.INVOICE,
+                number=format_number(InvoiceKind.INVOICE, today.year, sequence),
+                sequence=sequence,
+                year=today.year,
+                issue_date=today,
+                due_date=today + timedelta(days=settings.due_days),
+                period_start=run.period_start,
+                period_end=run.period_end,
+                total=total,
+                status=InvoiceStatus.PAID if total <= 0 else InvoiceStatus.DUE,
+                family_name=family.name,
+                family_address="\n".join(family.address_lines),
+            )
+        )
+        all_lines.append(lines)
+    if not invoices:
+        return []
+    Invoice.objects.bulk_create(invoices)
+    InvoiceLine.objects.bulk_create(
+        [
+            InvoiceLine(
+                organisation=run.organisation,
+                invoice=invoice,
+                family=invoice.family,
+                child=line.child,
+                activity=line.activity,
+                booking=line.booking,
+                child_name=str(line.child),
+                activity_name=line.activity.name,
+                date=line.date,
+                label=line.label,
+                note=line.note[:250],
+                unit_price=line.unit_price,
+                reduction=line.reduction,
+                amount=line.amount,
+            )
+            for invoice, lines in zip(invoices, all_lines, strict=True)
+            for line in lines
+        ],
+        batch_size=5000,
+    )
+    counter.last_number = sequence
+    counter.save(update_fields=["last_number", "updated_at"])
+    if send_email:
+        for invoice in invoices:
+            family = invoice.family
+            if family.email and family.email_invoices:
+                queue_email(
+                    organisation=run.organisation,
+                    to=family.email,
+                    template="invoice_issued",
+                    context={
+                        "invoice": invoice,
+                        "total": format_euros(invoice.total),
+                        "settings": settings,
+                        "url": django_settings.SITE_URL
+                        + reverse(
+                            "portail:invoice_detail",
+                            kwargs={"org_slug": run.organisation.slug, "invoice_id": invoice.pk},
+                        ),
+                    },
+                    family=family,
+                )
+    return invoices
+
+
+def process_run(*, run_id: int, batch_size: int = 200, max_batches: int | None = None, send_email=True) -> InvoiceRun:
+    """Issue the run's invoices family by family, in batches. Each batch is one transaction
+    that holds the numbering lock and moves the run's marker: a crash or a stop loses at most
+    the batch under way, which is rolled back with its numbers, and the run resumes after
+    the last family committed. Safe to call twice at once (the run row is locked)."""
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        with transaction.atomic():
+            run = InvoiceRun.objects.select_for_update().select_related("organisation").get(pk=run_id)
+            if run.status == RunStatus.DONE:
+                return run
+            if run.status == RunStatus.PREVIEW:
+                run.status = RunStatus.ISSUING
+            # The batch cursor ignores what is already billed (that anti-join is done on the
+            # batch's own bookings only): a family with nothing left simply gets no invoice.
+            family_ids = (
+                _run_bookings(run.organisation, run)
+                .filter(family_id__gt=run.last_family_id)
+                .order_by("family_id")
+                .values_list("family_id", flat=True)
+                .distinct()[:batch_size]
+            )
+            families = list(
+                Family.objects.filter(organisation=run.organisation, pk__in=list(family_ids)).order_by("pk")
+            )
+            if not families:
+                run.status = RunStatus.DONE
+                run.save(update_fields=["status", "updated_at"])
+                record_audit(organisation=run.organisation, actor=None, action="issue", obj=run)
+                return run
+            settings = settings_for(run.organisation)
+            today = timezone.localdate()
+            ctx = PricingContext.load(run.organisation, on=run.period_end)
+            bookings = _load_bookings(run, families)
+            invoices = _issue_batch(run, families, bookings, ctx, settings=settings, today=today, send_email=send_email)
+            run.total += sum((invoice.total for invoice in invoices), ZERO)
+            run.processed_count += len(families)
+            run.last_family_id = families[-1].pk
+            run.save(update_fields=["status", "processed_count", "last_family_id", "total", "updated_at"])
+        batches += 1
+    return run
+
+
+def start_run(*, run: InvoiceRun, acting_user) -> InvoiceRun:
+    """Émettre: mark the run as issuing and hand it to the task worker."""
+    from .tasks import process_invoice_run
+
+    with transaction.atomic():
+        run = InvoiceRun.objects.select_for_update().get(pk=run.pk)
+        if run.status == RunStatus.DONE:
+            raise DomainError("Cette facturation est déjà émise.")
+        run.status = RunStatus.ISSUING
+        run.save(update_fields=["status", "updated_at"])
+        record_audit(organisation=run.organisation, actor=acting_user, action="start", obj=run)
+        transaction.on_commit(lambda: process_invoice_run.enqueue(run.pk))
+    return run
+
+
+# --- Credit notes -------------------------------------------------------------------
+
+
+def issue_credit_note(*, invoice: Invoice, reason: str, acting_user) -> Invoice:
+    """Cancel an issued invoice: a numbered credit note of the same amount, the invoice
+    marked credited. What was already paid on it stays on the family's account."""
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("Indiquez le motif de l'avoir.")
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk, organisation=invoice.organisation)
+        if invoice.kind != InvoiceKind.INVOICE:
+            raise DomainError("Un avoir ne peut pas être lui-même annulé.")
+        if invoice.status == InvoiceStatus.CREDITED:
+            raise DomainError("Cette facture est déjà annulée par un avoir.")
+        if invoice.amount_paid > 0:
+            raise DomainError("Cette facture a des règlements : retirez-les avant d'émettre un avoir.")
+        today = timezone.localdate()
+        sequence, number = next_number(organisation=invoice.organisation, kind=InvoiceKind.CREDIT_NOTE, year=today.year)
+        credit = Invoice.objects.create(
+            organisation=invoice.organisation,
+            family=invoice.family,
+            kind=InvoiceKind.CREDIT_NOTE,
+            number=number,
+            sequence=sequence,
+            year=today.year,
+            issue_date=today,
+            due_date=today,
+            period_start=invoice.period_start,
+            period_end=invoice.period_end,
+            total=-invoice.total,
+            status=InvoiceStatus.PAID,
+            credited_invoice=invoice,
+            reason=reason[:200],
+            family_name=invoice.family_name,
+            family_address=invoice.family_address,
+        )
+        InvoiceLine.objects.bulk_create(
+            [
+                InvoiceLine(
+                    organisation=line.organisation,
+                    invoice=credit,
+                    family=line.family,
+                    child=line.child,
+                    activity=line.activity,
+                    booking=line.booking,
+                    child_name=line.child_name,
+                    activity_name=line.activity_name,
+                    date=line.date,
+                    label=line.label,
+                    note=f"Avoir sur {invoice.number}",
+                    unit_price=-line.unit_price,
+                    reduction=-line.reduction,
+                    amount=-line.amount,
+                )
+                for line in invoice.lines.all()
+            ]
+        )
+        invoice.status = InvoiceStatus.CREDITED
+        invoice.save(update_fields=["status", "updated_at"])
+        log_family_action(
+            family=invoice.family,
+            action="credit_note",
+            description=f"Avoir {credit.number} annulant la facture {invoice.number}",
+            user=acting_user if acting_user is not None and acting_user.is_authenticated else None,
+        )
+        record_audit(
+            organisation=invoice.organisation,
+            actor=acting_user,
+            action="credit_note",
+            obj=credit,
+            changes={"invoice": invoice.number, "reason": reason},
+        )
+    return credit
+
+
+# --- Payments -----------------------------------------------------------------------
+
+
+def _refresh_status(invoice: Invoice) -> None:
+    if invoice.status == InvoiceStatus.CREDITED:
+        return
+    if invoice.amount_paid >= invoice.total:
+        invoice.status = InvoiceStatus.PAID
+    elif invoice.amount_paid > 0:
+        invoice.status = InvoiceStatus.PARTIAL
+    else:
+        invoice.status = InvoiceStatus.DUE
+    invoice.save(update_fields=["amount_paid", "status", "updated_at"])
+
+
+def _allocate(payment: Payment, allocations: list[tuple[Invoice, Decimal]]) -> None:
+    for invoice, amount in allocations:
+        if amount <= 0:
+            continue
+        PaymentAllocation.objects.create(
+            organisation=payment.organisation, payment=payment, invoice=invoice, amount=amount
+        )
+        invoice.amount_paid += amount
+        _refresh_status(invoice)
+
+
+def open_invoices_locked(family):
+    return list(
+        Invoice.objects.select_for_update()
+        .filter(
+            organisation=family.organisation,
+            family=family,
+            kind=InvoiceKind.INVOICE,
+            status__in=(InvoiceStatus.DUE, InvoiceStatus.PARTIAL),
+        )
+        .order_by("due_date", "issue_date", "pk")
+    )
+
+
+def record_payment(
+    *,
+    family: Family,
+    method: str,
+    amount: Decimal,
+    received_on: date,
+    reference: str = "",
+    allocations: dict[int, Decimal] | None = None,
+    acting_user,
+    log: bool = True,
+) -> Payment:
+    """Record a payment and allocate it: to the invoices given (by hand), otherwise to the
+    family's open invoices, oldest due date first. What is left stays as a credit."""
+    amount = round_money(amount)
+    if amount <= 0:
+        raise DomainError("Le montant doit être supérieur à zéro.")
+    with transaction.atomic():
+        invoices = open_invoices_locked(family)
+        plan: list[tuple[Invoice, Decimal]] = []
+        if allocations:
+            by_id = {inv.pk: inv for inv in invoices}
+            for invoice_id, share in allocations.items():
+                share = round_money(share)
+                invoice = by_id.get(invoice_id)
+                if invoice is None:
+                    raise DomainError("Une des factures choisies n'est pas à régler pour cette famille.")
+                if share < 0 or share > invoice.balance:
+                    raise DomainError(f"Le montant affecté à la facture {invoice.number} dépasse ce qui reste dû.")
+                plan.append((invoice, share))
+            if sum((s for _, s in plan), ZERO) > amount:
+                raise DomainError("Les montants affectés dépassent le montant du règlement.")
+        else:
+            left = amount
+            for invoice in invoices:
+                if left <= 0:
+                    break
+                share = min(left, invoice.balance)
+                plan.append((invoice, share))
+                left -= share
+        today = timezone.localdate()
+        _, receipt = next_number(organisation=family.organisation, kind="receipt", year=today.year)
+        payment = Payment.objects.create(
+            organisation=family.organisation,
+            family=family,
+            method=method,
+            amount=amount,
+            received_on=received_on,
+            reference=reference[:100],
+            receipt_number=receipt,
+            recorded_by=acting_user if acting_user is not None and acting_user.is_authenticated else None,
+        )
+        _allocate(payment, plan)
+        record_audit(
+            organisation=family.organisation,
+            actor=acting_user,
+            action="create",
+            obj=payment,
+            changes={"amount": str(amount), "method": method},
+        )
+        if log:
+            log_family_action(
+                family=family,
+                action="payment",
+                description=f"Règlement {receipt} de {format_euros(amount)} ({payment.get_method_display()})",
+                user=acting_user if acting_user is not None and acting_user.is_authenticated else None,
+            )
+    return payment
+
+
+def allocate_credit(*, payment: Payment, acting_user) -> Payment:
+    """Allocate what is left of a payment to the family's open invoices, oldest first."""
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment.pk, organisation=payment.organisation)
+        left = payment.amount - payment.allocated
+        plan = []
+        for invoice in open_invoices_locked(payment.family):
+            if left <= 0:
+                break
+            share = min(left, invoice.balance)
+            plan.append((invoice, share))
+            left -= share
+        if not plan:
+            raise DomainError("Rien à affecter : pas de facture à régler ou règlement déjà affecté.")
+        _allocate(payment, plan)
+        record_audit(organisation=payment.organisation, actor=acting_user, action="allocate", obj=payment)
+    return payment
+
+
+def send_reminders(*, organisation, invoice_ids: list[int], acting_user) -> int:
+    """A reminder e-mail per family for its overdue invoices (chosen on the unpaid list)."""
+    today = timezone.localdate()
+    invoices = (
+        Invoice.objects.filter(organisation=organisation, pk__in=invoice_ids, due_date__lt=today)
+        .filter(Q(status=InvoiceStatus.DUE) | Q(status=InvoiceStatus.PARTIAL))
+        .select_related("family")
+    )
+    by_family: dict[int, list[Invoice]] = {}
+    for invoice in invoices:
+        by_family.setdefault(invoice.family_id, []).append(invoice)
+    settings = settings_for(organisation)
+    sent = 0
+    with transaction.atomic():
+        for family_invoices in by_family.values():
+            family = family_invoices[0].family
+            if not family.email:
+                continue
+            queue_email(
+                organisation=organisation,
+                to=family.email,
+                template="invoice_reminder",
+                context={
+                    "invoices": family_invoices,
+                    "total": format_euros(sum((i.balance for i in family_invoices), ZERO)),
+                    "settings": settings,
+                },
+                family=family,
+            )
+            log_family_action(family=family, action="invoice_reminder", description="Relance des factures impayées")
+            sent += 1
+        record_audit(
+            organisation=organisation,
+            actor=acting_user,
+            action="reminders",
+            obj=organisation,
+            changes={"families": sent},
+        )
+    return sent
+
+
+# --- Settings, brackets, tariffs ----------------------------------------------------
+
+
+def save_settings(*, settings: BillingSettings, fields: dict, acting_user) -> BillingSettings:
+    from ribambelle.core.services import save_with_audit
+
+    return save_with_audit(settings, fields=fields, acting_user=acting_user)
+
+
+def save_bracket(*, organisation, bracket=None, fields: dict, acting_user):
+    from ribambelle.core.services import save_with_audit
+
+    from .models import QuotientBracket
+
+    bracket = bracket or QuotientBracket(organisation=organisation)
+    return save_with_audit(bracket, fields=fields, acting_user=acting_user)
+
+
+def save_tariff(*, organisation, activity, tariff=None, fields: dict, bracket_prices: dict, acting_user):
+    """A tariff and its price per QF bracket (brackets left empty have no price: the flat
+    price then applies)."""
+    from ribambelle.core.services import save_with_audit
+
+    from .models import Tariff, TariffPrice
+
+    if fields.get("unit") is not None and fields["unit"].activity_id != activity.pk:
+        raise DomainError("Cette unité n'appartient pas à l'activité.")
+    with transaction.atomic():
+        tariff = tariff or Tariff(organisation=organisation, activity=activity)
+        tariff = save_with_audit(tariff, fields=fields, acting_user=acting_user)
+        for bracket, price in bracket_prices.items():
+            if price is None:
+                TariffPrice.objects.filter(organisation=organisation, tariff=tariff, bracket=bracket).delete()
+            else:
+                TariffPrice.objects.update_or_create(
+                    organisation=organisation, tariff=tariff, bracket=bracket, defaults={"price": round_money(price)}
+                )
+    return tariff

@@ -1,0 +1,65 @@
+"""What every online payment provider module offers; the protocols come from eopayment."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import eopayment
+
+
+@dataclass
+class Outcome:
+    transaction_id: str
+    paid: bool
+    signed: bool
+    amount: Decimal | None = None
+    bank_data: dict = field(default_factory=dict)
+
+
+def _plain(value) -> str:
+    if isinstance(value, list | tuple):
+        value = value[0] if value else ""
+    return value if isinstance(value, str) else str(value)
+
+
+class Provider:
+    kind = ""
+    label = ""
+    eopayment_kind = ""
+    public_bodies = False  # PayFiP / TIPI: only for public bodies (DGFiP)
+    # (option name, French label, secret?)
+    options: list[tuple[str, str, bool]] = []
+
+    def __init__(self, config, *, normal_return_url: str, automatic_return_url: str):
+        self.config = config
+        self.normal_return_url = normal_return_url
+        self.automatic_return_url = automatic_return_url
+
+    def backend_options(self) -> dict:
+        options = {name: self.config.options.get(name, "") for name, _, _ in self.options}
+        options.update(normal_return_url=self.normal_return_url, automatic_return_url=self.automatic_return_url)
+        return options
+
+    def backend(self):
+        return eopayment.Payment(self.eopayment_kind, self.backend_options())
+
+    def request_kwargs(self, *, amount: Decimal, email: str, orderid: str, subject: str) -> dict:
+        return {"amount": amount, "email": email, "orderid": orderid, "subject": subject}
+
+    def request(self, *, amount: Decimal, email: str, orderid: str, subject: str) -> tuple[str, str, object]:
+        """(transaction id, "url" or "form", the URL or the eopayment Form to post)."""
+        kwargs = self.request_kwargs(amount=amount, email=email, orderid=orderid, subject=subject)
+        transaction_id, kind, data = self.backend().request(kwargs.pop("amount"), **kwargs)
+        if kind == eopayment.URL:
+            return transaction_id, "url", data
+        if kind == eopayment.FORM:
+            return transaction_id, "form", data
+        raise NotImplementedError("Ce prestataire renvoie une réponse non prise en charge.")
+
+    def response(self, query_string: str) -> Outcome:
+        response = self.backend().response(query_string)
+        return Outcome(
+            transaction_id=response.order_id or response.transaction_id,
+            paid=response.result == eopayment.PAID,
+            signed=bool(response.signed),
+            bank_data={k: _plain(v) for k, v in (response.bank_data or {}).items()},
+        )
