@@ -25,7 +25,7 @@ run: install
 	@echo "Serveur : http://$(HOST):$(PORT)/  (Ctrl-C pour arrêter)"
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(BIN)/python manage.py db_worker --queue-name '*' --no-startup-delay --verbosity 0 & \
-	  $(BIN)/python manage.py send_outbox --loop 300 & \
+	  $(BIN)/python manage.py periodic --loop 300 & \
 	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Debian's Chromium drives the browser tests (nothing is downloaded at run time).

@@ -132,3 +132,14 @@ def test_staff_see_the_outbox_with_status(tenant_a):
     )
     page = client_for(tenant_a.admin).get(tenant_a.url("gestion/courriels/")).content.decode()
     assert "Votre facture" in page and "Nouvel essai prévu" in page
+
+
+def test_periodic_command_sends_due_mail_and_expires_offers(tenant_a, settings, django_capture_on_commit_callbacks):
+    from io import StringIO
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    email = _queue(tenant_a.organisation, django_capture_on_commit_callbacks)
+    out = StringIO()
+    call_command("periodic", stdout=out)
+    email.refresh_from_db()
+    assert email.status == EmailStatus.SENT and "e-mails envoyés : 1" in out.getvalue()
