@@ -301,3 +301,20 @@ def test_past_days_show_attendance_states(tenant_a, setup):
     blocks = planning(setup["lea"], booking_day.date, booking_day.date)
     assert blocks[0].rows[0].cells[0].state == "excused"
     assert blocks[0].rows[0].cells[0].day == booking_day.date
+
+
+def test_cancelling_twice_from_two_tabs_frees_one_place_only(tenant_a, setup):
+    opening = setup["openings"][0]
+    opening.capacity = 1
+    opening.save()
+    lea = setup["lea"]
+    first, second = (_register(tenant_a, setup, tenant_a.other_family_user) for _ in range(2))
+    services.save_bookings(child=lea, changes=[BookingChange(opening.pk, True)], acting_user=None)
+    for child in (first, second):
+        services.save_bookings(child=child, changes=[BookingChange(opening.pk, True, True)], acting_user=None)
+    stale = services.live_bookings(lea, [opening.pk])  # both tabs read the planning before either saved
+    for _tab in range(2):
+        services.save_bookings(child=lea, changes=[BookingChange(opening.pk, False)], acting_user=None, live=stale)
+    assert Booking.objects.filter(opening=opening, status=BookingStatus.BOOKED).count() == 1
+    assert Booking.objects.get(opening=opening, child=first).status == BookingStatus.BOOKED
+    assert Booking.objects.get(opening=opening, child=second).status == BookingStatus.WAITING

@@ -78,6 +78,7 @@ def save_bookings(
     as_staff: bool = False,
     over_capacity_reason: str = "",
     request=None,
+    live: dict | None = None,
 ) -> BookingResult:
     """Apply a family's (or a staff member's) changes to a child's planning. See the module docstring."""
     result = BookingResult()
@@ -115,15 +116,12 @@ def save_bookings(
     ids = sorted({o.pk for _c, o, _r in valid})
     # What concerns only this child is read before the lock: the lock is held for the
     # capacity-critical part alone, so hundreds of families can save per second.
-    existing = {
-        b.opening_id: b
-        for b in Booking.objects.filter(
-            organisation_id=organisation_id, child=child, opening_id__in=ids, status__in=LIVE_STATUSES
-        )
-    }
+    # `live`: the child's live bookings by opening id, when the caller has just read them.
+    existing = live if live is not None else live_bookings(child, ids)
     wanted = [(c, o, r) for c, o, r in valid if c.book and o.pk not in existing]
-    booked_days = _live_units_by_day(child, {o.date for _c, o, _r in wanted})
-    exclusions = _exclusions({o.activity_id for _c, o, _r in wanted})
+    exclusions = _exclusions({o.activity_id for _c, o, _r in wanted}) if wanted else {}
+    # The child's other bookings of those days matter only when some unit excludes another.
+    booked_days = _live_units_by_day(child, {o.date for _c, o, _r in wanted}) if exclusions else defaultdict(set)
     to_create: list[tuple[Opening, Registration, str]] = []
     for change, opening, registration in wanted:
         if exclusions.get(opening.unit_id, set()) & booked_days.get(opening.date, set()):
@@ -145,10 +143,17 @@ def save_bookings(
             if late and not as_staff:
                 result.refused.append((opening, "le délai d'annulation est dépassé"))
                 continue
-            freed_place = booking.status in PLACE_STATUSES
+            # The booking was read before the lock: cancel it only if it is still live now, so two
+            # tabs cancelling the same day cannot both hand its place to the waiting list.
+            freed_place = Booking.objects.filter(pk=booking.pk, status__in=PLACE_STATUSES).update(
+                status=BookingStatus.CANCELLED, late_cancellation=late, updated_at=now
+            )
+            if not freed_place and not Booking.objects.filter(pk=booking.pk, status=BookingStatus.WAITING).update(
+                status=BookingStatus.CANCELLED, updated_at=now
+            ):
+                continue  # already cancelled meanwhile
             booking.status = BookingStatus.CANCELLED
-            booking.late_cancellation = late and freed_place
-            booking.save(update_fields=["status", "late_cancellation", "updated_at"])
+            booking.late_cancellation = bool(late and freed_place)
             result.cancelled.append(booking)
             if freed_place:
                 promoted += _promote_waiting_list(opening, now=now)
@@ -195,6 +200,19 @@ def save_bookings(
     for booking in promoted:
         transaction.on_commit(lambda b=booking: _notify_promotion(b))
     return result
+
+
+def live_bookings(child, opening_ids) -> dict[int, Booking]:
+    """The child's bookings holding or waiting for a place on these openings, by opening id."""
+    return {
+        b.opening_id: b
+        for b in Booking.objects.filter(
+            organisation_id=child.organisation_id,
+            child=child,
+            opening_id__in=list(opening_ids),
+            status__in=LIVE_STATUSES,
+        )
+    }
 
 
 def _places_taken(opening_ids) -> defaultdict:

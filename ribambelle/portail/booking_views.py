@@ -85,19 +85,21 @@ def _save(request, child, view, anchor):
     shown = _ids(request.POST.getlist("shown"))
     wanted = _ids(request.POST.getlist("o")) & shown
     shown_full = _ids(request.POST.getlist("shown_full"))
-    current = {
-        b.opening_id
-        for b in selectors.Booking.objects.filter(
-            organisation_id=child.organisation_id, child=child, opening_id__in=shown, status__in=selectors.LIVE_STATUSES
-        )
-    }
+    live = services.live_bookings(child, shown)
+    current = set(live)
     changes = [
         services.BookingChange(o, True, join_waiting_list=o in shown_full or "waitlist" in request.POST)
         for o in sorted(wanted - current)
     ]
     changes += [services.BookingChange(o, False) for o in sorted(current - wanted)]
     try:
-        result = services.save_bookings(child=child, changes=changes, acting_user=request.user, request=request)
+        result = services.save_bookings(
+            child=child,
+            changes=changes,
+            acting_user=request.user,
+            request=request,
+            live={pk: booking for pk, booking in live.items() if pk in {c.opening_id for c in changes}},
+        )
     except DomainError as error:
         messages.error(request, error.message)
     else:
