@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from ribambelle.activities import selectors as activity_selectors
 from ribambelle.activities import services as activity_services
 from ribambelle.core.exceptions import DomainError
+from ribambelle.core.params import parse_id, parse_ids
 from ribambelle.documents.selectors import missing_for_registrations
 from ribambelle.families.models import Person, PersonRole
 from ribambelle.registrations import selectors as registration_selectors
@@ -206,8 +207,8 @@ def calendar(request, activity_id: int):
         for key, value in request.POST.items():
             if not key.startswith("cap-"):
                 continue
-            opening = openings.get(int(key[4:])) if key[4:].isdigit() else None
-            if opening is None or not value.strip().isdigit():
+            opening = openings.get(parse_id(key[4:]))
+            if opening is None or not value.strip().isdigit() or len(value.strip()) > 6:
                 errors.append(value)
                 continue
             if int(value) != opening.capacity:
@@ -263,8 +264,9 @@ def calendar(request, activity_id: int):
 def registration_queue(request):
     queue = registration_selectors.pending_queue(request.membership)
     activity_id = request.GET.get("activite", "")
-    if activity_id.isdigit():
-        queue = queue.filter(activity_id=int(activity_id))
+    activity_id = parse_id(activity_id)
+    if activity_id:
+        queue = queue.filter(activity_id=activity_id)
     queue = list(queue[:200])
     missing = missing_for_registrations(request.organisation, queue)
     for registration in queue:
@@ -279,7 +281,7 @@ def registration_queue(request):
             "activities": activity_selectors.activities_for_staff(request.membership)
             .filter(registrations__status="requested")
             .distinct(),
-            "activity_id": int(activity_id) if activity_id.isdigit() else None,
+            "activity_id": activity_id,
         },
     )
 
@@ -315,7 +317,7 @@ def _safe_back(request) -> str:
 @require_POST
 @staff_required(Perm.MANAGE_FAMILIES)
 def registration_bulk_accept(request):
-    ids = [int(v) for v in request.POST.getlist("registrations") if v.isdigit()]
+    ids = parse_ids(request.POST.getlist("registrations"))
     accepted = 0
     for registration in registration_selectors.pending_queue(request.membership).filter(pk__in=ids):
         try:
@@ -371,12 +373,10 @@ def activity_registrations(request, activity_id: int):
 def registration_staff_create(request, activity_id: int):
     activity = activity_selectors.get_activity_for_staff(request.membership, activity_id)
     child_id, group_id = request.POST.get("child", ""), request.POST.get("group", "")
-    child = (
-        Person.objects.filter(organisation=request.organisation, role=PersonRole.CHILD, pk=int(child_id)).first()
-        if child_id.isdigit()
-        else None
-    )
-    group = activity.groups.filter(pk=int(group_id)).first() if group_id.isdigit() else None
+    child = Person.objects.filter(
+        organisation=request.organisation, role=PersonRole.CHILD, pk=parse_id(child_id)
+    ).first()
+    group = activity.groups.filter(pk=parse_id(group_id)).first()
     if child is None or group is None:
         messages.error(request, "Choisissez un enfant et un groupe.")
     else:
@@ -401,7 +401,7 @@ def registration_change(request, registration_id: int):
             messages.success(request, "Inscription annulée.")
         else:
             group_id = request.POST.get("group", "")
-            group = registration.activity.groups.filter(pk=int(group_id)).first() if group_id.isdigit() else None
+            group = registration.activity.groups.filter(pk=parse_id(group_id)).first()
             if group is None:
                 raise DomainError("Choisissez un groupe.")
             registration_services.move_registration(registration=registration, group=group, acting_user=request.user)

@@ -17,6 +17,7 @@ from ribambelle.billing import selectors, sepa, services
 from ribambelle.billing.models import Invoice, InvoiceStatus, Payment, RunStatus, SepaMandate, Tariff
 from ribambelle.billing.pdf import invoice_pdf, receipt_pdf
 from ribambelle.core.exceptions import DomainError
+from ribambelle.core.params import parse_ids
 from ribambelle.families.selectors import get_family_for_staff
 from ribambelle.payments import services as payment_services
 from ribambelle.payments.providers.registry import PROVIDERS
@@ -301,7 +302,7 @@ def balances(request):
 @staff_required(BILLING)
 def unpaid(request):
     if request.method == "POST":
-        ids = [int(i) for i in request.POST.getlist("invoice") if i.isdigit()]
+        ids = parse_ids(request.POST.getlist("invoice"))
         if not ids:
             messages.error(request, "Cochez au moins une facture à relancer.")
         else:

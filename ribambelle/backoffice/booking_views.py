@@ -16,6 +16,7 @@ from ribambelle.activities import selectors as activity_selectors
 from ribambelle.bookings import selectors, services
 from ribambelle.bookings.pdf import attendance_pdf
 from ribambelle.core.exceptions import DomainError
+from ribambelle.core.params import parse_id, parse_ids
 from ribambelle.core.services import record_audit
 from ribambelle.families.selectors import care_details, get_family_for_staff
 from ribambelle.tenancy.access import staff_required
@@ -63,7 +64,7 @@ def attendance(request, activity_id: int):
     activity = activity_selectors.get_activity_for_staff(request.membership, activity_id)
     day = _day(request)
     group_id = request.GET.get("groupe", "")
-    group_id = int(group_id) if group_id.isdigit() else None
+    group_id = parse_id(group_id)
     bookings = list(selectors.attendance_list(activity, day, group_id))
     with_health = has_permission(request.membership, Perm.VIEW_HEALTH)
     children = care_details({b.child_id: b.child for b in bookings}.values(), include_health=with_health)
@@ -130,7 +131,7 @@ def roll_call(request, activity_id: int):
     activity = activity_selectors.get_activity_for_staff(request.membership, activity_id)
     day = _day(request)
     group_id = request.GET.get("groupe", "")
-    group_id = int(group_id) if group_id.isdigit() else None
+    group_id = parse_id(group_id)
     bookings = selectors.attendance_list(activity, day, group_id)
     return render(
         request,
@@ -197,8 +198,8 @@ def family_planning(request, family_id: int, person_id: int):
         anchor = timezone.localdate()
     start, end = selectors.view_range("semaine", anchor)
     if request.method == "POST":
-        shown = {int(v) for v in request.POST.getlist("shown") if v.isdigit()}
-        wanted = {int(v) for v in request.POST.getlist("o") if v.isdigit()} & shown
+        shown = set(parse_ids(request.POST.getlist("shown")))
+        wanted = set(parse_ids(request.POST.getlist("o"))) & shown
         current = set(
             selectors.Booking.objects.filter(
                 organisation_id=family.organisation_id,

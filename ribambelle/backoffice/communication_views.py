@@ -12,6 +12,7 @@ from ribambelle.communication import mailing, messaging, publishing, selectors
 from ribambelle.communication.models import MailingScope, ThreadStatus
 from ribambelle.communication.templating import EMAIL_KINDS, default_wording, render_override
 from ribambelle.core.exceptions import DomainError
+from ribambelle.core.params import parse_id
 from ribambelle.families.models import Family
 from ribambelle.portail.communication_views import attachment_response
 from ribambelle.tenancy.access import staff_required
@@ -39,7 +40,7 @@ def _go(request, name: str, **kwargs):
 def inbox(request):
     structures = structures_for_staff(request.membership)
     structure_id = request.GET.get("structure", "")
-    structure_id = int(structure_id) if structure_id.isdigit() else None
+    structure_id = parse_id(structure_id)
     status = request.GET.get("statut", ThreadStatus.NEW)
     if status not in ThreadStatus.values and status != "tous":
         status = ThreadStatus.NEW
@@ -352,8 +353,8 @@ def structure_families(request, structure_id: int):
     form = LinkFamilyForm(request.POST or None, families=families)
     if request.method == "POST":
         remove = request.POST.get("remove", "")
-        if remove.isdigit():
-            link = get_object_or_404(links, pk=int(remove))
+        if parse_id(remove):
+            link = get_object_or_404(links, pk=parse_id(remove))
             mailing.unlink_family_from_structure(link=link, acting_user=request.user)
             messages.success(request, f"La famille {link.family.name} n'est plus rattachée à {structure.name}.")
             return _go(request, "backoffice:structure_families", structure_id=structure.pk)

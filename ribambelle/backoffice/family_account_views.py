@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 
 from ribambelle.accounts.family_accounts import invite_adults
 from ribambelle.accounts.selectors import activity_for_family, families_with_accounts
+from ribambelle.core.params import parse_ids
 from ribambelle.families.selectors import get_family_for_staff
 from ribambelle.tenancy.access import staff_required
 from ribambelle.tenancy.roles import Perm
@@ -34,7 +35,7 @@ def _invite(request):
     if not has_permission(request.membership, Perm.MANAGE_FAMILIES):
         messages.error(request, "Votre rôle ne permet pas d'envoyer des invitations.")
         return redirect("backoffice:family_accounts", org_slug=request.organisation.slug)
-    ids = [int(value) for value in request.POST.getlist("adults") if value.isdigit()]
+    ids = parse_ids(request.POST.getlist("adults"))
     if not ids:
         messages.error(request, "Cochez au moins un responsable à inviter.")
         return redirect("backoffice:family_accounts", org_slug=request.organisation.slug)

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from ribambelle.accounts.family_accounts import invite_adults
 from ribambelle.accounts.models import User
 from ribambelle.core.exceptions import DomainError
+from ribambelle.core.params import parse_ids
 from ribambelle.families import importing, selectors, services
 from ribambelle.families.forms import (
     AdultForm,
@@ -433,7 +434,7 @@ def family_import_confirm(request):
 @require_POST
 @staff_required(Perm.MANAGE_FAMILIES)
 def family_import_invite(request):
-    ids = [int(value) for value in request.POST.getlist("adults") if value.isdigit()]
+    ids = parse_ids(request.POST.getlist("adults"))
     if not ids:
         messages.info(request, "Aucune invitation envoyée.")
         return redirect("backoffice:family_list", org_slug=request.organisation.slug)

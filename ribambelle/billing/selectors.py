@@ -108,7 +108,7 @@ def filter_invoices(queryset, *, status: str, year: str):
         queryset = queryset.filter(Q(status=InvoiceStatus.PAID) | Q(kind=InvoiceKind.CREDIT_NOTE))
     elif status == "annulees":
         queryset = queryset.filter(status=InvoiceStatus.CREDITED)
-    if year.isdigit():
+    if year.isdigit() and 2000 <= int(year[:4]) <= 2100 and len(year) == 4:
         queryset = queryset.filter(period_start__year=int(year))
     return queryset
 

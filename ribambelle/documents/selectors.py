@@ -9,7 +9,6 @@ For the registrations code (and anything else that must know what a family still
     # `activity_kind` may be a string or an iterable of kinds. An empty list means nothing is missing.
 """
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -322,10 +321,6 @@ def get_published_for_download(organisation, publisheddocument_id: int, *, famil
 
 def members_for_family(organisation, family, person_id: int) -> Person:
     return get_object_or_404(Person, organisation=organisation, family=family, pk=person_id)
-
-
-def filter_ids(values: Iterable) -> list[int]:
-    return [int(value) for value in values if str(value).isdigit()]
 
 
 def missing_for_registrations(organisation, registrations, *, today: date | None = None) -> dict[int, list]:

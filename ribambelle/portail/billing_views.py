@@ -46,7 +46,7 @@ def invoices(request):
             "statuses": STATUSES,
             "status": status,
             "years": years,
-            "year": int(year) if year.isdigit() else None,
+            "year": int(year) if year.isdigit() and len(year) == 4 else None,
             "payments": selectors.payments_for_family(family)[:20],
             "online": payments.enabled_config(request.organisation) is not None,
             "settings": settings_for(request.organisation),

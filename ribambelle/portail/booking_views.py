@@ -15,6 +15,7 @@ from ribambelle.bookings.calendar import family_calendar
 from ribambelle.bookings.models import CalendarFeed
 from ribambelle.core.dates import long_date
 from ribambelle.core.exceptions import DomainError
+from ribambelle.core.params import parse_ids
 from ribambelle.tenancy.access import family_required
 
 VIEWS = [("jour", "Jour"), ("semaine", "Semaine"), ("mois", "Mois")]
@@ -77,7 +78,7 @@ def planning(request, person_id: int):
 
 
 def _ids(values) -> set[int]:
-    return {int(v) for v in values if str(v).isdigit()}
+    return set(parse_ids(values))
 
 
 def _save(request, child, view, anchor):
@@ -156,7 +157,7 @@ def typical_week(request, person_id: int):
     except ValueError:
         messages.error(request, "Indiquez une date de début et une date de fin.")
         return redirect(_planning_url(request, child, "semaine", timezone.localdate()))
-    weekdays = _ids(request.POST.getlist("weekday"))
+    weekdays = {int(v) for v in request.POST.getlist("weekday") if v in {"0", "1", "2", "3", "4", "5", "6"}}
     unit_ids = _ids(request.POST.getlist("unit"))
     if end < start or (end - start).days > 366 or not weekdays or not unit_ids:
         messages.error(request, "Choisissez au moins un jour, une unité, et une période d'un an au plus.")

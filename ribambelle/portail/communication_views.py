@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from ribambelle.communication import messaging, selectors
 from ribambelle.communication.mailing import set_email_preference
 from ribambelle.core.exceptions import DomainError
+from ribambelle.core.params import parse_id
 from ribambelle.tenancy.access import family_required
 
 from .communication_forms import ContactStructureForm, EmailPreferenceForm, FollowUpForm
@@ -44,8 +45,8 @@ def message_list(request):
 def message_new(request):
     structures = selectors.contact_structures(request.organisation)
     initial = {}
-    if request.GET.get("structure", "").isdigit():
-        initial["structure"] = int(request.GET["structure"])
+    if parse_id(request.GET.get("structure")):
+        initial["structure"] = parse_id(request.GET["structure"])
     form = ContactStructureForm(request.POST or None, request.FILES or None, structures=structures, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 
 from ribambelle.core.exceptions import DomainError
+from ribambelle.core.params import parse_id
 from ribambelle.documents import selectors, services
 from ribambelle.documents.forms import UploadForm
 from ribambelle.documents.http import file_response
@@ -44,8 +45,8 @@ def _add(request, *, person):
     else:
         types = types.filter(scope=DocumentScope.CHILD if person.role == "child" else DocumentScope.ADULT)
     initial = {}
-    if request.GET.get("type", "").isdigit():
-        initial["document_type"] = int(request.GET["type"])
+    if parse_id(request.GET.get("type")):
+        initial["document_type"] = parse_id(request.GET["type"])
     form = UploadForm(request.POST or None, request.FILES or None, types=types, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from ribambelle.activities.models import ActivityKind
 from ribambelle.activities.selectors import activities_for_child, fitting_groups
 from ribambelle.core.exceptions import DomainError
+from ribambelle.core.params import parse_id
 from ribambelle.documents.selectors import missing_for_registrations
 from ribambelle.registrations import selectors, services
 from ribambelle.registrations.models import RegistrationStatus
@@ -18,14 +19,9 @@ PERIODS = [("", "Toutes les dates"), ("current", "En cours"), ("upcoming", "À v
 
 
 def _bookings_url(request, registration):
-    from django.urls import NoReverseMatch
-
-    try:
-        return reverse(
-            "portail:bookings_child", kwargs={"org_slug": request.organisation.slug, "person_id": registration.child_id}
-        )
-    except NoReverseMatch:  # the bookings tab is added by its own app
-        return ""
+    return reverse(
+        "portail:bookings_child", kwargs={"org_slug": request.organisation.slug, "person_id": registration.child_id}
+    )
 
 
 @family_required
@@ -53,7 +49,7 @@ def new_registration(request, person_id: int):
     kind = request.GET.get("type", "")
     kind = kind if kind in ActivityKind.values else ""
     structure_id = request.GET.get("structure", "")
-    structure_id = int(structure_id) if structure_id.isdigit() else None
+    structure_id = parse_id(structure_id)
     period = request.GET.get("periode", "")
     period = period if period in dict(PERIODS) else ""
     activities = activities_for_child(
