@@ -129,7 +129,11 @@ def accepts_optional_emails(family) -> bool:
 
 
 def mailings_for_staff(organisation):
-    return MassMailing.objects.filter(organisation=organisation).annotate(recipient_count=Count("recipients"))
+    return (
+        MassMailing.objects.filter(organisation=organisation)
+        .annotate(recipient_count=Count("recipients"))
+        .order_by("-created_at", "-id")
+    )
 
 
 def get_massmailing_for_staff(organisation, massmailing_id: int) -> MassMailing:
