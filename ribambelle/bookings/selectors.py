@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from ribambelle.activities.models import Opening, Unit, UnitExclusion
 from ribambelle.core.dates import DAYS, MONTHS
-from ribambelle.families.models import Person, PersonRole
+from ribambelle.families.models import Family, Person, PersonRole
 from ribambelle.registrations.models import Registration, RegistrationStatus
 from ribambelle.tenancy.selectors import structures_for_staff
 
@@ -111,6 +111,8 @@ def get_child_for_family(family, person_id: int) -> Person:
         pk=person_id,
     )
     child.family = family  # already loaded: saves a query on every save
+    if Family.organisation.is_cached(family):
+        child.organisation = family.organisation
     return child
 
 

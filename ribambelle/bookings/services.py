@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from ribambelle.accounts.services import log_family_action
@@ -85,57 +85,45 @@ def save_bookings(
     if not changes:
         return result
     organisation_id = child.organisation_id
-    openings = {
-        o.pk: o
-        for o in Opening.objects.filter(
-            organisation_id=organisation_id, pk__in={c.opening_id for c in changes}
-        ).select_related("activity", "activity__organisation", "unit", "group")
-    }
-    registrations = {
-        (r.activity_id, r.group_id): r
-        for r in Registration.objects.filter(
-            organisation_id=organisation_id, child=child, status=RegistrationStatus.ACCEPTED
-        )
-    }
+    openings = {o.pk: o for o in _openings_for(child, {c.opening_id for c in changes})}
     now = timezone.now()
-    valid: list[tuple[BookingChange, Opening, Registration]] = []
+    valid: list[tuple[BookingChange, Opening]] = []
     for change in changes:
         opening = openings.get(change.opening_id)
         if opening is None:
             continue  # not this organisation's: ignore silently, never reveal
-        registration = registrations.get((opening.activity_id, opening.group_id))
-        if registration is None:
+        if opening.accepted_registration_id is None:
             result.refused.append((opening, "pas d'inscription acceptée à cette activité dans ce groupe"))
         elif opening.is_closed:
             result.refused.append((opening, "la structure est fermée ce jour-là"))
         elif not as_staff and change.book and is_past_deadline(opening, now=now):
             result.refused.append((opening, "le délai de réservation est dépassé"))
         else:
-            valid.append((change, opening, registration))
+            valid.append((change, opening))
 
-    ids = sorted({o.pk for _c, o, _r in valid})
+    ids = sorted({o.pk for _c, o in valid})
     # What concerns only this child is read before the lock: the lock is held for the
     # capacity-critical part alone, so hundreds of families can save per second.
     # `live`: the child's live bookings by opening id, when the caller has just read them.
     existing = live if live is not None else live_bookings(child, ids)
-    wanted = [(c, o, r) for c, o, r in valid if c.book and o.pk not in existing]
-    exclusions = _exclusions({o.activity_id for _c, o, _r in wanted}) if wanted else {}
+    wanted = [(c, o) for c, o in valid if c.book and o.pk not in existing]
     # The child's other bookings of those days matter only when some unit excludes another.
-    booked_days = _live_units_by_day(child, {o.date for _c, o, _r in wanted}) if exclusions else defaultdict(set)
-    to_create: list[tuple[Opening, Registration, str]] = []
-    for change, opening, registration in wanted:
+    exclusions = _exclusions({o.activity_id for _c, o in wanted}) if any(o.has_exclusions for _c, o in wanted) else {}
+    booked_days = _live_units_by_day(child, {o.date for _c, o in wanted}) if exclusions else defaultdict(set)
+    to_create: list[tuple[Opening, BookingChange]] = []
+    for change, opening in wanted:
         if exclusions.get(opening.unit_id, set()) & booked_days.get(opening.date, set()):
             result.refused.append((opening, "une autre unité incompatible est déjà réservée ce jour-là"))
             continue
         booked_days[opening.date].add(opening.unit_id)
-        to_create.append((opening, registration, change))
+        to_create.append((opening, change))
 
     promoted: list[Booking] = []
     with transaction.atomic():
         # Lock the openings concerned, in primary-key order so concurrent savers never deadlock,
         # then count the places held (READ COMMITTED sees every committed booking).
         list(Opening.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
-        for change, opening, _registration in valid:
+        for change, opening in valid:
             booking = existing.get(opening.pk)
             if change.book or booking is None:
                 continue
@@ -158,9 +146,9 @@ def save_bookings(
             if freed_place:
                 promoted += _promote_waiting_list(opening, now=now)
 
-        taken = _places_taken([o.pk for o, _r, _c in to_create])
+        taken = _places_taken([o.pk for o, _c in to_create])
         new = []
-        for opening, registration, change in to_create:
+        for opening, change in to_create:
             if taken[opening.pk] < opening.capacity or (as_staff and over_capacity_reason):
                 status = BookingStatus.BOOKED
                 taken[opening.pk] += 1
@@ -174,7 +162,7 @@ def save_bookings(
                     organisation_id=organisation_id,
                     family_id=child.family_id,
                     child=child,
-                    registration=registration,
+                    registration_id=opening.accepted_registration_id,
                     opening=opening,
                     activity_id=opening.activity_id,
                     date=opening.date,
@@ -200,6 +188,36 @@ def save_bookings(
     for booking in promoted:
         transaction.on_commit(lambda b=booking: _notify_promotion(b))
     return result
+
+
+def _openings_for(child, opening_ids):
+    """The openings asked for, with what the checks need in the same query: the child's accepted
+    registration to that activity and group (or None), and whether the unit excludes others."""
+    organisation = child.organisation  # for the deadlines' time zone; usually already loaded
+    registration = Registration.objects.filter(
+        organisation_id=child.organisation_id,
+        child=child,
+        activity_id=OuterRef("activity_id"),
+        group_id=OuterRef("group_id"),
+        status=RegistrationStatus.ACCEPTED,
+    )
+    openings = (
+        Opening.objects.filter(organisation_id=child.organisation_id, pk__in=opening_ids)
+        .select_related("activity", "unit")
+        # Only what the checks and messages use: this query runs on every save of the rush.
+        .only(
+            *("organisation_id", "activity_id", "unit_id", "group_id", "date", "capacity", "is_closed"),
+            *("activity__deadline_days", "activity__deadline_time", "activity__deadline_working_days"),
+            "unit__name",
+        )
+        .annotate(
+            accepted_registration_id=Subquery(registration.values("pk")[:1]),
+            has_exclusions=Exists(UnitExclusion.objects.filter(from_unit_id=OuterRef("unit_id"))),
+        )
+    )
+    for opening in openings:
+        opening.activity.organisation = organisation
+        yield opening
 
 
 def live_bookings(child, opening_ids) -> dict[int, Booking]:
@@ -333,16 +351,11 @@ def _record(child, result: BookingResult, *, acting_user, as_staff: bool, reason
         "waitlisted": [b.pk for b in result.waitlisted],
         "cancelled": [b.pk for b in result.cancelled],
     }
-    transaction.on_commit(lambda: _enqueue_summary(child.pk, booking_ids))
-
-
-def _enqueue_summary(child_id: int, booking_ids: dict) -> None:
+    # Queued in the same transaction as the bookings: both commit or neither (one commit, and a
+    # saved booking can never lose its summary). The worker only sees the task once committed.
     from .tasks import send_booking_summary
 
-    try:
-        send_booking_summary.enqueue(child_id, booking_ids)
-    except Exception:  # noqa: BLE001 - a summary that cannot be queued is sent now rather than lost
-        send_summary(child_id, booking_ids)
+    send_booking_summary.enqueue(child.pk, booking_ids)
 
 
 def send_summary(child_id: int, booking_ids: dict) -> None:

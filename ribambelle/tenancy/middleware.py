@@ -23,11 +23,14 @@ class OrganisationMiddleware:
         slug = view_kwargs.pop("org_slug", None)
         if slug is None:
             return None
-        organisation = Organisation.objects.filter(slug=slug, is_active=True).first()
+        user = request.user
+        if user.is_authenticated and user.organisation.slug == slug and user.organisation.is_active:
+            organisation = user.organisation  # loaded with the user: no second query on every page
+        else:
+            organisation = Organisation.objects.filter(slug=slug, is_active=True).first()
         if organisation is None:
             raise Http404("Organisation inconnue")
         request.organisation = organisation
-        user = request.user
         if user.is_authenticated and user.organisation_id != organisation.id:
             request.user = AnonymousUser()
         elif user.is_authenticated and not user.is_family:
