@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from ribambelle.families.models import Person, PersonRole
 
@@ -48,7 +49,7 @@ def invite_adults(*, organisation, person_ids, acting_user) -> InvitationReport:
             user = account_for_adult(adult)
             if user.family_id != adult.family_id:
                 # The e-mail belongs to a staff login or another family: never merge accounts.
-                report.without_email.append(f"{label} (adresse déjà utilisée par un autre compte)")
+                report.without_email.append(_("%(name)s (adresse déjà utilisée par un autre compte)") % {"name": label})
                 continue
             if user.is_activated:
                 report.already_active.append(label)

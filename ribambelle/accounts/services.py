@@ -9,6 +9,7 @@ from django.contrib.auth import password_validation
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ribambelle.communication.services import queue_email
 from ribambelle.core.exceptions import DomainError
@@ -78,7 +79,7 @@ def find_token(*, organisation, raw: str, purpose: str) -> AccountToken | None:
 def send_invitation(*, user: User, acting_user=None) -> AccountToken:
     """E-mail an activation link ("Activer mon compte") valid for seven days."""
     if user.is_activated:
-        raise DomainError(f"Le compte {user.email} est déjà activé.")
+        raise DomainError(_("Le compte %(email)s est déjà activé.") % {"email": user.email})
     organisation = user.organisation
     with transaction.atomic():
         raw, token = issue_token(user=user, purpose=TokenPurpose.ACTIVATION, validity=ACTIVATION_VALIDITY)
@@ -116,12 +117,12 @@ def activate_account(*, token: AccountToken, password: str, request=None) -> Use
     """Set the first password from an activation link. The link then stops working."""
     user = token.user
     if not token.is_usable or token.purpose != TokenPurpose.ACTIVATION:
-        raise DomainError("Ce lien n'est plus valable. Demandez un nouveau lien ci-dessous.")
+        raise DomainError(_("Ce lien n'est plus valable. Demandez un nouveau lien ci-dessous."))
     password_validation.validate_password(password, user)
     with transaction.atomic():
         locked = AccountToken.objects.select_for_update().get(pk=token.pk)
         if locked.used_at is not None:
-            raise DomainError("Ce lien a déjà été utilisé. Connectez-vous avec votre mot de passe.")
+            raise DomainError(_("Ce lien a déjà été utilisé. Connectez-vous avec votre mot de passe."))
         now = timezone.now()
         locked.used_at = now
         locked.save(update_fields=["used_at"])
@@ -197,13 +198,13 @@ def request_password_reset(*, organisation, email: str) -> None:
 def reset_password(*, token: AccountToken, password: str, request=None) -> User:
     """Set a new password from a reset link; every session of the account is closed."""
     if not token.is_usable or token.purpose != TokenPurpose.RESET:
-        raise DomainError("Ce lien n'est plus valable. Demandez un nouveau lien.")
+        raise DomainError(_("Ce lien n'est plus valable. Demandez un nouveau lien."))
     user = token.user
     password_validation.validate_password(password, user)
     with transaction.atomic():
         locked = AccountToken.objects.select_for_update().get(pk=token.pk)
         if locked.used_at is not None:
-            raise DomainError("Ce lien a déjà été utilisé. Demandez un nouveau lien si besoin.")
+            raise DomainError(_("Ce lien a déjà été utilisé. Demandez un nouveau lien si besoin."))
         locked.used_at = timezone.now()
         locked.save(update_fields=["used_at"])
         _set_password(user, password, description="Mot de passe réinitialisé par e-mail", request=request)
@@ -245,9 +246,9 @@ def request_email_change(*, user: User, new_email: str, request=None) -> None:
     """Send a confirmation link to the new address; the login changes only once it is clicked."""
     new_email = new_email.strip().lower()
     if new_email == user.email:
-        raise DomainError("C'est déjà votre adresse de connexion.", field="new_email")
+        raise DomainError(_("C'est déjà votre adresse de connexion."), field="new_email")
     if User.objects.filter(organisation_id=user.organisation_id, email__iexact=new_email).exists():
-        raise DomainError("Cette adresse est déjà utilisée par un autre compte.", field="new_email")
+        raise DomainError(_("Cette adresse est déjà utilisée par un autre compte."), field="new_email")
     with transaction.atomic():
         raw, token = issue_token(
             user=user, purpose=TokenPurpose.EMAIL_CHANGE, validity=RESET_VALIDITY, new_email=new_email
@@ -277,19 +278,19 @@ def request_email_change(*, user: User, new_email: str, request=None) -> None:
 
 def confirm_email_change(*, token: AccountToken, request=None) -> User:
     if not token.is_usable or token.purpose != TokenPurpose.EMAIL_CHANGE:
-        raise DomainError("Ce lien n'est plus valable. Refaites la demande depuis « Mon compte ».")
+        raise DomainError(_("Ce lien n'est plus valable. Refaites la demande depuis « Mon compte »."))
     user = token.user
     if (
         User.objects.filter(organisation_id=user.organisation_id, email__iexact=token.new_email)
         .exclude(pk=user.pk)
         .exists()
     ):
-        raise DomainError("Cette adresse est déjà utilisée par un autre compte.")
+        raise DomainError(_("Cette adresse est déjà utilisée par un autre compte."))
     old_email = user.email
     with transaction.atomic():
         locked = AccountToken.objects.select_for_update().get(pk=token.pk)
         if locked.used_at is not None:
-            raise DomainError("Ce lien a déjà été utilisé.")
+            raise DomainError(_("Ce lien a déjà été utilisé."))
         locked.used_at = timezone.now()
         locked.save(update_fields=["used_at"])
         user.email = token.new_email

@@ -7,6 +7,7 @@ from base64 import b32encode
 
 import django_otp
 from django.db import transaction
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ribambelle.core.exceptions import DomainError
@@ -35,7 +36,7 @@ def secret_for_display(device: TOTPDevice) -> str:
 def confirm_device(*, request, device: TOTPDevice, code: str) -> None:
     if not device.verify_token(code.strip()):
         raise DomainError(
-            "Ce code ne correspond pas. Vérifiez l'heure de votre téléphone et saisissez le code affiché."
+            _("Ce code ne correspond pas. Vérifiez l'heure de votre téléphone et saisissez le code affiché.")
         )
     with transaction.atomic():
         device.confirmed = True
@@ -59,6 +60,6 @@ def mark_verified(request, device: TOTPDevice) -> None:
 
 def disable(*, request, user) -> None:
     if user.organisation.staff_requires_2fa:
-        raise DomainError("Votre organisation impose la double authentification : elle ne peut pas être désactivée.")
+        raise DomainError(_("Votre organisation impose la double authentification : elle ne peut pas être désactivée."))
     TOTPDevice.objects.filter(user=user).delete()
     record_audit(organisation=user.organisation, actor=request.user, action="2fa_disabled", obj=user)

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ribambelle.core.models import TenantModel
 
-WEEKDAY_NAMES = ["Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi", "Samedi", "Dimanche"]
+WEEKDAY_NAMES = [_("Lundi"), _("Mardi"), _("Mercredi"), _("Jeudi"), _("Vendredi"), _("Samedi"), _("Dimanche")]
 
 
 class ActivityKind(models.TextChoices):
@@ -97,7 +97,7 @@ class Activity(TenantModel):
 
     @property
     def weekdays_label(self) -> str:
-        return ", ".join(WEEKDAY_NAMES[day] for day in self.weekday_list)
+        return ", ".join(str(WEEKDAY_NAMES[day]) for day in self.weekday_list)
 
     @property
     def reference_date(self) -> date:

@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from ribambelle.core.dates import is_public_holiday
 from ribambelle.core.exceptions import DomainError
@@ -14,7 +15,7 @@ from .models import Activity, ClosureDay, Group, Opening, Unit, UnitExclusion
 def _same_organisation(organisation, *objects) -> None:
     for obj in objects:
         if obj is not None and obj.organisation_id != organisation.id:
-            raise DomainError("Cet élément n'appartient pas à votre organisation.")
+            raise DomainError(_("Cet élément n'appartient pas à votre organisation."))
 
 
 def save_activity(*, organisation, activity: Activity | None = None, fields: dict, acting_user) -> Activity:
@@ -24,17 +25,17 @@ def save_activity(*, organisation, activity: Activity | None = None, fields: dic
     if not fields.get("sector") and fields.get("structure") is not None:
         fields["sector"] = fields["structure"].sector
     if not fields.get("weekdays"):
-        raise DomainError("Choisissez au moins un jour de la semaine.", field="weekdays")
+        raise DomainError(_("Choisissez au moins un jour de la semaine."), field="weekdays")
     closes = fields.get("registration_closes_at")
     if closes and closes <= fields["registration_opens_at"]:
-        raise DomainError("La clôture des inscriptions doit suivre leur ouverture.", field="registration_closes_at")
+        raise DomainError(_("La clôture des inscriptions doit suivre leur ouverture."), field="registration_closes_at")
     return save_with_audit(activity, fields=fields, acting_user=acting_user)
 
 
 def save_group(*, activity: Activity, group: Group | None = None, fields: dict, acting_user) -> Group:
     group = group or Group(organisation_id=activity.organisation_id, activity=activity)
     if group.activity_id != activity.id:
-        raise DomainError("Ce groupe n'appartient pas à cette activité.")
+        raise DomainError(_("Ce groupe n'appartient pas à cette activité."))
     created = group.pk is None
     group = save_with_audit(group, fields=fields, acting_user=acting_user)
     if created:
@@ -45,7 +46,7 @@ def save_group(*, activity: Activity, group: Group | None = None, fields: dict, 
 def save_unit(*, activity: Activity, unit: Unit | None = None, fields: dict, excludes=(), acting_user) -> Unit:
     unit = unit or Unit(organisation_id=activity.organisation_id, activity=activity)
     if unit.activity_id != activity.id:
-        raise DomainError("Cette unité n'appartient pas à cette activité.")
+        raise DomainError(_("Cette unité n'appartient pas à cette activité."))
     created = unit.pk is None
     with transaction.atomic():
         unit = save_with_audit(unit, fields=fields, acting_user=acting_user)
@@ -59,7 +60,7 @@ def set_unit_exclusions(*, unit: Unit, excludes) -> None:
     """Exclusions go both ways: "Journée" excludes "Matin" and "Matin" excludes "Journée"."""
     others = [u for u in excludes if u.pk != unit.pk]
     if any(u.activity_id != unit.activity_id for u in others):
-        raise DomainError("Une unité ne peut exclure que des unités de la même activité.")
+        raise DomainError(_("Une unité ne peut exclure que des unités de la même activité."))
     UnitExclusion.objects.filter(organisation_id=unit.organisation_id, from_unit=unit).delete()
     UnitExclusion.objects.filter(organisation_id=unit.organisation_id, to_unit=unit).delete()
     rows = []
@@ -112,8 +113,8 @@ def generate_openings(*, activity: Activity) -> int:
 
 def close_day(*, activity: Activity, day: date, reason: str, acting_user) -> ClosureDay:
     if not activity.start_date <= day <= activity.end_date:
-        raise DomainError("Ce jour est en dehors de la période de l'activité.")
-    closure, _ = ClosureDay.objects.get_or_create(
+        raise DomainError(_("Ce jour est en dehors de la période de l'activité."))
+    closure, _created = ClosureDay.objects.get_or_create(
         organisation_id=activity.organisation_id, activity=activity, date=day, defaults={"reason": reason}
     )
     generate_openings(activity=activity)
@@ -129,7 +130,7 @@ def close_day(*, activity: Activity, day: date, reason: str, acting_user) -> Clo
 
 def set_capacity(*, opening: Opening, capacity: int, acting_user) -> Opening:
     if capacity < 0 or capacity > 10000:
-        raise DomainError("Indiquez un nombre de places entre 0 et 10 000.")
+        raise DomainError(_("Indiquez un nombre de places entre 0 et 10 000."))
     return save_with_audit(opening, fields={"capacity": capacity}, acting_user=acting_user, action="capacity")
 
 

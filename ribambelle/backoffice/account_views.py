@@ -7,6 +7,7 @@ from django.contrib.auth import authenticate, get_user_model, logout
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ribambelle.accounts import services as account_services
@@ -49,7 +50,7 @@ def login_view(request):
                 return redirect("backoffice:login_code", org_slug=organisation.slug)
             account_services.log_in(request, user, remember=form.cleaned_data["remember"])
             return redirect(target)
-        form.add_error(None, "E-mail ou mot de passe incorrect.")
+        form.add_error(None, _("E-mail ou mot de passe incorrect."))
     return render(
         request,
         "backoffice/login.html",
@@ -62,7 +63,7 @@ def login_code(request):
     pending = request.session.get(PENDING_KEY)
     if not pending or time.time() - pending["at"] > PENDING_SECONDS or pending["tries"] >= MAX_CODE_ATTEMPTS:
         request.session.pop(PENDING_KEY, None)
-        messages.error(request, "Reconnectez-vous : la saisie du code a expiré ou a échoué trop de fois.")
+        messages.error(request, _("Reconnectez-vous : la saisie du code a expiré ou a échoué trop de fois."))
         return redirect("backoffice:login", org_slug=request.organisation.slug)
     form = TOTPForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -75,14 +76,16 @@ def login_code(request):
             return redirect(pending["next"])
         pending["tries"] += 1
         request.session[PENDING_KEY] = pending
-        form.add_error("code", "Ce code ne correspond pas. Saisissez le code affiché maintenant par votre application.")
+        form.add_error(
+            "code", _("Ce code ne correspond pas. Saisissez le code affiché maintenant par votre application.")
+        )
     return render(request, "backoffice/login_code.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @require_POST
 def logout_view(request):
     logout(request)
-    messages.success(request, "Vous êtes déconnecté.")
+    messages.success(request, _("Vous êtes déconnecté."))
     return redirect("backoffice:login", org_slug=request.organisation.slug)
 
 
@@ -96,7 +99,7 @@ def security(request):
         except DomainError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, "La double authentification est désactivée.")
+            messages.success(request, _("La double authentification est désactivée."))
         return redirect("backoffice:security", org_slug=request.organisation.slug)
     enabled = two_factor.has_confirmed_device(user)
     context = {"enabled": enabled, "required": request.organisation.staff_requires_2fa, "nav": "security"}
@@ -110,7 +113,7 @@ def security(request):
                 form.add_error("code", error.message)
             else:
                 messages.success(
-                    request, "La double authentification est activée : un code vous sera demandé à chaque connexion."
+                    request, _("La double authentification est activée : un code vous sera demandé à chaque connexion.")
                 )
                 return redirect("backoffice:dashboard", org_slug=request.organisation.slug)
         context.update(form=form, qr_svg=qr_svg(device.config_url), secret=two_factor.secret_for_display(device))

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ribambelle.activities import selectors as activity_selectors
@@ -57,7 +58,7 @@ def _activity_form_view(request, activity=None):
         except (DomainError, ValidationError) as error:
             apply_errors(form, error)
         else:
-            messages.success(request, f"L'activité « {saved.name} » est enregistrée.")
+            messages.success(request, _("L'activité « %(name)s » est enregistrée.") % {"name": saved.name})
             return _to_activity(request, saved)
     context = {"form": form, "activity": activity, "nav": "activities"}
     if activity is not None:
@@ -87,7 +88,7 @@ def activity_duplicate(request, activity_id: int):
     activity = activity_selectors.get_activity_for_staff(request.membership, activity_id)
     form = DuplicateForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Indiquez un nom et une date de début valides pour la copie.")
+        messages.error(request, _("Indiquez un nom et une date de début valides pour la copie."))
         return _to_activity(request, activity)
     try:
         copy = activity_services.duplicate_activity(activity=activity, acting_user=request.user, **form.cleaned_data)
@@ -96,8 +97,8 @@ def activity_duplicate(request, activity_id: int):
         return _to_activity(request, activity)
     messages.success(
         request,
-        f"Activité dupliquée : « {copy.name} », du {copy.start_date:%d/%m/%Y} au "
-        f"{copy.end_date:%d/%m/%Y}. Vérifiez ses réglages.",
+        _("Activité dupliquée : « %(name)s », du %(start)s au %(end)s. Vérifiez ses réglages.")
+        % {"name": copy.name, "start": f"{copy.start_date:%d/%m/%Y}", "end": f"{copy.end_date:%d/%m/%Y}"},
     )
     return _to_activity(request, copy)
 
@@ -111,7 +112,7 @@ def _child_form_view(request, activity, *, form, save, template, obj=None):
         except (DomainError, ValidationError) as error:
             apply_errors(form, error)
         else:
-            messages.success(request, "Enregistré.")
+            messages.success(request, _("Enregistré."))
             return _to_activity(request, activity)
     return render(
         request,
@@ -216,9 +217,9 @@ def calendar(request, activity_id: int):
                 changed += 1
         if errors:
             messages.error(
-                request, "Certaines valeurs n'étaient pas des nombres de places entiers : elles sont ignorées."
+                request, _("Certaines valeurs n'étaient pas des nombres de places entiers : elles sont ignorées.")
             )
-        messages.success(request, f"{changed} capacité(s) modifiée(s).")
+        messages.success(request, _("%(count)s capacité(s) modifiée(s).") % {"count": changed})
         return redirect(f"{request.path}?semaine={start:%Y-%m-%d}")
     if request.method == "POST" and closure_form.is_valid():
         try:
@@ -231,7 +232,7 @@ def calendar(request, activity_id: int):
         except DomainError as error:
             closure_form.add_error("date", error.message)
         else:
-            messages.success(request, "Jour de fermeture enregistré.")
+            messages.success(request, _("Jour de fermeture enregistré."))
             return redirect(f"{request.path}?semaine={start:%Y-%m-%d}")
     openings = list(activity_selectors.openings_between(activity, start, end))
     days = [start + timedelta(days=i) for i in range(7)]
@@ -293,15 +294,18 @@ def registration_decide(request, registration_id: int):
     try:
         if request.POST.get("decision") == "accept":
             registration_services.accept_registration(registration=registration, acting_user=request.user)
-            messages.success(request, f"Inscription de {registration.child.first_name} acceptée.")
+            messages.success(request, _("Inscription de %(name)s acceptée.") % {"name": registration.child.first_name})
         else:
             form = RefuseForm(request.POST)
             if not form.is_valid():
-                raise DomainError("Choisissez un motif de refus.")
+                raise DomainError(_("Choisissez un motif de refus."))
             registration_services.refuse_registration(
                 registration=registration, acting_user=request.user, **form.cleaned_data
             )
-            messages.success(request, f"Demande de {registration.child.first_name} refusée ; la famille est prévenue.")
+            messages.success(
+                request,
+                _("Demande de %(name)s refusée ; la famille est prévenue.") % {"name": registration.child.first_name},
+            )
     except DomainError as error:
         messages.error(request, error.message)
     return redirect(_safe_back(request))
@@ -326,9 +330,9 @@ def registration_bulk_accept(request):
         except DomainError:
             continue
     if accepted:
-        messages.success(request, f"{accepted} inscription(s) acceptée(s).")
+        messages.success(request, _("%(count)s inscription(s) acceptée(s).") % {"count": accepted})
     else:
-        messages.error(request, "Cochez au moins une demande à accepter.")
+        messages.error(request, _("Cochez au moins une demande à accepter."))
     return redirect("backoffice:registration_queue", org_slug=request.organisation.slug)
 
 
@@ -378,7 +382,7 @@ def registration_staff_create(request, activity_id: int):
     ).first()
     group = activity.groups.filter(pk=parse_id(group_id)).first()
     if child is None or group is None:
-        messages.error(request, "Choisissez un enfant et un groupe.")
+        messages.error(request, _("Choisissez un enfant et un groupe."))
     else:
         try:
             registration_services.register_by_staff(
@@ -387,7 +391,11 @@ def registration_staff_create(request, activity_id: int):
         except DomainError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, f"{child.first_name} {child.last_name} est inscrit(e) ({group.name}).")
+            messages.success(
+                request,
+                _("%(first_name)s %(last_name)s est inscrit(e) (%(group)s).")
+                % {"first_name": child.first_name, "last_name": child.last_name, "group": group.name},
+            )
     return redirect("backoffice:activity_registrations", org_slug=request.organisation.slug, activity_id=activity.pk)
 
 
@@ -398,14 +406,18 @@ def registration_change(request, registration_id: int):
     try:
         if request.POST.get("action") == "cancel":
             registration_services.cancel_registration(registration=registration, acting_user=request.user)
-            messages.success(request, "Inscription annulée.")
+            messages.success(request, _("Inscription annulée."))
         else:
             group_id = request.POST.get("group", "")
             group = registration.activity.groups.filter(pk=parse_id(group_id)).first()
             if group is None:
-                raise DomainError("Choisissez un groupe.")
+                raise DomainError(_("Choisissez un groupe."))
             registration_services.move_registration(registration=registration, group=group, acting_user=request.user)
-            messages.success(request, f"{registration.child.first_name} passe dans le groupe {group.name}.")
+            messages.success(
+                request,
+                _("%(name)s passe dans le groupe %(group)s.")
+                % {"name": registration.child.first_name, "group": group.name},
+            )
     except DomainError as error:
         messages.error(request, error.message)
     return redirect(

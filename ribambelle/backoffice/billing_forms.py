@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from ribambelle.billing.models import BillingSettings, PaymentMethod, QuotientBracket, Tariff
 from ribambelle.core.forms import StyledForm, StyledModelForm
@@ -8,13 +9,13 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class RunForm(StyledForm):
-    period_start = forms.DateField(label="Du", widget=DATE)
-    period_end = forms.DateField(label="Au", widget=DATE)
+    period_start = forms.DateField(label=_("Du"), widget=DATE)
+    period_end = forms.DateField(label=_("Au"), widget=DATE)
     structures = forms.MultipleChoiceField(
-        label="Structures",
+        label=_("Structures"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Aucune cochée : toutes les structures.",
+        help_text=_("Aucune cochée : toutes les structures."),
     )
 
     def __init__(self, *args, structures=(), **kwargs):
@@ -24,34 +25,34 @@ class RunForm(StyledForm):
     def clean(self):
         data = super().clean()
         if data.get("period_start") and data.get("period_end") and data["period_end"] < data["period_start"]:
-            self.add_error("period_end", "La fin de la période doit suivre son début.")
+            self.add_error("period_end", _("La fin de la période doit suivre son début."))
         return data
 
 
 class PaymentForm(StyledForm):
-    method = forms.ChoiceField(label="Mode de règlement", choices=PaymentMethod.choices)
-    amount = forms.DecimalField(label="Montant (€)", min_value=0.01, max_digits=10, decimal_places=2)
-    received_on = forms.DateField(label="Reçu le", widget=DATE)
-    reference = forms.CharField(label="Référence (n° de chèque, de virement…)", required=False, max_length=100)
+    method = forms.ChoiceField(label=_("Mode de règlement"), choices=PaymentMethod.choices)
+    amount = forms.DecimalField(label=_("Montant (€)"), min_value=0.01, max_digits=10, decimal_places=2)
+    received_on = forms.DateField(label=_("Reçu le"), widget=DATE)
+    reference = forms.CharField(label=_("Référence (n° de chèque, de virement…)"), required=False, max_length=100)
     by_hand = forms.BooleanField(
-        label="Affecter à la main (sinon : aux factures les plus anciennes d'abord)", required=False
+        label=_("Affecter à la main (sinon : aux factures les plus anciennes d'abord)"), required=False
     )
 
 
 class CreditNoteForm(StyledForm):
-    reason = forms.CharField(label="Motif de l'avoir", max_length=200)
+    reason = forms.CharField(label=_("Motif de l'avoir"), max_length=200)
 
 
 class MandateForm(StyledForm):
-    holder = forms.CharField(label="Titulaire du compte", max_length=70)
+    holder = forms.CharField(label=_("Titulaire du compte"), max_length=70)
     iban = forms.CharField(label="IBAN", max_length=42)
     bic = forms.CharField(label="BIC", max_length=11)
-    signed_on = forms.DateField(label="Signé le", widget=DATE)
-    rum = forms.CharField(label="RUM (laisser vide pour la créer)", max_length=35, required=False)
+    signed_on = forms.DateField(label=_("Signé le"), widget=DATE)
+    rum = forms.CharField(label=_("RUM (laisser vide pour la créer)"), max_length=35, required=False)
 
 
 class SepaExportForm(StyledForm):
-    collection_date = forms.DateField(label="Date de prélèvement", widget=DATE)
+    collection_date = forms.DateField(label=_("Date de prélèvement"), widget=DATE)
 
 
 class BillingSettingsForm(StyledModelForm):
@@ -83,7 +84,7 @@ class BracketForm(StyledModelForm):
     class Meta:
         model = QuotientBracket
         fields = ["label", "upper_bound"]
-        help_texts = {"upper_bound": "Vide : la tranche la plus haute."}
+        help_texts = {"upper_bound": _("Vide : la tranche la plus haute.")}
 
 
 class TariffForm(StyledModelForm):
@@ -94,13 +95,13 @@ class TariffForm(StyledModelForm):
     def __init__(self, *args, activity, brackets, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = activity.units.all()
-        self.fields["unit"].empty_label = "Toutes les unités"
+        self.fields["unit"].empty_label = _("Toutes les unités")
         self.fields["unit"].required = False
         self.brackets = list(brackets)
         prices = {p.bracket_id: p.price for p in self.instance.prices.all()} if self.instance.pk else {}
         for bracket in self.brackets:
             self.fields[f"bracket_{bracket.pk}"] = forms.DecimalField(
-                label=f"Prix {bracket.label} (€)",
+                label=_("Prix %(bracket)s (€)") % {"bracket": bracket.label},
                 min_value=0,
                 max_digits=10,
                 decimal_places=2,
@@ -114,5 +115,5 @@ class TariffForm(StyledModelForm):
 
 class ProviderForm(StyledForm):
     kind = forms.ChoiceField(
-        label="Paiement en ligne", choices=[("", "Pas de paiement en ligne")] + provider_choices(), required=False
+        label=_("Paiement en ligne"), choices=[("", _("Pas de paiement en ligne"))] + provider_choices(), required=False
     )

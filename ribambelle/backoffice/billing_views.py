@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ribambelle.activities.models import Activity
@@ -69,7 +70,18 @@ def invoice_list(request):
     if request.GET.get("format") == "csv":
         return _csv(
             "factures.csv",
-            ["Numéro", "Type", "Famille", "Émise le", "Échéance", "Période du", "au", "Montant", "Réglé", "Statut"],
+            [
+                _("Numéro"),
+                _("Type"),
+                _("Famille"),
+                _("Émise le"),
+                _("Échéance"),
+                _("Période du"),
+                _("au"),
+                _("Montant"),
+                _("Réglé"),
+                _("Statut"),
+            ],
             (
                 [
                     i.number,
@@ -106,7 +118,7 @@ def invoice_detail(request, invoice_id: int):
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, f"Avoir {credit.number} émis.")
+            messages.success(request, _("Avoir %(number)s émis.") % {"number": credit.number})
             return redirect("backoffice:billing_invoice", org_slug=request.organisation.slug, invoice_id=credit.pk)
     return render(
         request,
@@ -197,9 +209,9 @@ def run_issue(request, invoicerun_id: int):
     else:
         run = services.process_run(run_id=run.pk, batch_size=200, max_batches=2)
         if run.status == RunStatus.DONE:
-            messages.success(request, "Les factures sont émises et envoyées aux familles.")
+            messages.success(request, _("Les factures sont émises et envoyées aux familles."))
         else:
-            messages.info(request, "Émission en cours : la page indique l'avancement.")
+            messages.info(request, _("Émission en cours : la page indique l'avancement."))
     return redirect("backoffice:billing_run", org_slug=request.organisation.slug, invoicerun_id=run.pk)
 
 
@@ -212,7 +224,7 @@ def payment_list(request):
     if request.GET.get("format") == "csv":
         return _csv(
             "reglements.csv",
-            ["Reçu", "Famille", "Reçu le", "Mode", "Référence", "Montant"],
+            [_("Reçu"), _("Famille"), _("Reçu le"), _("Mode"), _("Référence"), _("Montant")],
             (
                 [p.receipt_number, p.family.name, p.received_on, p.get_method_display(), p.reference, _money(p.amount)]
                 for p in payments.iterator()
@@ -239,7 +251,11 @@ def family_account(request, family_id: int):
                     try:
                         allocations[invoice.pk] = Decimal(raw)
                     except InvalidOperation:
-                        form.add_error(None, f"Montant affecté à {invoice.number} illisible : écrivez par ex. 12,50.")
+                        form.add_error(
+                            None,
+                            _("Montant affecté à %(number)s illisible : écrivez par ex. 12,50.")
+                            % {"number": invoice.number},
+                        )
         if not form.errors:
             try:
                 payment = services.record_payment(
@@ -254,7 +270,9 @@ def family_account(request, family_id: int):
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, f"Règlement enregistré (reçu {payment.receipt_number}).")
+                messages.success(
+                    request, _("Règlement enregistré (reçu %(number)s).") % {"number": payment.receipt_number}
+                )
                 return redirect("backoffice:billing_family", org_slug=request.organisation.slug, family_id=family.pk)
     return render(
         request,
@@ -287,7 +305,7 @@ def payment_allocate(request, payment_id: int):
     payment = selectors.get_payment_for_staff(request.organisation, payment_id)
     try:
         services.allocate_credit(payment=payment, acting_user=request.user)
-        messages.success(request, "Le règlement est affecté aux factures les plus anciennes.")
+        messages.success(request, _("Le règlement est affecté aux factures les plus anciennes."))
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("backoffice:billing_family", org_slug=request.organisation.slug, family_id=payment.family_id)
@@ -304,10 +322,10 @@ def unpaid(request):
     if request.method == "POST":
         ids = parse_ids(request.POST.getlist("invoice"))
         if not ids:
-            messages.error(request, "Cochez au moins une facture à relancer.")
+            messages.error(request, _("Cochez au moins une facture à relancer."))
         else:
             sent = services.send_reminders(organisation=request.organisation, invoice_ids=ids, acting_user=request.user)
-            messages.success(request, f"{sent} famille(s) relancée(s) par e-mail.")
+            messages.success(request, _("%(count)s famille(s) relancée(s) par e-mail.") % {"count": sent})
         return redirect("backoffice:billing_unpaid", org_slug=request.organisation.slug)
     invoices = selectors.unpaid(request.organisation)
     page = Paginator(invoices, 100).get_page(request.GET.get("page"))
@@ -363,7 +381,7 @@ def mandate_new(request, family_id: int):
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            messages.success(request, "Mandat de prélèvement enregistré.")
+            messages.success(request, _("Mandat de prélèvement enregistré."))
             return redirect("backoffice:billing_family", org_slug=request.organisation.slug, family_id=family.pk)
     return render(
         request,
@@ -386,7 +404,7 @@ def billing_settings(request):
         services.save_settings(
             settings=services.settings_for(request.organisation), fields=form.cleaned_data, acting_user=request.user
         )
-        messages.success(request, "Réglages de facturation enregistrés.")
+        messages.success(request, _("Réglages de facturation enregistrés."))
         return redirect("backoffice:billing_settings", org_slug=request.organisation.slug)
     return render(
         request,
@@ -412,17 +430,18 @@ def provider_save(request):
         kind = form.cleaned_data["kind"]
         cls = PROVIDERS.get(kind)
         options = {
-            name: request.POST.get(f"opt_{kind}_{name}", "").strip() for name, _, _ in (cls.options if cls else [])
+            name: request.POST.get(f"opt_{kind}_{name}", "").strip()
+            for name, _label, _required in (cls.options if cls else [])
         }
         try:
             payment_services.configure_provider(
                 organisation=request.organisation, kind=kind, options=options, acting_user=request.user
             )
-            messages.success(request, "Paiement en ligne enregistré.")
+            messages.success(request, _("Paiement en ligne enregistré."))
         except DomainError as exc:
             messages.error(request, exc.message)
     else:
-        messages.error(request, "Choisissez un prestataire de la liste.")
+        messages.error(request, _("Choisissez un prestataire de la liste."))
     return redirect("backoffice:billing_settings", org_slug=request.organisation.slug)
 
 
@@ -433,11 +452,11 @@ def bracket_add(request):
     if form.is_valid():
         try:
             services.save_bracket(organisation=request.organisation, fields=form.cleaned_data, acting_user=request.user)
-            messages.success(request, "Tranche ajoutée.")
+            messages.success(request, _("Tranche ajoutée."))
         except Exception:  # noqa: BLE001 - validation errors of the model (duplicate bound)
-            messages.error(request, "Cette tranche existe déjà (même borne).")
+            messages.error(request, _("Cette tranche existe déjà (même borne)."))
     else:
-        messages.error(request, "Indiquez un libellé et une borne valides.")
+        messages.error(request, _("Indiquez un libellé et une borne valides."))
     return redirect("backoffice:billing_settings", org_slug=request.organisation.slug)
 
 
@@ -473,9 +492,9 @@ def _tariff_form(request, activity, tariff=None):
         except DomainError as exc:
             form.add_error(None, exc.message)
         except Exception:  # noqa: BLE001 - model validation (one tariff per unit)
-            form.add_error("unit", "Un tarif existe déjà pour cette unité : modifiez-le.")
+            form.add_error("unit", _("Un tarif existe déjà pour cette unité : modifiez-le."))
         else:
-            messages.success(request, "Tarif enregistré.")
+            messages.success(request, _("Tarif enregistré."))
             return redirect("backoffice:billing_tariffs", org_slug=request.organisation.slug)
     return render(
         request,

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ribambelle.activities import selectors as activity_selectors
@@ -86,7 +87,17 @@ def attendance(request, activity_id: int):
         response.write("\ufeff")  # Excel opens UTF-8 with accents correctly
         writer = csv.writer(response, delimiter=";")
         writer.writerow(
-            ["Groupe", "Nom", "Prénom", "Unité", "Régime", "Allergies", "PAI", "Personnes autorisées", "Statut"]
+            [
+                _("Groupe"),
+                _("Nom"),
+                _("Prénom"),
+                _("Unité"),
+                _("Régime"),
+                _("Allergies"),
+                _("PAI"),
+                _("Personnes autorisées"),
+                _("Statut"),
+            ]
         )
         for row in rows:
             b, care = row["booking"], row["care"]
@@ -98,7 +109,7 @@ def attendance(request, activity_id: int):
                     b.opening.unit.name,
                     care.get("diet", ""),
                     care.get("allergies", ""),
-                    "oui" if care.get("pai") else "non",
+                    _("oui") if care.get("pai") else _("non"),
                     care.get("authorised", ""),
                     b.get_status_display(),
                 ]
@@ -216,10 +227,19 @@ def family_planning(request, family_id: int, person_id: int):
         )
         messages.success(
             request,
-            f"{len(result.booked)} réservé(s), {len(result.waitlisted)} en attente, {len(result.cancelled)} annulé(s).",
+            _("%(booked)s réservé(s), %(waitlisted)s en attente, %(cancelled)s annulé(s).")
+            % {
+                "booked": len(result.booked),
+                "waitlisted": len(result.waitlisted),
+                "cancelled": len(result.cancelled),
+            },
         )
         for opening, why in result.refused:
-            messages.error(request, f"{opening.unit.name} du {opening.date:%d/%m/%Y} : {why}.")
+            messages.error(
+                request,
+                _("%(unit)s du %(date)s : %(reason)s.")
+                % {"unit": opening.unit.name, "date": f"{opening.date:%d/%m/%Y}", "reason": why},
+            )
         return redirect(f"{request.path}?date={anchor:%Y-%m-%d}")
     blocks = selectors.planning(child, start, end, as_staff=True)
     return render(

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ribambelle.activities.models import Group
 from ribambelle.communication import mailing, messaging, publishing, selectors
@@ -78,7 +79,9 @@ def message_thread(request, messagethread_id: int):
         except DomainError as error:
             apply_errors(form, error)
         else:
-            messages.success(request, f"Votre réponse est envoyée à la famille {thread.family.name}.")
+            messages.success(
+                request, _("Votre réponse est envoyée à la famille %(family)s.") % {"family": thread.family.name}
+            )
             return _go(request, "backoffice:message_thread", messagethread_id=thread.pk)
     if request.method == "GET" and thread.status == ThreadStatus.NEW:
         messaging.set_thread_status(thread=thread, status=ThreadStatus.IN_PROGRESS, acting_user=request.user)
@@ -104,9 +107,9 @@ def message_thread_status(request, messagethread_id: int):
     form = ThreadStatusForm(request.POST)
     if form.is_valid():
         messaging.set_thread_status(thread=thread, status=form.cleaned_data["status"], acting_user=request.user)
-        messages.success(request, f"Statut : {thread.get_status_display()}.")
+        messages.success(request, _("Statut : %(status)s.") % {"status": thread.get_status_display()})
     else:
-        messages.error(request, "Choisissez un statut dans la liste.")
+        messages.error(request, _("Choisissez un statut dans la liste."))
     return _go(request, "backoffice:message_thread", messagethread_id=thread.pk)
 
 
@@ -145,7 +148,7 @@ def _news_form(request, news=None):
         except (DomainError, ValidationError) as error:
             apply_errors(form, error)
         else:
-            messages.success(request, f"L'actualité « {saved.title} » est enregistrée.")
+            messages.success(request, _("L'actualité « %(title)s » est enregistrée.") % {"title": saved.title})
             return _go(request, "backoffice:publications")
     return render(
         request,
@@ -171,7 +174,7 @@ def news_delete(request, newsitem_id: int):
     if request.method != "POST":
         return _go(request, "backoffice:news_edit", newsitem_id=news.pk)
     publishing.delete_news(news=news, acting_user=request.user)
-    messages.success(request, f"L'actualité « {news.title} » est supprimée.")
+    messages.success(request, _("L'actualité « %(title)s » est supprimée.") % {"title": news.title})
     return _go(request, "backoffice:publications")
 
 
@@ -187,7 +190,7 @@ def _banner_form(request, banner=None):
         except (DomainError, ValidationError) as error:
             apply_errors(form, error)
         else:
-            messages.success(request, "Le bandeau est enregistré.")
+            messages.success(request, _("Le bandeau est enregistré."))
             return _go(request, "backoffice:publications")
     return render(
         request,
@@ -213,7 +216,7 @@ def banner_delete(request, banner_id: int):
     if request.method != "POST":
         return _go(request, "backoffice:banner_edit", banner_id=banner.pk)
     publishing.delete_banner(banner=banner, acting_user=request.user)
-    messages.success(request, "Le bandeau est supprimé.")
+    messages.success(request, _("Le bandeau est supprimé."))
     return _go(request, "backoffice:publications")
 
 
@@ -244,7 +247,7 @@ def mailing_new(request):
         chosen = list(data["structures"]) if data["scope"] == MailingScope.STRUCTURES else []
         chosen_groups = list(data["groups"]) if data["scope"] == MailingScope.GROUPS else []
         if data["scope"] == MailingScope.ORGANISATION and request.membership.structures.exists():
-            form.add_error("scope", "Votre rôle est limité à certaines structures : choisissez-les.")
+            form.add_error("scope", _("Votre rôle est limité à certaines structures : choisissez-les."))
         else:
             try:
                 if "confirm" in request.POST:
@@ -259,7 +262,7 @@ def mailing_new(request):
                         acting_user=request.user,
                     )
                     messages.success(
-                        request, "Le message est dans la file d'envoi : suivez l'état de chaque e-mail ici."
+                        request, _("Le message est dans la file d'envoi : suivez l'état de chaque e-mail ici.")
                     )
                     return _go(request, "backoffice:mailing_detail", massmailing_id=sent.pk)
                 audience = mailing.resolve_audience(
@@ -310,7 +313,7 @@ def email_template_edit(request, template: str):
     preview = None
     if request.method == "POST" and "reset" in request.POST:
         mailing.reset_override(organisation=organisation, template=template, acting_user=request.user)
-        messages.success(request, f"« {kind.label} » reprend le texte d'origine.")
+        messages.success(request, _("« %(label)s » reprend le texte d'origine.") % {"label": kind.label})
         return _go(request, "backoffice:email_templates")
     if request.method == "POST" and form.is_valid():
         try:
@@ -321,7 +324,7 @@ def email_template_edit(request, template: str):
                 mailing.save_override(
                     organisation=organisation, template=template, subject=subject, body=body, acting_user=request.user
                 )
-                messages.success(request, f"Le texte de « {kind.label} » est enregistré.")
+                messages.success(request, _("Le texte de « %(label)s » est enregistré.") % {"label": kind.label})
                 return _go(request, "backoffice:email_templates")
             from django.conf import settings
 
@@ -356,12 +359,20 @@ def structure_families(request, structure_id: int):
         if parse_id(remove):
             link = get_object_or_404(links, pk=parse_id(remove))
             mailing.unlink_family_from_structure(link=link, acting_user=request.user)
-            messages.success(request, f"La famille {link.family.name} n'est plus rattachée à {structure.name}.")
+            messages.success(
+                request,
+                _("La famille %(family)s n'est plus rattachée à %(structure)s.")
+                % {"family": link.family.name, "structure": structure.name},
+            )
             return _go(request, "backoffice:structure_families", structure_id=structure.pk)
         if form.is_valid():
             family = form.cleaned_data["family"]
             mailing.link_family_to_structure(structure=structure, family=family, acting_user=request.user)
-            messages.success(request, f"La famille {family.name} est rattachée à {structure.name}.")
+            messages.success(
+                request,
+                _("La famille %(family)s est rattachée à %(structure)s.")
+                % {"family": family.name, "structure": structure.name},
+            )
             return _go(request, "backoffice:structure_families", structure_id=structure.pk)
     return render(
         request,

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
@@ -50,7 +51,7 @@ def review(request, submitteddocument_id: int):
     refuse_form = RefuseForm(prefix="refuse")
     if request.method == "POST":
         if not _can_review(request):
-            raise PermissionDenied("Votre rôle ne permet pas d'accepter ou de refuser des documents.")
+            raise PermissionDenied(_("Votre rôle ne permet pas d'accepter ou de refuser des documents."))
         if "accept" in request.POST:
             accept_form = AcceptForm(request.POST, prefix="accept")
             if accept_form.is_valid():
@@ -63,7 +64,7 @@ def review(request, submitteddocument_id: int):
                 except (DomainError, ValidationError) as error:
                     apply_errors(accept_form, error)
                 else:
-                    messages.success(request, f"Document accepté : {submission}.")
+                    messages.success(request, _("Document accepté : %(document)s.") % {"document": submission})
                     return _next_in_queue(request)
         elif "refuse" in request.POST:
             refuse_form = RefuseForm(request.POST, prefix="refuse")
@@ -78,10 +79,14 @@ def review(request, submitteddocument_id: int):
                 except (DomainError, ValidationError) as error:
                     apply_errors(refuse_form, error)
                 else:
-                    messages.success(request, f"Document refusé : {submission}. La famille est prévenue par e-mail.")
+                    messages.success(
+                        request,
+                        _("Document refusé : %(document)s. La famille est prévenue par e-mail.")
+                        % {"document": submission},
+                    )
                     return _next_in_queue(request)
         else:
-            messages.error(request, "Choisissez « Accepter » ou « Refuser ».")
+            messages.error(request, _("Choisissez « Accepter » ou « Refuser »."))
     has_errors = bool(accept_form.errors or refuse_form.errors) or request.method == "POST"
     return render(
         request,
@@ -133,7 +138,7 @@ def family_documents(request, family_id: int):
     form = StaffUploadForm(request.POST or None, request.FILES or None, types=types, members=members)
     if request.method == "POST":
         if not _can_review(request):
-            raise PermissionDenied("Votre rôle ne permet pas de déposer un document pour une famille.")
+            raise PermissionDenied(_("Votre rôle ne permet pas de déposer un document pour une famille."))
         if form.is_valid():
             person_id = form.cleaned_data["person"]
             person = next((m for m in members if m.pk == person_id), None) if person_id else None
@@ -150,7 +155,7 @@ def family_documents(request, family_id: int):
             except DomainError as error:
                 form.add_error(None, error.message)
             else:
-                messages.success(request, "Le document est déposé ; il attend maintenant d'être accepté.")
+                messages.success(request, _("Le document est déposé ; il attend maintenant d'être accepté."))
                 return redirect("backoffice:family_documents", org_slug=organisation.slug, family_id=family.pk)
     sections = selectors.document_sections(organisation=organisation, family=family, include_health=_health(request))
     submissions = selectors.submissions_for_family(organisation, family)
@@ -200,7 +205,7 @@ def _type_form(request, instance=None):
         except (DomainError, ValidationError) as error:
             apply_errors(form, error)
         else:
-            messages.success(request, f"Le type de document « {fields['name']} » est enregistré.")
+            messages.success(request, _("Le type de document « %(name)s » est enregistré.") % {"name": fields["name"]})
             return redirect("backoffice:document_type_list", org_slug=organisation.slug)
     return render(
         request,
@@ -265,7 +270,7 @@ def _published_form(request, instance=None):
             else:
                 apply_errors(form, error)
         else:
-            messages.success(request, f"« {fields['title']} » est enregistré.")
+            messages.success(request, _("« %(title)s » est enregistré.") % {"title": fields["title"]})
             return redirect("backoffice:published_list", org_slug=organisation.slug)
     return render(
         request,
@@ -292,5 +297,5 @@ def published_delete(request, publisheddocument_id: int):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     services.delete_published_document(document=instance, acting_user=request.user)
-    messages.success(request, f"« {instance.title} » n'est plus publié.")
+    messages.success(request, _("« %(title)s » n'est plus publié.") % {"title": instance.title})
     return redirect("backoffice:published_list", org_slug=request.organisation.slug)

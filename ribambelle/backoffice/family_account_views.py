@@ -3,6 +3,8 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ribambelle.accounts.family_accounts import invite_adults
 from ribambelle.accounts.selectors import activity_for_family, families_with_accounts
@@ -11,7 +13,12 @@ from ribambelle.families.selectors import get_family_for_staff
 from ribambelle.tenancy.access import staff_required
 from ribambelle.tenancy.roles import Perm
 
-STATUSES = [("", "Toutes"), ("none", "Sans compte"), ("pending", "Invitation en attente"), ("active", "Compte activé")]
+STATUSES = [
+    ("", gettext_lazy("Toutes")),
+    ("none", gettext_lazy("Sans compte")),
+    ("pending", gettext_lazy("Invitation en attente")),
+    ("active", gettext_lazy("Compte activé")),
+]
 
 
 @staff_required(Perm.VIEW_FAMILIES)
@@ -33,19 +40,28 @@ def _invite(request):
     from ribambelle.tenancy.roles import has_permission
 
     if not has_permission(request.membership, Perm.MANAGE_FAMILIES):
-        messages.error(request, "Votre rôle ne permet pas d'envoyer des invitations.")
+        messages.error(request, _("Votre rôle ne permet pas d'envoyer des invitations."))
         return redirect("backoffice:family_accounts", org_slug=request.organisation.slug)
     ids = parse_ids(request.POST.getlist("adults"))
     if not ids:
-        messages.error(request, "Cochez au moins un responsable à inviter.")
+        messages.error(request, _("Cochez au moins un responsable à inviter."))
         return redirect("backoffice:family_accounts", org_slug=request.organisation.slug)
     report = invite_adults(organisation=request.organisation, person_ids=ids, acting_user=request.user)
     if report.sent:
-        messages.success(request, f"{len(report.sent)} invitation(s) envoyée(s) : {', '.join(report.sent)}.")
+        messages.success(
+            request,
+            _("%(count)s invitation(s) envoyée(s) : %(names)s.")
+            % {"count": len(report.sent), "names": ", ".join(report.sent)},
+        )
     if report.already_active:
-        messages.info(request, f"Déjà activé(s), rien envoyé : {', '.join(report.already_active)}.")
+        messages.info(
+            request, _("Déjà activé(s), rien envoyé : %(names)s.") % {"names": ", ".join(report.already_active)}
+        )
     if report.without_email:
-        messages.warning(request, f"Sans adresse e-mail utilisable, rien envoyé : {', '.join(report.without_email)}.")
+        messages.warning(
+            request,
+            _("Sans adresse e-mail utilisable, rien envoyé : %(names)s.") % {"names": ", ".join(report.without_email)},
+        )
     return redirect("backoffice:family_accounts", org_slug=request.organisation.slug)
 
 

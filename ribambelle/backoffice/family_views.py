@@ -5,6 +5,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ribambelle.accounts.family_accounts import invite_adults
@@ -31,7 +33,11 @@ from ribambelle.tenancy.roles import Perm, has_permission
 
 from .views import apply_errors
 
-ACCOUNT_FILTERS = [("", "Tous"), ("active", "Compte activé"), ("inactive", "Sans compte activé")]
+ACCOUNT_FILTERS = [
+    ("", gettext_lazy("Tous")),
+    ("active", gettext_lazy("Compte activé")),
+    ("inactive", gettext_lazy("Sans compte activé")),
+]
 IMPORT_SESSION_KEY = "family_import"
 
 
@@ -115,9 +121,9 @@ def family_create(request):
         except (DomainError, ValidationError) as error:
             apply_errors(form, error)
         else:
-            messages.success(request, f"Le dossier de la famille {family.name} est créé.")
+            messages.success(request, _("Le dossier de la famille %(name)s est créé.") % {"name": family.name})
             return _to_file(request, family.pk)
-    return _render_form(request, form=form, title="Nouvelle famille", family=None)
+    return _render_form(request, form=form, title=_("Nouvelle famille"), family=None)
 
 
 @staff_required(Perm.MANAGE_FAMILIES)
@@ -131,9 +137,11 @@ def family_edit(request, family_id: int):
         except (DomainError, ValidationError) as error:
             apply_errors(form, error)
         else:
-            messages.success(request, "Le dossier est enregistré." if outcome.changed else "Aucune modification.")
+            messages.success(request, _("Le dossier est enregistré.") if outcome.changed else _("Aucune modification."))
             return _to_file(request, family.pk)
-    return _render_form(request, form=form, title=f"Famille {family.name} – coordonnées", family=family)
+    return _render_form(
+        request, form=form, title=_("Famille %(name)s – coordonnées") % {"name": family.name}, family=family
+    )
 
 
 @staff_required(Perm.MANAGE_FAMILIES)
@@ -152,10 +160,17 @@ def member_add(request, family_id: int):
         except (DomainError, ValidationError) as error:
             apply_errors(form, error)
         else:
-            messages.success(request, f"{values['first_name']} {values['last_name']} est ajouté(e) au dossier.")
+            messages.success(
+                request,
+                _("%(first_name)s %(last_name)s est ajouté(e) au dossier.")
+                % {"first_name": values["first_name"], "last_name": values["last_name"]},
+            )
             return _to_file(request, family.pk)
-    title = "Ajouter un enfant" if role == PersonRole.CHILD else "Ajouter un responsable légal"
-    return _render_form(request, form=form, title=f"{title} – famille {family.name}", family=family)
+    if role == PersonRole.CHILD:
+        title = _("Ajouter un enfant – famille %(name)s") % {"name": family.name}
+    else:
+        title = _("Ajouter un responsable légal – famille %(name)s") % {"name": family.name}
+    return _render_form(request, form=form, title=title, family=family)
 
 
 @staff_required(Perm.MANAGE_FAMILIES)
@@ -164,7 +179,7 @@ def member_edit(request, person_id: int):
     family = person.family
     if request.method == "POST" and "remove" in request.POST:
         services.remove_person(person=person, acting_user=request.user)
-        messages.success(request, f"{person} est retiré(e) du dossier.")
+        messages.success(request, _("%(person)s est retiré(e) du dossier.") % {"person": person})
         return _to_file(request, family.pk)
     form_class = ChildForm if person.is_child else AdultForm
     form = form_class(request.POST or None, instance=person, organisation=request.organisation)
@@ -176,7 +191,7 @@ def member_edit(request, person_id: int):
         except (DomainError, ValidationError) as error:
             apply_errors(form, error)
         else:
-            messages.success(request, f"La fiche de {person.first_name} est enregistrée.")
+            messages.success(request, _("La fiche de %(name)s est enregistrée.") % {"name": person.first_name})
             return _to_file(request, family.pk)
     return _render_form(
         request, form=form, title=f"{person.first_name} {person.last_name}", family=family, extra={"person": person}
@@ -193,9 +208,14 @@ def authorised_add(request, person_id: int):
         except (DomainError, ValidationError) as error:
             apply_errors(form, error)
         else:
-            messages.success(request, "La personne autorisée est enregistrée.")
+            messages.success(request, _("La personne autorisée est enregistrée."))
             return _to_file(request, child.family_id)
-    return _render_form(request, form=form, title=f"Personne autorisée pour {child.first_name}", family=child.family)
+    return _render_form(
+        request,
+        form=form,
+        title=_("Personne autorisée pour %(name)s") % {"name": child.first_name},
+        family=child.family,
+    )
 
 
 @staff_required(Perm.MANAGE_FAMILIES)
@@ -203,7 +223,7 @@ def authorised_edit(request, authorisedperson_id: int):
     authorised = selectors.get_authorised_person_for_staff(request.organisation, authorisedperson_id)
     if request.method == "POST" and "remove" in request.POST:
         services.remove_authorised_person(authorised=authorised, acting_user=request.user)
-        messages.success(request, f"{authorised} n'est plus autorisé(e).")
+        messages.success(request, _("%(person)s n'est plus autorisé(e).") % {"person": authorised})
         return _to_file(request, authorised.family_id)
     form = AuthorisedPersonForm(request.POST or None, instance=authorised)
     if request.method == "POST" and form.is_valid():
@@ -215,12 +235,13 @@ def authorised_edit(request, authorisedperson_id: int):
         except (DomainError, ValidationError) as error:
             apply_errors(form, error)
         else:
-            messages.success(request, "La personne autorisée est enregistrée.")
+            messages.success(request, _("La personne autorisée est enregistrée."))
             return _to_file(request, authorised.family_id)
     return _render_form(
         request,
         form=form,
-        title=f"{authorised} – personne autorisée pour {authorised.child.first_name}",
+        title=_("%(person)s – personne autorisée pour %(child)s")
+        % {"person": authorised, "child": authorised.child.first_name},
         family=authorised.family,
         extra={"authorised": authorised},
     )
@@ -249,13 +270,16 @@ def child_health(request, person_id: int):
                         when=vaccination_form.cleaned_data["date"],
                         acting_user=request.user,
                     )
-                    messages.success(request, "La vaccination est enregistrée.")
+                    messages.success(request, _("La vaccination est enregistrée."))
                     return redirect("backoffice:child_health", org_slug=request.organisation.slug, person_id=child.pk)
             else:
                 form = HealthRecordForm(request.POST, instance=record, prefix="sante")
                 if form.is_valid():
                     services.save_health_record(child=child, values=form.cleaned_data, acting_user=request.user)
-                    messages.success(request, f"Les informations de santé de {child.first_name} sont enregistrées.")
+                    messages.success(
+                        request,
+                        _("Les informations de santé de %(name)s sont enregistrées.") % {"name": child.first_name},
+                    )
                     return _to_file(request, child.family_id)
         except (DomainError, ValidationError) as error:
             apply_errors(form, error)
@@ -285,7 +309,7 @@ def vaccination_delete(request, vaccination_id: int):
     if request.method != "POST":
         return redirect("backoffice:child_health", org_slug=request.organisation.slug, person_id=vaccination.child_id)
     services.delete_vaccination(vaccination=vaccination, acting_user=request.user)
-    messages.success(request, "La vaccination est retirée.")
+    messages.success(request, _("La vaccination est retirée."))
     return redirect("backoffice:child_health", org_slug=request.organisation.slug, person_id=vaccination.child_id)
 
 
@@ -310,18 +334,24 @@ def moderation_decide(request, changerequest_id: int):
         try:
             if decision == "accept":
                 services.accept_change(change_request=change, acting_user=request.user)
-                messages.success(request, f"Modification acceptée : {change.subject}. La famille est prévenue.")
+                messages.success(
+                    request,
+                    _("Modification acceptée : %(subject)s. La famille est prévenue.") % {"subject": change.subject},
+                )
                 return _back_to_queue(request, change)
             if decision == "refuse" and form.is_valid():
                 services.refuse_change(
                     change_request=change, reason=form.cleaned_data["reason"], acting_user=request.user
                 )
-                messages.success(request, f"Modification refusée : {change.subject}. La famille est prévenue.")
+                messages.success(
+                    request,
+                    _("Modification refusée : %(subject)s. La famille est prévenue.") % {"subject": change.subject},
+                )
                 return _back_to_queue(request, change)
             if decision == "refuse":
-                error = " ".join(form.errors.get("reason", [])) or "Indiquez le motif du refus."
+                error = " ".join(form.errors.get("reason", [])) or _("Indiquez le motif du refus.")
             else:
-                error = "Choisissez « Accepter » ou « Refuser »."
+                error = _("Choisissez « Accepter » ou « Refuser ».")
         except DomainError as refusal:
             error = refusal.message
         change.refresh_from_db()
@@ -347,7 +377,7 @@ def family_erase(request, family_id: int):
     if request.method == "POST" and form.is_valid():
         name = family.name
         services.erase_family(family=family, acting_user=request.user, reason=form.cleaned_data["reason"])
-        messages.success(request, f"Le dossier de la famille {name} et ses comptes sont effacés.")
+        messages.success(request, _("Le dossier de la famille %(name)s et ses comptes sont effacés.") % {"name": name})
         return redirect("backoffice:family_list", org_slug=request.organisation.slug)
     return render(
         request,
@@ -377,7 +407,7 @@ def family_settings(request):
         except DomainError as error:
             apply_errors(form, error)
         else:
-            messages.success(request, "Les réglages du dossier famille sont enregistrés.")
+            messages.success(request, _("Les réglages du dossier famille sont enregistrés."))
             return redirect("backoffice:family_settings", org_slug=request.organisation.slug)
     return render(request, "backoffice/families/settings.html", {"form": form, "nav": "families"}, status=_status(form))
 
@@ -409,7 +439,7 @@ def family_import(request):
 def family_import_confirm(request):
     stored = request.session.get(IMPORT_SESSION_KEY)
     if not stored:
-        messages.error(request, "Aucun aperçu à importer : envoyez d'abord le fichier.")
+        messages.error(request, _("Aucun aperçu à importer : envoyez d'abord le fichier."))
         return redirect("backoffice:family_import", org_slug=request.organisation.slug)
     preview = importing.parse(
         stored["raw"].encode("latin-1"), organisation=request.organisation, encoding=stored["encoding"]
@@ -425,8 +455,12 @@ def family_import_confirm(request):
     adults = Person.objects.filter(organisation=request.organisation, pk__in=adult_ids).select_related("family")
     messages.success(
         request,
-        f"Import terminé : {len(preview.families)} famille(s), {preview.adults_count} responsable(s), "
-        f"{preview.children_count} enfant(s).",
+        _("Import terminé : %(families)s famille(s), %(adults)s responsable(s), %(children)s enfant(s).")
+        % {
+            "families": len(preview.families),
+            "adults": preview.adults_count,
+            "children": preview.children_count,
+        },
     )
     return render(request, "backoffice/families/import_done.html", {"adults": adults, "nav": "families"})
 
@@ -436,11 +470,13 @@ def family_import_confirm(request):
 def family_import_invite(request):
     ids = parse_ids(request.POST.getlist("adults"))
     if not ids:
-        messages.info(request, "Aucune invitation envoyée.")
+        messages.info(request, _("Aucune invitation envoyée."))
         return redirect("backoffice:family_list", org_slug=request.organisation.slug)
     report = invite_adults(organisation=request.organisation, person_ids=ids, acting_user=request.user)
     if report.sent:
-        messages.success(request, f"{len(report.sent)} invitation(s) envoyée(s).")
+        messages.success(request, _("%(count)s invitation(s) envoyée(s).") % {"count": len(report.sent)})
     if report.without_email:
-        messages.warning(request, f"Sans adresse e-mail utilisable : {', '.join(report.without_email)}.")
+        messages.warning(
+            request, _("Sans adresse e-mail utilisable : %(names)s.") % {"names": ", ".join(report.without_email)}
+        )
     return redirect("backoffice:family_list", org_slug=request.organisation.slug)

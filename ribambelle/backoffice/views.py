@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from ribambelle.accounts import services as account_services
 from ribambelle.communication.models import OutgoingEmail
@@ -61,7 +62,7 @@ def organisation_settings(request):
         except (DomainError, ValidationError) as error:
             apply_errors(form, error)
         else:
-            messages.success(request, "Les réglages de l'organisation sont enregistrés.")
+            messages.success(request, _("Les réglages de l'organisation sont enregistrés."))
             return _org_redirect(request, "backoffice:organisation")
     return render(
         request,
@@ -101,7 +102,7 @@ def _structure_form_view(request, structure=None):
         except (DomainError, ValidationError) as error:
             apply_errors(form, error)
         else:
-            messages.success(request, f"La structure « {saved.name} » est enregistrée.")
+            messages.success(request, _("La structure « %(name)s » est enregistrée.") % {"name": saved.name})
             return _org_redirect(request, "backoffice:structure_list")
     return render(
         request,
@@ -143,7 +144,7 @@ def _sector_form_view(request, sector=None):
         except (DomainError, ValidationError) as error:
             apply_errors(form, error)
         else:
-            messages.success(request, f"Le secteur « {saved.name} » est enregistré.")
+            messages.success(request, _("Le secteur « %(name)s » est enregistré.") % {"name": saved.name})
             return _org_redirect(request, "backoffice:sector_list")
     return render(
         request,
@@ -181,7 +182,7 @@ def staff_invite(request):
         except (DomainError, ValidationError) as error:
             apply_errors(form, error)
         else:
-            messages.success(request, f"Invitation envoyée à {membership.user.email}.")
+            messages.success(request, _("Invitation envoyée à %(email)s.") % {"email": membership.user.email})
             return _org_redirect(request, "backoffice:staff_list")
     return render(
         request, "backoffice/staff_invite.html", {"form": form, "nav": "staff"}, status=400 if form.errors else 200
@@ -203,7 +204,7 @@ def staff_edit(request, membership_id: int):
         except DomainError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, f"Nouvelle invitation envoyée à {membership.user.email}.")
+            messages.success(request, _("Nouvelle invitation envoyée à %(email)s.") % {"email": membership.user.email})
         return _org_redirect(request, "backoffice:staff_edit", membership_id=membership.pk)
     if request.method == "POST" and form.is_valid():
         try:
@@ -211,7 +212,7 @@ def staff_edit(request, membership_id: int):
         except DomainError as error:
             apply_errors(form, error)
         else:
-            messages.success(request, f"Les droits de {membership.user} sont enregistrés.")
+            messages.success(request, _("Les droits de %(user)s sont enregistrés.") % {"user": membership.user})
             return _org_redirect(request, "backoffice:staff_list")
     return render(
         request,

@@ -151,7 +151,10 @@ class InvoiceRun(TenantModel):
         verbose_name = _("facturation")
 
     def __str__(self) -> str:
-        return f"Facturation du {self.period_start:%d/%m/%Y} au {self.period_end:%d/%m/%Y}"
+        return _("Facturation du %(start)s au %(end)s") % {
+            "start": f"{self.period_start:%d/%m/%Y}",
+            "end": f"{self.period_end:%d/%m/%Y}",
+        }
 
     @property
     def progress_percent(self) -> int:
@@ -283,7 +286,7 @@ class Payment(TenantModel):
         indexes = [models.Index(fields=["organisation", "family"])]
 
     def __str__(self) -> str:
-        return f"Règlement {self.receipt_number}"
+        return _("Règlement %(number)s") % {"number": self.receipt_number}
 
     @property
     def allocated(self) -> Decimal:

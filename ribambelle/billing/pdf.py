@@ -7,6 +7,7 @@ import io
 from itertools import groupby
 from xml.sax.saxutils import escape
 
+from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
@@ -58,7 +59,7 @@ def invoice_pdf(invoice, *, lines, settings) -> bytes:
     organisation = invoice.organisation
     colour = _colour(organisation)
     buffer = io.BytesIO()
-    title = f"{invoice.get_kind_display()} n° {invoice.number}"
+    title = _("%(kind)s n° %(number)s") % {"kind": invoice.get_kind_display(), "number": invoice.number}
     doc = SimpleDocTemplate(
         buffer,
         pagesize=A4,
@@ -72,20 +73,27 @@ def invoice_pdf(invoice, *, lines, settings) -> bytes:
     )
     story = _header(organisation, title, colour)
     meta = [
-        [_p("Émise le"), _p(long_date(invoice.issue_date)), _p("Famille", BODY), _p(invoice.family_name)],
+        [_p(_("Émise le")), _p(long_date(invoice.issue_date)), _p(_("Famille"), BODY), _p(invoice.family_name)],
         [
-            _p("Période"),
-            _p(f"du {invoice.period_start:%d/%m/%Y} au {invoice.period_end:%d/%m/%Y}"),
+            _p(_("Période")),
+            _p(
+                _("du %(start)s au %(end)s")
+                % {"start": f"{invoice.period_start:%d/%m/%Y}", "end": f"{invoice.period_end:%d/%m/%Y}"}
+            ),
             "",
             _p(invoice.family_address, SMALL),
         ],
-        [_p("Échéance"), _p(long_date(invoice.due_date)), "", ""],
+        [_p(_("Échéance")), _p(long_date(invoice.due_date)), "", ""],
     ]
     if invoice.credited_invoice_id:
-        meta.append([_p("Annule"), _p(f"Facture {invoice.credited_invoice.number} – {invoice.reason}"), "", ""])
+        cancelled = _("Facture %(number)s – %(reason)s") % {
+            "number": invoice.credited_invoice.number,
+            "reason": invoice.reason,
+        }
+        meta.append([_p(_("Annule")), _p(cancelled), "", ""])
     story.append(Table(meta, colWidths=[24 * mm, 70 * mm, 20 * mm, 68 * mm]))
     story.append(Spacer(1, 5 * mm))
-    data = [["Enfant / activité", "Jour", "Détail", "Prix", "Réduction", "Montant"]]
+    data = [[_("Enfant / activité"), _("Jour"), _("Détail"), _("Prix"), _("Réduction"), _("Montant")]]
     for (child, activity), group in groupby(lines, key=lambda line: (line.child_name, line.activity_name)):
         data.append([Paragraph(f"<b>{escape(child)}</b> – {escape(activity)}", SMALL), "", "", "", "", ""])
         for line in group:
@@ -100,7 +108,14 @@ def invoice_pdf(invoice, *, lines, settings) -> bytes:
                 ]
             )
     data.append(
-        ["", "", "", "", Paragraph("<b>Total</b>", BODY), Paragraph(f"<b>{format_euros(invoice.total)}</b>", BODY)]
+        [
+            "",
+            "",
+            "",
+            "",
+            Paragraph(f"<b>{escape(_('Total'))}</b>", BODY),
+            Paragraph(f"<b>{format_euros(invoice.total)}</b>", BODY),
+        ]
     )
     table = Table(data, repeatRows=1, colWidths=[52 * mm, 20 * mm, 48 * mm, 20 * mm, 20 * mm, 22 * mm])
     table.setStyle(
@@ -120,7 +135,10 @@ def invoice_pdf(invoice, *, lines, settings) -> bytes:
     story.append(Spacer(1, 5 * mm))
     if invoice.amount_paid:
         story.append(
-            _p(f"Déjà réglé : {format_euros(invoice.amount_paid)} – reste dû : {format_euros(invoice.balance)}")
+            _p(
+                _("Déjà réglé : %(paid)s – reste dû : %(balance)s")
+                % {"paid": format_euros(invoice.amount_paid), "balance": format_euros(invoice.balance)}
+            )
         )
     if settings.payment_instructions:
         story.append(_p(settings.payment_instructions))
@@ -135,7 +153,7 @@ def invoice_pdf(invoice, *, lines, settings) -> bytes:
 def receipt_pdf(payment) -> bytes:
     organisation = payment.organisation
     buffer = io.BytesIO()
-    title = f"Reçu de paiement n° {payment.receipt_number}"
+    title = _("Reçu de paiement n° %(number)s") % {"number": payment.receipt_number}
     doc = SimpleDocTemplate(
         buffer,
         pagesize=A4,
@@ -147,14 +165,19 @@ def receipt_pdf(payment) -> bytes:
         lang="fr-FR",
     )
     story = _header(organisation, title, _colour(organisation))
-    story.append(_p(f"Famille : {payment.family.name}"))
-    story.append(
-        _p(
-            f"Reçu le {long_date(payment.received_on)} : {format_euros(payment.amount)} "
-            f"({payment.get_method_display()}{' – ' + payment.reference if payment.reference else ''})"
-        )
-    )
-    rows = [["Facture", "Montant affecté"]]
+    story.append(_p(_("Famille : %(name)s") % {"name": payment.family.name}))
+    values = {
+        "date": long_date(payment.received_on),
+        "amount": format_euros(payment.amount),
+        "method": payment.get_method_display(),
+        "reference": payment.reference,
+    }
+    if payment.reference:
+        received = _("Reçu le %(date)s : %(amount)s (%(method)s – %(reference)s)") % values
+    else:
+        received = _("Reçu le %(date)s : %(amount)s (%(method)s)") % values
+    story.append(_p(received))
+    rows = [[_("Facture"), _("Montant affecté")]]
     rows += [[a.invoice.number, format_euros(a.amount)] for a in payment.allocations.all()]
     story.append(Spacer(1, 4 * mm))
     story.append(Table(rows, colWidths=[60 * mm, 40 * mm], style=[("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.grey)]))

@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 from sepaxml import SepaDD
@@ -24,7 +25,7 @@ def clean_iban(value: str) -> str:
         return IBAN(value).compact
     except SchwiftyException:
         raise DomainError(
-            "Cet IBAN n'est pas valide : vérifiez-le sur le RIB (27 caractères pour la France).", field="iban"
+            _("Cet IBAN n'est pas valide : vérifiez-le sur le RIB (27 caractères pour la France)."), field="iban"
         ) from None
 
 
@@ -33,7 +34,7 @@ def clean_bic(value: str) -> str:
         return BIC(value).compact
     except SchwiftyException:
         raise DomainError(
-            "Ce BIC n'est pas valide : 8 ou 11 caractères, par exemple BNPAFRPPXXX.", field="bic"
+            _("Ce BIC n'est pas valide : 8 ou 11 caractères, par exemple BNPAFRPPXXX."), field="bic"
         ) from None
 
 
@@ -43,7 +44,7 @@ def create_mandate(
     iban = clean_iban(iban)
     bic = clean_bic(bic)
     if not holder.strip():
-        raise DomainError("Indiquez le titulaire du compte.", field="holder")
+        raise DomainError(_("Indiquez le titulaire du compte."), field="holder")
     with transaction.atomic():
         SepaMandate.objects.filter(organisation=family.organisation, family=family, is_active=True).update(
             is_active=False
@@ -81,10 +82,12 @@ def pain008(*, organisation, collection_date: date, acting_user) -> bytes:
     out as FRST, later ones as RCUR (mandates move to RCUR once exported)."""
     settings = settings_for(organisation)
     if not (settings.sepa_creditor_id and settings.sepa_iban and settings.sepa_bic):
-        raise DomainError("Renseignez l'identifiant créancier SEPA, l'IBAN et le BIC dans les réglages de facturation.")
+        raise DomainError(
+            _("Renseignez l'identifiant créancier SEPA, l'IBAN et le BIC dans les réglages de facturation.")
+        )
     rows = collectable(organisation)
     if not rows:
-        raise DomainError("Aucune facture à prélever.")
+        raise DomainError(_("Aucune facture à prélever."))
     sepa = SepaDD(
         {
             "name": (settings.sepa_creditor_name or organisation.name)[:70],
@@ -115,17 +118,17 @@ def pain008(*, organisation, collection_date: date, acting_user) -> bytes:
         xml = sepa.export(validate=True)
     except SepaValidationError as exc:
         raise DomainError(
-            "Le fichier de prélèvement ne respecte pas le format SEPA : vérifiez les IBAN et BIC."
+            _("Le fichier de prélèvement ne respecte pas le format SEPA : vérifiez les IBAN et BIC.")
         ) from exc
     with transaction.atomic():
         SepaMandate.objects.filter(
-            organisation=organisation, pk__in={m.pk for _, m in rows}, sequence=SequenceType.FIRST
+            organisation=organisation, pk__in={m.pk for _invoice, m in rows}, sequence=SequenceType.FIRST
         ).update(sequence=SequenceType.RECURRENT)
         record_audit(
             organisation=organisation,
             actor=acting_user,
             action="sepa_export",
             obj=organisation,
-            changes={"invoices": len(rows), "total": str(sum((i.balance for i, _ in rows), Decimal(0)))},
+            changes={"invoices": len(rows), "total": str(sum((i.balance for i, _mandate in rows), Decimal(0)))},
         )
     return xml

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ribambelle.accounts.services import log_family_action
 from ribambelle.bookings.models import Booking, BookingStatus
@@ -37,7 +38,7 @@ PREFIX = {InvoiceKind.INVOICE: "F", InvoiceKind.CREDIT_NOTE: "AV", "receipt": "R
 
 
 def settings_for(organisation) -> BillingSettings:
-    settings, _ = BillingSettings.objects.get_or_create(organisation=organisation)
+    settings, _created = BillingSettings.objects.get_or_create(organisation=organisation)
     return settings
 
 
@@ -88,9 +89,9 @@ def run_families(run: InvoiceRun):
 
 def create_run(*, organisation, period_start: date, period_end: date, structure_ids=(), acting_user) -> InvoiceRun:
     if period_end < period_start:
-        raise DomainError("La fin de la période doit suivre son début.")
+        raise DomainError(_("La fin de la période doit suivre son début."))
     if (period_end - period_start).days > 366:
-        raise DomainError("Une facturation couvre au plus un an.")
+        raise DomainError(_("Une facturation couvre au plus un an."))
     with transaction.atomic():
         run = InvoiceRun.objects.create(
             organisation=organisation,
@@ -302,7 +303,7 @@ def start_run(*, run: InvoiceRun, acting_user) -> InvoiceRun:
     with transaction.atomic():
         run = InvoiceRun.objects.select_for_update().get(pk=run.pk)
         if run.status == RunStatus.DONE:
-            raise DomainError("Cette facturation est déjà émise.")
+            raise DomainError(_("Cette facturation est déjà émise."))
         run.status = RunStatus.ISSUING
         run.save(update_fields=["status", "updated_at"])
         record_audit(organisation=run.organisation, actor=acting_user, action="start", obj=run)
@@ -318,15 +319,15 @@ def issue_credit_note(*, invoice: Invoice, reason: str, acting_user) -> Invoice:
     marked credited. What was already paid on it stays on the family's account."""
     reason = reason.strip()
     if not reason:
-        raise DomainError("Indiquez le motif de l'avoir.")
+        raise DomainError(_("Indiquez le motif de l'avoir."))
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk, organisation=invoice.organisation)
         if invoice.kind != InvoiceKind.INVOICE:
-            raise DomainError("Un avoir ne peut pas être lui-même annulé.")
+            raise DomainError(_("Un avoir ne peut pas être lui-même annulé."))
         if invoice.status == InvoiceStatus.CREDITED:
-            raise DomainError("Cette facture est déjà annulée par un avoir.")
+            raise DomainError(_("Cette facture est déjà annulée par un avoir."))
         if invoice.amount_paid > 0:
-            raise DomainError("Cette facture a des règlements : retirez-les avant d'émettre un avoir.")
+            raise DomainError(_("Cette facture a des règlements : retirez-les avant d'émettre un avoir."))
         today = timezone.localdate()
         sequence, number = next_number(organisation=invoice.organisation, kind=InvoiceKind.CREDIT_NOTE, year=today.year)
         credit = Invoice.objects.create(
@@ -440,7 +441,7 @@ def record_payment(
     family's open invoices, oldest due date first. What is left stays as a credit."""
     amount = round_money(amount)
     if amount <= 0:
-        raise DomainError("Le montant doit être supérieur à zéro.")
+        raise DomainError(_("Le montant doit être supérieur à zéro."))
     with transaction.atomic():
         invoices = open_invoices_locked(family)
         plan: list[tuple[Invoice, Decimal]] = []
@@ -450,12 +451,15 @@ def record_payment(
                 share = round_money(share)
                 invoice = by_id.get(invoice_id)
                 if invoice is None:
-                    raise DomainError("Une des factures choisies n'est pas à régler pour cette famille.")
+                    raise DomainError(_("Une des factures choisies n'est pas à régler pour cette famille."))
                 if share < 0 or share > invoice.balance:
-                    raise DomainError(f"Le montant affecté à la facture {invoice.number} dépasse ce qui reste dû.")
+                    raise DomainError(
+                        _("Le montant affecté à la facture %(number)s dépasse ce qui reste dû.")
+                        % {"number": invoice.number}
+                    )
                 plan.append((invoice, share))
-            if sum((s for _, s in plan), ZERO) > amount:
-                raise DomainError("Les montants affectés dépassent le montant du règlement.")
+            if sum((s for _invoice, s in plan), ZERO) > amount:
+                raise DomainError(_("Les montants affectés dépassent le montant du règlement."))
         else:
             left = amount
             for invoice in invoices:
@@ -465,7 +469,7 @@ def record_payment(
                 plan.append((invoice, share))
                 left -= share
         today = timezone.localdate()
-        _, receipt = next_number(organisation=family.organisation, kind="receipt", year=today.year)
+        _sequence, receipt = next_number(organisation=family.organisation, kind="receipt", year=today.year)
         payment = Payment.objects.create(
             organisation=family.organisation,
             family=family,
@@ -507,7 +511,7 @@ def allocate_credit(*, payment: Payment, acting_user) -> Payment:
             plan.append((invoice, share))
             left -= share
         if not plan:
-            raise DomainError("Rien à affecter : pas de facture à régler ou règlement déjà affecté.")
+            raise DomainError(_("Rien à affecter : pas de facture à régler ou règlement déjà affecté."))
         _allocate(payment, plan)
         record_audit(organisation=payment.organisation, actor=acting_user, action="allocate", obj=payment)
     return payment
@@ -580,7 +584,7 @@ def save_tariff(*, organisation, activity, tariff=None, fields: dict, bracket_pr
     from .models import Tariff, TariffPrice
 
     if fields.get("unit") is not None and fields["unit"].activity_id != activity.pk:
-        raise DomainError("Cette unité n'appartient pas à l'activité.")
+        raise DomainError(_("Cette unité n'appartient pas à l'activité."))
     with transaction.atomic():
         tariff = tariff or Tariff(organisation=organisation, activity=activity)
         tariff = save_with_audit(tariff, fields=fields, acting_user=acting_user)

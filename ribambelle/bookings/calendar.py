@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from .selectors import upcoming_for_family
@@ -13,7 +14,7 @@ def family_calendar(family) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//Ribambelle//Espace Famille//FR")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", f"Réservations – {family.organisation.name}")
+    calendar.add("x-wr-calname", _("Réservations – %(organisation)s") % {"organisation": family.organisation.name})
     for booking in upcoming_for_family(family):
         unit = booking.opening.unit
         event = Event()

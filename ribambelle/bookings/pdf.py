@@ -3,6 +3,7 @@ through the standard fonts' WinAnsi encoding."""
 
 import io
 
+from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import getSampleStyleSheet
@@ -25,7 +26,19 @@ def attendance_pdf(*, title: str, organisation, rows) -> bytes:
     )
     styles = getSampleStyleSheet()
     small = styles["BodyText"].clone("small", fontSize=8.5, leading=10)
-    data = [["Groupe", "Enfant", "Unité", "Régime", "Allergies", "PAI", "Personnes autorisées", "Arrivée", "Départ"]]
+    data = [
+        [
+            _("Groupe"),
+            _("Enfant"),
+            _("Unité"),
+            _("Régime"),
+            _("Allergies"),
+            _("PAI"),
+            _("Personnes autorisées"),
+            _("Arrivée"),
+            _("Départ"),
+        ]
+    ]
     for row in rows:
         booking, care = row["booking"], row["care"]
         data.append(
@@ -35,7 +48,7 @@ def attendance_pdf(*, title: str, organisation, rows) -> bytes:
                 Paragraph(booking.opening.unit.name, small),
                 Paragraph(care.get("diet", ""), small),
                 Paragraph(care.get("allergies", ""), small),
-                "PAI" if care.get("pai") else "",
+                _("PAI") if care.get("pai") else "",
                 Paragraph(care.get("authorised", ""), small),
                 "",
                 "",
@@ -59,8 +72,8 @@ def attendance_pdf(*, title: str, organisation, rows) -> bytes:
     )
     story = [
         Paragraph(f"{organisation.name}", styles["Heading3"]),
-        Paragraph(f"Liste de présence – {title}", styles["Title"]),
-        Paragraph(f"{len(rows)} réservation(s)", styles["BodyText"]),
+        Paragraph(_("Liste de présence – %(title)s") % {"title": title}, styles["Title"]),
+        Paragraph(_("%(count)s réservation(s)") % {"count": len(rows)}, styles["BodyText"]),
         Spacer(1, 4 * mm),
         table,
     ]

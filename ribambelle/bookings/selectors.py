@@ -8,9 +8,11 @@ from datetime import date, timedelta
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ribambelle.activities.models import Opening, Unit, UnitExclusion
-from ribambelle.core.dates import DAYS, MONTHS
+from ribambelle.core.dates import shown_date
 from ribambelle.families.models import Family, Person, PersonRole
 from ribambelle.registrations.models import Registration, RegistrationStatus
 from ribambelle.tenancy.selectors import structures_for_staff
@@ -35,20 +37,33 @@ class CellState:
 
 # What the legend says, in the order it shows: colour AND symbol AND word.
 LEGEND = [
-    (CellState.FREE, "○", "Libre : cliquez pour réserver"),
-    (CellState.BOOKED, "✔", "Réservé"),
-    (CellState.FULL, "●", "Complet : cliquez pour la liste d'attente"),
-    (CellState.WAITING, "◔", "Liste d'attente"),
-    (CellState.OFFERED, "★", "Place proposée : à accepter"),
-    (CellState.CLOSED, "✖", "Fermé"),
-    (CellState.LOCKED, "⊘", "Délai dépassé"),
-    (CellState.EXCLUDED, "⊖", "Incompatible : une autre unité est réservée ce jour-là"),
-    (CellState.PRESENT, "P", "Présent"),
-    (CellState.ABSENT, "A", "Absent"),
-    (CellState.EXCUSED, "J", "Absence justifiée"),
+    (CellState.FREE, "○", gettext_lazy("Libre : cliquez pour réserver")),
+    (CellState.BOOKED, "✔", gettext_lazy("Réservé")),
+    (CellState.FULL, "●", gettext_lazy("Complet : cliquez pour la liste d'attente")),
+    (CellState.WAITING, "◔", gettext_lazy("Liste d'attente")),
+    (CellState.OFFERED, "★", gettext_lazy("Place proposée : à accepter")),
+    (CellState.CLOSED, "✖", gettext_lazy("Fermé")),
+    (CellState.LOCKED, "⊘", gettext_lazy("Délai dépassé")),
+    (CellState.EXCLUDED, "⊖", gettext_lazy("Incompatible : une autre unité est réservée ce jour-là")),
+    (CellState.PRESENT, "P", gettext_lazy("Présent")),
+    (CellState.ABSENT, "A", gettext_lazy("Absent")),
+    (CellState.EXCUSED, "J", gettext_lazy("Absence justifiée")),
 ]
 SYMBOLS = {state: symbol for state, symbol, _label in LEGEND}
-LABELS = {state: label.split(" :")[0] for state, _symbol, label in LEGEND}
+# The legend's words without their explanation, for each cell.
+LABELS = {
+    CellState.FREE: gettext_lazy("Libre"),
+    CellState.BOOKED: gettext_lazy("Réservé"),
+    CellState.FULL: gettext_lazy("Complet"),
+    CellState.WAITING: gettext_lazy("Liste d'attente"),
+    CellState.OFFERED: gettext_lazy("Place proposée"),
+    CellState.CLOSED: gettext_lazy("Fermé"),
+    CellState.LOCKED: gettext_lazy("Délai dépassé"),
+    CellState.EXCLUDED: gettext_lazy("Incompatible"),
+    CellState.PRESENT: gettext_lazy("Présent"),
+    CellState.ABSENT: gettext_lazy("Absent"),
+    CellState.EXCUSED: gettext_lazy("Absence justifiée"),
+}
 
 
 @dataclass
@@ -65,7 +80,7 @@ class Cell:
     def remaining_label(self) -> str:
         if self.remaining is None:
             return ""
-        return "1 place" if self.remaining == 1 else f"{self.remaining} places"
+        return _("1 place") if self.remaining == 1 else _("%(n)s places") % {"n": self.remaining}
 
     @property
     def symbol(self) -> str:
@@ -177,7 +192,7 @@ def planning(
         excluded_by[target].add(source)
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
     # Formatted once per day rather than once per cell: the month view has hundreds of cells.
-    day_labels = {day: f"{DAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]}" for day in days}
+    day_labels = {day: shown_date(day, year=False) for day in days}
     blocks = []
     for registration in registrations:
         block = ActivityBlock(registration=registration)

@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ribambelle.accounts.services import log_family_action
 from ribambelle.activities.models import Opening, UnitExclusion
@@ -93,11 +94,11 @@ def save_bookings(
         if opening is None:
             continue  # not this organisation's: ignore silently, never reveal
         if opening.accepted_registration_id is None:
-            result.refused.append((opening, "pas d'inscription acceptée à cette activité dans ce groupe"))
+            result.refused.append((opening, _("pas d'inscription acceptée à cette activité dans ce groupe")))
         elif opening.is_closed:
-            result.refused.append((opening, "la structure est fermée ce jour-là"))
+            result.refused.append((opening, _("la structure est fermée ce jour-là")))
         elif not as_staff and change.book and is_past_deadline(opening, now=now):
-            result.refused.append((opening, "le délai de réservation est dépassé"))
+            result.refused.append((opening, _("le délai de réservation est dépassé")))
         else:
             valid.append((change, opening))
 
@@ -113,7 +114,7 @@ def save_bookings(
     to_create: list[tuple[Opening, BookingChange]] = []
     for change, opening in wanted:
         if exclusions.get(opening.unit_id, set()) & booked_days.get(opening.date, set()):
-            result.refused.append((opening, "une autre unité incompatible est déjà réservée ce jour-là"))
+            result.refused.append((opening, _("une autre unité incompatible est déjà réservée ce jour-là")))
             continue
         booked_days[opening.date].add(opening.unit_id)
         to_create.append((opening, change))
@@ -129,7 +130,7 @@ def save_bookings(
                 continue
             late = is_past_deadline(opening, now=now)
             if late and not as_staff:
-                result.refused.append((opening, "le délai d'annulation est dépassé"))
+                result.refused.append((opening, _("le délai d'annulation est dépassé")))
                 continue
             # The booking was read before the lock: cancel it only if it is still live now, so two
             # tabs cancelling the same day cannot both hand its place to the waiting list.
@@ -175,7 +176,7 @@ def save_bookings(
             created = Booking.objects.bulk_create(new)
         except IntegrityError as exc:  # the same child saved twice at once (two tabs): all rolls back
             raise DomainError(
-                "Une autre modification de ce planning vient d'être enregistrée : rechargez la page et recommencez."
+                _("Une autre modification de ce planning vient d'être enregistrée : rechargez la page et recommencez.")
             ) from exc
         for booking in created:
             (result.booked if booking.status == BookingStatus.BOOKED else result.waitlisted).append(booking)
@@ -290,9 +291,9 @@ def accept_offer(*, booking: Booking, acting_user, request=None) -> Booking:
         Opening.objects.select_for_update().filter(pk=booking.opening_id).exists()
         locked = Booking.objects.select_for_update().get(pk=booking.pk)
         if locked.status != BookingStatus.WAITING or locked.offer_expires_at is None:
-            raise DomainError("Aucune place ne vous est proposée pour ce jour.")
+            raise DomainError(_("Aucune place ne vous est proposée pour ce jour."))
         if locked.offer_expires_at < timezone.now():
-            raise DomainError("La proposition a expiré : la place est passée à la famille suivante.")
+            raise DomainError(_("La proposition a expiré : la place est passée à la famille suivante."))
         locked.status = BookingStatus.BOOKED
         locked.offer_expires_at = None
         locked.save(update_fields=["status", "offer_expires_at", "updated_at"])
@@ -406,11 +407,11 @@ ATTENDANCE = {BookingStatus.PRESENT, BookingStatus.ABSENT, BookingStatus.EXCUSED
 def mark_attendance(*, booking: Booking, status: str, arrived_at=None, left_at=None, acting_user) -> Booking:
     """One tap on the attendance screen: present, absent, justified absence (or back to booked)."""
     if status not in ATTENDANCE:
-        raise DomainError("Choisissez présent, absent ou absence justifiée.")
+        raise DomainError(_("Choisissez présent, absent ou absence justifiée."))
     if booking.status not in PLACE_STATUSES:
-        raise DomainError("Cet enfant n'a pas de réservation ce jour-là.")
+        raise DomainError(_("Cet enfant n'a pas de réservation ce jour-là."))
     if booking.date > timezone.localdate():
-        raise DomainError("La présence se note le jour même, pas à l'avance.")
+        raise DomainError(_("La présence se note le jour même, pas à l'avance."))
     booking.status = status
     booking.arrived_at = arrived_at if status == BookingStatus.PRESENT else None
     booking.left_at = left_at if status == BookingStatus.PRESENT else None

@@ -7,6 +7,8 @@ a view that checks who asks, as an attachment with `nosniff`.
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from ribambelle.core.exceptions import DomainError
 
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
@@ -28,10 +30,13 @@ SIGNATURES = [
 def check_attachment(uploaded) -> FileKind:
     """Return what the file really is, or refuse it with a French message."""
     if uploaded.size == 0:
-        raise DomainError("Le fichier joint est vide : choisissez un autre fichier.", field="attachment")
+        raise DomainError(_("Le fichier joint est vide : choisissez un autre fichier."), field="attachment")
     if uploaded.size > MAX_ATTACHMENT_BYTES:
         raise DomainError(
-            "Le fichier joint dépasse 5 Mo : réduisez-le (photo moins grande, PDF compressé) ou envoyez-le autrement.",
+            _(
+                "Le fichier joint dépasse 5 Mo : réduisez-le (photo moins grande, PDF compressé) "
+                "ou envoyez-le autrement."
+            ),
             field="attachment",
         )
     uploaded.seek(0)
@@ -41,7 +46,7 @@ def check_attachment(uploaded) -> FileKind:
         if head.startswith(signature):
             return kind
     raise DomainError(
-        "Ce type de fichier n'est pas accepté : joignez un PDF, une photo JPEG ou une image PNG.", field="attachment"
+        _("Ce type de fichier n'est pas accepté : joignez un PDF, une photo JPEG ou une image PNG."), field="attachment"
     )
 
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ribambelle.accounts.models import User
 from ribambelle.accounts.services import log_family_action
@@ -68,22 +69,22 @@ def resolve_audience(*, organisation, scope: str, structures, essential: bool, g
     A constant number of queries, whatever the number of families."""
     if scope == MailingScope.STRUCTURES:
         if not structures:
-            raise DomainError("Choisissez au moins une structure.", field="structures")
+            raise DomainError(_("Choisissez au moins une structure."), field="structures")
         if any(s.organisation_id != organisation.pk for s in structures):
-            raise DomainError("Choisissez les structures dans la liste.", field="structures")
+            raise DomainError(_("Choisissez les structures dans la liste."), field="structures")
         families = families_in_scope(organisation, structure_ids=[s.pk for s in structures])
     elif scope == MailingScope.GROUPS:
         if not groups:
-            raise DomainError("Choisissez au moins un groupe d'activité.", field="groups")
+            raise DomainError(_("Choisissez au moins un groupe d'activité."), field="groups")
         if any(g.organisation_id != organisation.pk for g in groups):
-            raise DomainError("Choisissez les groupes dans la liste.", field="groups")
+            raise DomainError(_("Choisissez les groupes dans la liste."), field="groups")
         families = Family.objects.filter(
             organisation=organisation, pk__in=family_ids_for_groups(organisation, [g.pk for g in groups])
         )
     elif scope == MailingScope.ORGANISATION:
         families = families_in_scope(organisation)
     else:
-        raise DomainError("Choisissez les destinataires.", field="scope")
+        raise DomainError(_("Choisissez les destinataires."), field="scope")
     families = list(families.order_by("name", "pk"))
     ids = [f.pk for f in families]
     addresses: dict[int, list[str]] = {f.pk: [] for f in families}
@@ -126,14 +127,14 @@ def send_mass_mailing(
     subject = (subject or "").strip()
     body = (body or "").replace("\r\n", "\n").strip()
     if not subject or not body:
-        raise DomainError("Indiquez l'objet et le message.")
+        raise DomainError(_("Indiquez l'objet et le message."))
     structures = list(structures or [])
     groups = list(groups or [])
     audience = resolve_audience(
         organisation=organisation, scope=scope, structures=structures, essential=essential, groups=groups
     )
     if not audience.recipients:
-        raise DomainError("Aucune famille à qui écrire avec ces choix : rien n'a été envoyé.")
+        raise DomainError(_("Aucune famille à qui écrire avec ces choix : rien n'a été envoyé."))
     preferences_url = settings.SITE_URL + reverse("portail:messages", kwargs={"org_slug": organisation.slug})
     with transaction.atomic():
         mailing = MassMailing.objects.create(
@@ -183,7 +184,7 @@ def send_mass_mailing(
 # --- Families of a structure --------------------------------------------------------------
 def link_family_to_structure(*, structure, family, acting_user) -> StructureFamily:
     if family.organisation_id != structure.organisation_id:
-        raise DomainError("Choisissez la famille dans la liste.", field="family")
+        raise DomainError(_("Choisissez la famille dans la liste."), field="family")
     with transaction.atomic():
         link, created = StructureFamily.objects.get_or_create(
             organisation_id=structure.organisation_id, structure=structure, family=family
@@ -203,27 +204,28 @@ def unlink_family_from_structure(*, link: StructureFamily, acting_user) -> None:
 def validate_override(*, template: str, subject: str, body: str) -> tuple[str, str]:
     kind = EMAIL_KINDS.get(template)
     if kind is None:
-        raise DomainError("Cet e-mail n'existe pas.")
+        raise DomainError(_("Cet e-mail n'existe pas."))
     subject = " ".join((subject or "").split())
     body = (body or "").replace("\r\n", "\n").strip()
     if not subject:
-        raise DomainError("Indiquez l'objet de l'e-mail.", field="subject")
+        raise DomainError(_("Indiquez l'objet de l'e-mail."), field="subject")
     if not body:
-        raise DomainError("Indiquez le texte de l'e-mail.", field="body")
+        raise DomainError(_("Indiquez le texte de l'e-mail."), field="body")
     for name, text in (("subject", subject), ("body", body)):
         unknown = unknown_placeholders(kind, text)
         if unknown:
             allowed = ", ".join("{" + p + "}" for p in kind.all_placeholders())
             raise DomainError(
-                f"Champs inconnus : {', '.join('{' + u + '}' for u in unknown)}. Utilisez seulement : {allowed}.",
+                _("Champs inconnus : %(unknown)s. Utilisez seulement : %(allowed)s.")
+                % {"unknown": ", ".join("{" + u + "}" for u in unknown), "allowed": allowed},
                 field=name,
             )
     used = set(PLACEHOLDER.findall(subject + body))
     missing = [p for p in kind.required if p not in used]
     if missing:
         raise DomainError(
-            f"Le texte doit contenir {', '.join('{' + p + '}' for p in missing)}, sinon l'essentiel du message "
-            "manquerait.",
+            _("Le texte doit contenir %(placeholders)s, sinon l'essentiel du message manquerait.")
+            % {"placeholders": ", ".join("{" + p + "}" for p in missing)},
             field="body",
         )
     return subject, body

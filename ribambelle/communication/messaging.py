@@ -7,6 +7,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ribambelle.accounts.services import log_family_action
 from ribambelle.core.exceptions import DomainError
@@ -29,18 +31,39 @@ def _check_rate(family: Family) -> None:
     ).count()
     if sent >= MESSAGES_PER_HOUR:
         raise DomainError(
-            f"Vous avez déjà envoyé {MESSAGES_PER_HOUR} messages en moins d'une heure : pour éviter les abus, "
-            "attendez un peu avant d'en envoyer un autre. En cas d'urgence, appelez la structure "
-            "(ses numéros sont dans l'onglet « Contact »)."
+            _(
+                "Vous avez déjà envoyé %(max)s messages en moins d'une heure : pour éviter les abus, "
+                "attendez un peu avant d'en envoyer un autre. En cas d'urgence, appelez la structure "
+                "(ses numéros sont dans l'onglet « Contact »)."
+            )
+            % {"max": MESSAGES_PER_HOUR}
         )
 
 
-def _clean_text(value: str, *, label: str, max_length: int) -> str:
+# What _clean_text says when a text is missing or too long, one whole sentence each.
+TEXT_ERRORS = {
+    "subject": (
+        gettext_lazy("Indiquez l'objet du message."),
+        gettext_lazy("L'objet du message ne doit pas dépasser %(max)s caractères."),
+    ),
+    "body": (
+        gettext_lazy("Indiquez le contenu du message."),
+        gettext_lazy("Le contenu du message ne doit pas dépasser %(max)s caractères."),
+    ),
+    "reply": (
+        gettext_lazy("Indiquez le texte de la réponse."),
+        gettext_lazy("Le texte de la réponse ne doit pas dépasser %(max)s caractères."),
+    ),
+}
+
+
+def _clean_text(value: str, *, what: str, max_length: int) -> str:
+    missing, too_long = TEXT_ERRORS[what]
     value = (value or "").replace("\r\n", "\n").strip()
     if not value:
-        raise DomainError(f"Indiquez {label}.")
+        raise DomainError(str(missing))
     if len(value) > max_length:
-        raise DomainError(f"{label[0].upper()}{label[1:]} ne doit pas dépasser {max_length} caractères.")
+        raise DomainError(too_long % {"max": max_length})
     return value
 
 
@@ -99,9 +122,9 @@ def send_message_to_structure(*, user, structure, subject: str, body: str, attac
     """
     family = user.family
     if structure.organisation_id != family.organisation_id or not structure.is_active:
-        raise DomainError("Choisissez le destinataire dans la liste.", field="structure")
-    subject = _clean_text(subject, label="l'objet du message", max_length=150)
-    body = _clean_text(body, label="le contenu du message", max_length=5000)
+        raise DomainError(_("Choisissez le destinataire dans la liste."), field="structure")
+    subject = _clean_text(subject, what="subject", max_length=150)
+    body = _clean_text(body, what="body", max_length=5000)
     if attachment is not None:
         check_attachment(attachment)  # before anything is written
     with transaction.atomic():
@@ -127,8 +150,8 @@ def family_follow_up(*, user, thread: MessageThread, body: str, attachment=None,
     """The family answers within an existing conversation; the thread goes back to "Nouveau"."""
     family = user.family
     if thread.family_id != family.pk:
-        raise DomainError("Cette conversation n'est pas la vôtre.")
-    body = _clean_text(body, label="le contenu du message", max_length=5000)
+        raise DomainError(_("Cette conversation n'est pas la vôtre."))
+    body = _clean_text(body, what="body", max_length=5000)
     if attachment is not None:
         check_attachment(attachment)
     with transaction.atomic():
@@ -162,7 +185,7 @@ def _family_address(thread: MessageThread) -> tuple[str, object]:
 
 def reply_to_family(*, thread: MessageThread, acting_user, body: str, handled: bool = True) -> Message:
     """Staff answer from the inbox: the family is e-mailed and sees it in "Mes messages"."""
-    body = _clean_text(body, label="le texte de la réponse", max_length=5000)
+    body = _clean_text(body, what="reply", max_length=5000)
     with transaction.atomic():
         message = _add_message(thread=thread, author=acting_user, from_staff=True, body=body)
         thread.status = ThreadStatus.HANDLED if handled else ThreadStatus.IN_PROGRESS
@@ -198,7 +221,7 @@ def reply_to_family(*, thread: MessageThread, acting_user, body: str, handled: b
 
 def set_thread_status(*, thread: MessageThread, status: str, acting_user) -> MessageThread:
     if status not in ThreadStatus.values:
-        raise DomainError("Choisissez un statut dans la liste.", field="status")
+        raise DomainError(_("Choisissez un statut dans la liste."), field="status")
     if status != thread.status:
         old = thread.status
         thread.status = status

@@ -1,6 +1,7 @@
 """Writes for news ("Actualités") and the dashboard's information banner."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit, save_with_audit
@@ -13,7 +14,7 @@ def save_news(*, organisation, news: NewsItem | None, fields: dict, structures, 
     the structures of a family item narrow it to those structures' families."""
     structures = list(structures or [])
     if any(s.organisation_id != organisation.pk for s in structures):
-        raise DomainError("Choisissez les structures dans la liste.", field="structures")
+        raise DomainError(_("Choisissez les structures dans la liste."), field="structures")
     if fields.get("audience") == NewsAudience.PUBLIC:
         structures = []
     with transaction.atomic():

@@ -9,7 +9,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .models import EmailStatus, EmailTemplateOverride, OutgoingEmail
 
@@ -40,13 +40,18 @@ def queue_email(
     override = None
     if template in EMAIL_KINDS:
         override = EmailTemplateOverride.objects.filter(organisation=organisation, template=template).first()
-    if override is not None:
-        rendered = render_override(EMAIL_KINDS[template], subject=override.subject, body=override.body, context=context)
-        subject, body_text, body_html = rendered.subject, rendered.text, rendered.html
-    else:
-        subject = " ".join(render_to_string(f"emails/{template}.subject.txt", context).split())
-        body_text = render_to_string(f"emails/{template}.txt", context)
-        body_html = render_to_string(f"emails/{template}.html", context)
+    # E-mails are written in French (the spec), whatever language the requester reads the site in:
+    # lazy labels in the context are evaluated here, under the same language.
+    with translation.override(settings.LANGUAGE_CODE):
+        if override is not None:
+            rendered = render_override(
+                EMAIL_KINDS[template], subject=override.subject, body=override.body, context=context
+            )
+            subject, body_text, body_html = rendered.subject, rendered.text, rendered.html
+        else:
+            subject = " ".join(render_to_string(f"emails/{template}.subject.txt", context).split())
+            body_text = render_to_string(f"emails/{template}.txt", context)
+            body_html = render_to_string(f"emails/{template}.html", context)
     email = OutgoingEmail.objects.create(
         organisation=organisation,
         template=template,

@@ -22,11 +22,13 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.html import escape, linebreaks, urlize
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 # What staff may have meant as a placeholder ({user.password}, {Prénom}…), to report it.
@@ -47,8 +49,11 @@ def _datetime(key: str) -> Callable[[dict], str]:
 
 
 COMMON_PLACEHOLDERS: dict[str, tuple[str, Callable[[dict], str]]] = {
-    "organisation": ("Nom de l'organisation", lambda ctx: ctx["organisation"].name),
-    "contact": ("E-mail de contact de l'organisation", lambda ctx: ctx["organisation"].contact_email or ""),
+    "organisation": (gettext_lazy("Nom de l'organisation"), lambda ctx: ctx["organisation"].name),
+    "contact": (
+        gettext_lazy("E-mail de contact de l'organisation"),
+        lambda ctx: ctx["organisation"].contact_email or "",
+    ),
 }
 
 
@@ -112,7 +117,7 @@ def render_override(kind: EmailKind, *, subject: str, body: str, context: dict) 
     url = context.get(kind.action[1]) if kind.action else None
     text = body_text
     if url:
-        text += f"\n\n{kind.action[0]} :\n{url}"
+        text += "\n\n" + _("%(label)s :") % {"label": kind.action[0]} + f"\n{url}"
     text += f"\n\n{context['organisation'].name}\n"
     # escape first, then paragraphs and links: the staff's text can never become markup.
     html_body = linebreaks(urlize(escape(body_text), nofollow=True, autoescape=False))
@@ -124,14 +129,16 @@ def render_override(kind: EmailKind, *, subject: str, body: str, context: dict) 
 
 
 def default_wording(kind: EmailKind, organisation) -> tuple[str, str]:
-    """The built-in subject and text, shown as the starting point of an override."""
-    if kind.default_body:
-        return kind.default_subject, kind.default_body
+    """The built-in subject and text, shown as the starting point of an override (in French,
+    the language e-mails are written in, whatever language the staff member reads)."""
     from django.conf import settings
 
-    context = {"organisation": organisation, "site_url": settings.SITE_URL, **kind.sample(organisation)}
-    subject = " ".join(render_to_string(f"emails/{kind.name}.subject.txt", context).split())
-    return subject, render_to_string(f"emails/{kind.name}.txt", context)
+    with translation.override(settings.LANGUAGE_CODE):
+        if kind.default_body:
+            return str(kind.default_subject), str(kind.default_body)
+        context = {"organisation": organisation, "site_url": settings.SITE_URL, **kind.sample(organisation)}
+        subject = " ".join(render_to_string(f"emails/{kind.name}.subject.txt", context).split())
+        return subject, render_to_string(f"emails/{kind.name}.txt", context)
 
 
 # --- The e-mails that exist today ---------------------------------------------------------
@@ -153,61 +160,70 @@ def _sample_password_changed(organisation) -> dict:
 
 def _sample_reply(organisation) -> dict:
     return {
-        "thread": SimpleNamespace(structure=SimpleNamespace(name="Accueil de loisirs"), subject="Inscriptions été"),
-        "message": SimpleNamespace(body="Bonjour, c'est bien noté. Bonne journée !"),
+        "thread": SimpleNamespace(
+            structure=SimpleNamespace(name=_("Accueil de loisirs")), subject=_("Inscriptions été")
+        ),
+        "message": SimpleNamespace(body=_("Bonjour, c'est bien noté. Bonne journée !")),
         "url": f"https://exemple.fr/{organisation.slug}/messages/",
     }
 
 
 USER_PLACEHOLDERS = {
-    "prenom": ("Prénom du destinataire", _first_name),
-    "email": ("Adresse e-mail du compte", lambda ctx: ctx["user"].email),
+    "prenom": (gettext_lazy("Prénom du destinataire"), _first_name),
+    "email": (gettext_lazy("Adresse e-mail du compte"), lambda ctx: ctx["user"].email),
 }
-LINK_PLACEHOLDERS = {**USER_PLACEHOLDERS, "expiration": ("Date d'expiration du lien", _datetime("expires_at"))}
+LINK_PLACEHOLDERS = {
+    **USER_PLACEHOLDERS,
+    "expiration": (gettext_lazy("Date d'expiration du lien"), _datetime("expires_at")),
+}
 
 for _kind in [
     EmailKind(
         "invitation",
-        "Activation du compte",
+        gettext_lazy("Activation du compte"),
         LINK_PLACEHOLDERS,
-        action=("Activer mon compte", "url"),
+        action=(gettext_lazy("Activer mon compte"), "url"),
         sample=_sample_link,
     ),
     EmailKind(
         "password_reset",
-        "Mot de passe oublié",
+        gettext_lazy("Mot de passe oublié"),
         LINK_PLACEHOLDERS,
-        action=("Choisir un nouveau mot de passe", "url"),
+        action=(gettext_lazy("Choisir un nouveau mot de passe"), "url"),
         sample=_sample_link,
-        default_subject="Réinitialiser votre mot de passe – {organisation}",
-        default_body="Bonjour {prenom},\n\nVous avez demandé à changer le mot de passe de votre compte {email}.\n"
-        "Ce lien ne fonctionne qu'une fois et expire le {expiration}.\n"
-        "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : votre mot de passe reste inchangé.",
+        default_subject=gettext_lazy("Réinitialiser votre mot de passe – {organisation}"),
+        default_body=gettext_lazy(
+            "Bonjour {prenom},\n\nVous avez demandé à changer le mot de passe de votre compte {email}.\n"
+            "Ce lien ne fonctionne qu'une fois et expire le {expiration}.\n"
+            "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : votre mot de passe reste inchangé."
+        ),
     ),
     EmailKind(
         "password_changed",
-        "Mot de passe modifié",
-        {**USER_PLACEHOLDERS, "date": ("Date du changement", _datetime("when"))},
+        gettext_lazy("Mot de passe modifié"),
+        {**USER_PLACEHOLDERS, "date": (gettext_lazy("Date du changement"), _datetime("when"))},
         sample=_sample_password_changed,
-        default_subject="Votre mot de passe a été modifié – {organisation}",
-        default_body="Bonjour {prenom},\n\nLe mot de passe de votre compte {email} a été modifié le {date}.\n"
-        "Vos autres appareils ont été déconnectés.\n\n"
-        "Si vous n'êtes pas à l'origine de ce changement, utilisez tout de suite « Mot de passe oublié ? » "
-        "sur la page de connexion et prévenez {organisation} ({contact}).",
+        default_subject=gettext_lazy("Votre mot de passe a été modifié – {organisation}"),
+        default_body=gettext_lazy(
+            "Bonjour {prenom},\n\nLe mot de passe de votre compte {email} a été modifié le {date}.\n"
+            "Vos autres appareils ont été déconnectés.\n\n"
+            "Si vous n'êtes pas à l'origine de ce changement, utilisez tout de suite « Mot de passe oublié ? » "
+            "sur la page de connexion et prévenez {organisation} ({contact})."
+        ),
     ),
     EmailKind(
         "message_reply",
-        "Réponse à un message de la famille",
+        gettext_lazy("Réponse à un message de la famille"),
         {
-            "structure": ("Nom de la structure qui répond", lambda ctx: ctx["thread"].structure.name),
-            "objet": ("Objet du message", lambda ctx: ctx["thread"].subject),
-            "reponse": ("Texte de la réponse (obligatoire)", lambda ctx: ctx["message"].body),
+            "structure": (gettext_lazy("Nom de la structure qui répond"), lambda ctx: ctx["thread"].structure.name),
+            "objet": (gettext_lazy("Objet du message"), lambda ctx: ctx["thread"].subject),
+            "reponse": (gettext_lazy("Texte de la réponse (obligatoire)"), lambda ctx: ctx["message"].body),
         },
-        action=("Voir la conversation", "url"),
+        action=(gettext_lazy("Voir la conversation"), "url"),
         required=("reponse",),
         sample=_sample_reply,
-        default_subject="Réponse de {structure} : {objet}",
-        default_body="Bonjour,\n\n{structure} a répondu à votre message « {objet} » :\n\n{reponse}",
+        default_subject=gettext_lazy("Réponse de {structure} : {objet}"),
+        default_body=gettext_lazy("Bonjour,\n\n{structure} a répondu à votre message « {objet} » :\n\n{reponse}"),
     ),
 ]:
     register_email_kind(_kind)

@@ -5,6 +5,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
+from django.utils.formats import date_format
 
 MONTHS = [
     "janvier",
@@ -32,8 +33,13 @@ def age_in_months(birth_date: date, on: date) -> int:
 
 
 def long_date(day: date) -> str:
-    """ "lundi 10 juillet 2023" (SPEC: dates as families read them)."""
+    """ "lundi 10 juillet 2023", always in French: for what is stored (history) or sent (e-mails, invoices)."""
     return f"{DAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def shown_date(day: date, *, year: bool = True) -> str:
+    """The same in the reader's language, for pages: "lundi 10 juillet 2023" / "Monday 10 July 2023"."""
+    return date_format(day, "l j F Y" if year else "l j F")
 
 
 @lru_cache(maxsize=32)

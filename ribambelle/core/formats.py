@@ -41,10 +41,10 @@ def age_range_label(min_months: int, max_months: int) -> str:
     high, high_unit = _age_part(max_months)
     if low_unit == high_unit == "ans":
         return _("%(low)s – %(high)s ans") % {"low": low, "high": high}
-    low_text = (
-        ngettext("%(n)s an", "%(n)s ans", low) % {"n": low} if low_unit == "ans" else _("%(n)s mois") % {"n": low}
-    )
-    high_text = (
-        ngettext("%(n)s an", "%(n)s ans", high) % {"n": high} if high_unit == "ans" else _("%(n)s mois") % {"n": high}
-    )
-    return f"{low_text} – {high_text}"
+    return f"{_age_text(low, low_unit)} – {_age_text(high, high_unit)}"
+
+
+def _age_text(n: int, unit: str) -> str:
+    if unit == "ans":
+        return ngettext("%(n)s an", "%(n)s ans", n) % {"n": n}
+    return ngettext("%(n)s mois", "%(n)s mois", n) % {"n": n}  # one word in French, two in English

@@ -1,4 +1,5 @@
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 
 class RejectNulBytesMiddleware:
@@ -18,8 +19,8 @@ class RejectNulBytesMiddleware:
                 "core/error.html",
                 {
                     "status": 400,
-                    "title": "Requête invalide",
-                    "message": "Un caractère non autorisé a été envoyé. Revenez en arrière et recommencez.",
+                    "title": _("Requête invalide"),
+                    "message": _("Un caractère non autorisé a été envoyé. Revenez en arrière et recommencez."),
                 },
                 status=400,
             )

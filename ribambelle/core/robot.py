@@ -28,15 +28,15 @@ CHALLENGE_VALIDITY = timedelta(minutes=20)
 MAX_NUMBER = 100_000
 
 WIDGET_STRINGS = {
-    "label": "Je ne suis pas un robot",
-    "verified": "Vérifié : vous n'êtes pas un robot",
-    "verifying": "Vérification en cours…",
-    "waitAlert": "Vérification en cours… veuillez patienter.",
-    "error": "La vérification a échoué. Réessayez.",
-    "expired": "La vérification a expiré. Cochez à nouveau la case.",
-    "verificationRequired": "Cochez « Je ne suis pas un robot ».",
-    "verify": "Vérifier",
-    "reload": "Recommencer",
+    "label": _("Je ne suis pas un robot"),
+    "verified": _("Vérifié : vous n'êtes pas un robot"),
+    "verifying": _("Vérification en cours…"),
+    "waitAlert": _("Vérification en cours… veuillez patienter."),
+    "error": _("La vérification a échoué. Réessayez."),
+    "expired": _("La vérification a expiré. Cochez à nouveau la case."),
+    "verificationRequired": _("Cochez « Je ne suis pas un robot »."),
+    "verify": _("Vérifier"),
+    "reload": _("Recommencer"),
     "ariaLinkLabel": "ALTCHA",
     "footer": "",
 }
@@ -100,11 +100,13 @@ class RobotWidget(forms.Widget):
         return format_html(
             '<altcha-widget name="{}" challengeurl="{}" workerurl="{}" strings="{}" hidefooter hidelogo '
             'auto="onfocus"></altcha-widget>'
-            "<noscript><p>Activez JavaScript pour cocher « Je ne suis pas un robot ».</p></noscript>",
+            "<noscript><p>{}</p></noscript>",
             name,
             reverse("robot_challenge"),
             static("vendor/altcha/worker.js"),
-            json.dumps(WIDGET_STRINGS, ensure_ascii=False),
+            # Lazy translations become plain strings for JSON, in the language of this request.
+            json.dumps({key: str(text) for key, text in WIDGET_STRINGS.items()}, ensure_ascii=False),
+            _("Activez JavaScript pour cocher « Je ne suis pas un robot »."),
         )
 
     def value_from_datadict(self, data, files, name):

@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ribambelle.core.exceptions import DomainError
@@ -37,7 +38,6 @@ except ImportError:  # pragma: no cover - the dependency is declared
 
 HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif"}
 ACCEPT_ATTRIBUTE = "image/*,application/pdf,.heic,.heif"
-FORMATS_TEXT = "PDF, JPEG, PNG ou HEIC"
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class CleanFile:
 
 
 def _label(index: int | None) -> str:
-    return f"Le fichier n°{index}" if index else "Le fichier"
+    return _("Le fichier n°%(index)s") % {"index": index} if index else _("Le fichier")
 
 
 def sniff(head: bytes) -> str | None:
@@ -68,17 +68,25 @@ def read_upload(upload, *, index: int | None = None) -> bytes:
     size = getattr(upload, "size", None)
     if size is not None and size > MAX_FILE_BYTES:
         raise DomainError(
-            f"{_label(index)} est trop lourd ({filesizeformat(size)}) : la limite est de "
-            f"{filesizeformat(MAX_FILE_BYTES)} par fichier. Prenez une photo moins grande ou réduisez le PDF."
+            _(
+                "%(file)s est trop lourd (%(size)s) : la limite est de %(limit)s par fichier. "
+                "Prenez une photo moins grande ou réduisez le PDF."
+            )
+            % {"file": _label(index), "size": filesizeformat(size), "limit": filesizeformat(MAX_FILE_BYTES)}
         )
     data = upload.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
         raise DomainError(
-            f"{_label(index)} est trop lourd : la limite est de {filesizeformat(MAX_FILE_BYTES)} par fichier. "
-            "Prenez une photo moins grande ou réduisez le PDF."
+            _(
+                "%(file)s est trop lourd : la limite est de %(limit)s par fichier. "
+                "Prenez une photo moins grande ou réduisez le PDF."
+            )
+            % {"file": _label(index), "limit": filesizeformat(MAX_FILE_BYTES)}
         )
     if not data:
-        raise DomainError(f"{_label(index)} est vide. Choisissez à nouveau le fichier ou reprenez la photo.")
+        raise DomainError(
+            _("%(file)s est vide. Choisissez à nouveau le fichier ou reprenez la photo.") % {"file": _label(index)}
+        )
     return data
 
 
@@ -86,15 +94,21 @@ def clean_file(data: bytes, *, index: int | None = None) -> CleanFile:
     kind = sniff(data[:32])
     if kind is None:
         raise DomainError(
-            f"{_label(index)} n'est ni un PDF, ni une photo JPEG, PNG ou HEIC (son contenu a été vérifié, "
-            "pas seulement son nom). Envoyez une photo ou un PDF du document."
+            _(
+                "%(file)s n'est ni un PDF, ni une photo JPEG, PNG ou HEIC (son contenu a été vérifié, "
+                "pas seulement son nom). Envoyez une photo ou un PDF du document."
+            )
+            % {"file": _label(index)}
         )
     if kind == "pdf":
         return _clean_pdf(data, index=index)
     if kind == "heic" and not HEIC_SUPPORTED:
         raise DomainError(
-            f"{_label(index)} est une photo HEIC, que ce service ne sait pas lire. "
-            "Réglez l'appareil photo en « Le plus compatible » (JPEG) ou envoyez une capture d'écran."
+            _(
+                "%(file)s est une photo HEIC, que ce service ne sait pas lire. "
+                "Réglez l'appareil photo en « Le plus compatible » (JPEG) ou envoyez une capture d'écran."
+            )
+            % {"file": _label(index)}
         )
     return _clean_image(data, kind, index=index)
 
@@ -104,14 +118,18 @@ def _clean_pdf(data: bytes, *, index: int | None) -> CleanFile:
     from pypdf.errors import PyPdfError
 
     unreadable = DomainError(
-        f"{_label(index)} se présente comme un PDF mais ne peut pas être lu. "
-        "Enregistrez-le à nouveau en PDF ou envoyez une photo du document."
+        _(
+            "%(file)s se présente comme un PDF mais ne peut pas être lu. "
+            "Enregistrez-le à nouveau en PDF ou envoyez une photo du document."
+        )
+        % {"file": _label(index)}
     )
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
             raise DomainError(
-                f"{_label(index)} est un PDF protégé par un mot de passe. Envoyez une version sans protection."
+                _("%(file)s est un PDF protégé par un mot de passe. Envoyez une version sans protection.")
+                % {"file": _label(index)}
             )
         pages = len(reader.pages)
     except DomainError:
@@ -121,7 +139,10 @@ def _clean_pdf(data: bytes, *, index: int | None) -> CleanFile:
     if pages < 1:
         raise unreadable
     if pages > MAX_PDF_PAGES:
-        raise DomainError(f"{_label(index)} a {pages} pages : la limite est de {MAX_PDF_PAGES} pages par PDF.")
+        raise DomainError(
+            _("%(file)s a %(pages)s pages : la limite est de %(limit)s pages par PDF.")
+            % {"file": _label(index), "pages": pages, "limit": MAX_PDF_PAGES}
+        )
     # PDFs are kept as sent (re-rendering would lose the text); they are only ever
     # served as attachments with nosniff, never displayed inline by our pages.
     return CleanFile(content=data, content_type="application/pdf", extension="pdf")
@@ -129,12 +150,18 @@ def _clean_pdf(data: bytes, *, index: int | None) -> CleanFile:
 
 def _clean_image(data: bytes, kind: str, *, index: int | None) -> CleanFile:
     unreadable = DomainError(
-        f"{_label(index)} se présente comme une image mais ne peut pas être lu. Reprenez la photo ou choisissez "
-        "un autre fichier."
+        _(
+            "%(file)s se présente comme une image mais ne peut pas être lu. Reprenez la photo ou choisissez "
+            "un autre fichier."
+        )
+        % {"file": _label(index)}
     )
     too_big = DomainError(
-        f"{_label(index)} est une image aux dimensions démesurées (plus de {MAX_PIXELS // 1_000_000} millions de "
-        "pixels) : elle est refusée. Reprenez la photo avec l'appareil de votre téléphone."
+        _(
+            "%(file)s est une image aux dimensions démesurées (plus de %(millions)s millions de "
+            "pixels) : elle est refusée. Reprenez la photo avec l'appareil de votre téléphone."
+        )
+        % {"file": _label(index), "millions": MAX_PIXELS // 1_000_000}
     )
     expected_format = {"jpeg": "JPEG", "png": "PNG", "heic": ("HEIF", "AVIF")}[kind]
     try:
@@ -175,9 +202,9 @@ def clean_uploads(uploads: list) -> list[CleanFile]:
     """Read and check every file; refuse the whole sending at the first bad one."""
     uploads = [upload for upload in uploads if upload is not None]
     if not uploads:
-        raise DomainError(f"Ajoutez au moins un fichier ({FORMATS_TEXT}) ou prenez une photo du document.")
+        raise DomainError(_("Ajoutez au moins un fichier (PDF, JPEG, PNG ou HEIC) ou prenez une photo du document."))
     if len(uploads) > MAX_PAGES:
-        raise DomainError(f"Vous pouvez envoyer au plus {MAX_PAGES} fichiers pour un même document.")
+        raise DomainError(_("Vous pouvez envoyer au plus %(max)s fichiers pour un même document.") % {"max": MAX_PAGES})
     numbered = len(uploads) > 1
     cleaned = []
     for position, upload in enumerate(uploads, start=1):

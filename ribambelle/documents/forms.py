@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ribambelle.core.forms import StyledForm, StyledModelForm
 
@@ -33,27 +34,27 @@ class RawFileField(RawFilesField):
 
 
 class UploadForm(StyledForm):
-    document_type = forms.ModelChoiceField(queryset=DocumentType.objects.none(), label="Document à transmettre")
+    document_type = forms.ModelChoiceField(queryset=DocumentType.objects.none(), label=_("Document à transmettre"))
     photo = RawFileField(
-        label="Prendre une photo du document",
+        label=_("Prendre une photo du document"),
         required=False,
-        help_text="Sur un téléphone ou une tablette, ouvre directement l'appareil photo.",
+        help_text=_("Sur un téléphone ou une tablette, ouvre directement l'appareil photo."),
         widget=forms.FileInput(attrs={"accept": "image/*", "capture": "environment"}),
     )
     pages = RawFilesField(
-        label="Ou choisir un ou plusieurs fichiers",
+        label=_("Ou choisir un ou plusieurs fichiers"),
         required=False,
-        help_text=(
-            f"PDF, JPEG, PNG ou HEIC (photo d'iPhone) ; {MAX_MB} Mo au plus par fichier, {MAX_PAGES} fichiers au plus. "
-            "Une photo par page si le document en a plusieurs."
-        ),
         widget=MultipleFileInput(attrs={"accept": ACCEPT_ATTRIBUTE, "multiple": True}),
     )
 
     def __init__(self, *args, types, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["document_type"].queryset = types
-        self.fields["document_type"].empty_label = "Choisissez le document"
+        self.fields["document_type"].empty_label = _("Choisissez le document")
+        self.fields["pages"].help_text = _(
+            "PDF, JPEG, PNG ou HEIC (photo d'iPhone) ; %(mb)s Mo au plus par fichier, %(pages)s fichiers au plus. "
+            "Une photo par page si le document en a plusieurs."
+        ) % {"mb": MAX_MB, "pages": MAX_PAGES}
 
     @property
     def uploads(self) -> list:
@@ -61,12 +62,12 @@ class UploadForm(StyledForm):
 
 
 class StaffUploadForm(UploadForm):
-    person = forms.TypedChoiceField(label="Pour", coerce=int, empty_value=0)
+    person = forms.TypedChoiceField(label=_("Pour"), coerce=int, empty_value=0)
     field_order = ["person", "document_type", "photo", "pages"]
 
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["person"].choices = [(0, "La famille")] + [
+        self.fields["person"].choices = [(0, _("La famille"))] + [
             (member.pk, f"{member.first_name} {member.last_name} ({member.get_role_display().lower()})")
             for member in members
         ]
@@ -74,35 +75,35 @@ class StaffUploadForm(UploadForm):
 
 class AcceptForm(StyledForm):
     expires_on = forms.DateField(
-        label="Valable jusqu'au",
+        label=_("Valable jusqu'au"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="Vide : la validité du type (fin d'année scolaire, nombre de mois, ou permanent).",
+        help_text=_("Vide : la validité du type (fin d'année scolaire, nombre de mois, ou permanent)."),
     )
 
 
 class RefuseForm(StyledForm):
-    reason = forms.ChoiceField(label="Motif du refus", choices=RefusalReason.choices, widget=forms.RadioSelect)
+    reason = forms.ChoiceField(label=_("Motif du refus"), choices=RefusalReason.choices, widget=forms.RadioSelect)
     note = forms.CharField(
-        label="Précision pour la famille",
+        label=_("Précision pour la famille"),
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Obligatoire pour « Autre raison ». La famille la lit dans son espace et dans l'e-mail.",
+        help_text=_("Obligatoire pour « Autre raison ». La famille la lit dans son espace et dans l'e-mail."),
     )
 
 
 class DocumentTypeForm(StyledModelForm):
     activity_kinds = forms.MultipleChoiceField(
-        label="Exigé pour les activités de type",
+        label=_("Exigé pour les activités de type"),
         choices=ACTIVITY_KINDS,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     blank_form = RawFileField(
-        label="Formulaire vierge à télécharger (facultatif)",
+        label=_("Formulaire vierge à télécharger (facultatif)"),
         required=False,
-        help_text="PDF, JPEG ou PNG.",
+        help_text=_("PDF, JPEG ou PNG."),
         widget=forms.FileInput(attrs={"accept": "application/pdf,image/png,image/jpeg"}),
     )
 
@@ -125,15 +126,15 @@ class DocumentTypeForm(StyledModelForm):
     def clean(self):
         data = super().clean()
         if data.get("validity") == "months" and not data.get("validity_months"):
-            self.add_error("validity_months", "Indiquez la durée de validité en mois.")
+            self.add_error("validity_months", _("Indiquez la durée de validité en mois."))
         return data
 
 
 class PublishedDocumentForm(StyledModelForm):
     upload = RawFileField(
-        label="Fichier",
+        label=_("Fichier"),
         required=False,
-        help_text="PDF, JPEG ou PNG, 10 Mo au plus.",
+        help_text=_("PDF, JPEG ou PNG, 10 Mo au plus."),
         widget=forms.FileInput(attrs={"accept": "application/pdf,image/png,image/jpeg"}),
     )
 
@@ -160,8 +161,8 @@ class PublishedDocumentForm(StyledModelForm):
         from ribambelle.tenancy.models import Structure
 
         self.fields["structure"].queryset = Structure.objects.filter(organisation=organisation)
-        self.fields["structure"].empty_label = "L'organisation"
+        self.fields["structure"].empty_label = _("L'organisation")
         self.fields["to_return"].queryset = DocumentType.objects.filter(organisation=organisation, is_active=True)
-        self.fields["to_return"].empty_label = "Non, document à consulter seulement"
+        self.fields["to_return"].empty_label = _("Non, document à consulter seulement")
         if not self.instance.pk:
             self.initial.setdefault("published_from", timezone.localdate())

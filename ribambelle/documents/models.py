@@ -12,6 +12,7 @@ from datetime import date
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from ribambelle.core.models import TenantModel
 
@@ -135,7 +136,10 @@ class DocumentType(TenantModel):
         if self.validity == Validity.SCHOOL_YEAR:
             return school_year_label(school_year_start(day))
         if self.validity == Validity.MONTHS and self.validity_months:
-            return _("valable %(n)s mois") % {"n": self.validity_months}
+            # Same word in French for 1 and 12, not in English: hence ngettext.
+            return ngettext("valable %(n)s mois", "valable %(n)s mois", self.validity_months) % {
+                "n": self.validity_months
+            }
         return ""
 
 
@@ -221,7 +225,7 @@ class SubmittedDocument(TenantModel):
         if not self.refusal_reason:
             return ""
         label = str(self.get_refusal_reason_display())
-        return f"{label} : {self.refusal_note}" if self.refusal_note else label
+        return _("%(reason)s : %(note)s") % {"reason": label, "note": self.refusal_note} if self.refusal_note else label
 
 
 class SubmittedPage(TenantModel):

@@ -15,6 +15,8 @@ from datetime import date
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from ribambelle.families.models import Person, PersonRole
 
@@ -40,11 +42,11 @@ class State:
 
 
 STATE_LABELS = {
-    State.EXPECTED: "Aucun document transmis",
-    State.RECEIVED: "En cours de traitement",
-    State.ACCEPTED: "Accepté",
-    State.REFUSED: "Refusé",
-    State.EXPIRED: "Expiré",
+    State.EXPECTED: gettext_lazy("Aucun document transmis"),
+    State.RECEIVED: gettext_lazy("En cours de traitement"),
+    State.ACCEPTED: gettext_lazy("Accepté"),
+    State.REFUSED: gettext_lazy("Refusé"),
+    State.EXPIRED: gettext_lazy("Expiré"),
 }
 STATE_SYMBOLS = {
     State.EXPECTED: "○",
@@ -69,7 +71,7 @@ class ExpectedDocument:
     @property
     def state_label(self) -> str:
         if self.state == State.ACCEPTED and self.submission and self.submission.expires_on:
-            return f"Accepté, valable jusqu'au {self.submission.expires_on:%d/%m/%Y}"
+            return _("Accepté, valable jusqu'au %(date)s") % {"date": f"{self.submission.expires_on:%d/%m/%Y}"}
         return STATE_LABELS[self.state]
 
     @property
@@ -106,10 +108,12 @@ class DocumentSection:
     def pending_label(self) -> str:
         count = self.pending_count
         if count == 0:
-            return "Aucun document attendu ou en cours de traitement"
-        if count == 1:
-            return "1 document attendu ou en cours de traitement"
-        return f"{count} documents attendus ou en cours de traitement"
+            return _("Aucun document attendu ou en cours de traitement")
+        return ngettext(
+            "%(count)s document attendu ou en cours de traitement",
+            "%(count)s documents attendus ou en cours de traitement",
+            count,
+        ) % {"count": count}
 
 
 def _kinds(activity_kind) -> set[str]:

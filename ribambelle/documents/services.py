@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ribambelle.accounts.services import log_family_action
 from ribambelle.communication.services import queue_email
@@ -100,22 +101,27 @@ def submit_document(
     for review for the same document is replaced by this one.
     """
     if document_type.organisation_id != organisation.pk or family.organisation_id != organisation.pk:
-        raise DomainError("Ce type de document n'existe pas ici.")
+        raise DomainError(_("Ce type de document n'existe pas ici."))
     if not document_type.is_active:
-        raise DomainError("Ce type de document n'est plus demandé.")
+        raise DomainError(_("Ce type de document n'est plus demandé."))
     if document_type.is_health and not allow_health:
         raise DomainError(
-            "Ce document contient des données de santé : donnez d'abord votre accord dans « Mon compte »."
+            _("Ce document contient des données de santé : donnez d'abord votre accord dans « Mon compte ».")
         )
     if person is not None and (person.family_id != family.pk or person.organisation_id != organisation.pk):
-        raise DomainError("Ce membre n'appartient pas à cette famille.")
+        raise DomainError(_("Ce membre n'appartient pas à cette famille."))
     if document_type.scope == DocumentScope.FAMILY and person is not None:
-        raise DomainError("Ce document concerne toute la famille : ajoutez-le dans la rubrique « Famille ».")
+        raise DomainError(_("Ce document concerne toute la famille : ajoutez-le dans la rubrique « Famille »."))
     if document_type.scope != DocumentScope.FAMILY:
         wanted = "child" if document_type.scope == DocumentScope.CHILD else "adult"
         if person is None or person.role != wanted:
-            who = "un enfant" if wanted == "child" else "un responsable légal"
-            raise DomainError(f"Ce document concerne {who} : ajoutez-le dans la rubrique de la personne concernée.")
+            if wanted == "child":
+                message = _("Ce document concerne un enfant : ajoutez-le dans la rubrique de la personne concernée.")
+            else:
+                message = _(
+                    "Ce document concerne un responsable légal : ajoutez-le dans la rubrique de la personne concernée."
+                )
+            raise DomainError(message)
 
     # Checked and re-encoded before the transaction opens: image work holds no lock.
     cleaned = clean_uploads(uploads)
@@ -192,11 +198,11 @@ def accept_document(*, submission: SubmittedDocument, acting_user, expires_on: d
             .get(pk=submission.pk, organisation_id=submission.organisation_id)
         )
         if submission.status != SubmissionStatus.RECEIVED:
-            raise DomainError("Ce document a déjà été examiné : rechargez la page.")
+            raise DomainError(_("Ce document a déjà été examiné : rechargez la page."))
         expiry = expires_on if expires_on is not None else default_expiry(submission, today=today)
         if expiry is not None and expiry < today:
             raise DomainError(
-                "La date de fin de validité est déjà passée : choisissez une date à venir.", field="expires_on"
+                _("La date de fin de validité est déjà passée : choisissez une date à venir."), field="expires_on"
             )
         save_with_audit(
             submission,
@@ -225,9 +231,9 @@ def refuse_document(*, submission: SubmittedDocument, acting_user, reason: str, 
     """Refuse a document with a reason the family reads (and is e-mailed)."""
     note = (note or "").strip()
     if reason not in RefusalReason.values:
-        raise DomainError("Choisissez le motif du refus.", field="reason")
+        raise DomainError(_("Choisissez le motif du refus."), field="reason")
     if reason == RefusalReason.OTHER and not note:
-        raise DomainError("Précisez la raison du refus pour que la famille sache quoi renvoyer.", field="note")
+        raise DomainError(_("Précisez la raison du refus pour que la famille sache quoi renvoyer."), field="note")
     with transaction.atomic():
         submission = (
             SubmittedDocument.objects.select_for_update()
@@ -235,7 +241,7 @@ def refuse_document(*, submission: SubmittedDocument, acting_user, reason: str, 
             .get(pk=submission.pk, organisation_id=submission.organisation_id)
         )
         if submission.status != SubmissionStatus.RECEIVED:
-            raise DomainError("Ce document a déjà été examiné : rechargez la page.")
+            raise DomainError(_("Ce document a déjà été examiné : rechargez la page."))
         save_with_audit(
             submission,
             fields={
@@ -315,7 +321,7 @@ def save_document_type(
     """Create or change a document type; a blank form is checked like any upload."""
     instance = instance or DocumentType(organisation=organisation)
     if instance.organisation_id != organisation.pk:
-        raise DomainError("Ce type de document n'existe pas ici.")
+        raise DomainError(_("Ce type de document n'existe pas ici."))
     kinds = fields.get("activity_kinds")
     if kinds is not None:
         from .models import ACTIVITY_KINDS
@@ -350,15 +356,15 @@ def save_published_document(
     """Publish (or change) a file of the "Documentation structure"."""
     instance = instance or PublishedDocument(organisation=organisation)
     if instance.organisation_id != organisation.pk:
-        raise DomainError("Ce document n'existe pas ici.")
+        raise DomainError(_("Ce document n'existe pas ici."))
     structure = fields.get("structure")
     if structure is not None and structure.organisation_id != organisation.pk:
-        raise DomainError("Cette structure n'existe pas ici.", field="structure")
+        raise DomainError(_("Cette structure n'existe pas ici."), field="structure")
     to_return = fields.get("to_return")
     if to_return is not None and to_return.organisation_id != organisation.pk:
-        raise DomainError("Ce type de document n'existe pas ici.", field="to_return")
+        raise DomainError(_("Ce type de document n'existe pas ici."), field="to_return")
     if upload is None and not instance.file:
-        raise DomainError("Ajoutez le fichier à publier (PDF, JPEG ou PNG).", field="file")
+        raise DomainError(_("Ajoutez le fichier à publier (PDF, JPEG ou PNG)."), field="file")
     storage = PublishedDocument._meta.get_field("file").storage
     stored = None
     if upload is not None:

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ribambelle.accounts.services import log_family_action
 from ribambelle.core.exceptions import DomainError
@@ -125,7 +126,7 @@ def _validate(obj, values: dict, *, exclude=()) -> None:
 def _set_diets(person: Person, diets) -> None:
     for diet in diets:
         if diet.organisation_id != person.organisation_id:
-            raise DomainError("Ce régime n'existe pas dans votre collectivité.")
+            raise DomainError(_("Ce régime n'existe pas dans votre collectivité."))
     PersonDiet.objects.filter(organisation_id=person.organisation_id, person=person).delete()
     PersonDiet.objects.bulk_create(
         PersonDiet(organisation_id=person.organisation_id, person=person, diet=diet) for diet in diets
@@ -280,4 +281,4 @@ def _submit(*, obj, family, kind, groups, values, subject, acting_user, request=
 def _check_family(family, *objects) -> None:
     for obj in objects:
         if obj is not None and (obj.organisation_id != family.organisation_id or obj.family_id != family.pk):
-            raise DomainError("Cet élément n'appartient pas à cette famille.")
+            raise DomainError(_("Cet élément n'appartient pas à cette famille."))

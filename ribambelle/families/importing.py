@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ribambelle.accounts.services import log_family_action
 from ribambelle.core.exceptions import DomainError
@@ -110,9 +111,12 @@ def decode(raw: bytes, encoding: str) -> str:
         except UnicodeDecodeError as error:
             if encoding == "utf-8":
                 raise DomainError(
-                    f"Le fichier n'est pas encodé en UTF-8 (caractère illisible ligne {_line_of(raw, error.start)}). "
-                    "S'il vient d'Excel sous Windows, choisissez l'encodage « Windows-1252 » ou "
-                    "« Détection automatique »."
+                    _(
+                        "Le fichier n'est pas encodé en UTF-8 (caractère illisible ligne %(line)s). "
+                        "S'il vient d'Excel sous Windows, choisissez l'encodage « Windows-1252 » ou "
+                        "« Détection automatique »."
+                    )
+                    % {"line": _line_of(raw, error.start)}
                 ) from error
             encoding = "cp1252"
         else:
@@ -122,16 +126,22 @@ def decode(raw: bytes, encoding: str) -> str:
             text = raw.decode("cp1252")
         except UnicodeDecodeError as error:
             raise DomainError(
-                f"Le fichier contient des caractères illisibles (ligne {_line_of(raw, error.start)}) : "
-                "enregistrez-le en « CSV UTF-8 » depuis votre tableur et recommencez."
+                _(
+                    "Le fichier contient des caractères illisibles (ligne %(line)s) : "
+                    "enregistrez-le en « CSV UTF-8 » depuis votre tableur et recommencez."
+                )
+                % {"line": _line_of(raw, error.start)}
             ) from error
     for number, line in enumerate(text.splitlines(), start=1):
         match = MOJIBAKE.search(line)
         if match:
             raise DomainError(
-                f"Ligne {number} : caractères mal encodés (« {match.group(0)} »). Le fichier a été lu avec le "
-                "mauvais encodage ou converti deux fois : choisissez l'autre encodage, ou enregistrez-le en "
-                "« CSV UTF-8 » depuis votre tableur."
+                _(
+                    "Ligne %(line)s : caractères mal encodés (« %(chars)s »). Le fichier a été lu avec le "
+                    "mauvais encodage ou converti deux fois : choisissez l'autre encodage, ou enregistrez-le en "
+                    "« CSV UTF-8 » depuis votre tableur."
+                )
+                % {"line": number, "chars": match.group(0)}
             )
     return text
 
@@ -158,7 +168,7 @@ def parse(raw: bytes, *, organisation, encoding: str = "auto") -> ImportPreview:
         return preview
     lines = text.splitlines()
     if not lines or not lines[0].strip():
-        preview.errors.append((0, ["Le fichier est vide : la première ligne doit donner le nom des colonnes."]))
+        preview.errors.append((0, [_("Le fichier est vide : la première ligne doit donner le nom des colonnes.")]))
         return preview
     header_line = lines[0]
     delimiter = max((";", ",", "\t"), key=header_line.count)
@@ -174,7 +184,9 @@ def parse(raw: bytes, *, organisation, encoding: str = "auto") -> ImportPreview:
         if canonical is None:
             unknown.append(header.strip())
         elif canonical in columns.values():
-            preview.errors.append((1, [f"La colonne « {header.strip()} » apparaît deux fois."]))
+            preview.errors.append(
+                (1, [_("La colonne « %(column)s » apparaît deux fois.") % {"column": header.strip()}])
+            )
         else:
             columns[index] = canonical
     if unknown:
@@ -182,17 +194,16 @@ def parse(raw: bytes, *, organisation, encoding: str = "auto") -> ImportPreview:
             (
                 1,
                 [
-                    "Colonnes inconnues : "
-                    + ", ".join(f"« {u} »" for u in unknown)
-                    + ". Colonnes acceptées : "
-                    + ", ".join(COLUMNS)
-                    + "."
+                    _("Colonnes inconnues : %(unknown)s. Colonnes acceptées : %(accepted)s.")
+                    % {"unknown": ", ".join(f"« {u} »" for u in unknown), "accepted": ", ".join(COLUMNS)}
                 ],
             )
         )
     missing = [name for name in REQUIRED if name not in columns.values()]
     if missing:
-        preview.errors.append((1, ["Colonnes obligatoires absentes : " + ", ".join(missing) + "."]))
+        preview.errors.append(
+            (1, [_("Colonnes obligatoires absentes : %(columns)s.") % {"columns": ", ".join(missing)}])
+        )
     if preview.errors:
         return preview
 
@@ -206,19 +217,22 @@ def parse(raw: bytes, *, organisation, encoding: str = "auto") -> ImportPreview:
             continue
         preview.rows += 1
         if preview.rows > MAX_ROWS:
-            preview.errors.append((line_number, [f"Plus de {MAX_ROWS} lignes : découpez le fichier."]))
+            preview.errors.append(
+                (line_number, [_("Plus de %(max)s lignes : découpez le fichier.") % {"max": MAX_ROWS}])
+            )
             break
         problems = []
         if len(cells) > len(headers):
             problems.append(
-                f"{len(cells)} valeurs pour {len(headers)} colonnes : vérifiez le séparateur ou les guillemets."
+                _("%(values)s valeurs pour %(columns)s colonnes : vérifiez le séparateur ou les guillemets.")
+                % {"values": len(cells), "columns": len(headers)}
             )
         row = {name: (cells[i].strip() if i < len(cells) else "") for i, name in columns.items()}
         key = row["cle_famille"]
         if not key:
-            problems.append("la clé famille (cle_famille) est vide.")
+            problems.append(_("la clé famille (cle_famille) est vide."))
         elif key in existing:
-            problems.append(f"la famille de clé « {key} » a déjà été importée.")
+            problems.append(_("la famille de clé « %(key)s » a déjà été importée.") % {"key": key})
         role_word = _header_key(row["role"])
         if role_word in ADULT_WORDS:
             role = PersonRole.ADULT
@@ -226,11 +240,13 @@ def parse(raw: bytes, *, organisation, encoding: str = "auto") -> ImportPreview:
             role = PersonRole.CHILD
         else:
             role = None
-            problems.append(f"rôle « {row['role']} » inconnu : indiquez « responsable » ou « enfant ».")
+            problems.append(
+                _("rôle « %(role)s » inconnu : indiquez « responsable » ou « enfant ».") % {"role": row["role"]}
+            )
         if not row["nom"]:
-            problems.append("le nom est vide.")
+            problems.append(_("le nom est vide."))
         if not row["prenom"]:
-            problems.append("le prénom est vide.")
+            problems.append(_("le prénom est vide."))
         person = {"first_name": row["prenom"][:120], "last_name": row["nom"][:120]}
         if role == PersonRole.ADULT and role_word in {"pere", "mere", "tuteur", "tutrice"}:
             person["relationship"] = row["role"].strip().capitalize()
@@ -239,34 +255,36 @@ def parse(raw: bytes, *, organisation, encoding: str = "auto") -> ImportPreview:
             try:
                 born = _parse_date(birth)
             except ValueError:
-                problems.append(f"date de naissance « {birth} » impossible (format attendu JJ/MM/AAAA).")
+                problems.append(
+                    _("date de naissance « %(date)s » impossible (format attendu JJ/MM/AAAA).") % {"date": birth}
+                )
             else:
                 if born > today:
-                    problems.append(f"date de naissance « {birth} » dans le futur.")
+                    problems.append(_("date de naissance « %(date)s » dans le futur.") % {"date": birth})
                 elif born.year < 1900:
-                    problems.append(f"date de naissance « {birth} » trop ancienne.")
+                    problems.append(_("date de naissance « %(date)s » trop ancienne.") % {"date": birth})
                 else:
                     person["birth_date"] = born
         elif role == PersonRole.CHILD:
-            problems.append("la date de naissance de l'enfant est vide.")
+            problems.append(_("la date de naissance de l'enfant est vide."))
         sex = row.get("sexe", "")
         if sex:
             if _header_key(sex) in SEX_WORDS:
                 person["sex"] = SEX_WORDS[_header_key(sex)]
             else:
-                problems.append(f"sexe « {sex} » inconnu : indiquez F ou M.")
+                problems.append(_("sexe « %(sex)s » inconnu : indiquez F ou M.") % {"sex": sex})
         for column in ("email", "email_famille"):
             if row.get(column):
                 try:
                     validate_email(row[column])
                 except ValidationError:
-                    problems.append(f"e-mail « {row[column]} » invalide.")
+                    problems.append(_("e-mail « %(email)s » invalide.") % {"email": row[column]})
         for column in ("telephone", "telephone_famille"):
             if row.get(column):
                 try:
                     phone_validator(row[column])
                 except ValidationError:
-                    problems.append(f"téléphone « {row[column]} » invalide.")
+                    problems.append(_("téléphone « %(phone)s » invalide.") % {"phone": row[column]})
         if row.get("email"):
             person["email"] = row["email"].lower()
         if row.get("telephone"):
@@ -279,7 +297,9 @@ def parse(raw: bytes, *, organisation, encoding: str = "auto") -> ImportPreview:
                 if folded in LEVELS:
                     person["school_level"] = LEVELS[folded]
                 else:
-                    problems.append(f"classe « {level} » inconnue (ex. : PS, MS, GS, CP, CE1, CM2, 6e).")
+                    problems.append(
+                        _("classe « %(level)s » inconnue (ex. : PS, MS, GS, CP, CE1, CM2, 6e).") % {"level": level}
+                    )
         family_values = {}
         for column, field_name in FAMILY_COLUMNS.items():
             value = row.get(column, "")
@@ -291,7 +311,7 @@ def parse(raw: bytes, *, organisation, encoding: str = "auto") -> ImportPreview:
                     if value < 0:
                         raise InvalidOperation
                 except InvalidOperation:
-                    problems.append(f"quotient familial « {row[column]} » invalide.")
+                    problems.append(_("quotient familial « %(value)s » invalide.") % {"value": row[column]})
                     continue
             family_values[field_name] = value
         if problems:
@@ -304,7 +324,13 @@ def parse(raw: bytes, *, organisation, encoding: str = "auto") -> ImportPreview:
             previous = parsed.values.get(name)
             if previous not in (None, "") and previous != value:
                 preview.errors.append(
-                    (line_number, [f"{name} « {value} » différent de la ligne {parsed.first_line} ({previous})."])
+                    (
+                        line_number,
+                        [
+                            _("%(column)s « %(value)s » différent de la ligne %(line)s (%(previous)s).")
+                            % {"column": name, "value": value, "line": parsed.first_line, "previous": previous}
+                        ],
+                    )
                 )
             else:
                 parsed.values[name] = value
@@ -314,7 +340,10 @@ def parse(raw: bytes, *, organisation, encoding: str = "auto") -> ImportPreview:
             preview.errors.append(
                 (
                     parsed.first_line,
-                    [f"la famille « {parsed.key} » n'a aucun responsable légal (rôle « responsable »)."],
+                    [
+                        _("la famille « %(key)s » n'a aucun responsable légal (rôle « responsable »).")
+                        % {"key": parsed.key}
+                    ],
                 )
             )
         parsed.values.setdefault(
@@ -324,18 +353,18 @@ def parse(raw: bytes, *, organisation, encoding: str = "auto") -> ImportPreview:
     preview.errors.sort(key=lambda item: item[0])
     preview.families = list(families.values())
     if not preview.families and not preview.errors:
-        preview.errors.append((0, ["Le fichier ne contient aucune ligne de données."]))
+        preview.errors.append((0, [_("Le fichier ne contient aucune ligne de données.")]))
     return preview
 
 
 def import_families(*, organisation, preview: ImportPreview, acting_user) -> list[int]:
     """Create every family of a clean preview in one transaction. Returns the new adults' IDs."""
     if not preview.ok:
-        raise DomainError("Le fichier contient des erreurs : corrigez-les avant d'importer.")
+        raise DomainError(_("Le fichier contient des erreurs : corrigez-les avant d'importer."))
     with transaction.atomic():
         keys = [f.key for f in preview.families]
         if Family.objects.filter(organisation=organisation, external_ref__in=keys).exists():
-            raise DomainError("Certaines familles de ce fichier ont été importées entre-temps : relancez l'aperçu.")
+            raise DomainError(_("Certaines familles de ce fichier ont été importées entre-temps : relancez l'aperçu."))
         families = []
         for parsed in preview.families:
             family = Family(organisation=organisation, external_ref=parsed.key, **parsed.values)

@@ -221,7 +221,7 @@ class HealthRecord(TenantModel):
         verbose_name = _("informations sanitaires")
 
     def __str__(self) -> str:
-        return f"Fiche sanitaire de {self.child}"
+        return _("Fiche sanitaire de %(child)s") % {"child": self.child}
 
 
 class Vaccination(TenantModel):

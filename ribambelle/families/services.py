@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ribambelle.accounts.services import log_family_action
 from ribambelle.communication.services import queue_email
@@ -69,7 +71,7 @@ def update_moderated_keys(*, organisation, keys: list[str], acting_user) -> Fami
     valid = {key for key, _label in moderation.all_keys()}
     unknown = set(keys) - valid
     if unknown:
-        raise DomainError("Choisissez les données à modérer dans la liste.")
+        raise DomainError(_("Choisissez les données à modérer dans la liste."))
     settings = family_settings(organisation)
     old = sorted(settings.moderated)
     settings.moderated = sorted(keys)
@@ -125,7 +127,7 @@ def update_family(*, family: Family, values: dict, acting_user, request=None) ->
     allowed = FAMILY_EDITABLE + (FAMILY_STAFF_ONLY if _is_staff(acting_user) else [])
     values = {k: v for k, v in values.items() if k in allowed}
     groups = dict(moderation.FAMILY_FIELD_GROUPS)
-    groups["staff.quotient"] = ("Quotient familial", FAMILY_STAFF_ONLY)
+    groups["staff.quotient"] = (_("Quotient familial"), FAMILY_STAFF_ONLY)
     with transaction.atomic():
         family = Family.objects.select_for_update().get(pk=family.pk)
         return _submit(
@@ -189,15 +191,15 @@ def add_person(*, family: Family, role: str, values: dict, acting_user, request=
     """Add a child (or, for staff, an adult). A family's new child waits for staff when the
     organisation moderates "child.add"; nothing is created until it is accepted."""
     if role not in PersonRole.values:
-        raise DomainError("Choisissez « responsable légal » ou « enfant ».")
+        raise DomainError(_("Choisissez « responsable légal » ou « enfant »."))
     if role == PersonRole.ADULT and not _is_staff(acting_user):
-        raise DomainError("Pour ajouter un responsable légal, contactez le service.")
+        raise DomainError(_("Pour ajouter un responsable légal, contactez le service."))
     allowed = CHILD_FIELDS if role == PersonRole.CHILD else ADULT_FIELDS
     values = {k: v for k, v in values.items() if k in allowed}
     if role == PersonRole.CHILD and not values.get("birth_date"):
-        raise DomainError("Indiquez la date de naissance de l'enfant.", field="birth_date")
+        raise DomainError(_("Indiquez la date de naissance de l'enfant."), field="birth_date")
     if values.get("birth_date") and values["birth_date"] > timezone.localdate():
-        raise DomainError("La date de naissance ne peut pas être dans le futur.", field="birth_date")
+        raise DomainError(_("La date de naissance ne peut pas être dans le futur."), field="birth_date")
     person = Person(organisation_id=family.organisation_id, family=family, role=role)
     _validate(person, values)
     subject = f"{values.get('first_name', '')} {values.get('last_name', '')}".strip()
@@ -252,7 +254,7 @@ def add_person(*, family: Family, role: str, values: dict, acting_user, request=
 def remove_person(*, person: Person, acting_user) -> None:
     """Staff only: a member leaves the family file (their history stays, without the link)."""
     if not _is_staff(acting_user):
-        raise DomainError("Pour retirer un membre de la famille, contactez le service.")
+        raise DomainError(_("Pour retirer un membre de la famille, contactez le service."))
     family = person.family
     with transaction.atomic():
         _new_request(
@@ -271,7 +273,7 @@ def remove_person(*, person: Person, acting_user) -> None:
 
 # --- Authorised persons ---------------------------------------------------------------------
 AUTHORISED_GROUPS = {
-    "authorised.update": ("Personne autorisée", AUTHORISED_FIELDS),
+    "authorised.update": (gettext_lazy("Personne autorisée"), AUTHORISED_FIELDS),
 }
 
 
@@ -279,10 +281,10 @@ def save_authorised_person(
     *, child: Person, values: dict, acting_user, authorised: AuthorisedPerson | None = None, request=None
 ) -> ChangeOutcome:
     if not child.is_child:
-        raise DomainError("Les personnes autorisées se rattachent à un enfant.")
+        raise DomainError(_("Les personnes autorisées se rattachent à un enfant."))
     _check_family(child.family, authorised)
     if authorised is not None and authorised.child_id != child.pk:
-        raise DomainError("Cette personne n'est pas rattachée à cet enfant.")
+        raise DomainError(_("Cette personne n'est pas rattachée à cet enfant."))
     values = {k: v for k, v in values.items() if k in AUTHORISED_FIELDS}
     family = child.family
     if authorised is not None:
@@ -412,7 +414,7 @@ def _require_health_consent(family: Family) -> None:
 
     if not family_has_health_consent(family):
         raise DomainError(
-            "La famille n'a pas donné son accord pour les données de santé : elles ne peuvent pas être enregistrées."
+            _("La famille n'a pas donné son accord pour les données de santé : elles ne peuvent pas être enregistrées.")
         )
 
 
@@ -420,7 +422,7 @@ def save_health_record(*, child: Person, values: dict, acting_user, request=None
     """Health data is collected only with the family's health consent. Its values are never
     copied into the history: only the fact that it changed, and by whom."""
     if not child.is_child:
-        raise DomainError("Les informations sanitaires concernent les enfants.")
+        raise DomainError(_("Les informations sanitaires concernent les enfants."))
     family = child.family
     _require_health_consent(family)
     values = {k: v for k, v in values.items() if k in HEALTH_FIELDS}
@@ -455,7 +457,7 @@ def add_vaccination(*, child: Person, vaccine: str, when: date, acting_user, req
     family = child.family
     _require_health_consent(family)
     if when > timezone.localdate():
-        raise DomainError("La date de vaccination ne peut pas être dans le futur.", field="date")
+        raise DomainError(_("La date de vaccination ne peut pas être dans le futur."), field="date")
     vaccination = Vaccination(
         organisation_id=family.organisation_id, family=family, child=child, vaccine=vaccine.strip(), date=when
     )
@@ -516,7 +518,7 @@ def _lock_pending(change_request: ChangeRequest) -> ChangeRequest:
         .get(pk=change_request.pk, organisation_id=change_request.organisation_id)
     )
     if locked.status != ChangeStatus.PENDING:
-        raise DomainError("Cette demande a déjà été traitée.")
+        raise DomainError(_("Cette demande a déjà été traitée."))
     return locked
 
 
@@ -533,7 +535,7 @@ def _apply(cr: ChangeRequest) -> None:
             _assign(family, values)
         elif cr.kind == ChangeKind.PERSON_UPDATE:
             if cr.person is None:
-                raise DomainError("Ce membre n'existe plus dans le dossier.")
+                raise DomainError(_("Ce membre n'existe plus dans le dossier."))
             values = _values(cr, Person)
             _validate(cr.person, values)
             _assign(cr.person, values)
@@ -545,7 +547,7 @@ def _apply(cr: ChangeRequest) -> None:
             cr.person = person
         elif cr.kind == ChangeKind.AUTHORISED_ADD:
             if cr.person is None:
-                raise DomainError("Cet enfant n'existe plus dans le dossier.")
+                raise DomainError(_("Cet enfant n'existe plus dans le dossier."))
             new = AuthorisedPerson(organisation_id=family.organisation_id, family=family, child=cr.person)
             values = _values(cr, AuthorisedPerson)
             _validate(new, values)
@@ -553,7 +555,7 @@ def _apply(cr: ChangeRequest) -> None:
             cr.authorised_person = new
         elif cr.kind == ChangeKind.AUTHORISED_UPDATE:
             if cr.authorised_person is None:
-                raise DomainError("Cette personne autorisée n'existe plus.")
+                raise DomainError(_("Cette personne autorisée n'existe plus."))
             values = _values(cr, AuthorisedPerson)
             _assign(cr.authorised_person, values)
         elif cr.kind == ChangeKind.AUTHORISED_REMOVE:
@@ -561,7 +563,9 @@ def _apply(cr: ChangeRequest) -> None:
                 cr.authorised_person.delete()
                 cr.authorised_person = None
     except ValidationError as error:
-        raise DomainError("Cette modification n'est plus valable : " + " ".join(error.messages)) from error
+        raise DomainError(
+            _("Cette modification n'est plus valable : %(errors)s") % {"errors": " ".join(error.messages)}
+        ) from error
 
 
 def _notify(cr: ChangeRequest, template: str) -> None:
@@ -616,7 +620,7 @@ def refuse_change(*, change_request: ChangeRequest, reason: str, acting_user) ->
     """Refuse a pending change; the family is told why by e-mail. Nothing in the file changes."""
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("Indiquez le motif du refus : il est envoyé à la famille.", field="reason")
+        raise DomainError(_("Indiquez le motif du refus : il est envoyé à la famille."), field="reason")
     with transaction.atomic():
         cr = _lock_pending(change_request)
         cr.status = ChangeStatus.REFUSED

@@ -10,6 +10,7 @@ import logging
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ribambelle.accounts.services import log_family_action
 from ribambelle.billing.models import Invoice, PaymentMethod
@@ -49,9 +50,9 @@ def start_payment(*, invoice: Invoice, user, base_url: str) -> tuple[str, object
     ("form", eopayment Form) to send the family to the provider."""
     config = enabled_config(invoice.organisation)
     if config is None:
-        raise DomainError("Le paiement en ligne n'est pas proposé : suivez les modalités de paiement indiquées.")
+        raise DomainError(_("Le paiement en ligne n'est pas proposé : suivez les modalités de paiement indiquées."))
     if not invoice.is_open or invoice.balance <= 0:
-        raise DomainError("Cette facture n'est plus à payer.")
+        raise DomainError(_("Cette facture n'est plus à payer."))
     provider = provider_for(config, base_url=base_url)
     family = invoice.family
     try:
@@ -64,8 +65,10 @@ def start_payment(*, invoice: Invoice, user, base_url: str) -> tuple[str, object
     except Exception as exc:  # noqa: BLE001 - the provider is down or refuses: say so, change nothing
         logger.warning("payment request failed (%s): %r", config.kind, exc)
         raise DomainError(
-            "Le service de paiement en ligne ne répond pas pour le moment : réessayez plus tard. "
-            "Votre facture reste à payer."
+            _(
+                "Le service de paiement en ligne ne répond pas pour le moment : réessayez plus tard. "
+                "Votre facture reste à payer."
+            )
         ) from exc
     OnlineTransaction.objects.create(
         organisation=invoice.organisation,
@@ -145,12 +148,12 @@ def configure_provider(*, organisation, kind: str, options: dict, acting_user) -
     from ribambelle.core.services import record_audit
 
     if kind and provider_class(kind) is None:
-        raise DomainError("Prestataire de paiement inconnu.")
+        raise DomainError(_("Prestataire de paiement inconnu."))
     with transaction.atomic():
         ProviderConfig.objects.filter(organisation=organisation).update(is_enabled=False)
         config = None
         if kind:
-            config, _ = ProviderConfig.objects.get_or_create(organisation=organisation, kind=kind)
+            config, _created = ProviderConfig.objects.get_or_create(organisation=organisation, kind=kind)
             config.options = {**config.options, **{k: v for k, v in options.items() if v}}
             config.is_enabled = True
             config.save()

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ribambelle.accounts import services as account_services
@@ -33,7 +34,7 @@ def consent(request):
     form = ConsentForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         record_consents(user=request.user, personal=True, health=form.cleaned_data["health"], request=request)
-        messages.success(request, "Merci, vos choix sont enregistrés. Vous pouvez les modifier dans « Mon compte ».")
+        messages.success(request, _("Merci, vos choix sont enregistrés. Vous pouvez les modifier dans « Mon compte »."))
         return redirect(_safe_next(request, f"/{request.organisation.slug}/"))
     return render(
         request,
@@ -50,8 +51,10 @@ def password_forgot(request):
         # Same answer whether the address has an account or not.
         messages.info(
             request,
-            "Si un compte existe pour cette adresse, un e-mail avec un lien pour choisir un nouveau mot de passe "
-            "vient d'y être envoyé. Pensez à regarder dans vos courriers indésirables.",
+            _(
+                "Si un compte existe pour cette adresse, un e-mail avec un lien pour choisir un nouveau mot de passe "
+                "vient d'y être envoyé. Pensez à regarder dans vos courriers indésirables."
+            ),
         )
         return redirect("portail:login", org_slug=request.organisation.slug)
     return render(request, "portail/password_forgot.html", {"form": form}, status=400 if form.errors else 200)
@@ -92,7 +95,7 @@ def account(request):
             account_services.change_password(
                 user=user, password=password_form.cleaned_data["password1"], request=request
             )
-            messages.success(request, "Votre mot de passe est modifié. Vos autres appareils sont déconnectés.")
+            messages.success(request, _("Votre mot de passe est modifié. Vos autres appareils sont déconnectés."))
             return redirect("portail:account", org_slug=request.organisation.slug)
     elif request.method == "POST" and "change_email" in request.POST:
         email_form = ChangeEmailForm(request.POST, user=user, prefix="email")
@@ -106,8 +109,11 @@ def account(request):
             else:
                 messages.info(
                     request,
-                    f"Un e-mail de confirmation a été envoyé à {email_form.cleaned_data['new_email']}. "
-                    "Votre adresse changera quand vous aurez cliqué sur le lien.",
+                    _(
+                        "Un e-mail de confirmation a été envoyé à %(email)s. "
+                        "Votre adresse changera quand vous aurez cliqué sur le lien."
+                    )
+                    % {"email": email_form.cleaned_data["new_email"]},
                 )
                 return redirect("portail:account", org_slug=request.organisation.slug)
     has_errors = bool(password_form.errors or email_form.errors)
@@ -134,14 +140,18 @@ def consent_withdraw(request, kind: str):
     if kind == ConsentKind.HEALTH:
         messages.success(
             request,
-            "Votre consentement aux données sanitaires est retiré : ces informations ne sont plus "
-            "affichées ni collectées, et celles déjà saisies sont effacées.",
+            _(
+                "Votre consentement aux données sanitaires est retiré : ces informations ne sont plus "
+                "affichées ni collectées, et celles déjà saisies sont effacées."
+            ),
         )
         return redirect("portail:account", org_slug=request.organisation.slug)
     messages.info(
         request,
-        "Votre consentement aux données personnelles est retiré. Sans lui, l'Espace Famille "
-        "n'est plus accessible ; vous pouvez le redonner à tout moment.",
+        _(
+            "Votre consentement aux données personnelles est retiré. Sans lui, l'Espace Famille "
+            "n'est plus accessible ; vous pouvez le redonner à tout moment."
+        ),
     )
     return redirect("portail:consent", org_slug=request.organisation.slug)
 
@@ -151,7 +161,7 @@ def email_confirm(request, token: str):
         organisation=request.organisation, raw=token, purpose=TokenPurpose.EMAIL_CHANGE
     )
     if account_token is None:
-        return render(request, "portail/email_confirm.html", {"error": "Ce lien n'est pas valable."}, status=410)
+        return render(request, "portail/email_confirm.html", {"error": _("Ce lien n'est pas valable.")}, status=410)
     try:
         user = account_services.confirm_email_change(token=account_token, request=request)
     except DomainError as error:

@@ -7,6 +7,8 @@ from django.contrib import messages
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -20,7 +22,12 @@ from ribambelle.payments.models import TransactionStatus
 from ribambelle.payments.providers.dummy import signed_answer
 from ribambelle.tenancy.access import family_required
 
-STATUSES = [("a-payer", "À payer"), ("payees", "Payées"), ("annulees", "Annulées"), ("toutes", "Toutes")]
+STATUSES = [
+    ("a-payer", gettext_lazy("À payer")),
+    ("payees", gettext_lazy("Payées")),
+    ("annulees", gettext_lazy("Annulées")),
+    ("toutes", gettext_lazy("Toutes")),
+]
 
 
 def _base_url(request) -> str:
@@ -155,22 +162,26 @@ def payment_return(request, provider: str):
     if tx is None or tx.family_id != request.user.family.pk:
         messages.error(
             request,
-            "Le résultat du paiement n'a pas pu être vérifié : votre facture reste à payer. "
-            "Si votre compte a été débité, contactez le service.",
+            _(
+                "Le résultat du paiement n'a pas pu être vérifié : votre facture reste à payer. "
+                "Si votre compte a été débité, contactez le service."
+            ),
         )
         return redirect("portail:invoices", org_slug=slug)
     if tx.status == TransactionStatus.PAID:
         messages.success(
             request,
-            f"Merci, votre paiement de la facture {tx.invoice.number} est enregistré. "
-            "Votre reçu est disponible ci-dessous.",
+            _("Merci, votre paiement de la facture %(number)s est enregistré. Votre reçu est disponible ci-dessous.")
+            % {"number": tx.invoice.number},
         )
     elif tx.status == TransactionStatus.CANCELLED:
         messages.warning(
-            request, "Paiement annulé : la facture reste à payer. Vous pouvez réessayer quand vous voulez."
+            request, _("Paiement annulé : la facture reste à payer. Vous pouvez réessayer quand vous voulez.")
         )
     else:
-        messages.error(request, "Paiement refusé par la banque : la facture reste à payer. Vous n'avez pas été débité.")
+        messages.error(
+            request, _("Paiement refusé par la banque : la facture reste à payer. Vous n'avez pas été débité.")
+        )
     return redirect("portail:invoice_detail", org_slug=slug, invoice_id=tx.invoice_id)
 
 
@@ -194,13 +205,13 @@ def simulated_bank(request):
     Its answer is signed, notified to us server-side, then the browser is sent back."""
     config = payments.enabled_config(request.organisation)
     if config is None or config.kind != "dummy":
-        return HttpResponseBadRequest("Le paiement de démonstration n'est pas activé.")
+        return HttpResponseBadRequest(_("Le paiement de démonstration n'est pas activé."))
     transaction_id = request.GET.get("transaction_id", "") or request.POST.get("transaction_id", "")
     amount = request.GET.get("amount", "") or request.POST.get("amount", "")
     if request.method == "POST":
         result = request.POST.get("result")
         if result not in ("ok", "refused", "cancelled"):
-            return HttpResponseBadRequest("Choix inconnu.")
+            return HttpResponseBadRequest(_("Choix inconnu."))
         query = signed_answer(request.organisation.pk, transaction_id, amount, result)
         payments.settle(
             organisation=request.organisation, provider_kind="dummy", query_string=query, base_url=_base_url(request)

@@ -7,18 +7,20 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ribambelle.activities.models import WEEKDAY_NAMES, Opening
 from ribambelle.bookings import selectors, services
 from ribambelle.bookings.calendar import family_calendar
 from ribambelle.bookings.models import CalendarFeed
-from ribambelle.core.dates import long_date
+from ribambelle.core.dates import shown_date
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.params import parse_ids
 from ribambelle.tenancy.access import family_required
 
-VIEWS = [("jour", "Jour"), ("semaine", "Semaine"), ("mois", "Mois")]
+VIEWS = [("jour", gettext_lazy("Jour")), ("semaine", gettext_lazy("Semaine")), ("mois", gettext_lazy("Mois"))]
 
 
 def _anchor(request) -> date:
@@ -111,25 +113,33 @@ def _save(request, child, view, anchor):
 def _report(request, result) -> None:
     if result.booked:
         messages.success(
-            request, f"{len(result.booked)} journée(s) réservée(s). Un e-mail récapitulatif vous est envoyé."
+            request,
+            _("%(n)s journée(s) réservée(s). Un e-mail récapitulatif vous est envoyé.") % {"n": len(result.booked)},
         )
     if result.waitlisted:
         messages.info(
             request,
-            f"{len(result.waitlisted)} demande(s) en liste d'attente : vous serez prévenu(e) si une place se libère.",
+            _("%(n)s demande(s) en liste d'attente : vous serez prévenu(e) si une place se libère.")
+            % {"n": len(result.waitlisted)},
         )
     if result.cancelled:
-        messages.success(request, f"{len(result.cancelled)} réservation(s) annulée(s).")
+        messages.success(request, _("%(n)s réservation(s) annulée(s).") % {"n": len(result.cancelled)})
     for opening, reason in result.refused:
-        messages.error(request, f"{opening.unit.name} du {long_date(opening.date)} : non enregistré, {reason}.")
+        messages.error(
+            request,
+            _("%(unit)s du %(date)s : non enregistré, %(reason)s.")
+            % {"unit": opening.unit.name, "date": shown_date(opening.date), "reason": reason},
+        )
     if result.full:
         # Offered on the planning page: join the waiting list for these days in one click.
         request.session["full_offer"] = {
             "ids": [o.pk for o in result.full],
-            "labels": [f"{o.unit.name} du {long_date(o.date)}" for o in result.full],
+            "labels": [
+                _("%(unit)s du %(date)s") % {"unit": o.unit.name, "date": shown_date(o.date)} for o in result.full
+            ],
         }
     if not (result.changed or result.refused or result.full):
-        messages.info(request, "Aucune modification à enregistrer.")
+        messages.info(request, _("Aucune modification à enregistrer."))
 
 
 @require_POST
@@ -155,12 +165,12 @@ def typical_week(request, person_id: int):
         start = datetime.strptime(request.POST.get("from", ""), "%Y-%m-%d").date()
         end = datetime.strptime(request.POST.get("to", ""), "%Y-%m-%d").date()
     except ValueError:
-        messages.error(request, "Indiquez une date de début et une date de fin.")
+        messages.error(request, _("Indiquez une date de début et une date de fin."))
         return redirect(_planning_url(request, child, "semaine", timezone.localdate()))
     weekdays = {int(v) for v in request.POST.getlist("weekday") if v in {"0", "1", "2", "3", "4", "5", "6"}}
     unit_ids = _ids(request.POST.getlist("unit"))
     if end < start or (end - start).days > 366 or not weekdays or not unit_ids:
-        messages.error(request, "Choisissez au moins un jour, une unité, et une période d'un an au plus.")
+        messages.error(request, _("Choisissez au moins un jour, une unité, et une période d'un an au plus."))
         return redirect(_planning_url(request, child, "semaine", start))
     openings = (
         Opening.objects.filter(
@@ -189,7 +199,7 @@ def accept_offer(request, booking_id: int):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "La place est à vous : elle est réservée.")
+        messages.success(request, _("La place est à vous : elle est réservée."))
     return redirect(_planning_url(request, booking.child, "semaine", booking.date))
 
 
@@ -198,7 +208,7 @@ def calendar_settings(request):
     family = request.user.family
     if request.method == "POST":
         feed = services.regenerate_calendar_token(family=family)
-        messages.success(request, "Nouvelle adresse d'agenda créée : l'ancienne ne fonctionne plus.")
+        messages.success(request, _("Nouvelle adresse d'agenda créée : l'ancienne ne fonctionne plus."))
         return redirect("portail:calendar_settings", org_slug=request.organisation.slug)
     feed = CalendarFeed.objects.filter(organisation_id=family.organisation_id, family=family).first()
     url = (

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import FileResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ribambelle.communication import messaging, selectors
@@ -62,7 +63,9 @@ def message_new(request):
         except DomainError as error:
             _refuse(form, error)
         else:
-            messages.success(request, f"Votre message est envoyé à « {thread.structure.name} ».")
+            messages.success(
+                request, _("Votre message est envoyé à « %(structure)s ».") % {"structure": thread.structure.name}
+            )
             return redirect("portail:message_thread", org_slug=request.organisation.slug, messagethread_id=thread.pk)
     return render(
         request,
@@ -88,7 +91,9 @@ def message_thread(request, messagethread_id: int):
         except DomainError as error:
             _refuse(form, error)
         else:
-            messages.success(request, f"Votre message est envoyé à « {thread.structure.name} ».")
+            messages.success(
+                request, _("Votre message est envoyé à « %(structure)s ».") % {"structure": thread.structure.name}
+            )
             return redirect("portail:message_thread", org_slug=request.organisation.slug, messagethread_id=thread.pk)
     if request.method == "GET":
         messaging.mark_read_by_family(thread)
@@ -131,8 +136,10 @@ def email_preference(request):
     set_email_preference(user=request.user, accepts_optional_emails=accepts, request=request)
     messages.success(
         request,
-        "C'est noté : vous recevrez les informations non essentielles par e-mail."
+        _("C'est noté : vous recevrez les informations non essentielles par e-mail.")
         if accepts
-        else "C'est noté : vous ne recevrez plus que les e-mails indispensables (réponses, inscriptions, factures…).",
+        else _(
+            "C'est noté : vous ne recevrez plus que les e-mails indispensables (réponses, inscriptions, factures…)."
+        ),
     )
     return redirect("portail:messages", org_slug=request.organisation.slug)

@@ -1,5 +1,5 @@
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 # The seed's tabs, in the seed's order. Each issue adds its tab here once its page
 # exists: a tab that leads nowhere is never shown.

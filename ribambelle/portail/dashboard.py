@@ -2,17 +2,15 @@
 
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ribambelle.bookings.models import PLACE_STATUSES, Booking
 from ribambelle.communication.selectors import threads_for_family
-from ribambelle.core.dates import long_date
+from ribambelle.core.dates import shown_date
 from ribambelle.documents.selectors import pending_count_for_family
 from ribambelle.families.models import ChangeRequest
 from ribambelle.registrations.models import Registration, RegistrationStatus
-
-
-def _plural(n: int, one: str, many: str) -> str:
-    return one.format(n=n) if n == 1 else many.format(n=n)
 
 
 def tile_summaries(family, *, include_health: bool) -> dict[str, str]:
@@ -21,7 +19,7 @@ def tile_summaries(family, *, include_health: bool) -> dict[str, str]:
     summaries = {}
     pending = ChangeRequest.objects.filter(organisation_id=organisation_id, family=family, status="pending").count()
     if pending:
-        summaries["family"] = "Certaines données sont en attente de modération"
+        summaries["family"] = _("Certaines données sont en attente de modération")
     counts = {
         status: n
         for status, n in Registration.objects.filter(organisation_id=organisation_id, family=family)
@@ -31,10 +29,10 @@ def tile_summaries(family, *, include_health: bool) -> dict[str, str]:
     accepted, requested = counts.get(RegistrationStatus.ACCEPTED, 0), counts.get(RegistrationStatus.REQUESTED, 0)
     parts = []
     if accepted:
-        parts.append(_plural(accepted, "{n} inscription", "{n} inscriptions"))
+        parts.append(ngettext("%(n)s inscription", "%(n)s inscriptions", accepted) % {"n": accepted})
     if requested:
-        parts.append(_plural(requested, "{n} demande en attente", "{n} demandes en attente"))
-    summaries["registrations"] = ", ".join(parts) or "Aucune inscription pour le moment"
+        parts.append(ngettext("%(n)s demande en attente", "%(n)s demandes en attente", requested) % {"n": requested})
+    summaries["registrations"] = ", ".join(parts) or _("Aucune inscription pour le moment")
     upcoming = (
         Booking.objects.filter(
             organisation_id=organisation_id, family=family, status__in=PLACE_STATUSES, date__gte=today
@@ -44,21 +42,23 @@ def tile_summaries(family, *, include_health: bool) -> dict[str, str]:
         .first()
     )
     summaries["bookings"] = (
-        f"Prochaine journée : {long_date(upcoming.date)} ({upcoming.child.first_name})"
+        _("Prochaine journée : %(date)s (%(name)s)")
+        % {"date": shown_date(upcoming.date), "name": upcoming.child.first_name}
         if upcoming
-        else "Aucune journée réservée à venir"
+        else _("Aucune journée réservée à venir")
     )
     documents = pending_count_for_family(organisation=family.organisation, family=family, include_health=include_health)
     summaries["documents"] = (
-        _plural(
+        ngettext(
+            "%(n)s document attendu ou en cours de traitement",
+            "%(n)s documents attendus ou en cours de traitement",
             documents,
-            "{n} document attendu ou en cours de traitement",
-            "{n} documents attendus ou en cours de traitement",
         )
+        % {"n": documents}
         if documents
-        else "Dossier complet"
+        else _("Dossier complet")
     )
     unread = threads_for_family(family).filter(family_unread=True).count()
     if unread:
-        summaries["messages"] = _plural(unread, "{n} nouvelle réponse", "{n} nouvelles réponses")
+        summaries["messages"] = ngettext("%(n)s nouvelle réponse", "%(n)s nouvelles réponses", unread) % {"n": unread}
     return summaries

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.params import parse_id
@@ -65,8 +66,8 @@ def _add(request, *, person):
         else:
             messages.success(
                 request,
-                f"Merci, « {form.cleaned_data['document_type'].name} » est bien transmis : "
-                "il est en cours de traitement par le service.",
+                _("Merci, « %(document)s » est bien transmis : il est en cours de traitement par le service.")
+                % {"document": form.cleaned_data["document_type"].name},
             )
             return redirect("portail:documents", org_slug=organisation.slug)
     return render(

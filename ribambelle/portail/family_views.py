@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ribambelle.core.exceptions import DomainError
 from ribambelle.families import selectors, services
@@ -23,7 +25,7 @@ from ribambelle.families.forms import (
 from ribambelle.families.models import AuthorisedPerson, HealthRecord, Person, PersonRole, Vaccination
 from ribambelle.tenancy.access import family_required
 
-PENDING_NOTICE = "Certaines données sont en attente de modération"
+PENDING_NOTICE = gettext_lazy("Certaines données sont en attente de modération")
 OBJECT_MODELS = {"person_id": Person, "authorisedperson_id": AuthorisedPerson, "vaccination_id": Vaccination}
 
 
@@ -56,15 +58,18 @@ def _to_family(request):
 
 def _report(request, outcome) -> None:
     if not outcome.changed:
-        messages.info(request, "Aucune modification : rien n'a changé.")
+        messages.info(request, _("Aucune modification : rien n'a changé."))
         return
     if outcome.applied:
-        messages.success(request, "Vos modifications sont enregistrées.")
+        messages.success(request, _("Vos modifications sont enregistrées."))
     if outcome.pending:
         messages.warning(
             request,
-            f"{PENDING_NOTICE} : {', '.join(outcome.pending)}. "
-            "Le service va les examiner ; vous recevrez un e-mail de confirmation ou de refus.",
+            _(
+                "Certaines données sont en attente de modération : %(fields)s. "
+                "Le service va les examiner ; vous recevrez un e-mail de confirmation ou de refus."
+            )
+            % {"fields": ", ".join(outcome.pending)},
         )
 
 
@@ -117,7 +122,7 @@ def family_edit(request):
     return _render(
         request,
         "portail/family/form.html",
-        {"form": form, "title": "Nom, adresse et coordonnées", "pending": family.pending_family},
+        {"form": form, "title": _("Nom, adresse et coordonnées"), "pending": family.pending_family},
         form,
     )
 
@@ -175,13 +180,16 @@ def child_add(request):
             if outcome.pending:
                 messages.warning(
                     request,
-                    f"{PENDING_NOTICE} : l'ajout de {outcome.pending[0]} sera visible quand le service l'aura "
-                    "validé. Vous recevrez un e-mail.",
+                    _(
+                        "Certaines données sont en attente de modération : l'ajout de %(name)s sera visible "
+                        "quand le service l'aura validé. Vous recevrez un e-mail."
+                    )
+                    % {"name": outcome.pending[0]},
                 )
             else:
-                messages.success(request, f"{outcome.applied[0]} est ajouté(e) à votre famille.")
+                messages.success(request, _("%(name)s est ajouté(e) à votre famille.") % {"name": outcome.applied[0]})
             return _to_family(request)
-    return _render(request, "portail/family/form.html", {"form": form, "title": "Ajouter un enfant"}, form)
+    return _render(request, "portail/family/form.html", {"form": form, "title": _("Ajouter un enfant")}, form)
 
 
 @family_view
@@ -191,8 +199,10 @@ def child_health(request, person_id: int):
     if not request.consents.health:
         messages.info(
             request,
-            "Pour renseigner les informations de santé, donnez d'abord votre accord pour les données sanitaires "
-            "dans « Mon compte ».",
+            _(
+                "Pour renseigner les informations de santé, donnez d'abord votre accord pour les données "
+                "sanitaires dans « Mon compte »."
+            ),
         )
         return redirect("portail:account", org_slug=request.organisation.slug)
     record = HealthRecord.objects.filter(organisation=request.organisation, child=child).first()
@@ -212,7 +222,7 @@ def child_health(request, person_id: int):
             except (DomainError, ValidationError) as error:
                 _apply_errors(vaccination_form, error)
             else:
-                messages.success(request, "La vaccination est enregistrée.")
+                messages.success(request, _("La vaccination est enregistrée."))
                 return redirect("portail:child_health", org_slug=request.organisation.slug, person_id=child.pk)
     elif request.method == "POST":
         form = HealthRecordForm(request.POST, instance=record, prefix="sante")
@@ -224,7 +234,9 @@ def child_health(request, person_id: int):
             except (DomainError, ValidationError) as error:
                 _apply_errors(form, error)
             else:
-                messages.success(request, f"Les informations de santé de {child.first_name} sont enregistrées.")
+                messages.success(
+                    request, _("Les informations de santé de %(name)s sont enregistrées.") % {"name": child.first_name}
+                )
                 return _to_family(request)
     vaccinations = Vaccination.objects.filter(organisation=request.organisation, child=child)
     return _render(
@@ -241,7 +253,7 @@ def vaccination_delete(request, vaccination_id: int):
     if request.method != "POST" or not request.consents.health:
         return _to_family(request)
     services.delete_vaccination(vaccination=vaccination, acting_user=request.user, request=request)
-    messages.success(request, "La vaccination est retirée.")
+    messages.success(request, _("La vaccination est retirée."))
     return redirect("portail:child_health", org_slug=request.organisation.slug, person_id=vaccination.child_id)
 
 
@@ -262,7 +274,7 @@ def authorised_add(request, person_id: int):
     return _render(
         request,
         "portail/family/form.html",
-        {"form": form, "title": f"Ajouter une personne autorisée pour {child.first_name}"},
+        {"form": form, "title": _("Ajouter une personne autorisée pour %(name)s") % {"name": child.first_name}},
         form,
     )
 
@@ -291,7 +303,8 @@ def authorised_edit(request, authorisedperson_id: int):
         "portail/family/form.html",
         {
             "form": form,
-            "title": f"{authorised} – personne autorisée pour {authorised.child.first_name}",
+            "title": _("%(person)s – personne autorisée pour %(name)s")
+            % {"person": authorised, "name": authorised.child.first_name},
             "authorised": authorised,
         },
         form,
@@ -305,9 +318,13 @@ def authorised_remove(request, authorisedperson_id: int):
         return _to_family(request)
     outcome = services.remove_authorised_person(authorised=authorised, acting_user=request.user, request=request)
     if outcome.pending:
-        messages.warning(request, f"{PENDING_NOTICE} : le retrait de {outcome.pending[0]} attend le service.")
+        messages.warning(
+            request,
+            _("Certaines données sont en attente de modération : le retrait de %(name)s attend le service.")
+            % {"name": outcome.pending[0]},
+        )
     else:
-        messages.success(request, f"{outcome.applied[0]} n'est plus autorisé(e).")
+        messages.success(request, _("%(name)s n'est plus autorisé(e).") % {"name": outcome.applied[0]})
     return _to_family(request)
 
 

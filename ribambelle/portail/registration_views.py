@@ -3,6 +3,8 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ribambelle.activities.models import ActivityKind
@@ -15,7 +17,11 @@ from ribambelle.registrations.models import RegistrationStatus
 from ribambelle.tenancy.access import family_required
 from ribambelle.tenancy.models import Structure
 
-PERIODS = [("", "Toutes les dates"), ("current", "En cours"), ("upcoming", "À venir")]
+PERIODS = [
+    ("", gettext_lazy("Toutes les dates")),
+    ("current", gettext_lazy("En cours")),
+    ("upcoming", gettext_lazy("À venir")),
+]
 
 
 def _bookings_url(request, registration):
@@ -59,7 +65,7 @@ def new_registration(request, person_id: int):
     for activity in activities:
         activity.window = services.registration_window_state(activity)
         sector = activity.sector or activity.structure.sector
-        sectors.setdefault(sector.name if sector else "Autres", []).append(activity)
+        sectors.setdefault(sector.name if sector else _("Autres"), []).append(activity)
     return render(
         request,
         "portail/registrations/new.html",
@@ -90,7 +96,7 @@ def register(request, person_id: int, activity_id: int):
         group_id = request.POST.get("group", "")
         group = next((g for g in groups if str(g.pk) == group_id), None)
         if group is None and len(groups) != 1:
-            error = "Choisissez un groupe dans la liste."
+            error = _("Choisissez un groupe dans la liste.")
         else:
             try:
                 registration = services.request_registration(
@@ -144,5 +150,5 @@ def withdraw(request, registration_id: int):
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "Votre demande d'inscription est retirée.")
+        messages.success(request, _("Votre demande d'inscription est retirée."))
     return redirect("portail:registration_detail", org_slug=request.organisation.slug, registration_id=registration.pk)

@@ -9,6 +9,7 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
@@ -64,7 +65,7 @@ def login_view(request):
             account_services.log_in(request, user, remember=form.cleaned_data["remember"])
             return redirect(_safe_next(request, home_url))
         form.add_error(
-            None, "E-mail ou mot de passe incorrect. Vérifiez votre saisie ou réinitialisez votre mot de passe."
+            None, _("E-mail ou mot de passe incorrect. Vérifiez votre saisie ou réinitialisez votre mot de passe.")
         )
     return render(
         request,
@@ -77,7 +78,7 @@ def login_view(request):
 @require_POST
 def logout_view(request):
     logout(request)
-    messages.success(request, "Vous êtes déconnecté. À bientôt !")
+    messages.success(request, _("Vous êtes déconnecté. À bientôt !"))
     return redirect("portail:home", org_slug=request.organisation.slug)
 
 
@@ -122,8 +123,10 @@ def activation_resend(request):
         account_services.resend_activation(organisation=request.organisation, email=email)
     messages.info(
         request,
-        "Si un compte à activer existe pour cette adresse, un nouveau lien vient d'y être envoyé. "
-        "Pensez à regarder dans vos courriers indésirables.",
+        _(
+            "Si un compte à activer existe pour cette adresse, un nouveau lien vient d'y être envoyé. "
+            "Pensez à regarder dans vos courriers indésirables."
+        ),
     )
     return redirect("portail:login", org_slug=request.organisation.slug)
 
@@ -143,7 +146,7 @@ def manifest(request):
     organisation = request.organisation
     start = reverse("portail:home", kwargs={"org_slug": organisation.slug})
     data = {
-        "name": f"Espace Famille – {organisation.name}",
+        "name": _("Espace Famille – %(name)s") % {"name": organisation.name},
         "short_name": organisation.display_short_name[:30],
         "start_url": start,
         "scope": start,

@@ -2,12 +2,13 @@
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ribambelle.accounts.services import log_family_action
 from ribambelle.activities.models import Group
 from ribambelle.activities.selectors import fitting_groups
 from ribambelle.communication.services import queue_email
-from ribambelle.core.dates import long_date
+from ribambelle.core.dates import shown_date
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
 from ribambelle.families.models import PersonRole
@@ -29,26 +30,32 @@ def registration_window_state(activity, *, now=None) -> str:
 
 def _check_child(child, activity) -> None:
     if child.role != PersonRole.CHILD:
-        raise DomainError("Seuls les enfants peuvent être inscrits à une activité.")
+        raise DomainError(_("Seuls les enfants peuvent être inscrits à une activité."))
     if child.organisation_id != activity.organisation_id:
-        raise DomainError("Cet enfant n'appartient pas à cette organisation.")
+        raise DomainError(_("Cet enfant n'appartient pas à cette organisation."))
     if child.birth_date is None:
         raise DomainError(
-            "La date de naissance de l'enfant est nécessaire pour choisir son groupe : "
-            "complétez-la dans « Ma famille »."
+            _(
+                "La date de naissance de l'enfant est nécessaire pour choisir son groupe : "
+                "complétez-la dans « Ma famille »."
+            )
         )
 
 
 def _choose_group(child, activity, group: Group | None) -> Group:
     fitting = fitting_groups(activity, child)
     if not fitting:
-        raise DomainError(f"Aucun groupe de « {activity.name} » n'accueille un enfant de cet âge.")
+        raise DomainError(
+            _("Aucun groupe de « %(activity)s » n'accueille un enfant de cet âge.") % {"activity": activity.name}
+        )
     if group is None:
         if len(fitting) == 1:
             return fitting[0]
-        raise DomainError("Choisissez un groupe.", field="group")
+        raise DomainError(_("Choisissez un groupe."), field="group")
     if group.activity_id != activity.id or group not in fitting:
-        raise DomainError(f"Le groupe « {group.name} » n'accueille pas un enfant de cet âge.", field="group")
+        raise DomainError(
+            _("Le groupe « %(group)s » n'accueille pas un enfant de cet âge.") % {"group": group.name}, field="group"
+        )
     return group
 
 
@@ -59,7 +66,7 @@ def _check_registration_limit(group: Group) -> None:
     locked = Group.objects.select_for_update().get(pk=group.pk)
     taken = Registration.objects.filter(group=locked, status__in=ACTIVE_STATUSES).count()
     if taken >= locked.registration_limit:
-        raise DomainError(f"Le groupe « {group.name} » est complet.", field="group")
+        raise DomainError(_("Le groupe « %(group)s » est complet.") % {"group": group.name}, field="group")
 
 
 def _create(*, child, activity, group, status, acting_user) -> Registration:
@@ -80,7 +87,10 @@ def _create(*, child, activity, group, status, acting_user) -> Registration:
                 registration.decided_by = acting_user
             registration.save()
     except IntegrityError as exc:
-        raise DomainError(f"{child.first_name} est déjà inscrit(e) ou en attente pour « {activity.name} ».") from exc
+        raise DomainError(
+            _("%(child)s est déjà inscrit(e) ou en attente pour « %(activity)s ».")
+            % {"child": child.first_name, "activity": activity.name}
+        ) from exc
     return registration
 
 
@@ -90,15 +100,21 @@ def request_registration(*, child, activity, group: Group | None = None, acting_
     on the activity's reference date. Accepted at once or awaiting staff, per the activity."""
     _check_child(child, activity)
     if activity.staff_only or not activity.is_published:
-        raise DomainError("L'inscription à cette activité est faite directement par la structure.")
+        raise DomainError(_("L'inscription à cette activité est faite directement par la structure."))
     state = registration_window_state(activity)
     if state == "not_yet":
         opens = timezone.localtime(activity.registration_opens_at)
-        raise DomainError(f"Les inscriptions ouvrent le {long_date(opens.date())} à {opens:%H:%M}.")
+        raise DomainError(
+            _("Les inscriptions ouvrent le %(date)s à %(time)s.")
+            % {"date": shown_date(opens.date()), "time": f"{opens:%H:%M}"}
+        )
     if state == "closed":
-        raise DomainError("Les inscriptions à cette activité sont closes.")
+        raise DomainError(_("Les inscriptions à cette activité sont closes."))
     if Registration.objects.filter(child=child, activity=activity, status__in=ACTIVE_STATUSES).exists():
-        raise DomainError(f"{child.first_name} est déjà inscrit(e) ou en attente pour « {activity.name} ».")
+        raise DomainError(
+            _("%(child)s est déjà inscrit(e) ou en attente pour « %(activity)s ».")
+            % {"child": child.first_name, "activity": activity.name}
+        )
     group = _choose_group(child, activity, group)
     automatic = activity.validation_mode == "automatic"
     with transaction.atomic():
@@ -148,7 +164,7 @@ def _decide(registration: Registration, *, status: str, acting_user, reason: str
             .get(pk=registration.pk)
         )
         if locked.status != RegistrationStatus.REQUESTED:
-            raise DomainError("Cette demande a déjà été traitée.")
+            raise DomainError(_("Cette demande a déjà été traitée."))
         locked.status = status
         locked.refusal_reason = reason
         locked.refusal_text = text.strip()
@@ -179,9 +195,9 @@ def accept_registration(*, registration: Registration, acting_user) -> Registrat
 
 def refuse_registration(*, registration: Registration, reason: str, text: str = "", acting_user) -> Registration:
     if reason not in RefusalReason.values:
-        raise DomainError("Choisissez un motif de refus.", field="reason")
+        raise DomainError(_("Choisissez un motif de refus."), field="reason")
     if reason == RefusalReason.OTHER and not text.strip():
-        raise DomainError("Précisez le motif du refus.", field="text")
+        raise DomainError(_("Précisez le motif du refus."), field="text")
     return _decide(registration, status=RegistrationStatus.REFUSED, acting_user=acting_user, reason=reason, text=text)
 
 
@@ -191,8 +207,10 @@ def withdraw_registration(*, registration: Registration, acting_user, request=No
         locked = Registration.objects.select_for_update().select_related("child", "activity").get(pk=registration.pk)
         if locked.status != RegistrationStatus.REQUESTED:
             raise DomainError(
-                "Seule une demande en attente peut être retirée ; pour une inscription acceptée, "
-                "contactez la structure."
+                _(
+                    "Seule une demande en attente peut être retirée ; pour une inscription acceptée, "
+                    "contactez la structure."
+                )
             )
         locked.status = RegistrationStatus.WITHDRAWN
         locked.save(update_fields=["status", "updated_at"])
@@ -210,7 +228,7 @@ def cancel_registration(*, registration: Registration, acting_user) -> Registrat
     with transaction.atomic():
         locked = Registration.objects.select_for_update().get(pk=registration.pk)
         if locked.status not in ACTIVE_STATUSES:
-            raise DomainError("Cette inscription n'est plus active.")
+            raise DomainError(_("Cette inscription n'est plus active."))
         locked.status = RegistrationStatus.CANCELLED
         locked.save(update_fields=["status", "updated_at"])
         record_audit(organisation=locked.activity.organisation, actor=acting_user, action="cancel", obj=locked)
@@ -225,7 +243,7 @@ def cancel_registration(*, registration: Registration, acting_user) -> Registrat
 
 def move_registration(*, registration: Registration, group: Group, acting_user) -> Registration:
     if group.activity_id != registration.activity_id:
-        raise DomainError("Choisissez un groupe de la même activité.")
+        raise DomainError(_("Choisissez un groupe de la même activité."))
     with transaction.atomic():
         _check_registration_limit(group)
         old = registration.group

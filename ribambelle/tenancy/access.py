@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 from .roles import has_permission
 
@@ -22,12 +23,12 @@ def staff_required(perm: str | None = None, *, allow_without_2fa: bool = False):
             if not request.user.is_authenticated:
                 return _login_redirect(request, "backoffice:login")
             if request.membership is None:
-                raise PermissionDenied("Cet espace est réservé au personnel de l'organisation.")
+                raise PermissionDenied(_("Cet espace est réservé au personnel de l'organisation."))
             needs_2fa = request.organisation.staff_requires_2fa and not request.user.is_verified()
             if needs_2fa and not allow_without_2fa:
                 return redirect("backoffice:security", org_slug=request.organisation.slug)
             if perm and not has_permission(request.membership, perm):
-                raise PermissionDenied("Votre rôle ne permet pas d'ouvrir cette page.")
+                raise PermissionDenied(_("Votre rôle ne permet pas d'ouvrir cette page."))
             return view(request, *args, **kwargs)
 
         wrapped.staff_permission = perm
@@ -46,7 +47,7 @@ def family_required(view=None, *, needs_consent: bool = True):
             if not request.user.is_authenticated:
                 return _login_redirect(request, "portail:login")
             if not request.user.is_family:
-                raise PermissionDenied("Cet espace est réservé aux familles.")
+                raise PermissionDenied(_("Cet espace est réservé aux familles."))
             if needs_consent:
                 from ribambelle.accounts.consent import consent_state
 

@@ -1,6 +1,7 @@
 """Writes on the organisation, its structures, sectors and staff."""
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from ribambelle.accounts.models import User
 from ribambelle.core.exceptions import DomainError
@@ -23,7 +24,7 @@ def update_organisation(*, organisation: Organisation, fields: dict, acting_user
 def _check_same_organisation(organisation: Organisation, *objects) -> None:
     for obj in objects:
         if obj is not None and obj.organisation_id != organisation.id:
-            raise DomainError("Cet élément n'appartient pas à votre organisation.")
+            raise DomainError(_("Cet élément n'appartient pas à votre organisation."))
 
 
 def save_structure(
@@ -57,10 +58,13 @@ def invite_staff_member(
     from ribambelle.accounts.services import send_invitation
 
     if role not in Role.values:
-        raise DomainError("Choisissez un rôle dans la liste.")
+        raise DomainError(_("Choisissez un rôle dans la liste."))
     email = email.strip().lower()
     if User.objects.filter(organisation=organisation, email__iexact=email).exists():
-        raise DomainError(f"Un compte existe déjà avec l'adresse {email} dans votre organisation.", field="email")
+        raise DomainError(
+            _("Un compte existe déjà avec l'adresse %(email)s dans votre organisation.") % {"email": email},
+            field="email",
+        )
     try:
         with transaction.atomic():
             user = User.objects.create_user(
@@ -78,7 +82,8 @@ def invite_staff_member(
             send_invitation(user=user, acting_user=acting_user)
     except IntegrityError as exc:
         raise DomainError(
-            f"Un compte existe déjà avec l'adresse {email} dans votre organisation.", field="email"
+            _("Un compte existe déjà avec l'adresse %(email)s dans votre organisation.") % {"email": email},
+            field="email",
         ) from exc
     return membership
 
@@ -86,14 +91,14 @@ def invite_staff_member(
 def update_membership(*, membership: Membership, role: str, structures, is_active: bool, acting_user) -> Membership:
     """Change a staff member's role, structures or access. Nobody can lock the last administrator out."""
     if role not in Role.values:
-        raise DomainError("Choisissez un rôle dans la liste.")
+        raise DomainError(_("Choisissez un rôle dans la liste."))
     losing_admin = membership.role == Role.ADMINISTRATOR and (role != Role.ADMINISTRATOR or not is_active)
     if losing_admin:
         other_admins = Membership.objects.filter(
             organisation=membership.organisation, role=Role.ADMINISTRATOR, user__is_active=True
         ).exclude(pk=membership.pk)
         if not other_admins.exists():
-            raise DomainError("Il faut au moins un administrateur actif : nommez-en un autre avant ce changement.")
+            raise DomainError(_("Il faut au moins un administrateur actif : nommez-en un autre avant ce changement."))
     with transaction.atomic():
         old = {
             "role": membership.role,

@@ -9,6 +9,7 @@ from decimal import Decimal
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from .base import Outcome, Provider
 
@@ -24,9 +25,9 @@ def sign(organisation_id: int, transaction_id: str, amount: str, result: str) ->
 
 class DummyProvider(Provider):
     kind = "dummy"
-    label = "Paiement de démonstration (aucun argent réel)"
+    label = _("Paiement de démonstration (aucun argent réel)")
     eopayment_kind = "dummy"
-    options = [("origin", "Nom affiché sur la page de paiement", False)]
+    options = [("origin", _("Nom affiché sur la page de paiement"), False)]
 
     bank_url = ""  # set by the service: our simulated bank page
 

@@ -6,18 +6,19 @@ idop's real status, so a forged return or notification cannot mark an invoice pa
 import secrets
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .base import Provider
 
 
 class PayFiPProvider(Provider):
     kind = "payfip"
-    label = "PayFiP (DGFiP) – collectivités"
+    label = _("PayFiP (DGFiP) – collectivités")
     eopayment_kind = "payfip_ws"
     public_bodies = True
     options = [
-        ("numcli", "Numéro client PayFiP (6 chiffres)", False),
-        ("saisie", "Mode (T : test, X : production, W : activation)", False),
+        ("numcli", _("Numéro client PayFiP (6 chiffres)"), False),
+        ("saisie", _("Mode (T : test, X : production, W : activation)"), False),
     ]
 
     def request_kwargs(self, *, amount, email, orderid, subject):
