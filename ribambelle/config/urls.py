@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.urls import include, path
+from django.views.i18n import set_language
 
 from ribambelle.core import views as core_views
 
@@ -8,6 +9,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("robots.txt", core_views.robots),
     path("verification-robot/defi", core_views.robot_challenge, name="robot_challenge"),
+    path("langue/", set_language, name="set_language"),  # the switcher at the bottom of every page
 ]
 if settings.DEBUG:
     urlpatterns.append(path("dev/", include("ribambelle.communication.dev_urls")))

@@ -60,3 +60,25 @@ def test_back_office_pages_are_accessible(live_server, desk_page, organisations)
     ]:
         page.goto(f"{live_server.url}/quercy/gestion/{path}")
         assert_accessible(page, context=path)
+
+
+def test_switching_the_portal_to_english_with_the_keyboard(live_server, page, organisations):
+    """French first; English on request from the footer, keyboard only, and the page says lang="en"."""
+    page.goto(live_server.url + "/quercy/")
+    assert page.locator("html").get_attribute("lang") == "fr"
+    page.get_by_label("Langue / Language").focus()
+    page.keyboard.press("ArrowDown")  # Français → English
+    assert page.get_by_label("Langue / Language").input_value() == "en"
+    page.keyboard.press("Tab")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # the "OK" button
+    page.get_by_role("heading", name="Welcome to your Family portal").wait_for()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_label("Stay signed in").is_visible()
+    assert_accessible(page, context="portal home in English")
+
+    page.get_by_label("Langue / Language").select_option("fr")
+    with page.expect_navigation():
+        page.get_by_role("button", name="OK").click()
+    page.get_by_role("heading", name="Bienvenue dans votre Espace Famille").wait_for()
+    assert not page.js_errors, page.js_errors
