@@ -91,4 +91,6 @@ def test_book_four_days_free_one_and_waiting_list(live_server, page, july):
     for view in ("Jour", "Mois"):
         page.get_by_role("link", name=view, exact=True).click()
         assert_accessible(page, context=f"planning {view}")
+        # The grid scrolls inside its own frame; the phone page itself never scrolls sideways.
+        assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
     assert not page.js_errors, page.js_errors
