@@ -45,7 +45,7 @@
         track.style.setProperty("--rb-banner-duration", seconds + "s");
       }
       button.setAttribute("data-state", paused ? "paused" : "playing");
-      text.textContent = paused ? "Reprendre le défilement" : "Mettre en pause";
+      text.textContent = paused ? button.dataset.textResume : button.dataset.textPause;  // translated in the template
     }
 
     button.addEventListener("click", function () {

@@ -12,7 +12,8 @@
       var ok = new RegExp(rules[key], "u").test(input.value);
       item.classList.toggle("rule-ok", ok);
       item.querySelector(".rule-mark").textContent = ok ? "✔" : "✘";
-      item.querySelector(".rule-state").textContent = ok ? " : respecté" : " : non respecté";
+      var texts = item.closest(".password-rules").dataset;  // translated in the template
+      item.querySelector(".rule-state").textContent = ok ? texts.textOk : texts.textKo;
     });
   }
   input.setAttribute("aria-describedby", ((input.getAttribute("aria-describedby") || "") + " regles-mot-de-passe").trim());

@@ -13,7 +13,7 @@
       box.closest("td").classList.toggle("cell-pending", changed);
       var txt = box.closest("label").querySelector(".txt");
       if (!txt.dataset.initial) { txt.dataset.initial = txt.textContent; }
-      txt.textContent = changed ? (box.checked ? "À réserver" : "À annuler") : txt.dataset.initial;
+      txt.textContent = changed ? (box.checked ? form.dataset.textBook : form.dataset.textCancel) : txt.dataset.initial;
       if (changed) { n += 1; }
     });
     return n;
@@ -21,8 +21,8 @@
   function update() {
     var n = pendingCount();
     if (status) {
-      status.textContent = n ? n + (n > 1 ? " modifications non enregistrées" : " modification non enregistrée") +
-        " : cliquez sur « Enregistrer »." : idle;
+      // The words come from the template, translated (data-text-*).
+      status.textContent = n ? (n > 1 ? form.dataset.textMany.replace("{n}", n) : form.dataset.textOne) : idle;
     }
     form.dataset.dirty = n ? "1" : "";
   }

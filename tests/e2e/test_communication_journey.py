@@ -70,14 +70,14 @@ def test_news_message_reply_journey(live_server, browser, page, pouilly):
     # The dashboard's banner scrolls, and its pause control works and is accessible.
     log_in(page, base, "allan.boblet@famille.example", PASSWORD)
     page.wait_for_url(base)
-    pause = page.get_by_role("button", name="Mettre en pause le défilement des informations")
+    pause = page.get_by_role("button", name="Mettre en pause – bandeau d'informations")
     assert pause.is_visible()
     assert page.locator(".rb-banner-track.is-scrolling").count() == 1
     assert_accessible(page, context="tableau de bord avec bandeau défilant")
     pause.click()
     assert page.locator(".rb-banner-track.is-scrolling").count() == 0
     assert page.get_by_text("Pensez à transmettre l'attestation d'assurance de l'année.").is_visible()
-    resume = page.get_by_role("button", name="Reprendre le défilement le défilement des informations")
+    resume = page.get_by_role("button", name="Reprendre le défilement – bandeau d'informations")
     assert resume.is_visible()
     assert_accessible(page, context="bandeau en pause")
     assert not page.js_errors, page.js_errors
@@ -136,7 +136,7 @@ def test_banner_does_not_move_for_reduced_motion(live_server, browser, pouilly):
     log_in(page, live_server.url + "/pouilly/", "allan.boblet@famille.example", PASSWORD)
     page.wait_for_url("**/pouilly/")
     assert page.locator(".rb-banner-track.is-scrolling").count() == 0
-    assert page.get_by_role("button", name="Mettre en pause le défilement des informations").count() == 0
+    assert page.get_by_role("button", name="Mettre en pause – bandeau d'informations").count() == 0
     assert page.get_by_text("Pensez à transmettre l'attestation d'assurance de l'année.").is_visible()
     assert_accessible(page, context="bandeau sans animation")
     context.close()
