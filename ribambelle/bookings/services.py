@@ -147,7 +147,7 @@ def save_bookings(
             if freed_place:
                 promoted += _promote_waiting_list(opening, now=now)
 
-        taken = _places_taken([o.pk for o, _c in to_create])
+        taken = _places_taken(organisation_id, [o.pk for o, _c in to_create])
         new = []
         for opening, change in to_create:
             if taken[opening.pk] < opening.capacity or (as_staff and over_capacity_reason):
@@ -234,11 +234,14 @@ def live_bookings(child, opening_ids) -> dict[int, Booking]:
     }
 
 
-def _places_taken(opening_ids) -> defaultdict:
-    """Places held per opening, counted after the lock was taken (READ COMMITTED sees committed rows)."""
+def _places_taken(organisation_id: int, opening_ids) -> defaultdict:
+    """Places held per opening, counted after the lock was taken (READ COMMITTED sees committed rows).
+
+    Filtered by organisation too: the (organisation, opening, status) index then reads only the
+    places held, not the whole waiting list — this runs under the lock, on every save of a rush."""
     taken = defaultdict(int)
     rows = (
-        Booking.objects.filter(opening_id__in=opening_ids, status__in=PLACE_STATUSES)
+        Booking.objects.filter(organisation_id=organisation_id, opening_id__in=opening_ids, status__in=PLACE_STATUSES)
         .values("opening_id")
         .annotate(n=Count("id"))
     )
