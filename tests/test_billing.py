@@ -249,6 +249,7 @@ def test_run_preview_then_issue_numbers_without_gaps_and_mails_families():
     first = invoices.get(family=families[0])
     assert first.number in mail.subject and "8,00" in mail.body_text
     assert f"/mes-factures/{first.pk}/" in mail.body_text
+    assert (mail.enclosure_kind, mail.enclosure_id) == ("invoice_pdf", first.pk)  # its PDF, joined when sent
     # A second run of the same period finds nothing left to bill.
     assert _run(world).family_count == 0
 

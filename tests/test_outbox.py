@@ -14,6 +14,7 @@ from ribambelle.communication.models import EmailStatus, OutgoingEmail
 from ribambelle.communication.services import deliver, deliver_due_emails, queue_email
 
 from .conftest import client_for
+from .factories import InvoiceLineFactory
 
 
 class Recorder:
@@ -88,6 +89,42 @@ def test_mail_queued_while_server_is_down_is_delivered_exactly_once_when_it_is_b
     assert {"text/plain", "text/html"} <= parts
     email.refresh_from_db()
     assert email.status == EmailStatus.SENT and email.attempts == 2 and email.sent_at
+
+
+def test_the_invoice_email_carries_its_pdf_built_when_sent(tenant_a, smtp, django_capture_on_commit_callbacks):
+    """The outbox stores what to join, not the file: the worker builds the invoice's PDF (in French)
+    at sending time; a file that cannot be built is retried with its message, never dropped."""
+    controller, recorder = smtp
+    controller.start()
+    line = InvoiceLineFactory(organisation=tenant_a.organisation, family=tenant_a.family_user.family)
+    invoice = line.invoice
+    with django_capture_on_commit_callbacks(execute=True):
+        email = queue_email(
+            organisation=tenant_a.organisation,
+            to="parent@famille.example",
+            template="invoice_issued",
+            context={"invoice": invoice, "total": "42,50 €", "url": "http://exemple/"},
+            enclosure=("invoice_pdf", invoice.pk),
+        )
+        orphan = queue_email(
+            organisation=tenant_a.organisation,
+            to="parent@famille.example",
+            template="invoice_issued",
+            context={"invoice": invoice, "total": "42,50 €", "url": "http://exemple/"},
+            enclosure=("invoice_pdf", invoice.pk + 1000),
+        )
+    assert deliver(email.pk) == EmailStatus.SENT
+    assert deliver(orphan.pk) == EmailStatus.RETRYING
+    email.refresh_from_db()
+    assert email.status == EmailStatus.SENT
+    message = message_from_bytes(recorder.messages[0].original_content, policy=email_policy.default)
+    (pdf,) = [part for part in message.iter_attachments() if part.get_content_type() == "application/pdf"]
+    assert pdf.get_filename() == f"facture-{invoice.number}.pdf"
+    assert pdf.get_content().startswith(b"%PDF")
+    assert "en pièce jointe" in message.get_body(("plain",)).get_content()
+    orphan.refresh_from_db()
+    assert orphan.status == EmailStatus.RETRYING and "DoesNotExist" in orphan.last_error
+    assert len(recorder.messages) == 1
 
 
 @pytest.mark.django_db(transaction=True)  # the worker opens and closes its own connections

@@ -5,3 +5,10 @@ class BillingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "ribambelle.billing"
     verbose_name = "Facturation"
+
+    def ready(self):
+        from ribambelle.communication import enclosures
+
+        from .pdf import invoice_enclosure
+
+        enclosures.register("invoice_pdf", invoice_enclosure)

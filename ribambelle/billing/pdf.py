@@ -4,9 +4,12 @@ An issued invoice never changes, so its PDF is rendered from the rows on demand 
 the same every time; nothing to store or keep in sync."""
 
 import io
+from functools import wraps
 from itertools import groupby
 from xml.sax.saxutils import escape
 
+from django.conf import settings as django_settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -55,6 +58,19 @@ def _colour(organisation):
         return colors.HexColor("#1d4e89")
 
 
+def in_french(render):
+    """Invoices and receipts are official documents of a French authority: always in French,
+    whatever language the family reads the portal in."""
+
+    @wraps(render)
+    def wrapped(*args, **kwargs):
+        with translation.override(django_settings.LANGUAGE_CODE):
+            return render(*args, **kwargs)
+
+    return wrapped
+
+
+@in_french
 def invoice_pdf(invoice, *, lines, settings) -> bytes:
     organisation = invoice.organisation
     colour = _colour(organisation)
@@ -150,6 +166,19 @@ def invoice_pdf(invoice, *, lines, settings) -> bytes:
     return buffer.getvalue()
 
 
+def invoice_enclosure(invoice_id: int):
+    """The invoice's PDF joined to the "invoice issued" e-mail (built by the mail worker)."""
+    from ribambelle.communication.enclosures import Enclosure
+
+    from .models import Invoice
+    from .services import settings_for
+
+    invoice = Invoice.objects.select_related("organisation", "family").get(pk=invoice_id)
+    pdf = invoice_pdf(invoice, lines=list(invoice.lines.all()), settings=settings_for(invoice.organisation))
+    return Enclosure(f"facture-{invoice.number}.pdf", pdf, "application/pdf")
+
+
+@in_french
 def receipt_pdf(payment) -> bytes:
     organisation = payment.organisation
     buffer = io.BytesIO()

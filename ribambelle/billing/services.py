@@ -249,6 +249,7 @@ def _issue_batch(run, families, bookings, ctx, *, settings, today, send_email: b
                         ),
                     },
                     family=family,
+                    enclosure=("invoice_pdf", invoice.pk),
                 )
     return invoices
 

@@ -48,6 +48,9 @@ class OutgoingEmail(TenantModel):
     next_attempt_at = models.DateTimeField(_("prochain essai"), default=timezone.now)
     last_error = models.TextField(_("dernière erreur"), blank=True)
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+    # A file joined when the message is sent (communication.enclosures), e.g. an invoice's PDF.
+    enclosure_kind = models.CharField(_("pièce jointe"), max_length=40, blank=True)
+    enclosure_id = models.PositiveBigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from . import enclosures
 from .models import EmailStatus, EmailTemplateOverride, OutgoingEmail
 
 logger = logging.getLogger(__name__)
@@ -24,7 +25,15 @@ STALE_SENDING = timedelta(minutes=10)
 
 
 def queue_email(
-    *, organisation, to: str, template: str, context: dict, user=None, family=None, reply_to: str | None = None
+    *,
+    organisation,
+    to: str,
+    template: str,
+    context: dict,
+    user=None,
+    family=None,
+    reply_to: str | None = None,
+    enclosure: tuple[str, int] | None = None,
 ) -> OutgoingEmail:
     """Render `templates/emails/<template>.{subject.txt,txt,html}` and put the message in the outbox.
 
@@ -32,7 +41,8 @@ def queue_email(
     rolled-back action sends nothing and a slow mail server never holds a request.
     When the organisation has reworded this e-mail (EmailTemplateOverride), its wording
     is used, filled by the restricted substitution of `templating`; the files stay the
-    default.
+    default. `enclosure` = (kind, object id): a file built and joined at sending time
+    (see communication.enclosures).
     """
     from .templating import EMAIL_KINDS, render_override
 
@@ -63,6 +73,8 @@ def queue_email(
         body_html=body_html,
         user=user,
         family=family,
+        enclosure_kind=enclosure[0] if enclosure else "",
+        enclosure_id=enclosure[1] if enclosure else None,
     )
     transaction.on_commit(lambda: _enqueue_delivery(email.pk))
     return email
@@ -106,6 +118,9 @@ def deliver(email_id: int) -> str:
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
     try:
+        if email.enclosure_kind:  # built here, inside the try: a failure is retried like a refused send
+            enclosure = enclosures.build(email.enclosure_kind, email.enclosure_id)
+            message.attach(enclosure.filename, enclosure.content, enclosure.mimetype)
         message.send()
     except Exception as exc:  # noqa: BLE001 - any failure of the mail server means "try later"
         attempts = email.attempts + 1
