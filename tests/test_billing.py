@@ -328,6 +328,27 @@ def test_payment_is_allocated_oldest_first_and_leaves_a_credit():
     assert payment.receipt_number.startswith("R")
 
 
+def test_a_payment_received_is_mailed_with_its_receipt():
+    from ribambelle.communication.enclosures import build
+
+    world = World()
+    family = world.family("700", email="parent@example.org")
+    first, second = _invoices(world, family, 2)
+    payment = services.record_payment(
+        family=family, method="cheque", amount=Decimal("10"), received_on=START, acting_user=None
+    )
+    mail = OutgoingEmail.objects.get(template="payment_received")
+    assert mail.to == "parent@example.org" and payment.receipt_number in mail.subject
+    assert f"- la facture {first.number} : 8,00" in mail.body_text
+    assert f"- la facture {second.number} : 2,00" in mail.body_text and "chèque" in mail.body_text
+    receipt = build(mail.enclosure_kind, mail.enclosure_id)
+    assert receipt.filename == f"recu-{payment.receipt_number}.pdf" and receipt.content.startswith(b"%PDF")
+    family.email_invoices = False
+    family.save()
+    services.record_payment(family=family, method="cash", amount=Decimal("5"), received_on=START, acting_user=None)
+    assert OutgoingEmail.objects.filter(template="payment_received").count() == 1  # the family opted out
+
+
 def test_payment_allocated_by_hand():
     world = World()
     family = world.family("700")

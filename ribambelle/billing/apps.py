@@ -9,6 +9,7 @@ class BillingConfig(AppConfig):
     def ready(self):
         from ribambelle.communication import enclosures
 
-        from .pdf import invoice_enclosure
+        from .pdf import invoice_enclosure, receipt_enclosure
 
         enclosures.register("invoice_pdf", invoice_enclosure)
+        enclosures.register("receipt_pdf", receipt_enclosure)

@@ -178,6 +178,16 @@ def invoice_enclosure(invoice_id: int):
     return Enclosure(f"facture-{invoice.number}.pdf", pdf, "application/pdf")
 
 
+def receipt_enclosure(payment_id: int):
+    """The receipt's PDF joined to the "payment received" e-mail (built by the mail worker)."""
+    from ribambelle.communication.enclosures import Enclosure
+
+    from .models import Payment
+
+    payment = Payment.objects.select_related("organisation", "family").get(pk=payment_id)
+    return Enclosure(f"recu-{payment.receipt_number}.pdf", receipt_pdf(payment), "application/pdf")
+
+
 @in_french
 def receipt_pdf(payment) -> bytes:
     organisation = payment.organisation

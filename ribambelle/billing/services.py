@@ -496,7 +496,29 @@ def record_payment(
                 description=f"Règlement {receipt} de {format_euros(amount)} ({payment.get_method_display()})",
                 user=acting_user if acting_user is not None and acting_user.is_authenticated else None,
             )
+        _send_receipt(payment, plan)
     return payment
+
+
+def _send_receipt(payment: Payment, plan: list[tuple[Invoice, Decimal]]) -> None:
+    """ "Paiement reçu" (spec: e-mails), with the receipt PDF joined when the mail is sent."""
+    family = payment.family
+    if not (family.email and family.email_invoices):
+        return
+    queue_email(
+        organisation=payment.organisation,
+        to=family.email,
+        template="payment_received",
+        context={
+            "payment": payment,
+            "amount": format_euros(payment.amount),
+            "allocations": [(invoice.number, format_euros(share)) for invoice, share in plan if share > 0],
+            "url": django_settings.SITE_URL
+            + reverse("portail:invoices", kwargs={"org_slug": payment.organisation.slug}),
+        },
+        family=family,
+        enclosure=("receipt_pdf", payment.pk),
+    )
 
 
 def allocate_credit(*, payment: Payment, acting_user) -> Payment:
