@@ -31,6 +31,7 @@ urlpatterns = [
     path("equipe/inviter/", views.staff_invite, name="staff_invite"),
     path("equipe/<int:membership_id>/", views.staff_edit, name="staff_edit"),
     path("courriels/", views.outbox, name="outbox"),
+    path("journal/", views.audit_log, name="audit_log"),
     path("activites/", activity_views.activity_list, name="activity_list"),
     path("activites/nouvelle/", activity_views.activity_create, name="activity_create"),
     path("activites/<int:activity_id>/", activity_views.activity_edit, name="activity_edit"),

@@ -9,13 +9,14 @@ from django.utils.translation import gettext as _
 
 from ribambelle.accounts import services as account_services
 from ribambelle.communication.models import OutgoingEmail
+from ribambelle.core import selectors as audit
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.qr import qr_svg
 from ribambelle.tenancy import selectors, services
 from ribambelle.tenancy.access import staff_required
 from ribambelle.tenancy.roles import Perm
 
-from .forms import OrganisationForm, SectorForm, StaffEditForm, StaffInviteForm, StructureForm
+from .forms import AuditFilterForm, OrganisationForm, SectorForm, StaffEditForm, StaffInviteForm, StructureForm
 
 
 def _org_redirect(request, name: str, **kwargs):
@@ -237,3 +238,35 @@ def outbox(request):
         "backoffice/outbox.html",
         {"page": page, "status": status, "nav": "outbox", "statuses": OutgoingEmail._meta.get_field("status").choices},
     )
+
+
+# --- Audit trail ------------------------------------------------------------------------------
+@staff_required(Perm.VIEW_AUDIT)
+def audit_log(request):
+    """Who changed what, when (and who opened health information): newest first, filterable."""
+    actions, object_types = audit.recorded_kinds(request.organisation)
+    form = AuditFilterForm(
+        request.GET or None, organisation=request.organisation, actions=actions, object_types=object_types
+    )
+    filters = audit.AuditFilters()
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        filters = audit.AuditFilters(
+            actor_id=data["actor"],
+            action=data["action"],
+            object_type=data["object_type"],
+            since=data["since"],
+            until=data["until"],
+            text=data["text"].strip(),
+        )
+    page = Paginator(audit.audit_entries(request.organisation, filters), 50).get_page(request.GET.get("page"))
+    rows = [
+        {
+            "entry": entry,
+            "action": audit.action_label(entry.action),
+            "object_type": audit.object_type_label(entry.object_type),
+            "changes": audit.describe_changes(entry),
+        }
+        for entry in page
+    ]
+    return render(request, "backoffice/audit_log.html", {"form": form, "page": page, "rows": rows, "nav": "audit"})

@@ -27,6 +27,7 @@ class Perm:
     MANAGE_BILLING = "manage_billing"
     COMMUNICATE = "communicate"
     VIEW_OUTBOX = "view_outbox"
+    VIEW_AUDIT = "view_audit"  # the whole organisation's trail, health consultations included
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -43,6 +44,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.MANAGE_BILLING,
             Perm.COMMUNICATE,
             Perm.VIEW_OUTBOX,
+            Perm.VIEW_AUDIT,
         }
     ),
     Role.DIRECTOR: frozenset(

@@ -57,6 +57,7 @@ def test_back_office_pages_are_accessible(live_server, desk_page, organisations)
         "organisation/",
         "qr-code/",
         "courriels/",
+        "journal/",
     ]:
         page.goto(f"{live_server.url}/quercy/gestion/{path}")
         assert_accessible(page, context=path)

@@ -1,0 +1,127 @@
+"""Reads of the staff audit trail (SPEC, back office: "see an audit trail of who changed what")."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import AuditEntry
+
+# The actions the code records (core.services.record_audit), in words; an unknown one shows its code.
+ACTION_LABELS = {
+    "create": _("Création"),
+    "update": _("Modification"),
+    "delete": _("Suppression"),
+    "view": _("Consultation"),
+    "health_view": _("Consultation des informations de santé"),
+    "health_update": _("Modification des informations de santé"),
+    "health_erased": _("Effacement des informations de santé"),
+    "attendance": _("Pointage"),
+    "bookings": _("Réservations faites par le service"),
+    "capacity": _("Changement de capacité"),
+    "close_day": _("Fermeture d'un jour"),
+    "accept": _("Acceptation"),
+    "refuse": _("Refus"),
+    "register": _("Inscription par le service"),
+    "move": _("Changement de groupe"),
+    "cancel": _("Annulation"),
+    "duplicate": _("Duplication"),
+    "invite": _("Invitation"),
+    "import": _("Import de familles"),
+    "erase": _("Effacement d'une famille"),
+    "export": _("Export"),
+    "issue": _("Émission de factures"),
+    "credit_note": _("Avoir"),
+    "allocate": _("Affectation d'un règlement"),
+    "sepa_export": _("Export des prélèvements SEPA"),
+    "sepa_mandate": _("Mandat de prélèvement"),
+    "payment_provider": _("Réglage du paiement en ligne"),
+    "mass_mailing": _("Envoi groupé"),
+    "change_accepted": _("Modification de famille acceptée"),
+    "change_refused": _("Modification de famille refusée"),
+    "document_accepted": _("Document accepté"),
+    "document_refused": _("Document refusé"),
+}
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    actor_id: int | None = None
+    action: str = ""
+    object_type: str = ""
+    since: date | None = None
+    until: date | None = None
+    text: str = ""
+
+
+def audit_entries(organisation, filters: AuditFilters):
+    """This organisation's entries, newest first, with their author in the same query."""
+    entries = AuditEntry.objects.filter(organisation=organisation).select_related("actor")
+    if filters.actor_id:
+        entries = entries.filter(actor_id=filters.actor_id)
+    if filters.action:
+        entries = entries.filter(action=filters.action)
+    if filters.object_type:
+        entries = entries.filter(object_type=filters.object_type)
+    tz = timezone.get_current_timezone()
+    if filters.since:
+        entries = entries.filter(created_at__gte=datetime.combine(filters.since, time.min, tzinfo=tz))
+    if filters.until:
+        entries = entries.filter(created_at__lte=datetime.combine(filters.until, time.max, tzinfo=tz))
+    if filters.text:
+        entries = entries.filter(object_repr__icontains=filters.text)
+    return entries
+
+
+def recorded_kinds(organisation) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The actions and object types present in this organisation's trail, as (code, label) choices."""
+    rows = AuditEntry.objects.filter(organisation=organisation).values_list("action", "object_type").distinct()
+    actions = sorted({a for a, _t in rows})
+    types = sorted({t for _a, t in rows})
+    return (
+        [(a, str(action_label(a))) for a in actions],
+        sorted(((t, object_type_label(t)) for t in types), key=lambda pair: pair[1]),
+    )
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)
+
+
+def _model(object_type: str):
+    try:
+        return apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return None
+
+
+def object_type_label(object_type: str) -> str:
+    model = _model(object_type)
+    return str(model._meta.verbose_name).capitalize() if model else object_type
+
+
+def describe_changes(entry: AuditEntry) -> list[tuple[str, str]]:
+    """(what, how) lines: "statut", "réservé → présent"; field names in the model's own words."""
+    model = _model(entry.object_type)
+    lines = []
+    for name, value in (entry.changes or {}).items():
+        label = name
+        if model is not None:
+            try:
+                label = str(model._meta.get_field(name).verbose_name)
+            except FieldDoesNotExist:
+                pass
+        if isinstance(value, dict) and set(value) == {"old", "new"}:
+            text = f"{_short(value['old'])} → {_short(value['new'])}"
+        else:
+            text = _short(value)
+        lines.append((label, text))
+    return lines
+
+
+def _short(value) -> str:
+    text = "—" if value in (None, "") else str(value)
+    return text if len(text) <= 80 else text[:79] + "…"

@@ -1,0 +1,80 @@
+"""The back office's audit trail: who changed what, when — one organisation's entries only."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from ribambelle.core.models import AuditEntry
+from ribambelle.core.services import record_audit, save_with_audit
+
+from .conftest import client_for, page_text
+from .factories import StructureFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _journal(tenant, query: str = ""):
+    return client_for(tenant.admin).get(tenant.url(f"gestion/journal/{query}"))
+
+
+def test_the_administrator_reads_who_changed_what_in_words(tenant_a, tenant_b):
+    structure = StructureFactory(organisation=tenant_a.organisation, name="Accueil de loisirs de Bioule")
+    save_with_audit(structure, fields={"phone": "05 63 00 00 01"}, acting_user=tenant_a.admin)
+    record_audit(organisation=tenant_a.organisation, actor=tenant_a.agent, action="health_view", obj=structure)
+    StructureFactory(organisation=tenant_b.organisation, name="Structure secrète de B")
+    record_audit(
+        organisation=tenant_b.organisation,
+        actor=tenant_b.admin,
+        action="update",
+        obj=tenant_b.organisation,
+        changes={"name": {"old": "B", "new": "Secret"}},
+    )
+
+    page = page_text(_journal(tenant_a))
+    assert "Accueil de loisirs de Bioule" in page
+    assert "<td>Modification</td>" in page and "<td>Consultation des informations de santé</td>" in page
+    assert "→ 05 63 00 00 01" in page  # old → new, with the field's own name
+    assert "Secret" not in page and "secrète" not in page  # another organisation's trail never shows
+
+
+def test_filters_narrow_the_trail_and_wrong_values_are_explained(tenant_a):
+    structure = StructureFactory(organisation=tenant_a.organisation, name="Bioule")
+    record_audit(organisation=tenant_a.organisation, actor=tenant_a.admin, action="update", obj=structure)
+    record_audit(organisation=tenant_a.organisation, actor=tenant_a.agent, action="health_view", obj=structure)
+    old = record_audit(organisation=tenant_a.organisation, actor=tenant_a.agent, action="attendance", obj=structure)
+    AuditEntry.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=40))
+
+    only_agent = page_text(_journal(tenant_a, f"?actor={tenant_a.agent.pk}"))
+    assert "<td>Consultation des informations de santé</td>" in only_agent and "<td>Modification</td>" not in only_agent
+    recent = page_text(_journal(tenant_a, f"?since={timezone.localdate() - timedelta(days=7):%Y-%m-%d}"))
+    assert "<td>Pointage</td>" not in recent and "<td>Modification</td>" in recent
+
+    wrong = _journal(tenant_a, "?since=2026-13-45&actor=999999999999&until=2026-01-01")
+    assert wrong.status_code == 200
+    text = page_text(wrong)
+    assert "Saisissez une date valide" in text or "date valide" in text
+    assert "<td>Pointage</td>" in text  # the wrong filter is ignored: everything is listed
+    backwards = page_text(_journal(tenant_a, "?since=2026-05-01&until=2026-04-01"))
+    assert "La date de début doit précéder la date de fin." in backwards
+
+
+def test_only_administrators_see_the_trail(tenant_a):
+    from .factories import MembershipFactory
+
+    director = MembershipFactory(organisation=tenant_a.organisation, role="director").user
+    assert client_for(director).get(tenant_a.url("gestion/journal/")).status_code == 403
+    assert client_for(tenant_a.agent).get(tenant_a.url("gestion/journal/")).status_code == 403
+    assert client_for(tenant_a.family_user).get(tenant_a.url("gestion/journal/")).status_code in (302, 403)
+
+
+@pytest.mark.parametrize("entries", [3, 60])
+def test_the_page_costs_the_same_queries_for_3_or_60_entries(tenant_a, entries, django_assert_max_num_queries):
+    structure = StructureFactory(organisation=tenant_a.organisation)
+    for i in range(entries):
+        actor = tenant_a.admin if i % 2 else tenant_a.agent
+        record_audit(organisation=tenant_a.organisation, actor=actor, action="update", obj=structure)
+    client = client_for(tenant_a.admin)
+    with django_assert_max_num_queries(13):
+        response = client.get(tenant_a.url("gestion/journal/?page=2"))
+    assert response.status_code == 200
