@@ -47,6 +47,16 @@ ACTION_LABELS = {
 }
 
 
+# Keys some entries record that are not model fields.
+CHANGE_LABELS = {
+    "booked": _("réservés"),
+    "cancelled": _("annulés"),
+    "waitlisted": _("en liste d'attente"),
+    "reason": _("motif"),
+    "count": _("nombre"),
+}
+
+
 @dataclass(frozen=True)
 class AuditFilters:
     actor_id: int | None = None
@@ -108,20 +118,23 @@ def describe_changes(entry: AuditEntry) -> list[tuple[str, str]]:
     model = _model(entry.object_type)
     lines = []
     for name, value in (entry.changes or {}).items():
-        label = name
+        label, choices = str(CHANGE_LABELS.get(name, name)), {}
         if model is not None:
             try:
-                label = str(model._meta.get_field(name).verbose_name)
+                field = model._meta.get_field(name)
+                label, choices = str(field.verbose_name), dict(getattr(field, "flatchoices", None) or [])
             except FieldDoesNotExist:
                 pass
         if isinstance(value, dict) and set(value) == {"old", "new"}:
-            text = f"{_short(value['old'])} → {_short(value['new'])}"
+            text = f"{_short(value['old'], choices)} → {_short(value['new'], choices)}"
         else:
-            text = _short(value)
+            text = _short(value, choices)
         lines.append((label, text))
     return lines
 
 
-def _short(value) -> str:
+def _short(value, choices=None) -> str:
+    if choices and isinstance(value, str | int) and value in choices:
+        value = choices[value]  # "cheque" → "Chèque"
     text = "—" if value in (None, "") else str(value)
     return text if len(text) <= 80 else text[:79] + "…"
