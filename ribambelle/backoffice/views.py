@@ -5,16 +5,18 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ribambelle.accounts import services as account_services
+from ribambelle.bookings import selectors as booking_selectors
 from ribambelle.communication.models import OutgoingEmail
 from ribambelle.core import selectors as audit
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.qr import qr_svg
 from ribambelle.tenancy import selectors, services
 from ribambelle.tenancy.access import staff_required
-from ribambelle.tenancy.roles import Perm
+from ribambelle.tenancy.roles import Perm, has_permission
 
 from .forms import AuditFilterForm, OrganisationForm, SectorForm, StaffEditForm, StaffInviteForm, StructureForm
 
@@ -36,13 +38,20 @@ def apply_errors(form, error: Exception) -> None:
 
 @staff_required()
 def dashboard(request):
+    """The day at a glance (children expected, present, absent per group, with the roll call one tap
+    away) and what is filling up; the queues and their counts are in the side menu."""
     organisation = request.organisation
+    today = timezone.localdate()
     context = {
         "structures_count": selectors.structures_for_staff(request.membership).count(),
         "staff_count": selectors.staff_for_organisation(organisation).count(),
         "portal_url": request.build_absolute_uri(reverse("portail:home", kwargs={"org_slug": organisation.slug})),
         "nav": "dashboard",
+        "today": today,
     }
+    if has_permission(request.membership, Perm.MARK_ATTENDANCE):
+        context["activities_today"] = booking_selectors.today_for_staff(request.membership, today)
+        context["filling_up"] = list(booking_selectors.filling_up(request.membership, today))
     return render(request, "backoffice/dashboard.html", context)
 
 

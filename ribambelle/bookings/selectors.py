@@ -5,6 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.db import models
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -291,4 +292,85 @@ def upcoming_for_family(family, *, days: int = 400):
         )
         .select_related("child", "activity", "activity__structure", "opening__unit")
         .order_by("date")
+    )
+
+
+# --- Back-office dashboard: the day at a glance -------------------------------------------------
+@dataclass
+class GroupToday:
+    group_id: int
+    group_name: str
+    expected: int  # children with a place today (booked, present or absent)
+    present: int
+    absent: int  # absent or justified absence
+
+    @property
+    def unmarked(self) -> int:
+        return self.expected - self.present - self.absent
+
+
+@dataclass
+class ActivityToday:
+    activity_id: int
+    name: str
+    structure: str
+    groups: list[GroupToday] = field(default_factory=list)
+
+    @property
+    def expected(self) -> int:
+        return sum(g.expected for g in self.groups)
+
+
+def today_for_staff(membership, day: date) -> list[ActivityToday]:
+    """Per activity and group of the staff member's structures: children expected, present, absent.
+
+    One query; a child with several units that day (morning, meal…) counts once per group."""
+    child = "child_id"
+    rows = (
+        Booking.objects.filter(
+            organisation_id=membership.organisation_id,
+            date=day,
+            status__in=PLACE_STATUSES,
+            activity__structure__in=structures_for_staff(membership),
+        )
+        .values("activity_id", "activity__name", "activity__structure__name", "opening__group_id")
+        .annotate(
+            group_name=models.F("opening__group__name"),
+            group_position=models.F("opening__group__position"),
+            expected=Count(child, distinct=True),
+            present=Count(child, distinct=True, filter=Q(status=BookingStatus.PRESENT)),
+            absent=Count(child, distinct=True, filter=Q(status__in=[BookingStatus.ABSENT, BookingStatus.EXCUSED])),
+        )
+        .order_by("activity__structure__name", "activity__name", "group_position", "opening__group_id")
+    )
+    activities: dict[int, ActivityToday] = {}
+    for row in rows:
+        activity = activities.setdefault(
+            row["activity_id"],
+            ActivityToday(row["activity_id"], row["activity__name"], row["activity__structure__name"]),
+        )
+        activity.groups.append(
+            GroupToday(row["opening__group_id"], row["group_name"], row["expected"], row["present"], row["absent"])
+        )
+    return list(activities.values())
+
+
+def filling_up(membership, start: date, *, days: int = 21, limit: int = 12):
+    """Openings of the next days at 90 % of their places or more (the rush, seen from the office)."""
+    return (
+        Opening.objects.filter(
+            organisation_id=membership.organisation_id,
+            activity__structure__in=structures_for_staff(membership),
+            date__range=(start, start + timedelta(days=days)),
+            is_closed=False,
+            capacity__gt=0,
+        )
+        .select_related("activity", "unit", "group")
+        .annotate(
+            booked=Count("bookings", filter=Q(bookings__status__in=PLACE_STATUSES)),
+            waiting=Count("bookings", filter=Q(bookings__status=BookingStatus.WAITING)),
+        )
+        .annotate(booked_tenfold=models.F("booked") * 10)
+        .filter(booked_tenfold__gte=models.F("capacity") * 9)
+        .order_by("date", "activity__name", "group__position", "unit__position")[:limit]
     )
