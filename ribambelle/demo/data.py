@@ -488,6 +488,7 @@ def _activities(quercy: Organisation, pouilly: Organisation) -> None:
     )
     _groups_units(bligny, [("3-5 ans", 36, 71, 12), ("6-12 ans", 72, 155, 16)], [journee])
     _registrations(quercy, pouilly, bioule=bioule, wednesdays=wednesdays, creche=creche)
+    _periscolaire(quercy, periscolaire)
 
 
 def _registrations(quercy, pouilly, *, bioule, wednesdays, creche) -> None:
@@ -541,6 +542,36 @@ def _bookings(quercy, *, wednesdays) -> None:
     save_bookings(
         child=emma, changes=[BookingChange(full.pk, True, join_waiting_list=True)], acting_user=None, as_staff=True
     )
+
+
+def _periscolaire(quercy, periscolaire) -> None:
+    """Five children before and after school, today and the coming school days: the director's
+    dashboard and the roll call have children to show on the demo's first morning."""
+    from ribambelle.activities.models import Opening
+    from ribambelle.bookings.services import BookingChange, save_bookings
+    from ribambelle.core.dates import age_in_months
+    from ribambelle.registrations.models import Registration, RegistrationStatus
+
+    children = [("MARTIN", "Léa"), ("MARTIN", "Hugo"), ("DUPONT", "Emma"), ("DUPONT", "Louis"), ("DUPONT", "Jade")]
+    today = timezone.localdate()
+    for family_name, first_name in children:
+        child = Person.objects.get(organisation=quercy, family__name=family_name, first_name=first_name)
+        age = age_in_months(child.birth_date, today)
+        group = next(g for g in periscolaire.groups.all() if g.age_min_months <= age <= g.age_max_months)
+        registration, created = Registration.objects.get_or_create(
+            organisation=quercy,
+            child=child,
+            activity=periscolaire,
+            defaults={"family": child.family, "group": group, "status": RegistrationStatus.ACCEPTED},
+        )
+        if not created:
+            continue  # already loaded: keep what the demo user changed since
+        days = list(
+            Opening.objects.filter(activity=periscolaire, group=group, date__gte=today, is_closed=False)
+            .order_by("date", "unit__position")
+            .values_list("pk", flat=True)[:20]
+        )
+        save_bookings(child=child, changes=[BookingChange(pk, True) for pk in days], acting_user=None, as_staff=True)
 
 
 def _next_weekday(start: date, weekday: int) -> date:
