@@ -63,6 +63,23 @@ def test_back_office_pages_are_accessible(live_server, desk_page, organisations)
         assert_accessible(page, context=path)
 
 
+def test_morning_dashboard_with_children_today_is_accessible(live_server, desk_page, organisations):
+    """The director's first screen at 7:30, filled: groups, counts, roll call link; axe clean."""
+    from ..test_dashboard_today import _activity_today, _book
+
+    _activity, openings = _activity_today(organisations, "Mercredis Bioule")
+    _book(organisations, openings["MATER"]["Journée"], "present", also=openings["MATER"]["Repas"])
+    _book(organisations, openings["PRIM"]["Journée"])
+    page = desk_page
+    log_in(page, live_server.url + "/quercy/gestion/connexion/", "admin@quercy.example", "Test-Passw0rd-Ok")
+    page.wait_for_url("**/quercy/gestion/")
+    assert page.get_by_role("heading", name="Mercredis Bioule").is_visible()
+    assert_accessible(page, context="tableau de bord du matin")
+    page.get_by_role("link", name="PRIM").click()
+    page.wait_for_url("**/pointage/?groupe=*")
+    assert_accessible(page, context="pointage d'un groupe")
+
+
 def test_switching_the_portal_to_english_with_the_keyboard(live_server, page, organisations):
     """French first; English on request from the footer, keyboard only, and the page says lang="en"."""
     page.goto(live_server.url + "/quercy/")
