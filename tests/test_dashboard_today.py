@@ -81,6 +81,7 @@ def test_days_filling_up_are_listed_with_their_waiting_list(tenant_a):
         organisation=org, activity=activity, date=timezone.localdate() + timedelta(days=4), capacity=10
     )
     _book(org, roomy)
+    OpeningFactory(organisation=org, activity=activity, date=timezone.localdate() + timedelta(days=5), capacity=2)
     far = OpeningFactory(
         organisation=org, activity=activity, date=timezone.localdate() + timedelta(days=40), capacity=1
     )
@@ -89,6 +90,7 @@ def test_days_filling_up_are_listed_with_their_waiting_list(tenant_a):
     page = page_text(client_for(tenant_a.admin).get(tenant_a.url("gestion/")))
     assert "presque complet" in page and "9 / 10 places" in page
     assert "1 / 10 places" not in page and "1 / 1 places" not in page
+    assert "0 / 2 places" not in page  # a small group nobody booked yet is not "filling up"
 
 
 def test_a_director_of_one_structure_sees_only_its_children(tenant_a):

@@ -355,8 +355,12 @@ def today_for_staff(membership, day: date) -> list[ActivityToday]:
     return list(activities.values())
 
 
+# "Presque complet": the occupancy table's rule (its caption says "◐ plus que 3 places").
+NEARLY_FULL_PLACES_LEFT = 3
+
+
 def filling_up(membership, start: date, *, days: int = 21, limit: int = 12):
-    """Openings of the next days at 90 % of their places or more (the rush, seen from the office)."""
+    """Openings of the next days that are full or have 3 places or fewer left (the rush, seen from the office)."""
     return (
         Opening.objects.filter(
             organisation_id=membership.organisation_id,
@@ -370,7 +374,6 @@ def filling_up(membership, start: date, *, days: int = 21, limit: int = 12):
             booked=Count("bookings", filter=Q(bookings__status__in=PLACE_STATUSES)),
             waiting=Count("bookings", filter=Q(bookings__status=BookingStatus.WAITING)),
         )
-        .annotate(booked_tenfold=models.F("booked") * 10)
-        .filter(booked_tenfold__gte=models.F("capacity") * 9)
+        .filter(booked__gt=0, booked__gte=models.F("capacity") - NEARLY_FULL_PLACES_LEFT)
         .order_by("date", "activity__name", "group__position", "unit__position")[:limit]
     )
