@@ -150,6 +150,20 @@ def test_calendar_capacity_edit(tenant_a):
     assert opening.capacity == 12
 
 
+def test_raising_a_capacity_in_the_calendar_books_the_waiting_list(tenant_a):
+    from ribambelle.bookings.models import Booking
+
+    from .conftest import page_text
+    from .factories import BookingFactory, OpeningFactory
+
+    opening = OpeningFactory(organisation=tenant_a.organisation, capacity=0)
+    waiting = BookingFactory(organisation=tenant_a.organisation, opening=opening, status="waiting")
+    url = tenant_a.url(f"gestion/activites/{opening.activity_id}/calendrier/?semaine={opening.date:%Y-%m-%d}")
+    response = client_for(tenant_a.admin).post(url, {"capacities": "1", f"cap-{opening.pk}": "1"}, follow=True)
+    assert Booking.objects.get(pk=waiting.pk).status == "booked"
+    assert "1 enfant(s) de la liste d'attente ont obtenu une place" in page_text(response)
+
+
 @pytest.mark.parametrize("n", [3, 12])
 def test_activity_list_query_count_is_constant(tenant_a, django_assert_max_num_queries, n):
     for _ in range(n):

@@ -115,6 +115,56 @@ def test_offer_rule_gives_a_limited_time(tenant_a, setup):
     assert offer.status == BookingStatus.BOOKED
 
 
+def test_an_offered_place_is_held_for_the_family_it_is_offered_to(tenant_a, setup):
+    """Offer rule: while Karim's family decides, nobody else can take the place; when he accepts,
+    the capacity still holds; when he declines, the next in line is offered it."""
+    BookingSettings.objects.create(
+        organisation=tenant_a.organisation, waiting_list_rule=WaitingListRule.OFFER, offer_hours=24
+    )
+    opening = setup["openings"][0]
+    opening.capacity = 1
+    opening.save()
+    first = _register(tenant_a, setup, tenant_a.other_family_user)
+    second = _register(tenant_a, setup, tenant_a.other_family_user)
+    latecomer = _register(tenant_a, setup, tenant_a.other_family_user)
+    services.save_bookings(child=setup["lea"], changes=[BookingChange(opening.pk, True)], acting_user=None)
+    for child in (first, second):
+        services.save_bookings(child=child, changes=[BookingChange(opening.pk, True, True)], acting_user=None)
+    services.save_bookings(child=setup["lea"], changes=[BookingChange(opening.pk, False)], acting_user=None)
+    offer = Booking.objects.get(child=first, opening=opening)
+    assert offer.offer_expires_at
+
+    result = services.save_bookings(child=latecomer, changes=[BookingChange(opening.pk, True)], acting_user=None)
+    assert result.full == [opening] and not result.booked  # the place is held for the offer
+
+    services.save_bookings(child=first, changes=[BookingChange(opening.pk, False)], acting_user=None)  # declines
+    assert Booking.objects.get(child=second, opening=opening).offer_expires_at  # the next in line is offered it
+    services.accept_offer(booking=Booking.objects.get(child=second, opening=opening), acting_user=None)
+    assert Booking.objects.filter(opening=opening, status=BookingStatus.BOOKED).count() == 1
+
+
+def test_raising_the_capacity_gives_the_new_places_to_the_waiting_list_in_order(
+    tenant_a, setup, django_capture_on_commit_callbacks
+):
+    opening = setup["openings"][0]  # 2 places
+    children = [setup["lea"]] + [_register(tenant_a, setup, tenant_a.other_family_user) for _ in range(4)]
+    for child in children:
+        services.save_bookings(child=child, changes=[BookingChange(opening.pk, True, True)], acting_user=None)
+    assert [
+        b.child for b in Booking.objects.filter(opening=opening, status="waiting").order_by("created_at", "id")
+    ] == children[2:]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        promoted = services.change_capacity(opening=opening, capacity=4, acting_user=tenant_a.admin)
+    assert [b.child for b in promoted] == children[2:4]  # first in line first
+    assert Booking.objects.filter(opening=opening, status="booked").count() == 4
+    assert Booking.objects.get(child=children[4], opening=opening).status == BookingStatus.WAITING
+    assert OutgoingEmail.objects.filter(template="waiting_list_place").count() == 2
+    assert (
+        services.change_capacity(opening=opening, capacity=3, acting_user=tenant_a.admin) == []
+    )  # lowering: nobody loses a place
+
+
 def test_deadline_locks_families_but_not_staff(tenant_a, setup):
     activity = setup["activity"]
     activity.deadline_days = 40  # every day is now past its deadline

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from ribambelle.activities import selectors as activity_selectors
 from ribambelle.activities import services as activity_services
+from ribambelle.bookings import services as booking_services
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.params import parse_id, parse_ids
 from ribambelle.documents.selectors import missing_for_registrations
@@ -204,7 +205,7 @@ def calendar(request, activity_id: int):
     closure_form = ClosureForm(request.POST or None) if "close_day" in request.POST else ClosureForm()
     if request.method == "POST" and "capacities" in request.POST:
         openings = {o.pk: o for o in activity_selectors.openings_between(activity, start, end)}
-        changed, errors = 0, []
+        changed, errors, promoted = 0, [], []
         for key, value in request.POST.items():
             if not key.startswith("cap-"):
                 continue
@@ -213,13 +214,22 @@ def calendar(request, activity_id: int):
                 errors.append(value)
                 continue
             if int(value) != opening.capacity:
-                activity_services.set_capacity(opening=opening, capacity=int(value), acting_user=request.user)
+                # Places added go to the waiting list at once (bookings.services.change_capacity).
+                promoted += booking_services.change_capacity(
+                    opening=opening, capacity=int(value), acting_user=request.user
+                )
                 changed += 1
         if errors:
             messages.error(
                 request, _("Certaines valeurs n'étaient pas des nombres de places entiers : elles sont ignorées.")
             )
         messages.success(request, _("%(count)s capacité(s) modifiée(s).") % {"count": changed})
+        if promoted:
+            messages.info(
+                request,
+                _("%(count)s enfant(s) de la liste d'attente ont obtenu une place ; les familles sont prévenues.")
+                % {"count": len(promoted)},
+            )
         return redirect(f"{request.path}?semaine={start:%Y-%m-%d}")
     if request.method == "POST" and closure_form.is_valid():
         try:

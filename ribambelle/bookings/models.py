@@ -20,6 +20,14 @@ PLACE_STATUSES = (BookingStatus.BOOKED, BookingStatus.PRESENT, BookingStatus.ABS
 LIVE_STATUSES = (*PLACE_STATUSES, BookingStatus.WAITING)
 
 
+def holds_place(prefix: str = "") -> models.Q:
+    """Bookings that hold one of the places: booked (or marked), and a waiting-list place offered
+    to a family until it answers — nobody else may take it meanwhile."""
+    return models.Q(**{f"{prefix}status__in": PLACE_STATUSES}) | models.Q(
+        **{f"{prefix}status": BookingStatus.WAITING, f"{prefix}offer_expires_at__isnull": False}
+    )
+
+
 class WaitingListRule(models.TextChoices):
     AUTO_BOOK = "auto_book", _("Réserver automatiquement le premier de la liste et le prévenir")
     OFFER = "offer", _("Proposer la place au premier de la liste pendant un temps limité")

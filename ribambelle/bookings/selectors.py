@@ -18,7 +18,7 @@ from ribambelle.families.models import Family, Person, PersonRole
 from ribambelle.registrations.models import Registration, RegistrationStatus
 from ribambelle.tenancy.selectors import structures_for_staff
 
-from .models import LIVE_STATUSES, PLACE_STATUSES, Booking, BookingStatus
+from .models import LIVE_STATUSES, PLACE_STATUSES, Booking, BookingStatus, holds_place
 from .services import deadline_for
 
 
@@ -168,7 +168,7 @@ def planning(
     openings = list(
         Opening.objects.filter(pairs, organisation_id=child.organisation_id, date__range=(start, end))
         .select_related("unit", "activity", "activity__organisation")
-        .annotate(taken=Count("bookings", filter=Q(bookings__status__in=PLACE_STATUSES)))
+        .annotate(taken=Count("bookings", filter=holds_place("bookings__")))
     )
     units = list(
         Unit.objects.filter(activity_id__in={r.activity_id for r in registrations}).order_by(

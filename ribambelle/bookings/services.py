@@ -24,7 +24,15 @@ from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
 from ribambelle.registrations.models import Registration, RegistrationStatus
 
-from .models import LIVE_STATUSES, PLACE_STATUSES, Booking, BookingSettings, BookingStatus, WaitingListRule
+from .models import (
+    LIVE_STATUSES,
+    PLACE_STATUSES,
+    Booking,
+    BookingSettings,
+    BookingStatus,
+    WaitingListRule,
+    holds_place,
+)
 
 
 @dataclass(frozen=True)
@@ -134,15 +142,20 @@ def save_bookings(
                 continue
             # The booking was read before the lock: cancel it only if it is still live now, so two
             # tabs cancelling the same day cannot both hand its place to the waiting list.
-            freed_place = Booking.objects.filter(pk=booking.pk, status__in=PLACE_STATUSES).update(
+            gave_back = Booking.objects.filter(pk=booking.pk, status__in=PLACE_STATUSES).update(
                 status=BookingStatus.CANCELLED, late_cancellation=late, updated_at=now
             )
+            # A family declining a place offered from the waiting list frees it too (never "late").
+            declined_offer = not gave_back and Booking.objects.filter(
+                pk=booking.pk, status=BookingStatus.WAITING, offer_expires_at__isnull=False
+            ).update(status=BookingStatus.CANCELLED, offer_expires_at=None, updated_at=now)
+            freed_place = bool(gave_back or declined_offer)
             if not freed_place and not Booking.objects.filter(pk=booking.pk, status=BookingStatus.WAITING).update(
                 status=BookingStatus.CANCELLED, updated_at=now
             ):
                 continue  # already cancelled meanwhile
             booking.status = BookingStatus.CANCELLED
-            booking.late_cancellation = bool(late and freed_place)
+            booking.late_cancellation = bool(late and gave_back)
             result.cancelled.append(booking)
             if freed_place:
                 promoted += _promote_waiting_list(opening, now=now)
@@ -238,10 +251,16 @@ def _places_taken(organisation_id: int, opening_ids) -> defaultdict:
     """Places held per opening, counted after the lock was taken (READ COMMITTED sees committed rows).
 
     Filtered by organisation too: the (organisation, opening, status) index then reads only the
-    places held, not the whole waiting list — this runs under the lock, on every save of a rush."""
+    places held, not the whole waiting list — this runs under the lock, on every save of a rush.
+    A place offered from the waiting list counts as held (models.holds_place)."""
     taken = defaultdict(int)
     rows = (
-        Booking.objects.filter(organisation_id=organisation_id, opening_id__in=opening_ids, status__in=PLACE_STATUSES)
+        Booking.objects.filter(
+            holds_place(),
+            organisation_id=organisation_id,
+            opening_id__in=opening_ids,
+            status__in=(*PLACE_STATUSES, BookingStatus.WAITING),
+        )
         .values("opening_id")
         .annotate(n=Count("id"))
     )
@@ -286,6 +305,27 @@ def _promote_waiting_list(opening: Opening, *, now) -> list[Booking]:
         first.status = BookingStatus.BOOKED
         first.save(update_fields=["status", "updated_at"])
     return [first]
+
+
+def change_capacity(*, opening: Opening, capacity: int, acting_user) -> list[Booking]:
+    """A new number of places for a day (staff). The places it frees go at once to the waiting
+    list, first in line first, by the organisation's rule; lowering it takes no place from anyone."""
+    from ribambelle.activities.services import set_capacity
+
+    promoted: list[Booking] = []
+    with transaction.atomic():
+        Opening.objects.select_for_update().filter(pk=opening.pk).exists()
+        set_capacity(opening=opening, capacity=capacity, acting_user=acting_user)
+        now = timezone.now()
+        free = capacity - _places_taken(opening.organisation_id, [opening.pk])[opening.pk]
+        for _place in range(max(0, free)):
+            first = _promote_waiting_list(opening, now=now)
+            if not first:
+                break
+            promoted += first
+    for booking in promoted:
+        transaction.on_commit(lambda b=booking: _notify_promotion(b))
+    return promoted
 
 
 def accept_offer(*, booking: Booking, acting_user, request=None) -> Booking:
