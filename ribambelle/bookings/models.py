@@ -83,6 +83,12 @@ class Booking(TenantModel):
             models.Index(fields=["organisation", "opening", "status"]),
             models.Index(fields=["organisation", "child", "date"]),
             models.Index(fields=["organisation", "activity", "date"]),
+            # Places offered from the waiting list hold a place: counted on every save (services._places_taken).
+            models.Index(
+                fields=["organisation", "opening"],
+                condition=models.Q(status="waiting", offer_expires_at__isnull=False),
+                name="booking_offers_held",
+            ),
         ]
 
     def __str__(self) -> str:

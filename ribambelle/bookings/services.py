@@ -31,7 +31,6 @@ from .models import (
     BookingSettings,
     BookingStatus,
     WaitingListRule,
-    holds_place,
 )
 
 
@@ -248,24 +247,18 @@ def live_bookings(child, opening_ids) -> dict[int, Booking]:
 
 
 def _places_taken(organisation_id: int, opening_ids) -> defaultdict:
-    """Places held per opening, counted after the lock was taken (READ COMMITTED sees committed rows).
+    """Places held per opening, counted after the lock was taken (READ COMMITTED sees committed rows):
+    bookings holding a place, plus waiting-list places offered and not yet answered (models.holds_place).
 
-    Filtered by organisation too: the (organisation, opening, status) index then reads only the
-    places held, not the whole waiting list — this runs under the lock, on every save of a rush.
-    A place offered from the waiting list counts as held (models.holds_place)."""
+    Two index-only branches (the (organisation, opening, status) index and the partial index of
+    offers), so the count reads the places held, never the whole waiting list — it runs under the
+    lock, on every save of a rush."""
+    mine = Booking.objects.filter(organisation_id=organisation_id, opening_id__in=opening_ids).order_by()
+    places = mine.filter(status__in=PLACE_STATUSES).values("opening_id").annotate(n=Count("id"))
+    offers = mine.filter(status=BookingStatus.WAITING, offer_expires_at__isnull=False)
     taken = defaultdict(int)
-    rows = (
-        Booking.objects.filter(
-            holds_place(),
-            organisation_id=organisation_id,
-            opening_id__in=opening_ids,
-            status__in=(*PLACE_STATUSES, BookingStatus.WAITING),
-        )
-        .values("opening_id")
-        .annotate(n=Count("id"))
-    )
-    for row in rows:
-        taken[row["opening_id"]] = row["n"]
+    for row in places.union(offers.values("opening_id").annotate(n=Count("id")), all=True):
+        taken[row["opening_id"]] += row["n"]
     return taken
 
 
