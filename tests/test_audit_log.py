@@ -78,3 +78,32 @@ def test_the_page_costs_the_same_queries_for_3_or_60_entries(tenant_a, entries, 
     with django_assert_max_num_queries(13):
         response = client.get(tenant_a.url("gestion/journal/?page=2"))
     assert response.status_code == 200
+
+
+def test_every_action_the_code_records_has_words():
+    """An action recorded without a label would show its code to staff and be missing from the filter."""
+    import ast
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from ribambelle.core.selectors import ACTION_LABELS
+
+    recorded = set()
+    for path in (Path(settings.BASE_DIR) / "ribambelle").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            name = getattr(getattr(node, "func", None), "id", None) or getattr(
+                getattr(node, "func", None), "attr", None
+            )
+            if isinstance(node, ast.Call) and name in ("record_audit", "save_with_audit"):
+                for keyword in node.keywords:
+                    if keyword.arg == "action":
+                        recorded |= {
+                            c.value
+                            for c in ast.walk(keyword.value)
+                            if isinstance(c, ast.Constant) and isinstance(c.value, str)
+                        }
+    # registrations record their new status as the action
+    recorded |= {"accepted", "refused"}
+    assert len(recorded) > 25
+    assert sorted(recorded - set(ACTION_LABELS)) == []

@@ -15,6 +15,7 @@ from ribambelle.billing.models import (
     InvoiceKind,
     InvoiceRun,
     InvoiceStatus,
+    Payment,
     RunStatus,
     TariffMode,
 )
@@ -341,8 +342,10 @@ def test_a_payment_received_is_mailed_with_its_receipt():
     assert mail.to == "parent@example.org" and payment.receipt_number in mail.subject
     assert f"- la facture {first.number} : 8,00" in mail.body_text
     assert f"- la facture {second.number} : 2,00" in mail.body_text and "chèque" in mail.body_text
-    receipt = build(mail.enclosure_kind, mail.enclosure_id)
+    receipt = build(mail.enclosure_kind, mail.enclosure_id, mail.organisation_id)
     assert receipt.filename == f"recu-{payment.receipt_number}.pdf" and receipt.content.startswith(b"%PDF")
+    with pytest.raises(Payment.DoesNotExist):  # looked up within the e-mail's organisation only
+        build(mail.enclosure_kind, mail.enclosure_id, OrganisationFactory().pk)
     family.email_invoices = False
     family.save()
     services.record_payment(family=family, method="cash", amount=Decimal("5"), received_on=START, acting_user=None)

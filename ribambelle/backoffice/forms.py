@@ -8,6 +8,8 @@ from ribambelle.portail.branding import contrast_ratio
 from ribambelle.tenancy.models import Organisation, Sector, Structure
 from ribambelle.tenancy.roles import Role
 
+from .activity_forms import DATE
+
 MAX_LOGO_BYTES = 1024 * 1024
 
 
@@ -147,8 +149,6 @@ class StaffEditForm(StyledForm):
 
 class AuditFilterForm(StyledForm):
     """Filters of the audit trail (GET): a wrong value is reported and ignored, never a 500."""
-
-    DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
     actor = forms.TypedChoiceField(label=_("Qui"), coerce=int, empty_value=None, required=False)
     action = forms.ChoiceField(label=_("Action"), required=False)

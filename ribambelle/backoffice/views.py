@@ -253,7 +253,7 @@ def outbox(request):
 @staff_required(Perm.VIEW_AUDIT)
 def audit_log(request):
     """Who changed what, when (and who opened health information): newest first, filterable."""
-    actions, object_types = audit.recorded_kinds(request.organisation)
+    actions, object_types = audit.filter_choices(request.organisation)
     form = AuditFilterForm(
         request.GET or None, organisation=request.organisation, actions=actions, object_types=object_types
     )

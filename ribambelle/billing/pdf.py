@@ -166,25 +166,29 @@ def invoice_pdf(invoice, *, lines, settings) -> bytes:
     return buffer.getvalue()
 
 
-def invoice_enclosure(invoice_id: int):
+def invoice_enclosure(invoice_id: int, organisation_id: int):
     """The invoice's PDF joined to the "invoice issued" e-mail (built by the mail worker)."""
     from ribambelle.communication.enclosures import Enclosure
 
     from .models import Invoice
     from .services import settings_for
 
-    invoice = Invoice.objects.select_related("organisation", "family").get(pk=invoice_id)
+    invoice = Invoice.objects.select_related("organisation", "family").get(
+        pk=invoice_id, organisation_id=organisation_id
+    )
     pdf = invoice_pdf(invoice, lines=list(invoice.lines.all()), settings=settings_for(invoice.organisation))
     return Enclosure(f"facture-{invoice.number}.pdf", pdf, "application/pdf")
 
 
-def receipt_enclosure(payment_id: int):
+def receipt_enclosure(payment_id: int, organisation_id: int):
     """The receipt's PDF joined to the "payment received" e-mail (built by the mail worker)."""
     from ribambelle.communication.enclosures import Enclosure
 
     from .models import Payment
 
-    payment = Payment.objects.select_related("organisation", "family").get(pk=payment_id)
+    payment = Payment.objects.select_related("organisation", "family").get(
+        pk=payment_id, organisation_id=organisation_id
+    )
     return Enclosure(f"recu-{payment.receipt_number}.pdf", receipt_pdf(payment), "application/pdf")
 
 

@@ -18,12 +18,13 @@ class Enclosure:
     mimetype: str
 
 
-BUILDERS: dict[str, Callable[[int], Enclosure]] = {}
+# builder(object_id, organisation_id): the object is looked up within the e-mail's organisation.
+BUILDERS: dict[str, Callable[[int, int], Enclosure]] = {}
 
 
-def register(kind: str, builder: Callable[[int], Enclosure]) -> None:
+def register(kind: str, builder: Callable[[int, int], Enclosure]) -> None:
     BUILDERS[kind] = builder
 
 
-def build(kind: str, object_id: int) -> Enclosure:
-    return BUILDERS[kind](object_id)
+def build(kind: str, object_id: int, organisation_id: int) -> Enclosure:
+    return BUILDERS[kind](object_id, organisation_id)

@@ -119,7 +119,7 @@ def deliver(email_id: int) -> str:
         message.attach_alternative(email.body_html, "text/html")
     try:
         if email.enclosure_kind:  # built here, inside the try: a failure is retried like a refused send
-            enclosure = enclosures.build(email.enclosure_kind, email.enclosure_id)
+            enclosure = enclosures.build(email.enclosure_kind, email.enclosure_id, email.organisation_id)
             message.attach(enclosure.filename, enclosure.content, enclosure.mimetype)
         message.send()
     except Exception as exc:  # noqa: BLE001 - any failure of the mail server means "try later"
