@@ -280,7 +280,8 @@ def _families(organisation: Organisation) -> list[DemoLogin]:
         family, created = Family.objects.get_or_create(
             organisation=organisation,
             name=name,
-            defaults={"address_line": address, "city": city, "postal_code": postal_code},
+            # The family file's e-mail (invoices, receipts, reminders) is the first parent's.
+            defaults={"address_line": address, "city": city, "postal_code": postal_code, "email": adults[0][1]},
         )
         for first, email, activated in adults:
             Person.objects.get_or_create(
