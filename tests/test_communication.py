@@ -16,7 +16,7 @@ from ribambelle.communication.models import (
     OutgoingEmail,
     ThreadStatus,
 )
-from ribambelle.communication.services import queue_email
+from ribambelle.outbox.services import queue_email
 from ribambelle.tenancy.models import MembershipStructure
 from ribambelle.tenancy.roles import Role
 

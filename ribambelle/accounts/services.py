@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ribambelle.communication.services import queue_email
 from ribambelle.core.exceptions import DomainError
+from ribambelle.outbox.services import queue_email
 
 from .devices import describe_device
 from .models import AccountToken, ActivityLog, TokenPurpose, User

@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 
 from ribambelle.accounts.services import log_family_action
 from ribambelle.bookings.models import Booking, BookingStatus
-from ribambelle.communication.services import queue_email
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.formats import format_euros, round_money
 from ribambelle.core.services import record_audit
 from ribambelle.families.models import Family
+from ribambelle.outbox.services import queue_email
 
 from .charges import ChargeLine, PricingContext, family_charges
 from .models import (

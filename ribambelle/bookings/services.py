@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 
 from ribambelle.accounts.services import log_family_action
 from ribambelle.activities.models import Opening, UnitExclusion
-from ribambelle.communication.services import queue_email
 from ribambelle.core.dates import booking_deadline, long_date
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
+from ribambelle.outbox.services import queue_email
 from ribambelle.registrations.models import Registration, RegistrationStatus
 
 from .models import (

@@ -13,6 +13,8 @@ from ribambelle.accounts.services import log_family_action
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
 from ribambelle.families.models import Family, Person, PersonRole
+from ribambelle.outbox.services import queue_email
+from ribambelle.outbox.templating import EMAIL_KINDS, PLACEHOLDER, unknown_placeholders
 
 from .audience import families_in_scope, family_ids_for_groups
 from .models import (
@@ -25,8 +27,6 @@ from .models import (
     MassMailingStructure,
     StructureFamily,
 )
-from .services import queue_email
-from .templating import EMAIL_KINDS, PLACEHOLDER, unknown_placeholders
 
 
 # --- Preferences ---------------------------------------------------------------------------

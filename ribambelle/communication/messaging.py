@@ -14,10 +14,10 @@ from ribambelle.accounts.services import log_family_action
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
 from ribambelle.families.models import Family
+from ribambelle.outbox.services import queue_email
 
 from .attachments import check_attachment, safe_display_name
 from .models import Message, MessageThread, ThreadStatus
-from .services import queue_email
 
 # Abuse guard: a family writes at most this many messages per rolling hour. Counted
 # from the stored messages themselves, so it holds across processes and restarts.

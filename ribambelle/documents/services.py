@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ribambelle.accounts.services import log_family_action
-from ribambelle.communication.services import queue_email
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit, save_with_audit
+from ribambelle.outbox.services import queue_email
 
 from .files import CleanFile, clean_file, clean_uploads, read_upload
 from .models import (

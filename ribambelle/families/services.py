@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ribambelle.accounts.services import log_family_action
-from ribambelle.communication.services import queue_email
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
+from ribambelle.outbox.services import queue_email
 
 from . import moderation
 from .changes import (  # noqa: F401 - re-exported: services is the app's write API

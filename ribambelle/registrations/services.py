@@ -7,11 +7,11 @@ from django.utils.translation import gettext as _
 from ribambelle.accounts.services import log_family_action
 from ribambelle.activities.models import Group
 from ribambelle.activities.selectors import fitting_groups
-from ribambelle.communication.services import queue_email
 from ribambelle.core.dates import shown_date
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
 from ribambelle.families.models import PersonRole
+from ribambelle.outbox.services import queue_email
 
 from .models import ACTIVE_STATUSES, RefusalReason, Registration, RegistrationStatus
 

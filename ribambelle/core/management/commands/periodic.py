@@ -14,8 +14,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, loop: int, **options):
         from ribambelle.bookings.services import expire_offers
-        from ribambelle.communication.services import deliver_due_emails
         from ribambelle.documents.services import send_expiry_reminders
+        from ribambelle.outbox.services import deliver_due_emails
 
         while True:
             sent = deliver_due_emails()

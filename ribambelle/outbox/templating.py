@@ -11,7 +11,7 @@ cannot remove or replace it.
 
 Other apps register their e-mails from their AppConfig.ready():
 
-    from ribambelle.communication.templating import EmailKind, register_email_kind
+    from ribambelle.outbox.templating import EmailKind, register_email_kind
     register_email_kind(EmailKind("registration_accepted", "Inscription acceptée", ...))
 """
 
