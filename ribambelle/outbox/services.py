@@ -8,7 +8,6 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from . import enclosures
@@ -44,7 +43,7 @@ def queue_email(
     default. `enclosure` = (kind, object id): a file built and joined at sending time
     (see communication.enclosures).
     """
-    from .templating import EMAIL_KINDS, render_override
+    from .templating import EMAIL_KINDS, render_email, render_override
 
     context = {"organisation": organisation, "site_url": settings.SITE_URL, **context}
     override = None
@@ -57,20 +56,17 @@ def queue_email(
             rendered = render_override(
                 EMAIL_KINDS[template], subject=override.subject, body=override.body, context=context
             )
-            subject, body_text, body_html = rendered.subject, rendered.text, rendered.html
         else:
-            subject = " ".join(render_to_string(f"emails/{template}.subject.txt", context).split())
-            body_text = render_to_string(f"emails/{template}.txt", context)
-            body_html = render_to_string(f"emails/{template}.html", context)
+            rendered = render_email(template, context)
     email = OutgoingEmail.objects.create(
         organisation=organisation,
         template=template,
         to=to,
         from_name=organisation.name,
         reply_to=reply_to if reply_to is not None else organisation.contact_email,
-        subject=subject[:250],
-        body_text=body_text,
-        body_html=body_html,
+        subject=rendered.subject[:250],
+        body_text=rendered.text,
+        body_html=rendered.html,
         user=user,
         family=family,
         enclosure_kind=enclosure[0] if enclosure else "",
