@@ -10,6 +10,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 
+from ribambelle.core.db import retry_on_lost_connection
+
 from . import enclosures
 from .models import EmailStatus, EmailTemplateOverride, OutgoingEmail
 
@@ -134,12 +136,13 @@ def deliver(email_id: int) -> str:
         if status == EmailStatus.RETRYING:
             _enqueue_delivery(email.pk, run_after=next_at)
         return status
-    OutgoingEmail.objects.filter(pk=email.pk).update(
-        status=EmailStatus.SENT,
-        attempts=email.attempts + 1,
-        sent_at=timezone.now(),
-        last_error="",
-        updated_at=timezone.now(),
+    # The message has left: record it even if the connection was lost during the send, or the
+    # row, left in SENDING, would be sent again once stale.
+    sent_at = timezone.now()
+    retry_on_lost_connection(
+        lambda: OutgoingEmail.objects.filter(pk=email.pk).update(
+            status=EmailStatus.SENT, attempts=email.attempts + 1, sent_at=sent_at, last_error="", updated_at=sent_at
+        )
     )
     return EmailStatus.SENT
 
