@@ -12,7 +12,9 @@ from .models import AccessibilityStatus, Membership, MembershipStructure, Organi
 from .roles import Role
 
 GDPR_FIELDS = ("gdpr_text", "gdpr_controller", "gdpr_retention_years", "gdpr_contact_email")
-RESERVED_SLUGS = {"static", "media", "healthz", "dev", "admin", "api", "robots.txt", "gestion", "accessibilite", "langue"}
+RESERVED_SLUGS = {
+    "static", "media", "healthz", "dev", "admin", "api", "robots.txt", "gestion", "accessibilite", "langue",
+}
 
 
 def update_organisation(*, organisation: Organisation, fields: dict, acting_user) -> Organisation:

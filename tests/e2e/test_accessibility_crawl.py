@@ -164,7 +164,8 @@ def _crawl(browser, live_server, slug: str, email: str, start: str, width: int):
             target = _followable(live_server, href, prefix)
             if target is None or target in queued:
                 continue
-            shape = (_pattern(urlsplit(target).path), tuple(sorted(k.split("=")[0] for k in urlsplit(target).query.split("&"))))
+            parts = urlsplit(target)
+            shape = (_pattern(parts.path), tuple(sorted(k.split("=")[0] for k in parts.query.split("&"))))
             if shape in shapes:
                 continue
             shapes.add(shape)
