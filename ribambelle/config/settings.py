@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "ribambelle.core",
     "ribambelle.tenancy",
+    "ribambelle.outbox",
     "ribambelle.accounts",
     "ribambelle.families",
     "ribambelle.activities",
@@ -204,7 +205,7 @@ STORAGES = {
 }
 
 # --- E-mail -----------------------------------------------------------------
-# Every e-mail is an outbox row first (communication.models.OutgoingEmail); the
+# Every e-mail is an outbox row first (outbox.models.OutgoingEmail); the
 # task worker hands it to this backend.
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
