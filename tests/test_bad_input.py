@@ -1,5 +1,7 @@
 """Bad query strings and form values on the pages that read them: a clear answer, never a 500."""
 
+from html.parser import HTMLParser
+
 import pytest
 
 from ribambelle.accounts.consent import record_consents
@@ -99,9 +101,7 @@ def _date_world(tenant):
     family = tenant.family_user.family
     child = PersonFactory(organisation=tenant.organisation, family=family)
     registration = RegistrationFactory(organisation=tenant.organisation, family=family, child=child)
-    opening = OpeningFactory(
-        organisation=tenant.organisation, activity=registration.activity, group=registration.group
-    )
+    opening = OpeningFactory(organisation=tenant.organisation, activity=registration.activity, group=registration.group)
     invoice = InvoiceFactory(organisation=tenant.organisation, family=family)
     payment = PaymentFactory(organisation=tenant.organisation, family=family)
     return {
@@ -118,8 +118,9 @@ def _date_world(tenant):
 
 def _pages(namespace, tenant, ids):
     """Every GET page of an interface whose URL parameters we can fill from `ids`."""
-    from .test_isolation import _walk
     from django.urls import get_resolver
+
+    from .test_isolation import _walk
 
     prefix = f"/{tenant.organisation.slug}/"
     for ns, route, entry in _walk(get_resolver().url_patterns):
@@ -161,7 +162,7 @@ def test_extreme_planning_date_falls_back_to_today_with_a_message(tenant_a):
         assert BOUNDS_MESSAGE in response.content.decode().replace("&#x27;", "'"), path
 
 
-class _DateForms(__import__("html.parser").parser.HTMLParser):
+class _DateForms(HTMLParser):
     """The POST forms of a page that have a date input, with the values they would send."""
 
     def __init__(self):
@@ -209,9 +210,9 @@ def _no_stored_date_out_of_bounds():
     for model in apps.get_models():
         for field in model._meta.concrete_fields:
             if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
-                outside = model.objects.filter(
-                    **{f"{field.name}__gt": date(2100, 12, 31)}
-                ) | model.objects.filter(**{f"{field.name}__lt": date(1900, 1, 1)})
+                outside = model.objects.filter(**{f"{field.name}__gt": date(2100, 12, 31)}) | model.objects.filter(
+                    **{f"{field.name}__lt": date(1900, 1, 1)}
+                )
                 assert not outside.exists(), f"{model.__name__}.{field.name}"
 
 
