@@ -60,6 +60,12 @@ def login_view(request):
     )
 
 
+def _locked_out(request, user):
+    """Too many wrong passwords or codes (django-axes): the pending login is dropped."""
+    request.session.pop(PENDING_KEY, None)
+    return lockout_response(request, {"email": user.email})
+
+
 def login_code(request):
     pending = request.session.get(PENDING_KEY)
     if not pending or time.time() - pending["at"] > PENDING_SECONDS or pending["tries"] >= MAX_CODE_ATTEMPTS:
@@ -69,9 +75,11 @@ def login_code(request):
     form = TOTPForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = get_user_model().objects.filter(pk=pending["user"], organisation=request.organisation).first()
-        if user is None or two_factor.is_locked_out(request, user):
+        if user is None:
             request.session.pop(PENDING_KEY, None)
-            return lockout_response(request, {"email": user.email if user else ""})
+            return redirect("backoffice:login", org_slug=request.organisation.slug)
+        if two_factor.is_locked_out(request, user):
+            return _locked_out(request, user)
         device = two_factor.verify_code(request=request, user=user, code=form.cleaned_data["code"])
         if device is not None:
             request.session.pop(PENDING_KEY, None)
@@ -79,8 +87,7 @@ def login_code(request):
             two_factor.mark_verified(request, device)
             return redirect(pending["next"])
         if two_factor.is_locked_out(request, user):
-            request.session.pop(PENDING_KEY, None)
-            return lockout_response(request, {"email": user.email})
+            return _locked_out(request, user)
         pending["tries"] += 1
         request.session[PENDING_KEY] = pending
         form.add_error("code", str(two_factor.WRONG_CODE_MESSAGE))

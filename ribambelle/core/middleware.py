@@ -1,5 +1,5 @@
 from django.shortcuts import render
-from django.utils.cache import add_never_cache_headers
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 
@@ -69,7 +69,7 @@ class PrivacyHeadersMiddleware:
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         if _is_personal(request):
-            add_never_cache_headers(response)
+            patch_cache_control(response, no_store=True, private=True)
         return response
 
 
