@@ -22,4 +22,4 @@ def queue_counts(request):
         queues["moderation"] = pending_changes(membership.organisation)
     if has_permission(membership, Perm.COMMUNICATE):
         queues["messages"] = threads_for_staff(membership, status=ThreadStatus.NEW)
-    return {"queue_counts": count_each(membership.organisation_id, queues)}
+    return {"queue_counts": count_each(queues)}

@@ -57,7 +57,6 @@ def dashboard(request):
 
 def _team_counts(membership) -> dict[str, int]:
     counts = count_each(
-        membership.organisation_id,
         {
             "structures": selectors.structures_for_staff(membership),
             "staff": selectors.staff_for_organisation(membership.organisation),

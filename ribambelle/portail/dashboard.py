@@ -19,7 +19,6 @@ def tile_summaries(family, *, include_health: bool) -> dict[str, str]:
     today = timezone.localdate()
     summaries = {}
     counts = count_each(
-        organisation_id,
         {
             "pending": ChangeRequest.objects.filter(organisation_id=organisation_id, family=family, status="pending"),
             "unread": threads_for_family(family).filter(family_unread=True),
