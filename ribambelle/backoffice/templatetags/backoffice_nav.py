@@ -3,6 +3,7 @@
 
 from django import template
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -10,7 +11,7 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def nav_link(context, *, href, label, key, count=0, count_label=""):
     """A menu entry; the current page's one says so to screen readers; a queue shows its count."""
-    current = format_html(' aria-current="page"') if context.get("nav") == key else ""
+    current = mark_safe(' aria-current="page"') if context.get("nav") == key else ""
     badge = (
         format_html(' <span class="badge-count">{}<span class="visually-hidden"> {}</span></span>', count, count_label)
         if count
