@@ -34,14 +34,30 @@ class OrganisationForm(StyledModelForm):
             "gdpr_retention_years",
             "gdpr_text",
             "staff_requires_2fa",
+            "accessibility_status",
+            "accessibility_updated_on",
+            "accessibility_audit",
+            "accessibility_issues",
+            "accessibility_contact_email",
         ]
         widgets = {
+            "accessibility_audit": forms.Textarea(attrs={"rows": 3}),
+            "accessibility_updated_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "accessibility_issues": forms.Textarea(attrs={"rows": 4}),
             "primary_colour": forms.TextInput(attrs={"type": "color"}),
             "postal_address": forms.Textarea(attrs={"rows": 3}),
             "legal_notice": forms.Textarea(attrs={"rows": 6}),
             "gdpr_text": forms.Textarea(attrs={"rows": 6}),
             "logo": forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left out of a post (an older form, a script), the statement's status stays what it was.
+        self.fields["accessibility_status"].required = False
+
+    def clean_accessibility_status(self):
+        return self.cleaned_data["accessibility_status"] or self.instance.accessibility_status
 
     def clean_primary_colour(self):
         colour = self.cleaned_data["primary_colour"].lower()

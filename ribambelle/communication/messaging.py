@@ -17,7 +17,7 @@ from ribambelle.families.models import Family
 from ribambelle.families.recipients import family_recipients
 from ribambelle.outbox.services import queue_email
 
-from .attachments import check_attachment, safe_display_name
+from .attachments import PreparedAttachment, prepare_attachment
 from .models import Message, MessageThread, ThreadStatus
 
 # Abuse guard: a family writes at most this many messages per rolling hour. Counted
@@ -68,7 +68,9 @@ def _clean_text(value: str, *, what: str, max_length: int) -> str:
     return value
 
 
-def _add_message(*, thread: MessageThread, author, from_staff: bool, body: str, attachment=None) -> Message:
+def _add_message(
+    *, thread: MessageThread, author, from_staff: bool, body: str, attachment: PreparedAttachment | None = None
+) -> Message:
     message = Message(
         organisation_id=thread.organisation_id,
         thread=thread,
@@ -78,12 +80,11 @@ def _add_message(*, thread: MessageThread, author, from_staff: bool, body: str, 
         body=body,
     )
     if attachment is not None:
-        kind = check_attachment(attachment)
-        message.attachment_name = safe_display_name(attachment.name, kind)
-        message.attachment_type = kind.content_type
-        message.attachment_size = attachment.size
-        attachment.seek(0)
-        message.attachment.save(f"x{kind.extension}", ContentFile(attachment.read()), save=False)
+        message.attachment_name = attachment.name
+        message.attachment_type = attachment.content_type
+        message.attachment_size = len(attachment.content)
+        extension = attachment.name.rsplit(".", 1)[-1]
+        message.attachment.save(f"x.{extension}", ContentFile(attachment.content), save=False)
     message.save()
     thread.last_message_at = message.created_at
     return message
@@ -127,7 +128,7 @@ def send_message_to_structure(*, user, structure, subject: str, body: str, attac
     subject = _clean_text(subject, what="subject", max_length=150)
     body = _clean_text(body, what="body", max_length=5000)
     if attachment is not None:
-        check_attachment(attachment)  # before anything is written
+        attachment = prepare_attachment(attachment)  # before anything is written
     with transaction.atomic():
         Family.objects.select_for_update().filter(pk=family.pk).first()
         _check_rate(family)
@@ -154,7 +155,7 @@ def family_follow_up(*, user, thread: MessageThread, body: str, attachment=None,
         raise DomainError(_("Cette conversation n'est pas la vôtre."))
     body = _clean_text(body, what="body", max_length=5000)
     if attachment is not None:
-        check_attachment(attachment)
+        attachment = prepare_attachment(attachment)
     with transaction.atomic():
         Family.objects.select_for_update().filter(pk=family.pk).first()
         _check_rate(family)

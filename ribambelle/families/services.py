@@ -35,7 +35,7 @@ from .changes import (  # noqa: F401 - re-exported: services is the app's write 
     family_settings,
     refresh_search_text,
 )
-from .gdpr import erase_family, inactive_families  # noqa: F401
+from .gdpr import erase_family, has_accounting_records, inactive_families  # noqa: F401
 from .models import (
     AuthorisedPerson,
     ChangeKind,
