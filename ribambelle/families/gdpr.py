@@ -63,16 +63,18 @@ def erase_family(*, family: Family, acting_user=None, reason: str = "") -> bool:
 
 
 def _stored_files(family: Family) -> list:
-    """(storage, name) of every file the family sent: document pages, message attachments."""
-    from ribambelle.communication.models import Message
-    from ribambelle.documents.models import SubmittedPage
-
+    """(storage, name) of every file the family sent (document pages, message attachments…):
+    the files of the rows that go with the family (CASCADE), found through the model graph so
+    that this lower app names none of the apps built on it (tests/test_layers.py)."""
     found = []
-    for page in SubmittedPage.objects.filter(organisation_id=family.organisation_id, family=family):
-        found.append((page.file.storage, page.file.name))
-    messages = Message.objects.filter(organisation_id=family.organisation_id, family=family).exclude(attachment="")
-    for message in messages:
-        found.append((message.attachment.storage, message.attachment.name))
+    # include_hidden: most of these foreign keys have related_name="+".
+    relations = [f for f in Family._meta.get_fields(include_hidden=True) if f.one_to_many and f.auto_created]
+    for relation in relations:
+        file_fields = [f.name for f in relation.related_model._meta.concrete_fields if isinstance(f, models.FileField)]
+        if relation.on_delete is not models.CASCADE or not file_fields:
+            continue
+        for row in relation.related_model._base_manager.filter(**{relation.field.name: family}).only(*file_fields):
+            found += [(getattr(row, name).storage, getattr(row, name).name) for name in file_fields]
     return [(storage, name) for storage, name in found if name]
 
 
