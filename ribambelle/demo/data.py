@@ -1158,6 +1158,7 @@ def _billing(quercy: Organisation, pouilly: Organisation) -> None:
     from ribambelle.billing.models import BillingSettings, InvoiceRun, QuotientBracket, Tariff, TariffMode, TariffPrice
     from ribambelle.billing.services import create_run, process_run, record_payment
     from ribambelle.bookings.models import Booking, BookingStatus
+    from ribambelle.core.exceptions import DomainError
     from ribambelle.payments.models import ProviderConfig
 
     if InvoiceRun.objects.filter(organisation__in=[quercy, pouilly]).exists():
@@ -1263,7 +1264,12 @@ def _billing(quercy: Organisation, pouilly: Organisation) -> None:
     attended(pouilly, "BOBLET", "Lina", f"Multi-accueil {year_start.year}-{year_end.year}", [P] * 12)
 
     for organisation in (quercy, pouilly):
-        run = create_run(organisation=organisation, period_start=month_start, period_end=month_end, acting_user=None)
+        try:
+            run = create_run(
+                organisation=organisation, period_start=month_start, period_end=month_end, acting_user=None
+            )
+        except DomainError:
+            continue  # nothing attended last month (e.g. August, before the school year)
         process_run(run_id=run.pk)
     dupont = _family(quercy, "DUPONT")
     if dupont is not None:
