@@ -237,7 +237,7 @@ def payment_list(request):
 
 @staff_required(BILLING)
 def payment_new(request):
-    """"Nouveau règlement": find the family, then record the payment on its account (where its
+    """The "Nouveau règlement" button: find the family, then record the payment on its account (where its
     open invoices are shown for allocation)."""
     search = request.GET.get("q", "").strip()[:100]
     families = families_for_staff(request.organisation, search=search)[:20] if search else []
