@@ -10,6 +10,7 @@ transaction, so capacity is never exceeded whatever the number of families savin
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Subquery
@@ -448,6 +449,10 @@ def mark_attendance(*, booking: Booking, status: str, arrived_at=None, left_at=N
         raise DomainError(_("Cet enfant n'a pas de réservation ce jour-là."))
     if booking.date > timezone.localdate():
         raise DomainError(_("La présence se note le jour même, pas à l'avance."))
+    now = timezone.localtime(timezone=ZoneInfo(booking.organisation.time_zone))
+    if status == BookingStatus.PRESENT and arrived_at is None and booking.date == now.date():
+        # "Présent" tapped as the child comes in: that is the arrival, unless one was recorded or typed.
+        arrived_at = booking.arrived_at or now.time().replace(second=0, microsecond=0)
     booking.status = status
     booking.arrived_at = arrived_at if status == BookingStatus.PRESENT else None
     booking.left_at = left_at if status == BookingStatus.PRESENT else None
