@@ -417,7 +417,7 @@ def issue_credit_note(*, invoice: Invoice, reason: str, acting_user) -> Invoice:
         log_family_action(
             family=invoice.family,
             action="credit_note",
-            description=f"Avoir {credit.number} annulant la facture {invoice.number}",
+            data={"credit_note": credit.number, "invoice": invoice.number},
             user=acting_user if acting_user is not None and acting_user.is_authenticated else None,
         )
         record_audit(
@@ -534,8 +534,8 @@ def record_payment(
         if log:
             log_family_action(
                 family=family,
-                action="payment",
-                description=f"Règlement {receipt} de {format_euros(amount)} ({payment.get_method_display()})",
+                action="payment_recorded",
+                data={"receipt": receipt, "amount": str(amount), "method": payment.method},
                 user=acting_user if acting_user is not None and acting_user.is_authenticated else None,
             )
         _send_receipt(payment, plan)
@@ -611,7 +611,7 @@ def send_reminders(*, organisation, invoice_ids: list[int], acting_user) -> int:
                 },
                 family=family,
             )
-            log_family_action(family=family, action="invoice_reminder", description="Relance des factures impayées")
+            log_family_action(family=family, action="invoice_reminder")
             sent += 1
         record_audit(
             organisation=organisation,

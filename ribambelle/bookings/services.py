@@ -338,8 +338,8 @@ def accept_offer(*, booking: Booking, acting_user, request=None) -> Booking:
             family=locked.family,
             user=acting_user,
             request=request,
-            action="booking",
-            description=f"Place acceptée sur liste d'attente : {_label(locked.opening)}",
+            action="waiting_list_accepted",
+            data={"unit": locked.opening.unit.name, "date": locked.opening.date.isoformat()},
         )
     return locked
 
@@ -361,20 +361,13 @@ def expire_offers(*, now=None) -> int:
 
 
 def _record(child, result: BookingResult, *, acting_user, as_staff: bool, reason: str, request) -> None:
-    parts = []
-    if result.booked:
-        parts.append(f"{len(result.booked)} réservé(s)")
-    if result.waitlisted:
-        parts.append(f"{len(result.waitlisted)} en liste d'attente")
-    if result.cancelled:
-        parts.append(f"{len(result.cancelled)} annulé(s)")
-    who = " par le service" if as_staff else ""
+    summary = {"booked": len(result.booked), "waitlisted": len(result.waitlisted), "cancelled": len(result.cancelled)}
     log_family_action(
         family=child.family,
         user=acting_user,
         request=request,
-        action="booking",
-        description=f"Réservations de {child.first_name}{who} : {', '.join(parts)}",
+        action="bookings_changed_by_staff" if as_staff else "bookings_changed",
+        data={"child": child.first_name, "summary": summary},
     )
     if as_staff:
         record_audit(
