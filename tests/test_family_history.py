@@ -171,3 +171,34 @@ def test_the_migration_reads_old_sentences_back_to_codes():
             code, data = parse(old)
             assert code != LEGACY and sentence(code, data) == new, old
     assert parse("Une phrase d'une version inconnue") == (LEGACY, {"text": "Une phrase d'une version inconnue"})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_data_migration_turns_stored_sentences_into_codes(tenant_a):
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = [("accounts", "0004_consent_user_index")], [("accounts", "0005_activitylog_codes")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old_apps = executor.loader.project_state(before).apps
+    OldLog = old_apps.get_model("accounts", "ActivityLog")
+    for text in ("Mot de passe modifié", "Vaccination ajoutée pour Léa", "Une phrase inconnue"):
+        OldLog.objects.create(
+            organisation_id=tenant_a.organisation.pk,
+            family_id=tenant_a.family_user.family_id,
+            action="x",
+            description=text,
+        )
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(after)
+
+    from ribambelle.accounts.models import ActivityLog
+
+    rows = {log.action: log.data for log in ActivityLog.objects.filter(family=tenant_a.family_user.family)}
+    assert rows == {
+        "password_changed": {},
+        "vaccination_added": {"child": "Léa"},
+        LEGACY: {"text": "Une phrase inconnue"},
+    }
