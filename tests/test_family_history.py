@@ -19,6 +19,13 @@ from .factories import ActivityLogFactory
 ROOT = Path(settings.BASE_DIR) / "ribambelle"
 
 
+@pytest.fixture(autouse=True)
+def _site_language_afterwards():
+    # A request in English leaves English active in this thread: later tests expect French.
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 def _written_codes():
     """Every action code the code writes: literals, both sides of conditionals, f-string shapes."""
     for path in ROOT.rglob("*.py"):
