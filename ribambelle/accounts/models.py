@@ -139,8 +139,9 @@ class ActivityLog(models.Model):
     family = models.ForeignKey("families.Family", on_delete=models.CASCADE, related_name="activity_log")
     user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     actor_is_staff = models.BooleanField(default=False)
+    # A code of accounts.history.SENTENCES and its data: the sentence is made in the reader's language.
     action = models.CharField(max_length=40)
-    description = models.CharField(max_length=300)
+    data = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     device = models.CharField(max_length=120, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -151,6 +152,12 @@ class ActivityLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%d/%m/%Y %H:%M} {self.description}"
+
+    @property
+    def description(self) -> str:
+        from .history import sentence
+
+        return sentence(self.action, self.data)
 
 
 class ConsentKind(models.TextChoices):
