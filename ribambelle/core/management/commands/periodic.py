@@ -2,6 +2,8 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from ribambelle.core.scoping import for_each_organisation
+
 
 class Command(BaseCommand):
     help = (
@@ -18,9 +20,10 @@ class Command(BaseCommand):
         from ribambelle.documents.services import send_expiry_reminders
 
         while True:
-            sent = deliver_due_emails()
-            expired = expire_offers()
-            reminders = send_expiry_reminders()
+            # Each sweep visits the organisations one by one, inside each one's scope.
+            sent = for_each_organisation(deliver_due_emails)
+            expired = for_each_organisation(expire_offers)
+            reminders = for_each_organisation(send_expiry_reminders)
             if sent or expired or reminders:
                 self.stdout.write(
                     f"e-mails envoyés : {sent} · propositions expirées : {expired} · rappels : {reminders}"
