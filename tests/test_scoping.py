@@ -8,10 +8,12 @@ a URL without organisation sees.
 
 import sys
 from contextlib import contextmanager
+from io import StringIO
 from unittest import mock
 
 import pytest
 from django.apps import apps
+from django.core.management import call_command
 from django.db import models
 from django.db.models.query import QuerySet
 from django.shortcuts import get_object_or_404
@@ -26,8 +28,10 @@ from ribambelle.tenancy.models import Organisation
 from .conftest import page_text
 from .factories import (
     AuditEntryFactory,
+    BookingFactory,
     ChangeRequestFactory,
     FamilyFactory,
+    InvoiceRunFactory,
     NewsItemFactory,
     OutgoingEmailFactory,
     PersonFactory,
@@ -71,6 +75,31 @@ def test_a_query_on_a_tenant_model_outside_any_scope_raises(model, tenant_a):
             list(model.objects.all())
         with pytest.raises(ScopeError):
             model.objects.filter(pk=1).first()
+
+
+QUERIES_THAT_RUN = {
+    "exists": lambda m: m.objects.exists(),
+    "exclude+exists": lambda m: m.objects.exclude(pk=0).exists(),
+    "select_related+len": lambda m: len(m.objects.select_related()),
+    "in_bulk": lambda m: m.objects.in_bulk([1]),
+    "iterator": lambda m: list(m.objects.iterator()),
+    "update": lambda m: m.objects.update(organisation=None),
+    "delete": lambda m: m.objects.all().delete(),
+    "as a subquery": lambda m: list(Organisation.objects.filter(pk__in=m.objects.exclude(pk=0))),
+    "exists() of a subquery": lambda m: list(
+        Organisation.objects.filter(models.Exists(m.objects.exclude(pk=0))).values("pk")
+    ),
+}
+
+
+@pytest.mark.parametrize("query", QUERIES_THAT_RUN.values(), ids=QUERIES_THAT_RUN.keys())
+def test_every_way_of_running_a_tenant_query_outside_a_scope_raises(query, tenant_a, tenant_b):
+    from ribambelle.families.models import Family
+
+    before = sorted(Family.objects.values_list("pk", "organisation_id"))
+    with scope(), pytest.raises(ScopeError):
+        query(Family)
+    assert sorted(Family.objects.values_list("pk", "organisation_id")) == before  # nothing changed or deleted
 
 
 def test_reverse_relations_and_get_object_or_404_are_scoped_too(tenant_a):
@@ -205,6 +234,40 @@ def test_the_outbox_sweep_visits_each_organisation_in_its_scope(tenant_a, tenant
     with scope():
         assert deliver_due_emails.call() == 2
     assert sorted(m.to[0] for m in mailoutbox) == ["a@cc-a.example", "b@cc-b.example"]
+
+
+def test_the_booking_summary_task_runs_in_its_child_organisation_scope(tenant_a):
+    from ribambelle.bookings.tasks import send_booking_summary
+    from ribambelle.communication.models import OutgoingEmail
+
+    booking = BookingFactory(organisation=tenant_a.organisation, family=tenant_a.family_user.family)
+    with scope():
+        send_booking_summary.call(booking.child_id, {"booked": [booking.pk], "waitlisted": [], "cancelled": []})
+    assert OutgoingEmail.objects.filter(organisation=tenant_a.organisation, to=tenant_a.family_user.email).exists()
+
+
+def test_the_invoice_run_task_runs_in_its_run_organisation_scope(tenant_a):
+    from ribambelle.billing.models import RunStatus
+    from ribambelle.billing.tasks import process_invoice_run
+
+    run = InvoiceRunFactory(organisation=tenant_a.organisation)
+    with scope():
+        process_invoice_run.call(run.pk)
+    run.refresh_from_db()
+    assert run.status == RunStatus.DONE
+
+
+@pytest.mark.parametrize(
+    "command", ["periodic", "send_outbox", "document_reminders", "erase_inactive_families", "load_demo"]
+)
+def test_management_commands_enter_the_scopes_they_need(command, tenant_a, tenant_b, mailoutbox):
+    """Run as from a shell: no scope at all until the command enters one per organisation."""
+    OutgoingEmailFactory(organisation=tenant_a.organisation, to="a@cc-a.example")
+    OutgoingEmailFactory(organisation=tenant_b.organisation, to="b@cc-b.example")
+    with scope():
+        call_command(command, stdout=StringIO())
+    if command in ("periodic", "send_outbox"):
+        assert sorted(m.to[0] for m in mailoutbox) == ["a@cc-a.example", "b@cc-b.example"]
 
 
 # --- Tenancy guard ---------------------------------------------------------------------

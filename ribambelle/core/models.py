@@ -1,9 +1,19 @@
 """Shared ground for every domain model."""
 
 from django.db import models
+from django.db.models.sql import Query
 from django.utils.translation import gettext_lazy as _
-from django_scopes import ScopedManager
+from django_scopes import ScopedManager, ScopeError
 from django_scopes.manager import DisabledQuerySet
+
+
+class OutOfScopeQuery(Query):
+    """The SQL of a tenant query built outside any scope: it refuses to compile, so the
+    query cannot run in any form, not even inside another one (`Exists(…)`, `Subquery(…)`
+    take the query itself, past every queryset method)."""
+
+    def get_compiler(self, *args, **kwargs):
+        raise ScopeError("A scope on dimension(s) organisation needs to be active for this query.")
 
 
 class OutOfScopeQuerySet(DisabledQuerySet):
@@ -14,8 +24,18 @@ class OutOfScopeQuerySet(DisabledQuerySet):
     shown unless the form sets its field's queryset from the request: it never lists every
     organisation's rows."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if type(self.query) is Query:
+            self.query.__class__ = OutOfScopeQuery  # kept by every clone of the query
+
     def all(self):
         return self._chain()
+
+    def none(self):
+        empty = super().none()  # runs no SQL: may be compiled, to nothing
+        empty.query.__class__ = Query
+        return empty
 
 
 class TenantManager(type(ScopedManager(organisation="organisation"))):
