@@ -7,6 +7,7 @@ from django_scopes import scopes_disabled
 from ribambelle.tenancy.roles import Role
 
 from .factories import FamilyUserFactory, MembershipFactory, OrganisationFactory, UserFactory
+from .mailserver import mail_server  # noqa: F401 - a real SMTP server, for every test module
 
 
 @dataclass

@@ -218,7 +218,7 @@ def test_nesting_a_scope_inside_scopes_disabled_enables_scoping(tenant_a, tenant
 
 # --- Workers and sweeps enter the scope themselves -------------------------------------
 def test_the_outbox_task_runs_in_its_email_organisation_scope(tenant_a, mailoutbox):
-    from ribambelle.communication.tasks import deliver_email
+    from ribambelle.outbox.tasks import deliver_email
 
     email = OutgoingEmailFactory(organisation=tenant_a.organisation, to="parent@cc-a.example")
     with scope():  # a db_worker process: no scope until the task enters one
@@ -227,7 +227,7 @@ def test_the_outbox_task_runs_in_its_email_organisation_scope(tenant_a, mailoutb
 
 
 def test_the_outbox_sweep_visits_each_organisation_in_its_scope(tenant_a, tenant_b, mailoutbox):
-    from ribambelle.communication.tasks import deliver_due_emails
+    from ribambelle.outbox.tasks import deliver_due_emails
 
     OutgoingEmailFactory(organisation=tenant_a.organisation, to="a@cc-a.example")
     OutgoingEmailFactory(organisation=tenant_b.organisation, to="b@cc-b.example")
@@ -238,7 +238,7 @@ def test_the_outbox_sweep_visits_each_organisation_in_its_scope(tenant_a, tenant
 
 def test_the_booking_summary_task_runs_in_its_child_organisation_scope(tenant_a):
     from ribambelle.bookings.tasks import send_booking_summary
-    from ribambelle.communication.models import OutgoingEmail
+    from ribambelle.outbox.models import OutgoingEmail
 
     booking = BookingFactory(organisation=tenant_a.organisation, family=tenant_a.family_user.family)
     with scope():

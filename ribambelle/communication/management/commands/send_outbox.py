@@ -2,8 +2,8 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from ribambelle.communication.services import deliver_due_emails
 from ribambelle.core.scoping import for_each_organisation
+from ribambelle.outbox.services import deliver_due_emails
 
 
 class Command(BaseCommand):
