@@ -205,6 +205,39 @@ def test_a_page_whose_selector_forgot_the_organisation_shows_only_its_own(client
     assert get_scope().get("_enabled") is False  # back to the test's own (disabled) state
 
 
+def test_a_streamed_body_is_produced_in_the_organisation_scope(rf, tenant_a, tenant_b):
+    """A streamed export is iterated by the server after the middleware has returned: its
+    rows are read then, and must still be read in the URL's organisation scope."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import StreamingHttpResponse
+
+    from ribambelle.families.models import Family
+    from ribambelle.tenancy.middleware import OrganisationMiddleware
+
+    FamilyFactory(organisation=tenant_a.organisation, name="AAA-EXPORT")
+    FamilyFactory(organisation=tenant_b.organisation, name="BBB-EXPORT")
+
+    def export(request):
+        def rows():  # the query is built only when the server asks for the first chunk
+            for family in Family.objects.filter(name__endswith="-EXPORT"):
+                yield f"{family.name}\n"
+
+        return StreamingHttpResponse(rows())
+
+    def handler(request):
+        middleware.process_view(request, export, (), {"org_slug": tenant_a.organisation.slug})
+        return export(request)
+
+    middleware = OrganisationMiddleware(handler)
+    request = rf.get("/export")
+    request.user = AnonymousUser()
+    with scope():  # a server thread: no scope of its own
+        response = middleware(request)
+        body = b"".join(response.streaming_content).decode()
+        assert get_scope().get("organisation") is None  # left between and after the chunks
+    assert body == "AAA-EXPORT\n"
+
+
 def test_nesting_a_scope_inside_scopes_disabled_enables_scoping(tenant_a, tenant_b):
     FamilyFactory(organisation=tenant_a.organisation)
     FamilyFactory(organisation=tenant_b.organisation)

@@ -1,7 +1,7 @@
 from contextlib import ExitStack
 
 from django.contrib.auth.models import AnonymousUser
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django_scopes import scope
 
 from .models import Organisation
@@ -28,7 +28,10 @@ class OrganisationMiddleware:
         # process_view runs inside get_response, once the URL (hence the organisation) is
         # known: it enters the scope on this stack, which closes when the response is ready.
         with ExitStack() as request._organisation_scope:
-            return self.get_response(request)
+            response = self.get_response(request)
+        if response.streaming and request.organisation is not None and not isinstance(response, FileResponse):
+            response.streaming_content = _in_scope(response.streaming_content, request.organisation)
+        return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         slug = view_kwargs.pop("org_slug", None)
@@ -52,3 +55,19 @@ class OrganisationMiddleware:
             if request.membership is not None:
                 request.membership.organisation = organisation  # the same row: not loaded a second time
         return None
+
+
+_END = object()
+
+
+def _in_scope(chunks, organisation):
+    """A streamed body (a long export) is produced by the server after this middleware has
+    returned: each chunk is made inside the organisation's scope again, and the scope is left
+    between chunks so it never leaks into what the server does next."""
+    chunks = iter(chunks)
+    while True:
+        with scope(organisation=organisation):
+            chunk = next(chunks, _END)
+        if chunk is _END:
+            return
+        yield chunk
