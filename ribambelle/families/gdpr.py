@@ -63,17 +63,18 @@ def erase_family(*, family: Family, acting_user=None, reason: str = "") -> bool:
 
 
 def _stored_files(family: Family) -> list:
-    """(storage, name) of every file the family sent (document pages, message attachments…):
-    the files of the rows that go with the family (CASCADE), found through the model graph so
-    that this lower app names none of the apps built on it (tests/test_layers.py)."""
+    """(storage, name) of every file the family sent: document pages, message attachments…
+
+    Found from the models that point at the family and hold files, so an app above this one
+    (communication) needs no import here, and a new kind of upload is erased without a change."""
     found = []
-    # include_hidden: most of these foreign keys have related_name="+".
-    relations = [f for f in Family._meta.get_fields(include_hidden=True) if f.one_to_many and f.auto_created]
-    for relation in relations:
-        file_fields = [f.name for f in relation.related_model._meta.concrete_fields if isinstance(f, models.FileField)]
-        if relation.on_delete is not models.CASCADE or not file_fields:
+    relations = [f for f in Family._meta.get_fields(include_hidden=True) if f.auto_created and not f.concrete]
+    for relation in relations:  # hidden ones too: a page points at its family with related_name="+"
+        model = relation.related_model
+        file_fields = [field.name for field in model._meta.concrete_fields if isinstance(field, models.FileField)]
+        if not file_fields or relation.many_to_many:
             continue
-        for row in relation.related_model._base_manager.filter(**{relation.field.name: family}).only(*file_fields):
+        for row in model._base_manager.filter(**{relation.field.name: family}).only(*file_fields):
             found += [(getattr(row, name).storage, getattr(row, name).name) for name in file_fields]
     return [(storage, name) for storage, name in found if name]
 
