@@ -151,3 +151,39 @@ def test_retention_command_anonymises_families_with_invoices_once(tenant_a):
     out = io.StringIO()
     call_command("erase_inactive_families", "--appliquer", stdout=out)
     assert family.name not in out.getvalue() and "0 famille(s)" in out.getvalue()
+
+
+@pytest.mark.parametrize("with_invoices", [False, True])
+def test_audit_entries_about_the_family_keep_no_personal_data(tenant_a, with_invoices):
+    from ribambelle.core.models import AuditEntry
+
+    from .factories import AuditEntryFactory
+
+    family = _family_with_accounts(tenant_a)[0] if with_invoices else tenant_a.family_user.family
+    child = PersonFactory(organisation=tenant_a.organisation, family=family, first_name="Léa", last_name="MARTIN")
+    entries = [
+        AuditEntryFactory(
+            organisation=tenant_a.organisation,
+            object_type="families.family",
+            object_id=str(family.pk),
+            object_repr="MARTIN",
+            changes={"phone": {"old": "0600000000", "new": "0611111111"}},
+        ),
+        AuditEntryFactory(
+            organisation=tenant_a.organisation,
+            object_type="families.person",
+            object_id=str(child.pk),
+            object_repr="Léa MARTIN",
+            changes={"first_name": {"old": "Lea", "new": "Léa"}},
+        ),
+    ]
+    other = AuditEntryFactory(organisation=tenant_a.organisation, object_repr="Accueil de Bioule")
+    services.erase_family(family=family, acting_user=tenant_a.admin, reason="Demande écrite")
+    for entry in entries:
+        entry.refresh_from_db()
+        assert entry.object_repr == "(données effacées)" and entry.changes == {}
+        assert entry.action == "update" and entry.created_at  # who did what and when stays
+    erase = AuditEntry.objects.get(action="erase")
+    assert erase.changes["reason"] == "Demande écrite" and "MARTIN" not in erase.object_repr
+    other.refresh_from_db()
+    assert other.object_repr == "Accueil de Bioule"

@@ -41,6 +41,7 @@ def erase_family(*, family: Family, acting_user=None, reason: str = "") -> bool:
     with transaction.atomic():
         Family.objects.select_for_update().get(pk=family_id)
         files = _stored_files(family)
+        audited_rows = _personal_rows(family)
         anonymise = has_accounting_records(family)
         record_audit(
             organisation=organisation,
@@ -57,6 +58,7 @@ def erase_family(*, family: Family, acting_user=None, reason: str = "") -> bool:
             _anonymise(family)
         else:
             family.delete()
+        _scrub_audit(organisation, audited_rows)
         # Files are not part of the transaction: deleted only once the rows are surely gone.
         transaction.on_commit(lambda: _delete_files(files))
     return anonymise
@@ -74,6 +76,27 @@ def _stored_files(family: Family) -> list:
     for message in messages:
         found.append((message.attachment.storage, message.attachment.name))
     return [(storage, name) for storage, name in found if name]
+
+
+def _personal_rows(family: Family) -> dict[str, list[str]]:
+    """The family's rows that go with it (its own and every row deleted with it), by audit object
+    type: the audit entries about them name people and hold old and new values."""
+    rows = {Family._meta.label_lower: [str(family.pk)]}
+    for relation in Family._meta.related_objects:
+        if relation.on_delete is models.CASCADE:
+            model = relation.related_model
+            ids = model._base_manager.filter(**{relation.field.name: family}).values_list("pk", flat=True)
+            rows.setdefault(model._meta.label_lower, []).extend(str(pk) for pk in ids)
+    return rows
+
+
+def _scrub_audit(organisation, rows: dict[str, list[str]]) -> None:
+    """Audit entries about those rows keep who did what and when, not the personal data."""
+    for object_type, ids in rows.items():
+        for start in range(0, len(ids), 500):
+            AuditEntry.objects.filter(
+                organisation=organisation, object_type=object_type, object_id__in=ids[start : start + 500]
+            ).exclude(action="erase").update(object_repr="(données effacées)", changes={})
 
 
 def _delete_files(files: list) -> None:
