@@ -168,7 +168,7 @@ def invoice_pdf(invoice, *, lines, settings) -> bytes:
 
 def invoice_enclosure(invoice_id: int, organisation_id: int):
     """The invoice's PDF joined to the "invoice issued" e-mail (built by the mail worker)."""
-    from ribambelle.communication.enclosures import Enclosure
+    from ribambelle.outbox.enclosures import Enclosure
 
     from .models import Invoice
     from .services import settings_for
@@ -182,7 +182,7 @@ def invoice_enclosure(invoice_id: int, organisation_id: int):
 
 def receipt_enclosure(payment_id: int, organisation_id: int):
     """The receipt's PDF joined to the "payment received" e-mail (built by the mail worker)."""
-    from ribambelle.communication.enclosures import Enclosure
+    from ribambelle.outbox.enclosures import Enclosure
 
     from .models import Payment
 

@@ -14,10 +14,11 @@ from ribambelle.accounts.services import log_family_action
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
 from ribambelle.families.models import Family
+from ribambelle.families.recipients import family_recipients
+from ribambelle.outbox.services import queue_email
 
 from .attachments import PreparedAttachment, prepare_attachment
 from .models import Message, MessageThread, ThreadStatus
-from .services import queue_email
 
 # Abuse guard: a family writes at most this many messages per rolling hour. Counted
 # from the stored messages themselves, so it holds across processes and restarts.
@@ -172,18 +173,6 @@ def family_follow_up(*, user, thread: MessageThread, body: str, attachment=None,
     return message
 
 
-def _family_address(thread: MessageThread) -> tuple[str, object]:
-    first = (
-        Message.objects.filter(thread=thread, from_staff=False, author__isnull=False)
-        .select_related("author")
-        .order_by("created_at", "id")
-        .first()
-    )
-    if first is not None and first.author.is_active:
-        return first.author.email, first.author
-    return thread.family.email, None
-
-
 def reply_to_family(*, thread: MessageThread, acting_user, body: str, handled: bool = True) -> Message:
     """Staff answer from the inbox: the family is e-mailed and sees it in "Mes messages"."""
     body = _clean_text(body, what="reply", max_length=5000)
@@ -201,19 +190,19 @@ def reply_to_family(*, thread: MessageThread, acting_user, body: str, handled: b
             description=f"Réponse de {thread.structure.name} à votre message : {thread.subject}",
             user=acting_user,
         )
-        to, user = _family_address(thread)
-        if to:
+        # The family's conversation: every recipient of the family reads it in "Mes messages" too.
+        for recipient in family_recipients(thread.family):
             queue_email(
                 organisation=thread.organisation,
-                to=to,
+                to=recipient.email,
                 template="message_reply",
                 context={
                     "thread": thread,
                     "message": message,
-                    "user": user,
+                    "user": recipient,
                     "url": _portal_url(thread.organisation, "portail:message_thread", messagethread_id=thread.pk),
                 },
-                user=user,
+                user=recipient.user,
                 family=thread.family,
                 reply_to=thread.structure.email or None,
             )
