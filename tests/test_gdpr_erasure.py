@@ -13,6 +13,8 @@ from pypdf import PdfReader
 
 from ribambelle.accounts.models import User
 from ribambelle.billing.models import Invoice, InvoiceLine, Payment
+from ribambelle.communication.models import Message
+from ribambelle.documents.models import SubmittedDocument, SubmittedPage
 from ribambelle.families import services
 from ribambelle.families.models import Family, HealthRecord, Person
 
@@ -35,9 +37,6 @@ def _media(settings, tmp_path):
 
 
 def _files_of(family) -> list[Path]:
-    from ribambelle.communication.models import Message
-    from ribambelle.documents.models import SubmittedPage
-
     pages = [Path(p.file.path) for p in SubmittedPage.objects.filter(family=family)]
     attachments = [Path(m.attachment.path) for m in Message.objects.filter(family=family)]
     return pages + attachments
@@ -116,6 +115,10 @@ def test_staff_erasure_of_a_family_with_invoices_anonymises_it(tenant_a, django_
     assert family.family_quotient is None
     assert not Person.objects.filter(family=family).exists() and not HealthRecord.objects.exists()
     assert not User.objects.filter(pk=tenant_a.family_user.pk).exists()
+    # Rows related with related_name="+" go too: messages, document pages.
+    assert not Message.objects.filter(family=family).exists()
+    assert not SubmittedDocument.objects.filter(family=family).exists()
+    assert not SubmittedPage.objects.filter(family=family).exists()
     # The accounting records are all kept, amounts and numbers unchanged.
     invoice.refresh_from_db()
     assert invoice.family_name == family.name and invoice.family_address == ""

@@ -65,28 +65,37 @@ def erase_family(*, family: Family, acting_user=None, reason: str = "") -> bool:
 
 
 def _stored_files(family: Family) -> list:
-    """(storage, name) of every file the family sent: document pages, message attachments."""
-    from ribambelle.communication.models import Message
-    from ribambelle.documents.models import SubmittedPage
-
+    """(storage, name) of every file held by a row erased with the family (document pages,
+    message attachments…): found from the models, so a new kind of upload is covered too."""
     found = []
-    for page in SubmittedPage.objects.filter(organisation_id=family.organisation_id, family=family):
-        found.append((page.file.storage, page.file.name))
-    messages = Message.objects.filter(organisation_id=family.organisation_id, family=family).exclude(attachment="")
-    for message in messages:
-        found.append((message.attachment.storage, message.attachment.name))
+    for relation in _erased_with_family():
+        model = relation.related_model
+        file_fields = [f.name for f in model._meta.concrete_fields if isinstance(f, models.FileField)]
+        if not file_fields:
+            continue
+        for row in model._base_manager.filter(**{relation.field.name: family}).only("pk", *file_fields):
+            found += [(getattr(row, name).storage, getattr(row, name).name) for name in file_fields]
     return [(storage, name) for storage, name in found if name]
+
+
+def _erased_with_family():
+    """The relations whose rows go when the family row goes; hidden ones too (related_name="+",
+    as for messages and document pages), which Family._meta.related_objects leaves out."""
+    return [
+        field
+        for field in Family._meta.get_fields(include_hidden=True)
+        if field.auto_created and not field.concrete and getattr(field, "on_delete", None) is models.CASCADE
+    ]
 
 
 def _personal_rows(family: Family) -> dict[str, list[str]]:
     """The family's rows that go with it (its own and every row deleted with it), by audit object
     type: the audit entries about them name people and hold old and new values."""
     rows = {Family._meta.label_lower: [str(family.pk)]}
-    for relation in Family._meta.related_objects:
-        if relation.on_delete is models.CASCADE:
-            model = relation.related_model
-            ids = model._base_manager.filter(**{relation.field.name: family}).values_list("pk", flat=True)
-            rows.setdefault(model._meta.label_lower, []).extend(str(pk) for pk in ids)
+    for relation in _erased_with_family():
+        model = relation.related_model
+        ids = model._base_manager.filter(**{relation.field.name: family}).values_list("pk", flat=True)
+        rows.setdefault(model._meta.label_lower, []).extend(str(pk) for pk in ids)
     return rows
 
 
@@ -113,9 +122,8 @@ def _anonymise(family: Family) -> None:
     personal data. Invoice PDFs are rendered from these rows, so they come out anonymised."""
     from ribambelle.billing.models import Invoice, InvoiceLine
 
-    for relation in Family._meta.related_objects:
-        if relation.on_delete is models.CASCADE:
-            relation.related_model._base_manager.filter(**{relation.field.name: family}).delete()
+    for relation in _erased_with_family():
+        relation.related_model._base_manager.filter(**{relation.field.name: family}).delete()
     name = anonymised_name(family.pk)
     Family.objects.filter(pk=family.pk).update(
         name=name,
