@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connections
+from django_scopes import scopes_disabled
 
 from ribambelle.billing import services
 from ribambelle.billing.models import Invoice, InvoiceKind, Payment
@@ -40,7 +41,8 @@ def _threads(targets):
     def wrap(target):
         try:
             barrier.wait(timeout=30)
-            target()
+            with scopes_disabled():  # a new thread does not inherit the test's scopes_disabled()
+                target()
         except Exception as exc:  # noqa: BLE001 - collected and asserted below
             errors.append(repr(exc))
         finally:
