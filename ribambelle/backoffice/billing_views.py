@@ -191,6 +191,8 @@ def run_detail(request, invoicerun_id: int):
             "run": run,
             "previews": previews,
             "preview_total": sum((p.total for p in previews), Decimal(0)),
+            # The preview prices the first 200 families with bookings (services.preview_run).
+            "preview_truncated": run.status == RunStatus.PREVIEW and run.family_count > 200,
             "invoices": run.invoices.order_by("sequence")[:100],
             "nav": "runs",
         },
