@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "ribambelle.core",
     "ribambelle.tenancy",
+    "ribambelle.outbox",
     "ribambelle.accounts",
     "ribambelle.families",
     "ribambelle.activities",
@@ -91,6 +92,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "ribambelle.core.middleware.PrivacyHeadersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -206,7 +208,7 @@ STORAGES = {
 }
 
 # --- E-mail -----------------------------------------------------------------
-# Every e-mail is an outbox row first (communication.models.OutgoingEmail); the
+# Every e-mail is an outbox row first (outbox.models.OutgoingEmail); the
 # task worker hands it to this backend.
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
