@@ -1,7 +1,6 @@
 """Back office: occupancy, attendance lists (print, CSV, PDF), the tablet roll call, and
 booking on a family's behalf."""
 
-import csv
 from datetime import datetime, timedelta
 
 from django.contrib import messages
@@ -17,6 +16,7 @@ from ribambelle.activities import selectors as activity_selectors
 from ribambelle.bookings import selectors, services
 from ribambelle.bookings.pdf import attendance_pdf
 from ribambelle.core.exceptions import DomainError
+from ribambelle.core.exports import csv_response
 from ribambelle.core.params import parse_id, parse_ids
 from ribambelle.core.services import record_audit
 from ribambelle.families.selectors import care_details, get_family_for_staff
@@ -82,12 +82,9 @@ def attendance(request, activity_id: int):
     fmt = request.GET.get("format", "")
     title = f"{activity.name} – {day:%d/%m/%Y}"
     if fmt == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="presences-{day:%Y-%m-%d}.csv"'
-        response.write("\ufeff")  # Excel opens UTF-8 with accents correctly
-        writer = csv.writer(response, delimiter=";")
-        writer.writerow(
-            [
+        return csv_response(
+            filename=f"presences-{day:%Y-%m-%d}.csv",
+            header=[
                 _("Groupe"),
                 _("Nom"),
                 _("Prénom"),
@@ -97,24 +94,22 @@ def attendance(request, activity_id: int):
                 _("PAI"),
                 _("Personnes autorisées"),
                 _("Statut"),
-            ]
-        )
-        for row in rows:
-            b, care = row["booking"], row["care"]
-            writer.writerow(
+            ],
+            rows=(
                 [
-                    b.opening.group.name,
-                    b.child.last_name,
-                    b.child.first_name,
-                    b.opening.unit.name,
-                    care.get("diet", ""),
-                    care.get("allergies", ""),
-                    _("oui") if care.get("pai") else _("non"),
-                    care.get("authorised", ""),
-                    b.get_status_display(),
+                    row["booking"].opening.group.name,
+                    row["booking"].child.last_name,
+                    row["booking"].child.first_name,
+                    row["booking"].opening.unit.name,
+                    row["care"].get("diet", ""),
+                    row["care"].get("allergies", ""),
+                    _("oui") if row["care"].get("pai") else _("non"),
+                    row["care"].get("authorised", ""),
+                    row["booking"].get_status_display(),
                 ]
-            )
-        return response
+                for row in rows
+            ),
+        )
     if fmt == "pdf":
         response = HttpResponse(
             attendance_pdf(title=title, organisation=request.organisation, rows=rows), content_type="application/pdf"
