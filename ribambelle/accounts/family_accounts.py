@@ -54,6 +54,6 @@ def invite_adults(*, organisation, person_ids, acting_user) -> InvitationReport:
             if user.is_activated:
                 report.already_active.append(label)
                 continue
-            send_invitation(user=user, acting_user=acting_user)
+            send_invitation.inner(user=user, acting_user=acting_user)
         report.sent.append(adult.email)
     return report

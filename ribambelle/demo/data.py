@@ -8,10 +8,10 @@ sections here (activities, bookings, invoices…), each as a function called by 
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db import transaction
 from django.utils import timezone
 
 from ribambelle.accounts.models import User
+from ribambelle.core.actions import batch
 from ribambelle.families.models import Family, Person, PersonRole, Sex
 from ribambelle.tenancy.models import Membership, Organisation, Sector, Structure, StructureKind
 from ribambelle.tenancy.roles import Role
@@ -1017,7 +1017,7 @@ def _family_files(organisation: Organisation) -> None:
             )
 
 
-@transaction.atomic
+@batch()
 def load() -> list[DemoLogin]:
     logins: list[DemoLogin] = []
     quercy = _organisation(QUERCY)

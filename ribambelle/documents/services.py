@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from ribambelle.accounts.services import log_family_action
 from ribambelle.communication.services import queue_email
+from ribambelle.core.actions import action, step_by_step
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit, save_with_audit
 
@@ -82,6 +83,7 @@ def _email_family(*, submission: SubmittedDocument, template: str, extra: dict |
         queue_email(organisation=organisation, to=email, template=template, context=context, family=submission.family)
 
 
+@action
 def submit_document(
     *,
     organisation,
@@ -187,6 +189,7 @@ def submit_document(
     return submission
 
 
+@action
 def accept_document(*, submission: SubmittedDocument, acting_user, expires_on: date | None = None) -> SubmittedDocument:
     """Accept a document waiting for review, valid until `expires_on` (by default the end
     of its school year, or N months from today, or for ever)."""
@@ -227,6 +230,7 @@ def accept_document(*, submission: SubmittedDocument, acting_user, expires_on: d
     return submission
 
 
+@action
 def refuse_document(*, submission: SubmittedDocument, acting_user, reason: str, note: str = "") -> SubmittedDocument:
     """Refuse a document with a reason the family reads (and is e-mailed)."""
     note = (note or "").strip()
@@ -265,6 +269,7 @@ def refuse_document(*, submission: SubmittedDocument, acting_user, reason: str, 
     return submission
 
 
+@step_by_step
 def send_expiry_reminders(*, today: date | None = None) -> int:
     """E-mail families whose accepted document ends within its type's reminder delay.
 
@@ -315,6 +320,7 @@ def _clean_single(upload) -> CleanFile:
     return clean_file(read_upload(upload))
 
 
+@action
 def save_document_type(
     *, organisation, acting_user, fields: dict, instance: DocumentType | None = None, blank_form=None
 ) -> DocumentType:
@@ -350,6 +356,7 @@ def save_document_type(
     return instance
 
 
+@action
 def save_published_document(
     *, organisation, acting_user, fields: dict, instance: PublishedDocument | None = None, upload=None
 ) -> PublishedDocument:
@@ -391,6 +398,7 @@ def save_published_document(
     return instance
 
 
+@action
 def delete_published_document(*, document: PublishedDocument, acting_user) -> None:
     storage = PublishedDocument._meta.get_field("file").storage
     name = document.file.name
