@@ -217,9 +217,13 @@ def family_planning(request, family_id: int, person_id: int):
         reason = request.POST.get("reason", "").strip()[:200]
         changes = [services.BookingChange(o, True, join_waiting_list=not reason) for o in sorted(wanted - current)]
         changes += [services.BookingChange(o, False) for o in sorted(current - wanted)]
-        result = services.save_bookings(
-            child=child, changes=changes, acting_user=request.user, as_staff=True, over_capacity_reason=reason
-        )
+        try:
+            result = services.save_bookings(
+                child=child, changes=changes, acting_user=request.user, as_staff=True, over_capacity_reason=reason
+            )
+        except DomainError as error:  # e.g. the lock not obtained in time: nothing saved, retry
+            messages.error(request, error.message)
+            return redirect(f"{request.path}?date={anchor:%Y-%m-%d}")
         messages.success(
             request,
             _("%(booked)s réservé(s), %(waitlisted)s en attente, %(cancelled)s annulé(s).")
