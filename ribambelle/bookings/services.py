@@ -185,6 +185,7 @@ def save_bookings(
                     status=status,
                     created_by=acting_user if acting_user and acting_user.is_authenticated else None,
                     staff_note=over_capacity_reason if taken[opening.pk] > opening.capacity else "",
+                    over_capacity=taken[opening.pk] > opening.capacity,
                 )
             )
         try:
