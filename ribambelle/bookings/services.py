@@ -130,7 +130,7 @@ def save_bookings(
         to_create.append((opening, change))
 
     promoted: list[Booking] = []
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # inside the action's transaction: no savepoint to pay
         # Lock the openings concerned, in primary-key order so concurrent savers never deadlock,
         # then count the places held (READ COMMITTED sees every committed booking).
         _lock_openings(ids)
