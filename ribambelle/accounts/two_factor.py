@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from ribambelle.core.actions import action, one_statement
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
 
@@ -20,6 +21,7 @@ def has_confirmed_device(user) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
+@one_statement
 def pending_device(user) -> TOTPDevice:
     """The device being enrolled (created once, shown as a QR code until confirmed)."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
@@ -33,6 +35,7 @@ def secret_for_display(device: TOTPDevice) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
+@action
 def confirm_device(*, request, device: TOTPDevice, code: str) -> None:
     if not device.verify_token(code.strip()):
         raise DomainError(
@@ -58,6 +61,7 @@ def mark_verified(request, device: TOTPDevice) -> None:
     django_otp.login(request, device)
 
 
+@action
 def disable(*, request, user) -> None:
     if user.organisation.staff_requires_2fa:
         raise DomainError(_("Votre organisation impose la double authentification : elle ne peut pas être désactivée."))

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from ribambelle.accounts.services import log_family_action
 from ribambelle.bookings.models import Booking, BookingStatus
 from ribambelle.communication.services import queue_email
-from ribambelle.core.actions import action, action_helper, one_statement
+from ribambelle.core.actions import action, action_helper, one_statement, step_by_step
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.formats import format_euros, round_money
 from ribambelle.core.services import record_audit
@@ -259,7 +259,7 @@ def _issue_batch(run, families, bookings, ctx, *, settings, today, send_email: b
     return invoices
 
 
-@action
+@step_by_step
 def process_run(*, run_id: int, batch_size: int = 200, max_batches: int | None = None, send_email=True) -> InvoiceRun:
     """Issue the run's invoices family by family, in batches. Each batch is one transaction
     that holds the numbering lock and moves the run's marker: a crash or a stop loses at most

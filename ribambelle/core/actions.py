@@ -12,11 +12,13 @@
   the outbox): atomic by itself, and inside an action it commits or rolls back with it.
 - `@step_by_step` marks a job that commits item by item, or step by step, on purpose (a periodic
   job where one failure must not undo the others; sending an e-mail between its claim and its
-  result). It refuses to run inside a transaction, where its commits would silently not be ones.
+  result). It refuses to run inside a transaction, where its commits would silently not be ones
+  (except in a `batch()`, which asks for all or nothing on purpose).
 - `batch()` makes several actions one all-or-nothing unit (the demo loader, bulk operations):
   inside it, actions nest as savepoints of its durable transaction.
 
-tests/test_actions.py checks that every public function of every `services.py` is marked, or is
+tests/test_actions.py checks that every public function of every `services.py` (and of the other
+modules that write, listed there) is marked, or is
 a declared read.
 """
 
@@ -59,7 +61,7 @@ def action(func):
 def step_by_step(func):
     @functools.wraps(func)
     def job(*args, **kwargs):
-        if in_transaction():
+        if in_transaction() and not _in_batch.get():
             raise RuntimeError(f"{func.__qualname__} commits step by step: call it outside a transaction")
         return func(*args, **kwargs)
 

@@ -5,12 +5,14 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from ribambelle.core.actions import action
 from ribambelle.core.models import AuditEntry
 from ribambelle.core.services import record_audit
 
 from .models import Family
 
 
+@action
 def erase_family(*, family: Family, acting_user=None, reason: str = "") -> None:
     """Right to erasure: the family file, its members, logins, health data and history go.
     The audit trail keeps only that family n°X was erased, by whom and why."""
