@@ -191,6 +191,8 @@ def save_bookings(
         try:
             created = Booking.objects.bulk_create(new)
         except IntegrityError as exc:  # the same child saved twice at once (two tabs): all rolls back
+            if "booking_capacity" in str(exc):  # the database's guard (bookings/0004): never overbooked
+                raise DomainError(_("Ces places viennent d'être prises : rechargez la page et recommencez.")) from exc
             raise DomainError(
                 _("Une autre modification de ce planning vient d'être enregistrée : rechargez la page et recommencez.")
             ) from exc
@@ -303,7 +305,11 @@ def _exclusions(activity_ids) -> dict[int, set[int]]:
 
 
 def _promote_waiting_list(opening: Opening, *, now) -> list[Booking]:
-    """A place freed: the first in line gets it (or an offer), by the organisation's rule."""
+    """A place freed: the first in line gets it (or an offer), by the organisation's rule — if the
+    day still has a free place: its capacity may have been lowered below the places held."""
+    capacity = Opening.objects.filter(pk=opening.pk).values_list("capacity", flat=True).get()
+    if _places_taken(opening.organisation_id, [opening.pk])[opening.pk] >= capacity:
+        return []
     rule = settings_for(opening.activity.organisation)
     first = (
         Booking.objects.select_for_update()
