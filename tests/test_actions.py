@@ -39,10 +39,12 @@ READS = {
     "payments": {"enabled_config", "provider_for"},
     "registrations": {"registration_window_state"},
     "accounts.consent": {"consent_state", "family_has_health_consent"},
-    "accounts.two_factor": {"has_confirmed_device", "secret_for_display", "matching_device", "mark_verified"},
+    "accounts.two_factor": {
+        *("has_confirmed_device", "secret_for_display", "matching_device", "mark_verified", "is_locked_out"),
+    },
     "billing.sepa": {"clean_iban", "clean_bic", "collectable"},
     "communication.mailing": {"resolve_audience", "validate_override"},
-    "families.gdpr": {"inactive_families"},
+    "families.gdpr": {"inactive_families", "has_accounting_records", "anonymised_name"},
     "families.importing": {"decode", "parse"},
 }
 
