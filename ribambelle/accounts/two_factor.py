@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ribambelle.core.actions import action, one_statement
+from ribambelle.core.actions import one_statement, step_by_step
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
 
@@ -48,7 +48,9 @@ def secret_for_display(device: TOTPDevice) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
-@action
+# Step by step, not one transaction: a wrong code is counted (django-otp's throttling, django-axes)
+# and that count must survive the refusal; the change itself is one transaction below.
+@step_by_step
 def confirm_device(*, request, device: TOTPDevice, code: str) -> None:
     if not device.verify_token(code.strip()):
         raise DomainError(
@@ -98,7 +100,7 @@ def mark_verified(request, device: TOTPDevice) -> None:
     django_otp.login(request, device)
 
 
-@action
+@step_by_step  # a wrong password or code is counted and kept (see confirm_device)
 def disable(*, request, user, password: str, code: str) -> None:
     """Turning the second factor off needs the password and a current code: an open session
     left on a desk is not enough to remove it."""
