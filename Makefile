@@ -3,21 +3,29 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Running needs the application only; the test tools (Playwright, ruff…) come with `make test`.
+TEST_STAMP := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Links in e-mails and the demo logins printed by `make run` follow HOST and PORT.
 SITE_URL ?= http://$(HOST):$(PORT)
 export SITE_URL
 
-.PHONY: run test install e2e-browser gettext messages lint clean
+.PHONY: run test install install-test e2e-browser gettext messages lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e .
 	touch $(STAMP)
 
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(TEST_STAMP)
+
 install: $(STAMP)
+
+install-test: $(TEST_STAMP)
 
 # Creates the virtualenv, migrates var/ribambelle.sqlite3, loads the demo, then serves
 # the site with the task worker (which sends the e-mails) until Ctrl-C.
@@ -60,7 +68,7 @@ messages: install gettext
 # --reuse-db keeps the test database between runs (pending migrations are still applied);
 # after switching to a branch whose migrations differ: `make test TEST_DB=--create-db`.
 TEST_DB ?= --reuse-db
-test: install e2e-browser gettext
+test: install-test e2e-browser gettext
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q $(TEST_DB) $(PYTEST_ARGS)
 
