@@ -202,7 +202,7 @@ def calendar(request, activity_id: int):
     closure_form = ClosureForm(request.POST or None) if "close_day" in request.POST else ClosureForm()
     if request.method == "POST" and "capacities" in request.POST:
         openings = {o.pk: o for o in activity_selectors.openings_between(activity, start, end)}
-        changed, errors, promoted = 0, [], []
+        errors, capacities = [], []
         for key, value in request.POST.items():
             if not key.startswith("cap-"):
                 continue
@@ -211,11 +211,14 @@ def calendar(request, activity_id: int):
                 errors.append(value)
                 continue
             if int(value) != opening.capacity:
-                # Places added go to the waiting list at once (bookings.services.change_capacity).
-                promoted += booking_services.change_capacity(
-                    opening=opening, capacity=int(value), acting_user=request.user
-                )
-                changed += 1
+                capacities.append((opening, int(value)))
+        try:
+            # One transaction for the week; places added go to the waiting list at once.
+            promoted = booking_services.change_capacities(capacities=capacities, acting_user=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect(f"{request.path}?semaine={start:%Y-%m-%d}")
+        changed = len(capacities)
         if errors:
             messages.error(
                 request, _("Certaines valeurs n'étaient pas des nombres de places entiers : elles sont ignorées.")

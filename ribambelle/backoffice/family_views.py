@@ -147,7 +147,9 @@ def family_edit(request, family_id: int):
     if request.method == "POST" and form.is_valid():
         family.refresh_from_db()
         try:
-            outcome = services.update_family(family=family, values=form.cleaned_data, acting_user=request.user)
+            outcome = services.update_family(
+                family=family, values=form.cleaned_data, acting_user=request.user, read=form.read_values()
+            )
         except (DomainError, ValidationError) as error:
             apply_errors(form, error)
         else:
@@ -201,7 +203,7 @@ def member_edit(request, person_id: int):
         values = form.values() if person.is_child else dict(form.cleaned_data)
         person = selectors.get_person_for_staff(request.organisation, person_id)
         try:
-            services.update_person(person=person, values=values, acting_user=request.user)
+            services.update_person(person=person, values=values, acting_user=request.user, read=form.read_values())
         except (DomainError, ValidationError) as error:
             apply_errors(form, error)
         else:
@@ -289,7 +291,9 @@ def child_health(request, person_id: int):
             else:
                 form = HealthRecordForm(request.POST, instance=record, prefix="sante")
                 if form.is_valid():
-                    services.save_health_record(child=child, values=form.cleaned_data, acting_user=request.user)
+                    services.save_health_record(
+                        child=child, values=form.cleaned_data, acting_user=request.user, read=form.read_values()
+                    )
                     messages.success(
                         request,
                         _("Les informations de santé de %(name)s sont enregistrées.") % {"name": child.first_name},

@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.db import models, transaction
 from django.utils import timezone
 
+from ribambelle.core.actions import action
 from ribambelle.core.models import AuditEntry
 from ribambelle.core.services import record_audit
 
@@ -29,6 +30,7 @@ def anonymised_name(family_id: int) -> str:
     return f"Famille anonymisée n°{family_id}"
 
 
+@action
 def erase_family(*, family: Family, acting_user=None, reason: str = "") -> bool:
     """Right to erasure: the family file, its members, logins, health data, documents, messages
     and history go, and their files are deleted from storage once the erasure has committed.
