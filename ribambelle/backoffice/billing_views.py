@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from ribambelle.activities.models import Activity
 from ribambelle.billing import selectors, sepa, services
-from ribambelle.billing.models import Invoice, InvoiceStatus, Payment, RunStatus, SepaMandate, Tariff
+from ribambelle.billing.models import InvoiceStatus, RunStatus, Tariff
 from ribambelle.billing.pdf import invoice_pdf, receipt_pdf
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.params import parse_ids
@@ -24,7 +24,7 @@ from ribambelle.payments import services as payment_services
 from ribambelle.payments.providers.registry import PROVIDERS
 from ribambelle.tenancy.access import staff_required
 from ribambelle.tenancy.models import Structure
-from ribambelle.tenancy.roles import Perm
+from ribambelle.tenancy.roles import Area, Perm
 
 from .billing_forms import (
     BillingSettingsForm,
@@ -60,7 +60,7 @@ def _money(value: Decimal) -> str:
 
 @staff_required(BILLING)
 def invoice_list(request):
-    invoices = Invoice.objects.filter(organisation=request.organisation).select_related("family")
+    invoices = selectors.invoices_for_staff(request.membership)
     status = request.GET.get("statut", "")
     if status in InvoiceStatus.values:
         invoices = invoices.filter(status=status)
@@ -108,7 +108,7 @@ def invoice_list(request):
 
 @staff_required(BILLING)
 def invoice_detail(request, invoice_id: int):
-    invoice = selectors.get_invoice_for_staff(request.organisation, invoice_id)
+    invoice = selectors.get_invoice_for_staff(request.membership, invoice_id)
     form = CreditNoteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -137,7 +137,7 @@ def invoice_detail(request, invoice_id: int):
 
 @staff_required(BILLING)
 def invoice_file(request, invoice_id: int):
-    invoice = selectors.get_invoice_for_staff(request.organisation, invoice_id)
+    invoice = selectors.get_invoice_for_staff(request.membership, invoice_id)
     pdf = invoice_pdf(invoice, lines=list(invoice.lines.all()), settings=services.settings_for(request.organisation))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{invoice.number}.pdf"'
@@ -170,7 +170,7 @@ def run_list(request):
             form.add_error(None, exc.message)
         else:
             return redirect("backoffice:billing_run", org_slug=request.organisation.slug, invoicerun_id=run.pk)
-    runs = selectors.runs(request.organisation)[:30]
+    runs = selectors.runs_for_staff(request.membership)
     return render(
         request,
         "backoffice/billing/run_list.html",
@@ -181,7 +181,7 @@ def run_list(request):
 
 @staff_required(BILLING)
 def run_detail(request, invoicerun_id: int):
-    run = selectors.get_run_for_staff(request.organisation, invoicerun_id)
+    run = selectors.get_run_for_staff(request.membership, invoicerun_id)
     previews = services.preview_run(run) if run.status == RunStatus.PREVIEW else []
     return render(
         request,
@@ -201,7 +201,7 @@ def run_detail(request, invoicerun_id: int):
 def run_issue(request, invoicerun_id: int):
     """Émettre (or resume): hand the run to the worker and issue a first batch at once, so
     a small run is done in this request and a big one shows its progress."""
-    run = selectors.get_run_for_staff(request.organisation, invoicerun_id)
+    run = selectors.get_run_for_staff(request.membership, invoicerun_id)
     try:
         services.start_run(run=run, acting_user=request.user)
     except DomainError as exc:
@@ -220,7 +220,7 @@ def run_issue(request, invoicerun_id: int):
 
 @staff_required(BILLING)
 def payment_list(request):
-    payments = Payment.objects.filter(organisation=request.organisation).select_related("family")
+    payments = selectors.payments_for_staff(request.membership)
     if request.GET.get("format") == "csv":
         return _csv(
             "reglements.csv",
@@ -236,7 +236,7 @@ def payment_list(request):
 
 @staff_required(BILLING)
 def family_account(request, family_id: int):
-    family = get_family_for_staff(request.organisation, family_id)
+    family = get_family_for_staff(request.membership, family_id, area=Area.BILLING)
     form = PaymentForm(request.POST or None, initial={"received_on": timezone.localdate(), "method": "cheque"})
     open_invoices = list(
         selectors.invoices_for_family(family).filter(kind="invoice", status__in=selectors.OPEN).order_by("due_date")
@@ -283,7 +283,7 @@ def family_account(request, family_id: int):
             "open_invoices": open_invoices,
             "invoices": selectors.invoices_for_family(family)[:50],
             "payments": selectors.payments_for_family(family)[:50],
-            "mandates": SepaMandate.objects.filter(organisation=request.organisation, family=family),
+            "mandates": selectors.mandates_for_staff(request.membership).filter(family=family),
             "form": form,
             "nav": "balances",
         },
@@ -293,7 +293,7 @@ def family_account(request, family_id: int):
 
 @staff_required(BILLING)
 def receipt_file(request, payment_id: int):
-    payment = selectors.get_payment_for_staff(request.organisation, payment_id)
+    payment = selectors.get_payment_for_staff(request.membership, payment_id)
     response = HttpResponse(receipt_pdf(payment), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="recu-{payment.receipt_number}.pdf"'
     return response
@@ -302,7 +302,7 @@ def receipt_file(request, payment_id: int):
 @staff_required(BILLING)
 @require_POST
 def payment_allocate(request, payment_id: int):
-    payment = selectors.get_payment_for_staff(request.organisation, payment_id)
+    payment = selectors.get_payment_for_staff(request.membership, payment_id)
     try:
         services.allocate_credit(payment=payment, acting_user=request.user)
         messages.success(request, _("Le règlement est affecté aux factures les plus anciennes."))
@@ -313,21 +313,26 @@ def payment_allocate(request, payment_id: int):
 
 @staff_required(BILLING)
 def balances(request):
-    page = Paginator(selectors.balances(request.organisation), 50).get_page(request.GET.get("page"))
+    page = Paginator(selectors.balances(request.membership), 50).get_page(request.GET.get("page"))
     return render(request, "backoffice/billing/balances.html", {"page": page, "nav": "balances"})
 
 
 @staff_required(BILLING)
 def unpaid(request):
     if request.method == "POST":
-        ids = parse_ids(request.POST.getlist("invoice"))
+        # Only invoices this page lists: another family's or organisation's id is dropped.
+        ids = list(
+            selectors.unpaid(request.membership)
+            .filter(pk__in=parse_ids(request.POST.getlist("invoice")))
+            .values_list("pk", flat=True)
+        )
         if not ids:
             messages.error(request, _("Cochez au moins une facture à relancer."))
         else:
             sent = services.send_reminders(organisation=request.organisation, invoice_ids=ids, acting_user=request.user)
             messages.success(request, _("%(count)s famille(s) relancée(s) par e-mail.") % {"count": sent})
         return redirect("backoffice:billing_unpaid", org_slug=request.organisation.slug)
-    invoices = selectors.unpaid(request.organisation)
+    invoices = selectors.unpaid(request.membership)
     page = Paginator(invoices, 100).get_page(request.GET.get("page"))
     return render(
         request, "backoffice/billing/unpaid.html", {"page": page, "today": timezone.localdate(), "nav": "unpaid"}
@@ -361,7 +366,7 @@ def sepa_home(request):
         "backoffice/billing/sepa.html",
         {
             "form": form,
-            "mandates": SepaMandate.objects.filter(organisation=request.organisation, is_active=True).select_related(
+            "mandates": selectors.mandates_for_staff(request.membership).filter(is_active=True).select_related(
                 "family"
             ),
             "collectable": sepa.collectable(request.organisation),
@@ -373,7 +378,7 @@ def sepa_home(request):
 
 @staff_required(BILLING)
 def mandate_new(request, family_id: int):
-    family = get_family_for_staff(request.organisation, family_id)
+    family = get_family_for_staff(request.membership, family_id, area=Area.BILLING)
     form = MandateForm(request.POST or None, initial={"signed_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -512,5 +517,5 @@ def tariff_new(request, activity_id: int):
 
 @staff_required(BILLING)
 def tariff_edit(request, tariff_id: int):
-    tariff = selectors.get_tariff_for_staff(request.organisation, tariff_id)
+    tariff = selectors.get_tariff_for_staff(request.membership, tariff_id)
     return _tariff_form(request, tariff.activity, tariff)

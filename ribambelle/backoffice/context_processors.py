@@ -12,12 +12,12 @@ def queue_counts(request):
     counts = {"registrations": pending_queue(membership).count()}
     if has_permission(membership, Perm.VIEW_FAMILIES):
         counts["documents"] = review_queue(
-            membership.organisation, include_health=has_permission(membership, Perm.VIEW_HEALTH)
+            membership, include_health=has_permission(membership, Perm.VIEW_HEALTH)
         ).count()
     if has_permission(membership, Perm.MANAGE_FAMILIES):
         from ribambelle.families.selectors import pending_count
 
-        counts["moderation"] = pending_count(membership.organisation)
+        counts["moderation"] = pending_count(membership)
     if has_permission(membership, Perm.COMMUNICATE):
         counts["messages"] = threads_for_staff(membership, status=ThreadStatus.NEW).count()
     return {"queue_counts": counts}
