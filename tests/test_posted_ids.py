@@ -9,6 +9,7 @@ taking ids cannot be forgotten.
 
 import inspect
 import re
+from datetime import date
 
 import pytest
 from django import forms
@@ -17,10 +18,12 @@ from django.urls import reverse
 
 from ribambelle import backoffice, portail
 from ribambelle.bookings.models import Booking
+from ribambelle.communication.models import OutgoingEmail
 from ribambelle.tenancy.roles import Role
 
 from .conftest import client_for
 from .factories import (
+    BillingSettingsFactory,
     FamilyFactory,
     InvoiceFactory,
     MembershipFactory,
@@ -87,8 +90,26 @@ def _bulk_accept(tenant_a, tenant_b):
 
 
 def _unpaid(tenant_a, tenant_b):
-    foreign = InvoiceFactory(organisation=tenant_b.organisation, family__email="b@exemple.example")
-    _assert_refused(client_for(tenant_a.admin), _url(tenant_a, "backoffice:billing_unpaid"), {"invoice": [foreign.pk]})
+    org = tenant_a.organisation
+    BillingSettingsFactory(organisation=org)  # read (get_or_create) by every reminder run
+
+    def overdue(organisation, structure=None):
+        invoice = InvoiceFactory(
+            organisation=organisation, family__email="f@exemple.example", due_date=date(2026, 1, 1)
+        )
+        if structure is not None:
+            RegistrationFactory(organisation=organisation, family=invoice.family, group__activity__structure=structure)
+        return invoice
+
+    url = _url(tenant_a, "backoffice:billing_unpaid")
+    _assert_refused(client_for(tenant_a.admin), url, {"invoice": [overdue(tenant_b.organisation).pk]})
+    # An administrator limited to one structure: another structure's family is out of reach.
+    membership, mine, other = _limited(tenant_a, role=Role.ADMINISTRATOR)
+    client = client_for(membership.user)
+    _assert_refused(client, url, {"invoice": [overdue(org, other).pk]})
+    # Control: their own structure's family is reminded.
+    client.post(url, {"invoice": [overdue(org, mine).pk]})
+    assert OutgoingEmail.objects.filter(organisation=org, template="invoice_reminder").count() == 1
 
 
 def _family_planning(tenant_a, tenant_b):

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from ribambelle.accounts.family_accounts import invite_adults
 from ribambelle.accounts.models import User
+from ribambelle.communication.mailing import link_family_to_structure
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.params import parse_ids
 from ribambelle.families import importing, selectors, services
@@ -28,8 +29,9 @@ from ribambelle.families.forms import (
     VaccinationForm,
 )
 from ribambelle.families.models import Diet, HealthRecord, Person, PersonRole, Vaccination
-from ribambelle.tenancy.access import staff_required
+from ribambelle.tenancy.access import staff_required, structure_limit
 from ribambelle.tenancy.roles import Perm, has_permission
+from ribambelle.tenancy.selectors import structures_for_staff
 
 from .views import apply_errors
 
@@ -109,6 +111,16 @@ def family_changes(request, family_id: int):
 
 
 # --- Family edits -------------------------------------------------------------------------------
+def _follow(request, families) -> None:
+    """A member limited to some structures has their structures follow the families they
+    create or import: a family in no structure is out of their reach (tenancy.access)."""
+    if structure_limit(request.membership) is None:
+        return
+    for structure in structures_for_staff(request.membership):
+        for family in families:
+            link_family_to_structure(structure=structure, family=family, acting_user=request.user)
+
+
 @staff_required(Perm.MANAGE_FAMILIES)
 def family_create(request):
     form = FamilyCreateForm(request.POST or None)
@@ -121,6 +133,7 @@ def family_create(request):
         except (DomainError, ValidationError) as error:
             apply_errors(form, error)
         else:
+            _follow(request, [family])
             messages.success(request, _("Le dossier de la famille %(name)s est créé.") % {"name": family.name})
             return _to_file(request, family.pk)
     return _render_form(request, form=form, title=_("Nouvelle famille"), family=None)
@@ -453,6 +466,7 @@ def family_import_confirm(request):
         return redirect("backoffice:family_import", org_slug=request.organisation.slug)
     request.session.pop(IMPORT_SESSION_KEY, None)
     adults = Person.objects.filter(organisation=request.organisation, pk__in=adult_ids).select_related("family")
+    _follow(request, list({adult.family_id: adult.family for adult in adults}.values()))
     messages.success(
         request,
         _("Import terminé : %(families)s famille(s), %(adults)s responsable(s), %(children)s enfant(s).")

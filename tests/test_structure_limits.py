@@ -1,0 +1,180 @@
+"""Structure limits: what "a family within my structures" means (tenancy.access.families_in_reach),
+who sees across structures (tenancy.roles.ACROSS_STRUCTURES), and the pages that follow them."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from ribambelle.communication.models import StructureFamily
+from ribambelle.families.models import Family
+from ribambelle.tenancy.access import families_in_reach, families_to_follow, in_reach, structure_limit
+from ribambelle.tenancy.roles import Area, Role
+from ribambelle.tenancy.selectors import membership_for_user
+
+from .conftest import client_for, page_text
+from .factories import (
+    FamilyFactory,
+    HealthRecordFactory,
+    InvoiceFactory,
+    MembershipFactory,
+    MembershipStructureFactory,
+    MessageThreadFactory,
+    PersonFactory,
+    RegistrationFactory,
+    StructureFactory,
+    StructureFamilyFactory,
+)
+
+
+@pytest.fixture
+def centres(tenant_a):
+    org = tenant_a.organisation
+    return StructureFactory(organisation=org, name="ALSH Bioule"), StructureFactory(
+        organisation=org, name="ALSH Nègrepelisse"
+    )
+
+
+def _member(tenant, role, *structures):
+    membership = MembershipFactory(organisation=tenant.organisation, role=role)
+    for structure in structures:
+        MembershipStructureFactory(organisation=tenant.organisation, membership=membership, structure=structure)
+    return membership_for_user(membership.user)  # as the middleware loads it, structures prefetched
+
+
+def _url(tenant, name, **kwargs):
+    return reverse(name, kwargs={"org_slug": tenant.organisation.slug, **kwargs})
+
+
+def _reach(membership, area=Area.FAMILIES) -> set[int]:
+    return set(Family.objects.filter(in_reach(membership, "pk", area)).values_list("pk", flat=True))
+
+
+def test_animateur_limited_to_one_centre_does_not_read_allergies_of_a_child_registered_elsewhere(tenant_a, centres):
+    """Reproduced (issue 15): the health page of a child registered only in another centre."""
+    mine, other = centres
+    org = tenant_a.organisation
+    elsewhere = RegistrationFactory(organisation=org, group__activity__structure=other).child
+    HealthRecordFactory(organisation=org, family=elsewhere.family, child=elsewhere, allergies="Arachide")
+    here = RegistrationFactory(organisation=org, group__activity__structure=mine).child
+    HealthRecordFactory(organisation=org, family=here.family, child=here, allergies="Kiwi")
+    client = client_for(_member(tenant_a, Role.AGENT, mine).user)
+
+    refused = client.get(_url(tenant_a, "backoffice:child_health", person_id=elsewhere.pk))
+    assert refused.status_code == 404 and "Arachide" not in page_text(refused)
+    shown = client.get(_url(tenant_a, "backoffice:child_health", person_id=here.pk))
+    assert shown.status_code == 200 and "Kiwi" in page_text(shown)
+
+
+def test_a_family_is_within_a_structure_through_a_registration_of_any_status_a_follow_or_a_thread(tenant_a, centres):
+    mine, other = centres
+    org = tenant_a.organisation
+    refused = RegistrationFactory(organisation=org, status="refused", group__activity__structure=mine).family
+    followed = StructureFamilyFactory(organisation=org, structure=mine).family
+    wrote = MessageThreadFactory(organisation=org, structure=mine).family
+    elsewhere = RegistrationFactory(organisation=org, group__activity__structure=other).family
+    nowhere = FamilyFactory(organisation=org)
+    director = _member(tenant_a, Role.DIRECTOR, mine)
+
+    assert _reach(director) == {refused.pk, followed.pk, wrote.pk}
+    # Without a structure list: the whole organisation, the family in no structure included.
+    everyone = _member(tenant_a, Role.DIRECTOR)
+    assert structure_limit(everyone) is None and families_in_reach(everyone) is None
+    assert {elsewhere.pk, nowhere.pk} <= _reach(everyone)
+
+
+def test_finance_sees_across_structures_for_billing_only(tenant_a, centres):
+    mine, other = centres
+    org = tenant_a.organisation
+    family = RegistrationFactory(organisation=org, group__activity__structure=other).family
+    invoice = InvoiceFactory(organisation=org, family=family)
+    finance = _member(tenant_a, Role.FINANCE, mine)
+    admin = _member(tenant_a, Role.ADMINISTRATOR, mine)
+
+    assert family.pk in _reach(finance, Area.BILLING) and family.pk not in _reach(finance)
+    assert family.pk not in _reach(admin, Area.BILLING)
+    assert (
+        client_for(finance.user).get(_url(tenant_a, "backoffice:billing_invoice", invoice_id=invoice.pk)).status_code
+        == 200
+    )
+    assert (
+        client_for(admin.user).get(_url(tenant_a, "backoffice:billing_invoice", invoice_id=invoice.pk)).status_code
+        == 404
+    )
+    assert (
+        client_for(finance.user).get(_url(tenant_a, "backoffice:family_detail", family_id=family.pk)).status_code == 404
+    )
+
+
+def test_family_list_of_a_limited_director_shows_their_families_in_constant_queries(tenant_a, centres):
+    mine, other = centres
+    org = tenant_a.organisation
+    director = _member(tenant_a, Role.DIRECTOR, mine)
+    client = client_for(director.user)
+    url = _url(tenant_a, "backoffice:family_list")
+
+    def register(n, structure, name):
+        for i in range(n):
+            RegistrationFactory(organisation=org, family__name=f"{name}{i}", group__activity__structure=structure)
+
+    register(1, mine, "NOTRE")
+    register(1, other, "LEUR")
+    client.get(url)  # warm the session and caches
+    with CaptureQueriesContext(connection) as one:
+        text = page_text(client.get(url))
+    assert "NOTRE0" in text and "LEUR0" not in text
+    register(6, mine, "AUTRE")
+    with CaptureQueriesContext(connection) as seven:
+        text = page_text(client.get(url))
+    assert "AUTRE5" in text
+    assert len(seven) == len(one)
+
+
+def test_families_offered_to_follow_exclude_another_structures_families(tenant_a, centres):
+    mine, other = centres
+    org = tenant_a.organisation
+    theirs = RegistrationFactory(organisation=org, group__activity__structure=other).family
+    ours = StructureFamilyFactory(organisation=org, structure=mine).family
+    new = FamilyFactory(organisation=org)
+    offered = set(families_to_follow(_member(tenant_a, Role.DIRECTOR, mine)).values_list("pk", flat=True))
+    assert ours.pk in offered and new.pk in offered and theirs.pk not in offered
+
+
+def test_a_limited_director_keeps_the_family_they_create(tenant_a, centres):
+    mine, _other = centres
+    director = _member(tenant_a, Role.DIRECTOR, mine)
+    data = {
+        "name": "NOUVELLE",
+        "city": "Bioule",
+        "adult_first_name": "Anne",
+        "adult_last_name": "NOUVELLE",
+        "adult_email": "anne@exemple.example",
+    }
+    response = client_for(director.user).post(_url(tenant_a, "backoffice:family_create"), data)
+    family = Family.objects.get(organisation=tenant_a.organisation, name="NOUVELLE")
+    assert response.status_code == 302
+    assert StructureFamily.objects.filter(structure=mine, family=family).exists()
+    assert client_for(director.user).get(response["Location"]).status_code == 200
+
+
+def test_messages_news_and_documents_of_another_structure_are_out_of_a_limited_directors_lists(tenant_a, centres):
+    mine, other = centres
+    org = tenant_a.organisation
+    MessageThreadFactory(organisation=org, structure=other, subject="Question de Nègrepelisse")
+    MessageThreadFactory(organisation=org, structure=mine, subject="Question de Bioule")
+    client = client_for(_member(tenant_a, Role.DIRECTOR, mine).user)
+    text = page_text(client.get(_url(tenant_a, "backoffice:inbox")))
+    assert "Question de Bioule" in text and "Question de Nègrepelisse" not in text
+
+
+def test_person_ids_posted_for_invitation_are_kept_only_within_reach(tenant_a, centres):
+    from ribambelle.families.selectors import person_ids_for_staff
+
+    mine, other = centres
+    org = tenant_a.organisation
+    ours = RegistrationFactory(organisation=org, group__activity__structure=mine).family
+    theirs = RegistrationFactory(organisation=org, group__activity__structure=other).family
+    adult_ours = PersonFactory(organisation=org, family=ours, role="adult")
+    adult_theirs = PersonFactory(organisation=org, family=theirs, role="adult")
+    director = _member(tenant_a, Role.DIRECTOR, mine)
+    assert person_ids_for_staff(director, [adult_ours.pk, adult_theirs.pk]) == [adult_ours.pk]
