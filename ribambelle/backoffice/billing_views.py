@@ -8,21 +8,20 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ribambelle.activities.models import Activity
 from ribambelle.billing import selectors, sepa, services
-from ribambelle.billing.models import InvoiceStatus, RunStatus, Tariff
+from ribambelle.billing.models import InvoiceStatus, RunStatus
 from ribambelle.billing.pdf import invoice_pdf, receipt_pdf
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.params import parse_ids
 from ribambelle.families.selectors import get_family_for_staff
 from ribambelle.payments import services as payment_services
 from ribambelle.payments.providers.registry import PROVIDERS
-from ribambelle.tenancy.access import staff_required
+from ribambelle.tenancy.access import staff_required, structure_limit
 from ribambelle.tenancy.models import Structure
 from ribambelle.tenancy.roles import Area, Perm
 
@@ -149,7 +148,10 @@ def invoice_file(request, invoice_id: int):
 
 @staff_required(BILLING)
 def run_list(request):
+    limit = structure_limit(request.membership, Area.BILLING)
     structures = Structure.objects.filter(organisation=request.organisation, is_active=True)
+    if limit is not None:
+        structures = structures.filter(pk__in=limit)
     today = timezone.localdate()
     last_month_end = today.replace(day=1) - timezone.timedelta(days=1)
     form = RunForm(
@@ -163,7 +165,8 @@ def run_list(request):
                 organisation=request.organisation,
                 period_start=form.cleaned_data["period_start"],
                 period_end=form.cleaned_data["period_end"],
-                structure_ids=form.cleaned_data["structures"],
+                # Nothing ticked means every structure: for a limited member, every one of theirs.
+                structure_ids=form.cleaned_data["structures"] or limit or [],
                 acting_user=request.user,
             )
         except DomainError as exc:
@@ -467,10 +470,10 @@ def bracket_add(request):
 
 @staff_required(BILLING)
 def tariffs(request):
-    activities = Activity.objects.filter(organisation=request.organisation).order_by("-start_date", "name")
+    activities = selectors.activities_to_price(request.membership)
     by_activity: dict[int, list] = {}
     for tariff in (
-        Tariff.objects.filter(organisation=request.organisation)
+        selectors.tariffs_for_staff(request.membership)
         .select_related("unit")
         .prefetch_related("prices__bracket")
     ):
@@ -511,7 +514,7 @@ def _tariff_form(request, activity, tariff=None):
 
 @staff_required(BILLING)
 def tariff_new(request, activity_id: int):
-    activity = get_object_or_404(Activity.objects.filter(organisation=request.organisation), pk=activity_id)
+    activity = selectors.get_activity_to_price(request.membership, activity_id)
     return _tariff_form(request, activity)
 
 

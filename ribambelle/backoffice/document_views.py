@@ -20,8 +20,9 @@ from ribambelle.documents.forms import (
 from ribambelle.documents.http import file_response
 from ribambelle.families.models import Person
 from ribambelle.families.selectors import get_family_for_staff
-from ribambelle.tenancy.access import staff_required
+from ribambelle.tenancy.access import staff_required, structure_limit
 from ribambelle.tenancy.roles import Perm, has_permission
+from ribambelle.tenancy.selectors import structures_for_staff
 
 from .views import apply_errors
 
@@ -251,6 +252,10 @@ def _published_form(request, instance=None):
     form = PublishedDocumentForm(
         request.POST or None, request.FILES or None, instance=instance, organisation=organisation
     )
+    if structure_limit(request.membership) is not None:
+        # Limited to some structures: publish for one of them, never for the whole organisation.
+        form.fields["structure"].queryset = structures_for_staff(request.membership)
+        form.fields["structure"].required = True
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in PublishedDocumentForm.Meta.fields}
         uploads = form.cleaned_data.get("upload") or []

@@ -86,12 +86,31 @@ def runs_for_staff(membership, *, limit: int = 30) -> list[InvoiceRun]:
     return [run for run in recent[:limit] if _run_in_reach(membership, run)]
 
 
-def get_tariff_for_staff(membership, tariff_id: int) -> Tariff:
-    tariffs = Tariff.objects.filter(organisation_id=membership.organisation_id)
+def _priced(queryset, membership, structure: str):
+    """Tariffs are per activity, so per structure: a member limited to some (and not seeing
+    across structures for billing) prices their structures' activities only."""
+    queryset = queryset.filter(organisation_id=membership.organisation_id)
     limit = structure_limit(membership, Area.BILLING)
-    if limit is not None:
-        tariffs = tariffs.filter(activity__structure_id__in=limit)
-    return get_object_or_404(tariffs.select_related("activity", "unit").prefetch_related("prices"), pk=tariff_id)
+    return queryset if limit is None else queryset.filter(**{f"{structure}__in": limit})
+
+
+def tariffs_for_staff(membership):
+    return _priced(Tariff.objects.all(), membership, "activity__structure_id")
+
+
+def get_tariff_for_staff(membership, tariff_id: int) -> Tariff:
+    tariffs = tariffs_for_staff(membership).select_related("activity", "unit").prefetch_related("prices")
+    return get_object_or_404(tariffs, pk=tariff_id)
+
+
+def activities_to_price(membership):
+    from ribambelle.activities.models import Activity
+
+    return _priced(Activity.objects.all(), membership, "structure_id").order_by("-start_date", "name")
+
+
+def get_activity_to_price(membership, activity_id: int):
+    return get_object_or_404(activities_to_price(membership), pk=activity_id)
 
 
 def mandates_for_staff(membership):

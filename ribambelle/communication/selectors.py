@@ -4,7 +4,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from ribambelle.tenancy.access import structure_limit
+from ribambelle.tenancy.access import in_reach, structure_limit
 from ribambelle.tenancy.models import Structure
 from ribambelle.tenancy.selectors import structures_for_staff
 
@@ -22,6 +22,7 @@ from .models import (
     NewsAudience,
     NewsItem,
     NewsItemStructure,
+    OutgoingEmail,
     StructureFamily,
 )
 
@@ -140,6 +141,15 @@ def inbox_counts(membership) -> dict[str, int]:
 
 
 # --- Mass e-mail, preferences, templates ------------------------------------------------
+def outbox_for_staff(membership):
+    """E-mails queued by the organisation; a member limited to some structures sees those
+    to the families in their reach only (an address and a subject already say a lot)."""
+    emails = OutgoingEmail.objects.filter(organisation_id=membership.organisation_id)
+    if structure_limit(membership) is not None:
+        emails = emails.filter(in_reach(membership))
+    return emails
+
+
 def accepts_optional_emails(family) -> bool:
     pref = CommunicationPreference.objects.filter(organisation_id=family.organisation_id, family=family).first()
     return pref is None or pref.accepts_optional_emails

@@ -5,7 +5,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Val
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from ribambelle.tenancy.access import in_reach
+from ribambelle.tenancy.access import families_to_follow, in_reach
 from ribambelle.tenancy.roles import Area
 
 from .models import (
@@ -169,6 +169,16 @@ def get_person_for_staff(membership, person_id: int) -> Person:
         organisation_id=membership.organisation_id,
         pk=person_id,
     )
+
+
+def children_to_register_for_staff(membership):
+    """Children a member may register to an activity of theirs: of families in their reach,
+    or in no structure yet — never another structure's (tenancy.access.families_to_follow)."""
+    return Person.objects.filter(
+        organisation_id=membership.organisation_id,
+        role=PersonRole.CHILD,
+        family__in=families_to_follow(membership).values("pk"),
+    ).select_related("family")
 
 
 def person_ids_for_staff(membership, person_ids) -> list[int]:
