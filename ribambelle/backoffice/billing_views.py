@@ -369,9 +369,9 @@ def sepa_home(request):
         "backoffice/billing/sepa.html",
         {
             "form": form,
-            "mandates": selectors.mandates_for_staff(request.membership).filter(is_active=True).select_related(
-                "family"
-            ),
+            "mandates": selectors.mandates_for_staff(request.membership)
+            .filter(is_active=True)
+            .select_related("family"),
             "collectable": sepa.collectable(request.organisation),
             "nav": "sepa",
         },
@@ -473,9 +473,7 @@ def tariffs(request):
     activities = selectors.activities_to_price(request.membership)
     by_activity: dict[int, list] = {}
     for tariff in (
-        selectors.tariffs_for_staff(request.membership)
-        .select_related("unit")
-        .prefetch_related("prices__bracket")
+        selectors.tariffs_for_staff(request.membership).select_related("unit").prefetch_related("prices__bracket")
     ):
         by_activity.setdefault(tariff.activity_id, []).append(tariff)
     rows = [{"activity": a, "tariffs": by_activity.get(a.pk, [])} for a in activities]

@@ -167,9 +167,9 @@ def planning(
     if structure_ids is not None:
         registrations = registrations.filter(activity__structure_id__in=structure_ids)
     registrations = list(
-        registrations
-        .select_related("activity", "activity__organisation", "group")
-        .order_by("activity__start_date", "activity_id")
+        registrations.select_related("activity", "activity__organisation", "group").order_by(
+            "activity__start_date", "activity_id"
+        )
     )
     if not registrations:
         return []
