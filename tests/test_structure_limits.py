@@ -1,10 +1,13 @@
 """Structure limits: what "a family within my structures" means (tenancy.access.families_in_reach),
 who sees across structures (tenancy.roles.ACROSS_STRUCTURES), and the pages that follow them."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from ribambelle.communication.models import StructureFamily
 from ribambelle.families.models import Family
@@ -14,16 +17,27 @@ from ribambelle.tenancy.selectors import membership_for_user
 
 from .conftest import client_for, page_text
 from .factories import (
+    BannerFactory,
+    ChangeRequestFactory,
     FamilyFactory,
     HealthRecordFactory,
     InvoiceFactory,
+    MassMailingFactory,
+    MassMailingStructureFactory,
     MembershipFactory,
     MembershipStructureFactory,
     MessageThreadFactory,
+    NewsItemFactory,
+    NewsItemStructureFactory,
+    OutgoingEmailFactory,
+    PaymentFactory,
     PersonFactory,
+    PublishedDocumentFactory,
     RegistrationFactory,
     StructureFactory,
     StructureFamilyFactory,
+    SubmittedDocumentFactory,
+    TariffFactory,
 )
 
 
@@ -178,3 +192,95 @@ def test_person_ids_posted_for_invitation_are_kept_only_within_reach(tenant_a, c
     adult_theirs = PersonFactory(organisation=org, family=theirs, role="adult")
     director = _member(tenant_a, Role.DIRECTOR, mine)
     assert person_ids_for_staff(director, [adult_ours.pk, adult_theirs.pk]) == [adult_ours.pk]
+
+
+def _ours_and_theirs(tenant, mine, other):
+    org = tenant.organisation
+    ours = RegistrationFactory(organisation=org, family__name="NOTRE", group__activity__structure=mine).family
+    theirs = RegistrationFactory(organisation=org, family__name="LEUR", group__activity__structure=other).family
+    return ours, theirs
+
+
+def _emails(org, mine, other, ours, theirs):
+    OutgoingEmailFactory(organisation=org, family=ours, subject="Sujet NOTRE")
+    OutgoingEmailFactory(organisation=org, family=theirs, subject="Sujet LEUR")
+
+
+def _changes(org, mine, other, ours, theirs):
+    ChangeRequestFactory(organisation=org, family=ours)
+    ChangeRequestFactory(organisation=org, family=theirs)
+
+
+def _news(org, mine, other, ours, theirs):
+    for title, structure in (("Actu NOTRE", mine), ("Actu LEUR", other)):
+        NewsItemStructureFactory(organisation=org, newsitem__title=title, structure=structure)
+    NewsItemFactory(organisation=org, title="Actu LEUR de toute l'organisation")
+    BannerFactory(organisation=org, text="Bandeau LEUR pour tous")
+
+
+def _mailings(org, mine, other, ours, theirs):
+    for subject, structure in (("Envoi NOTRE", mine), ("Envoi LEUR", other)):
+        mailing = MassMailingFactory(organisation=org, subject=subject, scope="structures")
+        MassMailingStructureFactory(organisation=org, massmailing=mailing, structure=structure)
+    MassMailingFactory(organisation=org, subject="Envoi LEUR à toute l'organisation")
+
+
+def _submissions(org, mine, other, ours, theirs):
+    SubmittedDocumentFactory(organisation=org, family=ours)
+    SubmittedDocumentFactory(organisation=org, family=theirs)
+
+
+def _published(org, mine, other, ours, theirs):
+    PublishedDocumentFactory(organisation=org, title="Doc NOTRE", structure=mine)
+    PublishedDocumentFactory(organisation=org, title="Doc LEUR", structure=other)
+
+
+def _invoices(org, mine, other, ours, theirs):
+    for family in (ours, theirs):
+        InvoiceFactory(organisation=org, family=family, due_date=timezone.localdate() - timedelta(days=5))
+        PaymentFactory(organisation=org, family=family)
+
+
+def _tariffs(org, mine, other, ours, theirs):
+    TariffFactory(organisation=org, activity__name="Activité NOTRE", activity__structure=mine)
+    TariffFactory(organisation=org, activity__name="Activité LEUR", activity__structure=other)
+
+
+LIST_PAGES = [
+    ("backoffice:outbox", Role.DIRECTOR, _emails),
+    ("backoffice:family_accounts", Role.DIRECTOR, None),
+    ("backoffice:moderation_queue", Role.DIRECTOR, _changes),
+    ("backoffice:publications", Role.DIRECTOR, _news),
+    ("backoffice:mailing_list", Role.DIRECTOR, _mailings),
+    ("backoffice:documents_queue", Role.DIRECTOR, _submissions),
+    ("backoffice:published_list", Role.DIRECTOR, _published),
+    # Billing: an administrator limited to one structure (finance sees across, tested above).
+    ("backoffice:billing_invoices", Role.ADMINISTRATOR, _invoices),
+    ("backoffice:billing_payments", Role.ADMINISTRATOR, _invoices),
+    ("backoffice:billing_balances", Role.ADMINISTRATOR, _invoices),
+    ("backoffice:billing_unpaid", Role.ADMINISTRATOR, _invoices),
+    ("backoffice:billing_tariffs", Role.ADMINISTRATOR, _tariffs),
+]
+
+
+@pytest.mark.parametrize(("url_name", "role", "make"), LIST_PAGES, ids=[page[0] for page in LIST_PAGES])
+def test_list_pages_of_a_limited_member_show_their_structures_only(tenant_a, centres, url_name, role, make):
+    mine, other = centres
+    ours, theirs = _ours_and_theirs(tenant_a, mine, other)
+    if make is not None:
+        make(tenant_a.organisation, mine, other, ours, theirs)
+    client = client_for(_member(tenant_a, role, mine).user)
+    response = client.get(_url(tenant_a, url_name))
+    text = page_text(response)
+    assert response.status_code == 200
+    assert "NOTRE" in text and "LEUR" not in text
+
+
+def test_a_limited_member_creates_no_banner(tenant_a, centres):
+    mine, _other = centres
+    client = client_for(_member(tenant_a, Role.DIRECTOR, mine).user)
+    assert client.get(_url(tenant_a, "backoffice:banner_create")).status_code == 404
+    assert (
+        client_for(_member(tenant_a, Role.DIRECTOR).user).get(_url(tenant_a, "backoffice:banner_create")).status_code
+        == 200
+    )
