@@ -284,3 +284,10 @@ def test_a_limited_member_creates_no_banner(tenant_a, centres):
         client_for(_member(tenant_a, Role.DIRECTOR).user).get(_url(tenant_a, "backoffice:banner_create")).status_code
         == 200
     )
+
+
+def test_the_sepa_collection_file_is_for_staff_seeing_every_structure(tenant_a, centres):
+    mine, _other = centres
+    url = _url(tenant_a, "backoffice:billing_sepa")
+    assert client_for(_member(tenant_a, Role.ADMINISTRATOR, mine).user).get(url).status_code == 403
+    assert client_for(_member(tenant_a, Role.FINANCE, mine).user).get(url).status_code == 200

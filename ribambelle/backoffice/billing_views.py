@@ -5,6 +5,7 @@ import csv
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse
@@ -347,6 +348,11 @@ def unpaid(request):
 
 @staff_required(BILLING)
 def sepa_home(request):
+    if structure_limit(request.membership, Area.BILLING) is not None:
+        # One collection file for all the organisation's mandates: it cannot be cut by structure.
+        raise PermissionDenied(
+            _("Le prélèvement couvre toute l'organisation : votre accès est limité à des structures.")
+        )
     form = SepaExportForm(
         request.POST or None, initial={"collection_date": timezone.localdate() + timezone.timedelta(days=7)}
     )
