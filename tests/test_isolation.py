@@ -17,7 +17,7 @@ from ribambelle.activities.models import Activity
 from ribambelle.billing.models import InvoiceRun
 from ribambelle.communication.models import Banner, MailingScope, MassMailing, NewsItem
 from ribambelle.documents.models import DocumentType
-from ribambelle.families.models import Family
+from ribambelle.families.models import Family, Person, PersonRole
 from ribambelle.tenancy.models import Structure
 from ribambelle.tenancy.roles import Role, has_permission
 
@@ -212,6 +212,12 @@ def _attach(obj, structure):
         MassMailingStructureFactory(organisation=organisation, massmailing=obj, structure=structure)
         return
     fields = {f.name for f in obj._meta.get_fields() if f.many_to_one}
+    child = obj if isinstance(obj, Person) else getattr(obj, "child", None) if "activity" not in fields else None
+    if child is not None and child.role == PersonRole.CHILD:
+        # A child's own pages (health, authorised persons) need the child registered there.
+        RegistrationFactory(
+            organisation=organisation, family=child.family, child=child, group__activity__structure=structure
+        )
     if "structure" in fields:
         obj.structure = structure
         obj.save(update_fields=["structure"])

@@ -291,3 +291,28 @@ def test_the_sepa_collection_file_is_for_staff_seeing_every_structure(tenant_a, 
     url = _url(tenant_a, "backoffice:billing_sepa")
     assert client_for(_member(tenant_a, Role.ADMINISTRATOR, mine).user).get(url).status_code == 403
     assert client_for(_member(tenant_a, Role.FINANCE, mine).user).get(url).status_code == 200
+
+
+def test_a_sibling_registered_only_elsewhere_keeps_his_health_out_of_reach(tenant_a, centres):
+    """The family is within my centre through the sister; the brother's health is not."""
+    mine, other = centres
+    org = tenant_a.organisation
+    sister = RegistrationFactory(organisation=org, group__activity__structure=mine).child
+    family = sister.family
+    brother = RegistrationFactory(organisation=org, family=family, group__activity__structure=other).child
+    HealthRecordFactory(organisation=org, family=family, child=brother, allergies="Arachide")
+    pai = SubmittedDocumentFactory(
+        organisation=org, family=family, person=brother, document_type__is_health=True, document_type__name="PAI"
+    )
+    page = pai.pages.get()
+    client = client_for(_member(tenant_a, Role.AGENT, mine).user)
+
+    assert client.get(_url(tenant_a, "backoffice:family_detail", family_id=family.pk)).status_code == 200
+    assert client.get(_url(tenant_a, "backoffice:child_health", person_id=sister.pk)).status_code == 200
+    assert client.get(_url(tenant_a, "backoffice:child_health", person_id=brother.pk)).status_code == 404
+    assert client.get(_url(tenant_a, "backoffice:document_file", submittedpage_id=page.pk)).status_code == 404
+    listing = client.get(_url(tenant_a, "backoffice:family_documents", family_id=family.pk))
+    assert pai not in listing.context["submissions"]
+    sisters = SubmittedDocumentFactory(organisation=org, family=family, person=sister, document_type=pai.document_type)
+    listing = client.get(_url(tenant_a, "backoffice:family_documents", family_id=family.pk))
+    assert sisters in listing.context["submissions"]

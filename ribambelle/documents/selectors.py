@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from ribambelle.families.models import Person, PersonRole
-from ribambelle.tenancy.access import in_reach, structure_limit
+from ribambelle.tenancy.access import children_in_reach, in_reach, structure_limit
 
 from .models import (
     DocumentScope,
@@ -238,10 +238,25 @@ def _with_pages(queryset):
     )
 
 
+def _in_reach(membership, prefix: str = "") -> Q:
+    """The family within reach and, for a child's health document, the child too
+    (tenancy.access.children_in_reach): a sibling's PAI from another centre stays out."""
+    children = children_in_reach(membership)
+    family = in_reach(membership, f"{prefix}family")
+    if children is None:
+        return family
+    not_a_childs_health = Q(**{f"{prefix}document_type__is_health": False}) | Q(**{f"{prefix}person__isnull": True})
+    return family & (not_a_childs_health | Q(**{f"{prefix}person__in": children}))
+
+
+def submissions_for_staff(membership, family):
+    return submissions_for_family(membership.organisation_id, family).filter(_in_reach(membership))
+
+
 def review_queue(membership, *, include_health: bool = True):
     """Documents waiting for staff, oldest first."""
     queryset = SubmittedDocument.objects.filter(
-        in_reach(membership), organisation_id=membership.organisation_id, status=SubmissionStatus.RECEIVED
+        _in_reach(membership), organisation_id=membership.organisation_id, status=SubmissionStatus.RECEIVED
     )
     if not include_health:
         queryset = queryset.filter(document_type__is_health=False)
@@ -255,7 +270,7 @@ def submissions_for_family(organisation, family):
 
 
 def get_submission_for_staff(membership, submitteddocument_id: int, *, include_health: bool = True):
-    queryset = SubmittedDocument.objects.filter(in_reach(membership), organisation_id=membership.organisation_id)
+    queryset = SubmittedDocument.objects.filter(_in_reach(membership), organisation_id=membership.organisation_id)
     if not include_health:
         queryset = queryset.filter(document_type__is_health=False)
     return get_object_or_404(_with_pages(queryset), pk=submitteddocument_id)
@@ -278,7 +293,9 @@ def get_page_for_family(family, submittedpage_id: int, *, include_health: bool =
 
 
 def get_page_for_staff(membership, submittedpage_id: int, *, include_health: bool = True) -> SubmittedPage:
-    queryset = SubmittedPage.objects.filter(in_reach(membership), organisation_id=membership.organisation_id)
+    queryset = SubmittedPage.objects.filter(
+        _in_reach(membership, "document__"), organisation_id=membership.organisation_id
+    )
     if not include_health:
         queryset = queryset.filter(document__document_type__is_health=False)
     return get_object_or_404(queryset.select_related("document__document_type", "family"), pk=submittedpage_id)

@@ -5,7 +5,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Val
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from ribambelle.tenancy.access import families_to_follow, in_reach
+from ribambelle.tenancy.access import child_in_reach, families_to_follow, in_reach
 from ribambelle.tenancy.roles import Area
 
 from .models import (
@@ -207,9 +207,10 @@ def get_child_for_family(family, person_id: int) -> Person:
 
 
 def get_child_for_staff(membership, person_id: int) -> Person:
+    """A child's own pages (health, authorised persons): the child within reach, not only the family."""
     return get_object_or_404(
         Person.objects.select_related("family"),
-        in_reach(membership),
+        child_in_reach(membership, "pk"),
         organisation_id=membership.organisation_id,
         role=PersonRole.CHILD,
         pk=person_id,
@@ -228,7 +229,7 @@ def get_authorised_person_for_family(family, authorised_id: int) -> AuthorisedPe
 def get_authorised_person_for_staff(membership, authorised_id: int) -> AuthorisedPerson:
     return get_object_or_404(
         AuthorisedPerson.objects.select_related("child", "family"),
-        in_reach(membership),
+        child_in_reach(membership),
         organisation_id=membership.organisation_id,
         pk=authorised_id,
     )
@@ -246,7 +247,7 @@ def get_vaccination_for_family(family, vaccination_id: int) -> Vaccination:
 def get_vaccination_for_staff(membership, vaccination_id: int) -> Vaccination:
     return get_object_or_404(
         Vaccination.objects.select_related("child", "family"),
-        in_reach(membership),
+        child_in_reach(membership),
         organisation_id=membership.organisation_id,
         pk=vaccination_id,
     )

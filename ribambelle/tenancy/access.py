@@ -94,14 +94,39 @@ def families_in_reach(membership, area: str = Area.FAMILIES):
     return families.values("pk")
 
 
-def _within(structure_ids=None) -> Q:
+def children_in_reach(membership):
+    """Health and care details are narrower than the family file: a child is within my
+    structures when registered (any status) to one of my structures' activities, or when
+    the whole family is (followed by, or writing to, one of them). A brother registered
+    only elsewhere stays out of reach, even when his sister comes to my centre."""
+    structure_ids = structure_limit(membership)
+    if structure_ids is None:
+        return None
+    Person = apps.get_model("families", "Person")
+    Registration = apps.get_model("registrations", "Registration")
+    Family = apps.get_model("families", "Family")
+    registered = Registration.objects.filter(child=OuterRef("pk"), activity__structure_id__in=structure_ids)
+    whole_family = Family.objects.filter(_within(structure_ids, registrations=False)).values("pk")
+    return Person.objects.filter(
+        Q(Exists(registered)) | Q(family__in=whole_family), organisation_id=membership.organisation_id
+    ).values("pk")
+
+
+def child_in_reach(membership, field: str = "child") -> Q:
+    """A filter keeping the rows whose `field` (a child) is within the member's reach."""
+    children = children_in_reach(membership)
+    return Q() if children is None else Q(**{f"{field}__in": children})
+
+
+def _within(structure_ids=None, *, registrations: bool = True) -> Q:
     """On Family: within one of these structures (any structure when None), one EXISTS per link."""
     # Resolved by name: tenancy sits below the apps whose tables say where a family belongs.
     links = [
-        (apps.get_model("registrations", "Registration"), "activity__structure_id"),
         (apps.get_model("communication", "StructureFamily"), "structure_id"),
         (apps.get_model("communication", "MessageThread"), "structure_id"),
     ]
+    if registrations:
+        links.append((apps.get_model("registrations", "Registration"), "activity__structure_id"))
     condition = Q()
     for model, structure in links:
         rows = model.objects.filter(family=OuterRef("pk"))
