@@ -6,6 +6,11 @@ the walk finds the model from that name, builds one object per organisation (and
 family where the model belongs to a family) with the factories, and requests each URL.
 A new URL or model is covered without touching this file; a parameter that names no
 model fails the test, so the convention cannot be skipped.
+
+The back-office walk runs as each staff role (403 first where the role may not open the
+page), and as a director and an animateur limited to one structure against the objects of
+another structure of the same organisation (tenancy.access.families_in_reach). Ids posted
+in bodies are walked in test_posted_ids.py.
 """
 
 import pytest
