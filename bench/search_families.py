@@ -139,6 +139,7 @@ def load(organisation, count: int, batch: int = 5000) -> None:
 
 def time_search(organisation, query: str) -> float:
     from django.core.paginator import Paginator
+    from django_scopes import scope
 
     from ribambelle.families.selectors import families_for_staff
     from ribambelle.tenancy.models import Membership
@@ -147,11 +148,12 @@ def time_search(organisation, query: str) -> float:
     # An unsaved administrator without a structure list: the whole organisation, as at the desk.
     membership = Membership(organisation=organisation, role=Role.ADMINISTRATOR)
     start = time.perf_counter()
-    page = Paginator(families_for_staff(membership, search=query), 50).get_page(1)
-    rows = list(page)
-    for family in rows:
-        _ = family.people
-    _ = page.paginator.count
+    with scope(organisation=organisation):  # as the page runs it, in the organisation's scope
+        page = Paginator(families_for_staff(membership, search=query), 50).get_page(1)
+        rows = list(page)
+        for family in rows:
+            _ = family.people
+        _ = page.paginator.count
     return (time.perf_counter() - start) * 1000
 
 
@@ -208,4 +210,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from django_scopes import scopes_disabled
+
+    with scopes_disabled():  # loading the bench organisation is set-up; the timed part enters its scope
+        main()

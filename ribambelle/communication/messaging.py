@@ -140,7 +140,7 @@ def send_message_to_structure(*, user, structure, subject: str, body: str, attac
         log_family_action(
             family=family,
             action="message_sent",
-            description=f"Message envoyé à {structure.name} : {subject}",
+            data={"structure": structure.name, "subject": subject},
             user=user,
             request=request,
         )
@@ -165,7 +165,7 @@ def family_follow_up(*, user, thread: MessageThread, body: str, attachment=None,
         log_family_action(
             family=family,
             action="message_sent",
-            description=f"Message envoyé à {thread.structure.name} : {thread.subject}",
+            data={"structure": thread.structure.name, "subject": thread.subject},
             user=user,
             request=request,
         )
@@ -187,7 +187,7 @@ def reply_to_family(*, thread: MessageThread, acting_user, body: str, handled: b
         log_family_action(
             family=thread.family,
             action="message_reply",
-            description=f"Réponse de {thread.structure.name} à votre message : {thread.subject}",
+            data={"structure": thread.structure.name, "subject": thread.subject},
             user=acting_user,
         )
         # The family's conversation: every recipient of the family reads it in "Mes messages" too.

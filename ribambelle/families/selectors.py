@@ -102,12 +102,14 @@ def change_history(family):
     )
 
 
-def families_for_staff(membership, *, search: str = "", account: str = "", pending: str = ""):
+def families_for_staff(
+    membership, *, search: str = "", account: str = "", pending: str = "", area: str = Area.FAMILIES
+):
     """The back-office family list: search on folded names/e-mails/phones, filters, and
     the adults, children, account state and pending count of each family in 3 queries."""
     from ribambelle.accounts.models import User
 
-    families = _families_for_staff(membership)
+    families = _families_for_staff(membership, area)
     condition = search_filter(search)
     if condition is not None:
         families = families.filter(condition)
@@ -137,6 +139,21 @@ def families_for_staff(membership, *, search: str = "", account: str = "", pendi
             to_attr="people",
         )
     )
+
+
+def similar_families(organisation, *, name: str, email: str = "", birth_date=None) -> list[Family]:
+    """Families that are probably the one staff are about to create again: the same name and an
+    adult sharing the e-mail or the birth date given (the family file's e-mail counts too)."""
+    shared = Q()
+    if email:
+        shared |= Q(email__iexact=email) | Q(
+            Exists(Person.objects.filter(family=OuterRef("pk"), role=PersonRole.ADULT, email__iexact=email))
+        )
+    if birth_date:
+        shared |= Q(Exists(Person.objects.filter(family=OuterRef("pk"), role=PersonRole.ADULT, birth_date=birth_date)))
+    if not shared:
+        return []
+    return list(Family.objects.filter(shared, organisation=organisation, name__iexact=name.strip()).order_by("pk"))
 
 
 def pending_changes_for_staff(membership):
