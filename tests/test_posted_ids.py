@@ -28,6 +28,7 @@ from .conftest import client_for, robot_proof
 from .factories import (
     ActivityFactory,
     BillingSettingsFactory,
+    BookingFactory,
     DietFactory,
     DocumentTypeFactory,
     FamilyFactory,
@@ -41,6 +42,7 @@ from .factories import (
     SectorFactory,
     StructureFactory,
     StructureFamilyFactory,
+    TariffFactory,
     UnitFactory,
 )
 
@@ -306,7 +308,10 @@ def _staff_edit(tenant_a, tenant_b):
 
 def _run_list(tenant_a, tenant_b):
     membership, mine, other = _limited(tenant_a, role=Role.ADMINISTRATOR)
-    data = {"period_start": "2026-06-01", "period_end": "2026-06-30"}
+    # Something to invoice in their structure, or the run is refused as empty.
+    booking = BookingFactory(organisation=tenant_a.organisation, registration__group__activity__structure=mine)
+    TariffFactory(organisation=tenant_a.organisation, activity=booking.activity)
+    data = {"period_start": f"{booking.date}", "period_end": f"{booking.date}"}
     client, url = client_for(membership.user), _url(tenant_a, "backoffice:billing_runs")
     for structure in (other, StructureFactory(organisation=tenant_b.organisation)):
         _assert_refused(client, url, {**data, "structures": [structure.pk]})
