@@ -14,7 +14,6 @@ def _datetime_widget():
 
 
 class NewsForm(StyledModelForm):
-    template_name = "includes/form_fieldsets.html"
     structures = forms.ModelMultipleChoiceField(
         label=_("Seulement les familles de ces structures"),
         queryset=None,
@@ -82,7 +81,6 @@ class ThreadStatusForm(StyledForm):
 
 
 class MassMailingForm(StyledForm):
-    template_name = "includes/form_fieldsets.html"
     scope = forms.ChoiceField(
         label=_("Destinataires"),
         choices=MailingScope.choices,

@@ -102,7 +102,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+FORM_RENDERER = "ribambelle.core.forms.FormRenderer"
 if not DEBUG:
     # Static files straight from the app in production (after `collectstatic`).
     MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")

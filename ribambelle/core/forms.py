@@ -1,8 +1,17 @@
 """Form plumbing shared by both interfaces: Bootstrap classes and accessible errors."""
 
 from django import forms
+from django.forms.renderers import TemplatesSetting
 
 from .params import validate_date_bounds
+
+
+class FormRenderer(TemplatesSetting):
+    """One form template and one field template for the whole project (Django 5's field groups): a form
+    renders through includes/form.html, each field through `{{ field.as_field_group }}`."""
+
+    form_template_name = "includes/form.html"
+    field_template_name = "includes/field.html"
 
 
 class AccessibleBoundField(forms.BoundField):
@@ -43,9 +52,7 @@ class BoundedDatesMixin:
 
 class StyledForm(BoundedDatesMixin, forms.Form):
     bound_field_class = AccessibleBoundField
-    template_name = "includes/form.html"
 
 
 class StyledModelForm(BoundedDatesMixin, forms.ModelForm):
     bound_field_class = AccessibleBoundField
-    template_name = "includes/form.html"

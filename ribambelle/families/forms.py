@@ -18,8 +18,6 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class FamilyFormBase(ReadValuesMixin, StyledModelForm):
     """Edits carry the values they were read at (core/versioning.py): no lost updates."""
 
-    template_name = "families/form.html"
-
 
 class FamilyContactForm(FamilyFormBase):
     """What a family edits about its household."""
@@ -245,7 +243,6 @@ class FamilySettingsForm(StyledForm):
         widget=forms.Textarea(attrs={"rows": 6}),
         required=False,
     )
-    template_name = "families/form.html"
 
 
 class EraseForm(StyledForm):
