@@ -1,7 +1,6 @@
 """The staff interface (espace gestion): thin views over tenancy and accounts services."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,8 +14,8 @@ from ribambelle.communication.models import OutgoingEmail
 from ribambelle.core import selectors as audit
 from ribambelle.core.counting import count_each
 from ribambelle.core.exceptions import DomainError
+from ribambelle.core.formpage import form_page
 from ribambelle.core.qr import qr_svg
-from ribambelle.core.versioning import EditConflict
 from ribambelle.tenancy import selectors, services
 from ribambelle.tenancy.access import staff_required
 from ribambelle.tenancy.roles import Perm, has_permission
@@ -26,19 +25,6 @@ from .forms import AuditFilterForm, OrganisationForm, SectorForm, StaffEditForm,
 
 def _org_redirect(request, name: str, **kwargs):
     return redirect(name, org_slug=request.organisation.slug, **kwargs)
-
-
-def apply_errors(form, error: Exception) -> None:
-    """Show a service's refusal on the form, next to the field it concerns when known."""
-    if isinstance(error, EditConflict) and hasattr(form, "show_conflict"):
-        form.show_conflict(error)  # someone else saved meanwhile: their values shown, nothing lost
-    elif isinstance(error, DomainError):
-        form.add_error(error.field if error.field in form.fields else None, error.message)
-    elif hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, getattr(error, "messages", [str(error)]))
 
 
 @staff_required()
@@ -73,26 +59,25 @@ def _team_counts(membership) -> dict[str, int]:
 def organisation_settings(request):
     organisation = request.organisation
     form = OrganisationForm(request.POST or None, request.FILES or None, instance=organisation)
-    if request.method == "POST" and form.is_valid():
+
+    def save(form):
         fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
         if fields["logo"] is False:  # "Effacer" ticked
             fields["logo"] = None
         elif fields["logo"] is None:
             fields.pop("logo")
-        try:
-            # ModelForm validation mutated the instance; re-read so the audit sees old -> new.
-            organisation.refresh_from_db()
-            services.update_organisation(organisation=organisation, fields=fields, acting_user=request.user)
-        except (DomainError, ValidationError) as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Les réglages de l'organisation sont enregistrés."))
-            return _org_redirect(request, "backoffice:organisation")
-    return render(
+        # ModelForm validation mutated the instance; re-read so the audit sees old -> new.
+        organisation.refresh_from_db()
+        return services.update_organisation(organisation=organisation, fields=fields, acting_user=request.user)
+
+    return form_page(
         request,
-        "backoffice/organisation_form.html",
-        {"form": form, "nav": "organisation"},
-        status=400 if form.errors else 200,
+        form,
+        save=save,
+        success=_("Les réglages de l'organisation sont enregistrés."),
+        redirect_to=_org_redirect(request, "backoffice:organisation"),
+        template="backoffice/organisation_form.html",
+        context={"nav": "organisation"},
     )
 
 
@@ -113,26 +98,25 @@ def structure_list(request):
 
 def _structure_form_view(request, structure=None):
     form = StructureForm(request.POST or None, instance=structure, organisation=request.organisation)
-    if request.method == "POST" and form.is_valid():
+
+    def save(form):
         if structure is not None:
             structure.refresh_from_db()
-        try:
-            saved = services.save_structure(
-                organisation=request.organisation,
-                structure=structure,
-                fields=form.domain_fields(),
-                acting_user=request.user,
-            )
-        except (DomainError, ValidationError) as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("La structure « %(name)s » est enregistrée.") % {"name": saved.name})
-            return _org_redirect(request, "backoffice:structure_list")
-    return render(
+        return services.save_structure(
+            organisation=request.organisation,
+            structure=structure,
+            fields=form.domain_fields(),
+            acting_user=request.user,
+        )
+
+    return form_page(
         request,
-        "backoffice/structure_form.html",
-        {"form": form, "structure": structure, "nav": "structures"},
-        status=400 if form.errors else 200,
+        form,
+        save=save,
+        success=lambda saved: _("La structure « %(name)s » est enregistrée.") % {"name": saved.name},
+        redirect_to=_org_redirect(request, "backoffice:structure_list"),
+        template="backoffice/structure_form.html",
+        context={"structure": structure, "nav": "structures"},
     )
 
 
@@ -155,26 +139,22 @@ def sector_list(request):
 
 def _sector_form_view(request, sector=None):
     form = SectorForm(request.POST or None, instance=sector)
-    if request.method == "POST" and form.is_valid():
+
+    def save(form):
         if sector is not None:
             sector.refresh_from_db()
-        try:
-            saved = services.save_sector(
-                organisation=request.organisation,
-                sector=sector,
-                name=form.cleaned_data["name"],
-                acting_user=request.user,
-            )
-        except (DomainError, ValidationError) as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Le secteur « %(name)s » est enregistré.") % {"name": saved.name})
-            return _org_redirect(request, "backoffice:sector_list")
-    return render(
+        return services.save_sector(
+            organisation=request.organisation, sector=sector, name=form.cleaned_data["name"], acting_user=request.user
+        )
+
+    return form_page(
         request,
-        "backoffice/sector_form.html",
-        {"form": form, "sector": sector, "nav": "sectors"},
-        status=400 if form.errors else 200,
+        form,
+        save=save,
+        success=lambda saved: _("Le secteur « %(name)s » est enregistré.") % {"name": saved.name},
+        redirect_to=_org_redirect(request, "backoffice:sector_list"),
+        template="backoffice/sector_form.html",
+        context={"sector": sector, "nav": "sectors"},
     )
 
 
@@ -197,19 +177,16 @@ def staff_list(request):
 
 @staff_required(Perm.MANAGE_STAFF)
 def staff_invite(request):
-    form = StaffInviteForm(request.POST or None, organisation=request.organisation)
-    if request.method == "POST" and form.is_valid():
-        try:
-            membership = services.invite_staff_member(
-                organisation=request.organisation, acting_user=request.user, **form.cleaned_data
-            )
-        except (DomainError, ValidationError) as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Invitation envoyée à %(email)s.") % {"email": membership.user.email})
-            return _org_redirect(request, "backoffice:staff_list")
-    return render(
-        request, "backoffice/staff_invite.html", {"form": form, "nav": "staff"}, status=400 if form.errors else 200
+    return form_page(
+        request,
+        StaffInviteForm(request.POST or None, organisation=request.organisation),
+        save=lambda form: services.invite_staff_member(
+            organisation=request.organisation, acting_user=request.user, **form.cleaned_data
+        ),
+        success=lambda membership: _("Invitation envoyée à %(email)s.") % {"email": membership.user.email},
+        redirect_to=_org_redirect(request, "backoffice:staff_list"),
+        template="backoffice/staff_invite.html",
+        context={"nav": "staff"},
     )
 
 
@@ -230,19 +207,16 @@ def staff_edit(request, membership_id: int):
         else:
             messages.success(request, _("Nouvelle invitation envoyée à %(email)s.") % {"email": membership.user.email})
         return _org_redirect(request, "backoffice:staff_edit", membership_id=membership.pk)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_membership(membership=membership, acting_user=request.user, **form.cleaned_data)
-        except DomainError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Les droits de %(user)s sont enregistrés.") % {"user": membership.user})
-            return _org_redirect(request, "backoffice:staff_list")
-    return render(
+    return form_page(
         request,
-        "backoffice/staff_edit.html",
-        {"form": form, "member": membership, "nav": "staff"},
-        status=400 if form.errors else 200,
+        form,
+        save=lambda form: services.update_membership(
+            membership=membership, acting_user=request.user, **form.cleaned_data
+        ),
+        success=_("Les droits de %(user)s sont enregistrés.") % {"user": membership.user},
+        redirect_to=_org_redirect(request, "backoffice:staff_list"),
+        template="backoffice/staff_edit.html",
+        context={"member": membership, "nav": "staff"},
     )
 
 
