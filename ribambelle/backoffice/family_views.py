@@ -13,6 +13,7 @@ from ribambelle.accounts.family_accounts import invite_adults
 from ribambelle.accounts.models import User
 from ribambelle.communication.mailing import link_family_to_structure
 from ribambelle.core.exceptions import DomainError
+from ribambelle.core.formpage import apply_errors, form_page
 from ribambelle.core.params import parse_ids
 from ribambelle.families import importing, selectors, services
 from ribambelle.families.forms import (
@@ -34,8 +35,6 @@ from ribambelle.tenancy.access import staff_required, structure_limit
 from ribambelle.tenancy.roles import Perm, has_permission
 from ribambelle.tenancy.selectors import structures_for_staff
 
-from .views import apply_errors
-
 ACCOUNT_FILTERS = [
     ("", gettext_lazy("Tous")),
     ("active", gettext_lazy("Compte activé")),
@@ -55,6 +54,19 @@ def _status(form) -> int:
 def _render_form(request, *, form, title, family, extra=None):
     context = {"form": form, "title": title, "family": family, "nav": "families", **(extra or {})}
     return render(request, "backoffice/families/form.html", context, status=_status(form))
+
+
+def _family_form_page(request, form, *, save, success, family_id, title, family, extra=None):
+    """The family file's form pages: one service call, then back to the file."""
+    return form_page(
+        request,
+        form,
+        save=save,
+        success=success,
+        redirect_to=lambda _saved: _to_file(request, family_id),
+        template="backoffice/families/form.html",
+        context={"title": title, "family": family, "nav": "families", **(extra or {})},
+    )
 
 
 # --- List, file, history ------------------------------------------------------------------------
@@ -157,19 +169,21 @@ def family_create(request):
 def family_edit(request, family_id: int):
     family = selectors.get_family_for_staff(request.membership, family_id)
     form = FamilyStaffForm(request.POST or None, instance=family)
-    if request.method == "POST" and form.is_valid():
+
+    def save(form):
         family.refresh_from_db()
-        try:
-            outcome = services.update_family(
-                family=family, values=form.cleaned_data, acting_user=request.user, read=form.read_values()
-            )
-        except (DomainError, ValidationError) as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Le dossier est enregistré.") if outcome.changed else _("Aucune modification."))
-            return _to_file(request, family.pk)
-    return _render_form(
-        request, form=form, title=_("Famille %(name)s – coordonnées") % {"name": family.name}, family=family
+        return services.update_family(
+            family=family, values=form.cleaned_data, acting_user=request.user, read=form.read_values()
+        )
+
+    return _family_form_page(
+        request,
+        form,
+        save=save,
+        success=lambda outcome: _("Le dossier est enregistré.") if outcome.changed else _("Aucune modification."),
+        family_id=family.pk,
+        title=_("Famille %(name)s – coordonnées") % {"name": family.name},
+        family=family,
     )
 
 
@@ -182,24 +196,28 @@ def member_add(request, family_id: int):
     form = form_class(
         request.POST or None, instance=instance, initial={"last_name": family.name}, organisation=request.organisation
     )
-    if request.method == "POST" and form.is_valid():
-        values = form.values() if role == PersonRole.CHILD else dict(form.cleaned_data)
-        try:
-            services.add_person(family=family, role=role, values=values, acting_user=request.user)
-        except (DomainError, ValidationError) as error:
-            apply_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("%(first_name)s %(last_name)s est ajouté(e) au dossier.")
-                % {"first_name": values["first_name"], "last_name": values["last_name"]},
-            )
-            return _to_file(request, family.pk)
     if role == PersonRole.CHILD:
         title = _("Ajouter un enfant – famille %(name)s") % {"name": family.name}
     else:
         title = _("Ajouter un responsable légal – famille %(name)s") % {"name": family.name}
-    return _render_form(request, form=form, title=title, family=family)
+
+    def save(form):
+        values = form.values() if role == PersonRole.CHILD else dict(form.cleaned_data)
+        services.add_person(family=family, role=role, values=values, acting_user=request.user)
+        return values
+
+    return _family_form_page(
+        request,
+        form,
+        save=save,
+        success=lambda values: (
+            _("%(first_name)s %(last_name)s est ajouté(e) au dossier.")
+            % {"first_name": values["first_name"], "last_name": values["last_name"]}
+        ),
+        family_id=family.pk,
+        title=title,
+        family=family,
+    )
 
 
 @staff_required(Perm.MANAGE_FAMILIES)
@@ -212,36 +230,36 @@ def member_edit(request, person_id: int):
         return _to_file(request, family.pk)
     form_class = ChildForm if person.is_child else AdultForm
     form = form_class(request.POST or None, instance=person, organisation=request.organisation)
-    if request.method == "POST" and form.is_valid():
+
+    def save(form):
         values = form.values() if person.is_child else dict(form.cleaned_data)
-        person = selectors.get_person_for_staff(request.membership, person_id)
-        try:
-            services.update_person(person=person, values=values, acting_user=request.user, read=form.read_values())
-        except (DomainError, ValidationError) as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("La fiche de %(name)s est enregistrée.") % {"name": person.first_name})
-            return _to_file(request, family.pk)
-    return _render_form(
-        request, form=form, title=f"{person.first_name} {person.last_name}", family=family, extra={"person": person}
+        fresh = selectors.get_person_for_staff(request.membership, person_id)
+        services.update_person(person=fresh, values=values, acting_user=request.user, read=form.read_values())
+        return fresh
+
+    return _family_form_page(
+        request,
+        form,
+        save=save,
+        success=lambda saved: _("La fiche de %(name)s est enregistrée.") % {"name": saved.first_name},
+        family_id=family.pk,
+        title=f"{person.first_name} {person.last_name}",
+        family=family,
+        extra={"person": person},
     )
 
 
 @staff_required(Perm.MANAGE_FAMILIES)
 def authorised_add(request, person_id: int):
     child = selectors.get_child_for_staff(request.membership, person_id)
-    form = AuthorisedPersonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.save_authorised_person(child=child, values=form.cleaned_data, acting_user=request.user)
-        except (DomainError, ValidationError) as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("La personne autorisée est enregistrée."))
-            return _to_file(request, child.family_id)
-    return _render_form(
+    return _family_form_page(
         request,
-        form=form,
+        AuthorisedPersonForm(request.POST or None),
+        save=lambda form: services.save_authorised_person(
+            child=child, values=form.cleaned_data, acting_user=request.user
+        ),
+        success=_("La personne autorisée est enregistrée."),
+        family_id=child.family_id,
         title=_("Personne autorisée pour %(name)s") % {"name": child.first_name},
         family=child.family,
     )
@@ -255,20 +273,19 @@ def authorised_edit(request, authorisedperson_id: int):
         messages.success(request, _("%(person)s n'est plus autorisé(e).") % {"person": authorised})
         return _to_file(request, authorised.family_id)
     form = AuthorisedPersonForm(request.POST or None, instance=authorised)
-    if request.method == "POST" and form.is_valid():
-        authorised = selectors.get_authorised_person_for_staff(request.membership, authorisedperson_id)
-        try:
-            services.save_authorised_person(
-                child=authorised.child, authorised=authorised, values=form.cleaned_data, acting_user=request.user
-            )
-        except (DomainError, ValidationError) as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("La personne autorisée est enregistrée."))
-            return _to_file(request, authorised.family_id)
-    return _render_form(
+
+    def save(form):
+        fresh = selectors.get_authorised_person_for_staff(request.membership, authorisedperson_id)
+        return services.save_authorised_person(
+            child=fresh.child, authorised=fresh, values=form.cleaned_data, acting_user=request.user
+        )
+
+    return _family_form_page(
         request,
-        form=form,
+        form,
+        save=save,
+        success=_("La personne autorisée est enregistrée."),
+        family_id=authorised.family_id,
         title=_("%(person)s – personne autorisée pour %(child)s")
         % {"person": authorised, "child": authorised.child.first_name},
         family=authorised.family,
@@ -433,22 +450,24 @@ def family_settings(request):
     diets = Diet.objects.filter(organisation=request.organisation, is_active=True).order_by("name")
     initial = {"moderated": settings.moderated, "diets": "\n".join(d.name for d in diets)}
     form = FamilySettingsForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_moderated_keys(
-                organisation=request.organisation, keys=form.cleaned_data["moderated"], acting_user=request.user
-            )
-            services.set_diets(
-                organisation=request.organisation,
-                names=form.cleaned_data["diets"].splitlines(),
-                acting_user=request.user,
-            )
-        except DomainError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Les réglages du dossier famille sont enregistrés."))
-            return redirect("backoffice:family_settings", org_slug=request.organisation.slug)
-    return render(request, "backoffice/families/settings.html", {"form": form, "nav": "families"}, status=_status(form))
+
+    def save(form):
+        services.update_moderated_keys(
+            organisation=request.organisation, keys=form.cleaned_data["moderated"], acting_user=request.user
+        )
+        services.set_diets(
+            organisation=request.organisation, names=form.cleaned_data["diets"].splitlines(), acting_user=request.user
+        )
+
+    return form_page(
+        request,
+        form,
+        save=save,
+        success=_("Les réglages du dossier famille sont enregistrés."),
+        redirect_to=redirect("backoffice:family_settings", org_slug=request.organisation.slug),
+        template="backoffice/families/settings.html",
+        context={"nav": "families"},
+    )
 
 
 # --- Import -----------------------------------------------------------------------------------------------
