@@ -14,6 +14,7 @@ from ribambelle.activities import selectors as activity_selectors
 from ribambelle.activities import services as activity_services
 from ribambelle.bookings import services as booking_services
 from ribambelle.core.exceptions import DomainError
+from ribambelle.core.formpage import form_page
 from ribambelle.core.params import date_param, parse_id, parse_ids
 from ribambelle.documents.selectors import missing_for_registrations
 from ribambelle.families import selectors as family_selectors
@@ -25,7 +26,6 @@ from ribambelle.tenancy.roles import Perm
 from ribambelle.tenancy.selectors import structures_for_staff
 
 from .activity_forms import ActivityForm, ClosureForm, DuplicateForm, GroupForm, RefuseForm, UnitForm
-from .views import apply_errors
 
 
 def _to_activity(request, activity):
@@ -45,23 +45,17 @@ def _activity_form_view(request, activity=None):
         organisation=request.organisation,
         structures=structures_for_staff(request.membership),
     )
-    if request.method == "POST" and form.is_valid():
+
+    def save(form):
         if activity is not None:
             activity.refresh_from_db()
-        try:
-            saved = activity_services.save_activity(
-                organisation=request.organisation,
-                activity=activity,
-                fields=form.domain_fields(),
-                acting_user=request.user,
-            )
-            activity_services.generate_openings(activity=saved)
-        except (DomainError, ValidationError) as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("L'activité « %(name)s » est enregistrée.") % {"name": saved.name})
-            return _to_activity(request, saved)
-    context = {"form": form, "activity": activity, "nav": "activities"}
+        saved = activity_services.save_activity(
+            organisation=request.organisation, activity=activity, fields=form.domain_fields(), acting_user=request.user
+        )
+        activity_services.generate_openings(activity=saved)
+        return saved
+
+    context = {"activity": activity, "nav": "activities"}
     if activity is not None:
         context.update(
             groups=activity.groups.all(),
@@ -70,7 +64,15 @@ def _activity_form_view(request, activity=None):
                 initial={"name": activity.name, "start_date": activity.start_date + timedelta(days=364)}
             ),
         )
-    return render(request, "backoffice/activities/form.html", context, status=400 if form.errors else 200)
+    return form_page(
+        request,
+        form,
+        save=save,
+        success=lambda saved: _("L'activité « %(name)s » est enregistrée.") % {"name": saved.name},
+        redirect_to=lambda saved: _to_activity(request, saved),
+        template="backoffice/activities/form.html",
+        context=context,
+    )
 
 
 @staff_required(Perm.MANAGE_ACTIVITIES)
@@ -105,21 +107,19 @@ def activity_duplicate(request, activity_id: int):
 
 
 def _child_form_view(request, activity, *, form, save, template, obj=None):
-    if request.method == "POST" and form.is_valid():
+    def refresh_and_save(form):
         if obj is not None:
             obj.refresh_from_db()
-        try:
-            save(form)
-        except (DomainError, ValidationError) as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Enregistré."))
-            return _to_activity(request, activity)
-    return render(
+        return save(form)
+
+    return form_page(
         request,
-        template,
-        {"form": form, "activity": activity, "obj": obj, "nav": "activities"},
-        status=400 if form.errors else 200,
+        form,
+        save=refresh_and_save,
+        success=_("Enregistré."),
+        redirect_to=_to_activity(request, activity),
+        template=template,
+        context={"activity": activity, "obj": obj, "nav": "activities"},
     )
 
 
