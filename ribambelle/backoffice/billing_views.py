@@ -19,6 +19,7 @@ from ribambelle.billing.models import InvoiceStatus, RunStatus
 from ribambelle.billing.pdf import invoice_pdf, receipt_pdf
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.exports import csv_response
+from ribambelle.core.formpage import form_page
 from ribambelle.core.params import parse_ids
 from ribambelle.families.selectors import families_for_staff, get_family_for_staff
 from ribambelle.payments import services as payment_services
@@ -104,29 +105,24 @@ def invoice_list(request):
 @staff_required(BILLING)
 def invoice_detail(request, invoice_id: int):
     invoice = selectors.get_invoice_for_staff(request.membership, invoice_id)
-    form = CreditNoteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            credit = services.issue_credit_note(
-                invoice=invoice, reason=form.cleaned_data["reason"], acting_user=request.user
-            )
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("Avoir %(number)s émis.") % {"number": credit.number})
-            return redirect("backoffice:billing_invoice", org_slug=request.organisation.slug, invoice_id=credit.pk)
-    return render(
+    return form_page(
         request,
-        "backoffice/billing/invoice_detail.html",
-        {
+        CreditNoteForm(request.POST or None),
+        save=lambda form: services.issue_credit_note(
+            invoice=invoice, reason=form.cleaned_data["reason"], acting_user=request.user
+        ),
+        success=lambda credit: _("Avoir %(number)s émis.") % {"number": credit.number},
+        redirect_to=lambda credit: redirect(
+            "backoffice:billing_invoice", org_slug=request.organisation.slug, invoice_id=credit.pk
+        ),
+        template="backoffice/billing/invoice_detail.html",
+        context={
             "invoice": invoice,
             "lines": invoice.lines.all(),
             "allocations": invoice.allocations.select_related("payment"),
             "credit_notes": invoice.credit_notes.all(),
-            "form": form,
             "nav": "invoices",
         },
-        status=400 if form.errors else 200,
     )
 
 
@@ -402,20 +398,14 @@ def sepa_home(request):
 @staff_required(BILLING)
 def mandate_new(request, family_id: int):
     family = get_family_for_staff(request.membership, family_id, area=Area.BILLING)
-    form = MandateForm(request.POST or None, initial={"signed_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            sepa.create_mandate(family=family, acting_user=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        else:
-            messages.success(request, _("Mandat de prélèvement enregistré."))
-            return redirect("backoffice:billing_family", org_slug=request.organisation.slug, family_id=family.pk)
-    return render(
+    return form_page(
         request,
-        "backoffice/billing/mandate_form.html",
-        {"family": family, "form": form, "nav": "sepa"},
-        status=400 if form.errors else 200,
+        MandateForm(request.POST or None, initial={"signed_on": timezone.localdate()}),
+        save=lambda form: sepa.create_mandate(family=family, acting_user=request.user, **form.cleaned_data),
+        success=_("Mandat de prélèvement enregistré."),
+        redirect_to=redirect("backoffice:billing_family", org_slug=request.organisation.slug, family_id=family.pk),
+        template="backoffice/billing/mandate_form.html",
+        context={"family": family, "nav": "sepa"},
     )
 
 
