@@ -1,7 +1,6 @@
 """Staff pages of communication: inbox, news and banners, mass e-mail, e-mail wording."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,6 +11,7 @@ from ribambelle.activities.models import Group
 from ribambelle.communication import mailing, messaging, publishing, selectors
 from ribambelle.communication.models import MailingScope, ThreadStatus
 from ribambelle.core.exceptions import DomainError
+from ribambelle.core.formpage import apply_errors, form_page
 from ribambelle.core.params import parse_id
 from ribambelle.outbox.templating import EMAIL_KINDS, default_wording, render_override
 from ribambelle.portail.communication_views import attachment_response
@@ -28,7 +28,6 @@ from .communication_forms import (
     ReplyForm,
     ThreadStatusForm,
 )
-from .views import apply_errors
 
 
 def _go(request, name: str, **kwargs):
@@ -131,29 +130,39 @@ def publications(request):
     )
 
 
-def _news_form(request, news=None):
-    form = NewsForm(request.POST or None, instance=news, structures=structures_for_staff(request.membership))
-    if request.method == "POST" and form.is_valid():
-        if news is not None:
-            news.refresh_from_db()
-        try:
-            saved = publishing.save_news(
-                organisation=request.organisation,
-                news=news,
-                fields=form.domain_fields(),
-                structures=form.cleaned_data["structures"],
-                acting_user=request.user,
-            )
-        except (DomainError, ValidationError) as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("L'actualité « %(title)s » est enregistrée.") % {"title": saved.title})
-            return _go(request, "backoffice:publications")
-    return render(
+def _publication_form_page(request, form, *, save, success, obj, kind):
+    """News and banners share one form page."""
+
+    def refresh_and_save(form):
+        if obj is not None:
+            obj.refresh_from_db()
+        return save(form)
+
+    return form_page(
         request,
-        "backoffice/publication_form.html",
-        {"form": form, "object": news, "kind": "news", "nav": "publications"},
-        status=400 if form.errors else 200,
+        form,
+        save=refresh_and_save,
+        success=success,
+        redirect_to=_go(request, "backoffice:publications"),
+        template="backoffice/publication_form.html",
+        context={"object": obj, "kind": kind, "nav": "publications"},
+    )
+
+
+def _news_form(request, news=None):
+    return _publication_form_page(
+        request,
+        NewsForm(request.POST or None, instance=news, structures=structures_for_staff(request.membership)),
+        save=lambda form: publishing.save_news(
+            organisation=request.organisation,
+            news=news,
+            fields=form.domain_fields(),
+            structures=form.cleaned_data["structures"],
+            acting_user=request.user,
+        ),
+        success=lambda saved: _("L'actualité « %(title)s » est enregistrée.") % {"title": saved.title},
+        obj=news,
+        kind="news",
     )
 
 
@@ -178,24 +187,15 @@ def news_delete(request, newsitem_id: int):
 
 
 def _banner_form(request, banner=None):
-    form = BannerForm(request.POST or None, instance=banner)
-    if request.method == "POST" and form.is_valid():
-        if banner is not None:
-            banner.refresh_from_db()
-        try:
-            publishing.save_banner(
-                organisation=request.organisation, banner=banner, fields=form.domain_fields(), acting_user=request.user
-            )
-        except (DomainError, ValidationError) as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Le bandeau est enregistré."))
-            return _go(request, "backoffice:publications")
-    return render(
+    return _publication_form_page(
         request,
-        "backoffice/publication_form.html",
-        {"form": form, "object": banner, "kind": "banner", "nav": "publications"},
-        status=400 if form.errors else 200,
+        BannerForm(request.POST or None, instance=banner),
+        save=lambda form: publishing.save_banner(
+            organisation=request.organisation, banner=banner, fields=form.domain_fields(), acting_user=request.user
+        ),
+        success=_("Le bandeau est enregistré."),
+        obj=banner,
+        kind="banner",
     )
 
 
