@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from ribambelle.core.exceptions import DomainError
+from ribambelle.core.formpage import apply_errors, form_page
 from ribambelle.core.services import record_audit
 from ribambelle.documents import selectors, services
 from ribambelle.documents.forms import (
@@ -23,8 +24,6 @@ from ribambelle.families.selectors import get_family_for_staff
 from ribambelle.tenancy.access import staff_required, structure_limit
 from ribambelle.tenancy.roles import Perm, has_permission
 from ribambelle.tenancy.selectors import structures_for_staff
-
-from .views import apply_errors
 
 
 def _health(request) -> bool:
@@ -190,29 +189,29 @@ def type_list(request):
 def _type_form(request, instance=None):
     organisation = request.organisation
     form = DocumentTypeForm(request.POST or None, request.FILES or None, instance=instance)
-    if request.method == "POST" and form.is_valid():
+
+    def save(form):
         fields = {name: form.cleaned_data[name] for name in DocumentTypeForm.Meta.fields}
         uploads = form.cleaned_data.get("blank_form") or []
-        try:
-            if instance is not None:
-                instance.refresh_from_db()
-            services.save_document_type(
-                organisation=organisation,
-                acting_user=request.user,
-                fields=fields,
-                instance=instance,
-                blank_form=uploads[0] if uploads else None,
-            )
-        except (DomainError, ValidationError) as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Le type de document « %(name)s » est enregistré.") % {"name": fields["name"]})
-            return redirect("backoffice:document_type_list", org_slug=organisation.slug)
-    return render(
+        if instance is not None:
+            instance.refresh_from_db()
+        services.save_document_type(
+            organisation=organisation,
+            acting_user=request.user,
+            fields=fields,
+            instance=instance,
+            blank_form=uploads[0] if uploads else None,
+        )
+        return fields
+
+    return form_page(
         request,
-        "backoffice/document_type_form.html",
-        {"form": form, "instance": instance, "nav": "document_types"},
-        status=400 if form.errors else 200,
+        form,
+        save=save,
+        success=lambda fields: _("Le type de document « %(name)s » est enregistré.") % {"name": fields["name"]},
+        redirect_to=redirect("backoffice:document_type_list", org_slug=organisation.slug),
+        template="backoffice/document_type_form.html",
+        context={"instance": instance, "nav": "document_types"},
     )
 
 
@@ -256,12 +255,13 @@ def _published_form(request, instance=None):
         # Limited to some structures: publish for one of them, never for the whole organisation.
         form.fields["structure"].queryset = structures_for_staff(request.membership)
         form.fields["structure"].required = True
-    if request.method == "POST" and form.is_valid():
+
+    def save(form):
         fields = {name: form.cleaned_data[name] for name in PublishedDocumentForm.Meta.fields}
         uploads = form.cleaned_data.get("upload") or []
+        if instance is not None:
+            instance.refresh_from_db()
         try:
-            if instance is not None:
-                instance.refresh_from_db()
             services.save_published_document(
                 organisation=organisation,
                 acting_user=request.user,
@@ -269,19 +269,20 @@ def _published_form(request, instance=None):
                 instance=instance,
                 upload=uploads[0] if uploads else None,
             )
-        except (DomainError, ValidationError) as error:
-            if isinstance(error, DomainError) and error.field == "file":
-                form.add_error("upload", error.message)
-            else:
-                apply_errors(form, error)
-        else:
-            messages.success(request, _("« %(title)s » est enregistré.") % {"title": fields["title"]})
-            return redirect("backoffice:published_list", org_slug=organisation.slug)
-    return render(
+        except DomainError as error:
+            if error.field != "file":
+                raise
+            raise DomainError(error.message, field="upload") from error  # the form calls the file "upload"
+        return fields
+
+    return form_page(
         request,
-        "backoffice/published_form.html",
-        {"form": form, "instance": instance, "nav": "documentation"},
-        status=400 if form.errors else 200,
+        form,
+        save=save,
+        success=lambda fields: _("« %(title)s » est enregistré.") % {"title": fields["title"]},
+        redirect_to=redirect("backoffice:published_list", org_slug=organisation.slug),
+        template="backoffice/published_form.html",
+        context={"instance": instance, "nav": "documentation"},
     )
 
 
