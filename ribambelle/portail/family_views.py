@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ribambelle.core.exceptions import DomainError
-from ribambelle.core.versioning import EditConflict
+from ribambelle.core.formpage import apply_errors, form_page, status_for
 from ribambelle.families import selectors, services
 from ribambelle.families.export import family_export
 from ribambelle.families.forms import (
@@ -74,21 +74,28 @@ def _report(request, outcome) -> None:
         )
 
 
-def _apply_errors(form, error) -> None:
-    if isinstance(error, EditConflict) and hasattr(form, "show_conflict"):
-        form.show_conflict(error)
-    elif isinstance(error, DomainError):
-        form.add_error(error.field if error.field in form.fields else None, error.message)
-    elif hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
 def _render(request, template, context, form=None):
     context.setdefault("active_tab", "family")
-    return render(request, template, context, status=400 if form is not None and form.errors else 200)
+    return render(request, template, context, status=status_for(form))
+
+
+def _family_form_page(request, form, *, save, context):
+    """The tab's form pages: one service call whose outcome (saved, or waiting for moderation) is reported."""
+
+    def save_and_report(form):
+        outcome = save(form)
+        _report(request, outcome)
+        return outcome
+
+    return form_page(
+        request,
+        form,
+        save=save_and_report,
+        success=None,
+        redirect_to=_to_family(request),
+        template="portail/family/form.html",
+        context={"active_tab": "family", **context},
+    )
 
 
 @family_view
@@ -111,26 +118,18 @@ def family_edit(request):
     family = selectors.family_file(request.organisation, request.user.family_id)
     initial = selectors.pending_values(family.pending_family)
     form = FamilyContactForm(request.POST or None, instance=family, initial=initial)
-    if request.method == "POST" and form.is_valid():
+
+    def save(form):
         family.refresh_from_db()
-        try:
-            outcome = services.update_family(
-                family=family,
-                values=form.cleaned_data,
-                acting_user=request.user,
-                request=request,
-                read=form.read_values(),
-            )
-        except (DomainError, ValidationError) as error:
-            _apply_errors(form, error)
-        else:
-            _report(request, outcome)
-            return _to_family(request)
-    return _render(
+        return services.update_family(
+            family=family, values=form.cleaned_data, acting_user=request.user, request=request, read=form.read_values()
+        )
+
+    return _family_form_page(
         request,
-        "portail/family/form.html",
-        {"form": form, "title": _("Nom, adresse et coordonnées"), "pending": family.pending_family},
         form,
+        save=save,
+        context={"title": _("Nom, adresse et coordonnées"), "pending": family.pending_family},
     )
 
 
@@ -146,23 +145,19 @@ def person_edit(request, person_id: int):
         initial=selectors.pending_values(pending),
         organisation=request.organisation,
     )
-    if request.method == "POST" and form.is_valid():
+
+    def save(form):
         values = form.values() if person.is_child else dict(form.cleaned_data)
-        person = selectors.get_person_for_family(family, person_id)
-        try:
-            outcome = services.update_person(
-                person=person, values=values, acting_user=request.user, request=request, read=form.read_values()
-            )
-        except (DomainError, ValidationError) as error:
-            _apply_errors(form, error)
-        else:
-            _report(request, outcome)
-            return _to_family(request)
-    return _render(
+        fresh = selectors.get_person_for_family(family, person_id)
+        return services.update_person(
+            person=fresh, values=values, acting_user=request.user, request=request, read=form.read_values()
+        )
+
+    return _family_form_page(
         request,
-        "portail/family/form.html",
-        {"form": form, "title": f"{person.first_name} {person.last_name}", "pending": pending, "person": person},
         form,
+        save=save,
+        context={"title": f"{person.first_name} {person.last_name}", "pending": pending, "person": person},
     )
 
 
@@ -184,7 +179,7 @@ def child_add(request):
                 request=request,
             )
         except (DomainError, ValidationError) as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             if outcome.pending:
                 messages.warning(
@@ -229,7 +224,7 @@ def child_health(request, person_id: int):
                     request=request,
                 )
             except (DomainError, ValidationError) as error:
-                _apply_errors(vaccination_form, error)
+                apply_errors(vaccination_form, error)
             else:
                 messages.success(request, _("La vaccination est enregistrée."))
                 return redirect("portail:child_health", org_slug=request.organisation.slug, person_id=child.pk)
@@ -245,7 +240,7 @@ def child_health(request, person_id: int):
                     read=form.read_values(),
                 )
             except (DomainError, ValidationError) as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             else:
                 messages.success(
                     request, _("Les informations de santé de %(name)s sont enregistrées.") % {"name": child.first_name}
@@ -273,22 +268,13 @@ def vaccination_delete(request, vaccination_id: int):
 @family_view
 def authorised_add(request, person_id: int):
     child = selectors.get_child_for_family(request.user.family, person_id)
-    form = AuthorisedPersonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            outcome = services.save_authorised_person(
-                child=child, values=form.cleaned_data, acting_user=request.user, request=request
-            )
-        except (DomainError, ValidationError) as error:
-            _apply_errors(form, error)
-        else:
-            _report(request, outcome)
-            return _to_family(request)
-    return _render(
+    return _family_form_page(
         request,
-        "portail/family/form.html",
-        {"form": form, "title": _("Ajouter une personne autorisée pour %(name)s") % {"name": child.first_name}},
-        form,
+        AuthorisedPersonForm(request.POST or None),
+        save=lambda form: services.save_authorised_person(
+            child=child, values=form.cleaned_data, acting_user=request.user, request=request
+        ),
+        context={"title": _("Ajouter une personne autorisée pour %(name)s") % {"name": child.first_name}},
     )
 
 
@@ -296,31 +282,22 @@ def authorised_add(request, person_id: int):
 def authorised_edit(request, authorisedperson_id: int):
     authorised = selectors.get_authorised_person_for_family(request.user.family, authorisedperson_id)
     form = AuthorisedPersonForm(request.POST or None, instance=authorised)
-    if request.method == "POST" and form.is_valid():
-        authorised = selectors.get_authorised_person_for_family(request.user.family, authorisedperson_id)
-        try:
-            outcome = services.save_authorised_person(
-                child=authorised.child,
-                authorised=authorised,
-                values=form.cleaned_data,
-                acting_user=request.user,
-                request=request,
-            )
-        except (DomainError, ValidationError) as error:
-            _apply_errors(form, error)
-        else:
-            _report(request, outcome)
-            return _to_family(request)
-    return _render(
+
+    def save(form):
+        fresh = selectors.get_authorised_person_for_family(request.user.family, authorisedperson_id)
+        return services.save_authorised_person(
+            child=fresh.child, authorised=fresh, values=form.cleaned_data, acting_user=request.user, request=request
+        )
+
+    return _family_form_page(
         request,
-        "portail/family/form.html",
-        {
-            "form": form,
+        form,
+        save=save,
+        context={
             "title": _("%(person)s – personne autorisée pour %(name)s")
             % {"person": authorised, "name": authorised.child.first_name},
             "authorised": authorised,
         },
-        form,
     )
 
 
