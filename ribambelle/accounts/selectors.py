@@ -38,3 +38,12 @@ def families_with_accounts(membership, *, search: str = "", status: str = ""):
             to_attr="logins",
         ),
     )
+
+
+def accounts_of_family(family):
+    """The logins of a family's adults (not to be confused with its financial statement)."""
+    return User.objects.filter(organisation_id=family.organisation_id, family=family).order_by("email")
+
+
+def staff_user(organisation, user_id) -> User | None:
+    return User.objects.filter(pk=user_id, organisation=organisation).first()

@@ -88,3 +88,14 @@ def activities_for_child(
     elif period == "upcoming":
         activities = activities.filter(start_date__gt=today)
     return [activity for activity in activities if fitting_groups(activity, child)]
+
+
+def current_groups(organisation, structures, today: date):
+    """Groups of the activities of these structures that have not ended yet."""
+    return (
+        Group.objects.filter(
+            organisation=organisation, activity__structure__in=structures, activity__end_date__gte=today
+        )
+        .select_related("activity")
+        .order_by("activity__start_date", "activity__name", "position")
+    )

@@ -422,3 +422,42 @@ def filling_up(membership, start: date, *, days: int = 21, limit: int = 12):
         .filter(booked__gt=0, booked__gte=models.F("capacity") - NEARLY_FULL_PLACES_LEFT)
         .order_by("date", "activity__name", "group__position", "unit__position")[:limit]
     )
+
+
+def booked_opening_ids(child, opening_ids) -> set[int]:
+    """Among these openings, those where the child holds a live booking."""
+    return set(
+        Booking.objects.filter(
+            organisation_id=child.organisation_id, child=child, opening_id__in=opening_ids, status__in=LIVE_STATUSES
+        ).values_list("opening_id", flat=True)
+    )
+
+
+def openings_to_repeat(child, *, unit_ids, start: date, end: date):
+    """(id, date) of the openings of these units in the child's accepted groups between two dates."""
+    return (
+        Opening.objects.filter(
+            organisation_id=child.organisation_id,
+            unit_id__in=unit_ids,
+            date__range=(start, end),
+            activity__registrations__child=child,
+            activity__registrations__status="accepted",
+            group_id__in=child.registrations.filter(status="accepted").values("group_id"),
+        )
+        .values_list("pk", "date")
+        .distinct()
+    )
+
+
+def calendar_feed_of(family):
+    from .models import CalendarFeed
+
+    return CalendarFeed.objects.filter(organisation_id=family.organisation_id, family=family).first()
+
+
+def get_calendar_feed(organisation, token: str):
+    from .models import CalendarFeed
+
+    return get_object_or_404(
+        CalendarFeed.objects.select_related("family", "family__organisation"), organisation=organisation, token=token
+    )

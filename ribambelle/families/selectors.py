@@ -316,3 +316,37 @@ def care_details(children, *, include_health: bool = True) -> dict[int, dict]:
     for pk, names in people.items():
         details[pk]["authorised"] = " ; ".join(names)
     return details
+
+
+# --- Reads the views used to make themselves ------------------------------------------------
+def members_of_family(family):
+    return Person.objects.filter(organisation_id=family.organisation_id, family=family).order_by(
+        "role", "birth_date", "id"
+    )
+
+
+def health_record_of(child):
+    from .models import HealthRecord
+
+    return HealthRecord.objects.filter(organisation_id=child.organisation_id, child=child).first()
+
+
+def vaccinations_of(child):
+    return Vaccination.objects.filter(organisation_id=child.organisation_id, child=child)
+
+
+def adults_by_ids(organisation, person_ids):
+    return Person.objects.filter(organisation=organisation, pk__in=person_ids).select_related("family")
+
+
+FAMILY_OBJECTS = {"person_id": Person, "authorisedperson_id": AuthorisedPerson, "vaccination_id": Vaccination}
+
+
+def family_owns(user, name: str, object_id) -> bool:
+    """Whether the object a portal URL names (`person_id`, `authorisedperson_id`, `vaccination_id`)
+    belongs to the user's family."""
+    return (
+        FAMILY_OBJECTS[name]
+        .objects.filter(organisation_id=user.organisation_id, family_id=user.family_id, pk=object_id)
+        .exists()
+    )

@@ -47,3 +47,7 @@ def staff_for_organisation(organisation: Organisation):
 
 def get_membership_for_staff(membership: Membership, membership_id: int) -> Membership:
     return get_object_or_404(staff_for_organisation(membership.organisation), pk=membership_id)
+
+
+def active_structures(organisation):
+    return Structure.objects.filter(organisation=organisation, is_active=True)
