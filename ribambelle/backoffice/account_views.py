@@ -3,7 +3,7 @@
 import time
 
 from django.contrib import messages
-from django.contrib.auth import authenticate, get_user_model, logout
+from django.contrib.auth import authenticate, logout
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,6 +14,7 @@ from ribambelle.accounts import services as account_services
 from ribambelle.accounts import two_factor
 from ribambelle.accounts.forms import DisableTwoFactorForm, LoginForm, TOTPForm
 from ribambelle.accounts.lockout import lockout_response
+from ribambelle.accounts.selectors import staff_user
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.qr import qr_svg
 from ribambelle.tenancy.access import staff_required
@@ -74,7 +75,7 @@ def login_code(request):
         return redirect("backoffice:login", org_slug=request.organisation.slug)
     form = TOTPForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = get_user_model().objects.filter(pk=pending["user"], organisation=request.organisation).first()
+        user = staff_user(request.organisation, pending["user"])
         if user is None:
             request.session.pop(PENDING_KEY, None)
             return redirect("backoffice:login", org_slug=request.organisation.slug)
