@@ -25,8 +25,8 @@ from ribambelle.families.selectors import families_for_staff, get_family_for_sta
 from ribambelle.payments import services as payment_services
 from ribambelle.payments.providers.registry import PROVIDERS
 from ribambelle.tenancy.access import staff_required, structure_limit
-from ribambelle.tenancy.models import Structure
 from ribambelle.tenancy.roles import Area, Perm
+from ribambelle.tenancy.selectors import active_structures
 
 from .billing_forms import (
     BillingSettingsForm,
@@ -141,7 +141,7 @@ def invoice_file(request, invoice_id: int):
 @staff_required(BILLING)
 def run_list(request):
     limit = structure_limit(request.membership, Area.BILLING)
-    structures = Structure.objects.filter(organisation=request.organisation, is_active=True)
+    structures = active_structures(request.organisation)
     if limit is not None:
         structures = structures.filter(pk__in=limit)
     today = timezone.localdate()
