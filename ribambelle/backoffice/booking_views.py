@@ -213,14 +213,7 @@ def family_planning(request, family_id: int, person_id: int):
     if request.method == "POST":
         shown = selectors.opening_ids_for_staff(request.membership, parse_ids(request.POST.getlist("shown")))
         wanted = set(parse_ids(request.POST.getlist("o"))) & shown
-        current = set(
-            selectors.Booking.objects.filter(
-                organisation_id=family.organisation_id,
-                child=child,
-                opening_id__in=shown,
-                status__in=selectors.LIVE_STATUSES,
-            ).values_list("opening_id", flat=True)
-        )
+        current = selectors.booked_opening_ids(child, shown)
         reason = request.POST.get("reason", "").strip()[:200]
         changes = [services.BookingChange(o, True, join_waiting_list=not reason) for o in sorted(wanted - current)]
         changes += [services.BookingChange(o, False) for o in sorted(current - wanted)]
