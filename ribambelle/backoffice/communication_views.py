@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ribambelle.activities.models import Group
+from ribambelle.activities.selectors import current_groups
 from ribambelle.communication import mailing, messaging, publishing, selectors
 from ribambelle.communication.models import MailingScope, ThreadStatus
 from ribambelle.core.exceptions import DomainError
@@ -233,15 +233,7 @@ def mailing_list(request):
 def mailing_new(request):
     """Write, preview the recipients and their count, then confirm: two steps, one form."""
     structures = structures_for_staff(request.membership)
-    groups = (
-        Group.objects.filter(
-            organisation=request.organisation,
-            activity__structure__in=structures,
-            activity__end_date__gte=timezone.localdate(),
-        )
-        .select_related("activity")
-        .order_by("activity__start_date", "activity__name", "position")
-    )
+    groups = current_groups(request.organisation, structures, timezone.localdate())
     form = MassMailingForm(request.POST or None, structures=structures, groups=groups)
     audience = None
     if request.method == "POST" and form.is_valid():
