@@ -19,8 +19,7 @@ from ribambelle.documents.forms import (
     StaffUploadForm,
 )
 from ribambelle.documents.http import file_response
-from ribambelle.families.models import Person
-from ribambelle.families.selectors import get_family_for_staff
+from ribambelle.families.selectors import get_family_for_staff, members_of_family
 from ribambelle.tenancy.access import staff_required, structure_limit
 from ribambelle.tenancy.roles import Perm, has_permission
 from ribambelle.tenancy.selectors import structures_for_staff
@@ -133,7 +132,7 @@ def document_file(request, submittedpage_id: int):
 def family_documents(request, family_id: int):
     organisation = request.organisation
     family = get_family_for_staff(request.membership, family_id)
-    members = list(Person.objects.filter(organisation=organisation, family=family).order_by("role", "birth_date", "id"))
+    members = list(members_of_family(family))
     types = selectors.active_types(organisation, include_health=_health(request))
     form = StaffUploadForm(request.POST or None, request.FILES or None, types=types, members=members)
     if request.method == "POST":
