@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ribambelle.accounts.family_accounts import invite_adults
-from ribambelle.accounts.models import User
+from ribambelle.accounts.selectors import accounts_of_family
 from ribambelle.communication.mailing import link_family_to_structure
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.formpage import apply_errors, form_page
@@ -30,7 +30,7 @@ from ribambelle.families.forms import (
     VaccinationForm,
 )
 from ribambelle.families.gdpr import anonymised_name
-from ribambelle.families.models import Diet, HealthRecord, Person, PersonRole, Vaccination
+from ribambelle.families.models import Person, PersonRole
 from ribambelle.tenancy.access import staff_required, structure_limit
 from ribambelle.tenancy.roles import Perm, has_permission
 from ribambelle.tenancy.selectors import structures_for_staff
@@ -100,7 +100,7 @@ def family_list(request):
 @staff_required(Perm.VIEW_FAMILIES)
 def family_detail(request, family_id: int):
     family = selectors.family_file_for_staff(request.membership, family_id)
-    accounts = User.objects.filter(organisation=request.organisation, family=family).order_by("email")
+    accounts = accounts_of_family(family)
     return render(
         request,
         "backoffice/families/detail.html",
@@ -302,7 +302,7 @@ def child_health(request, person_id: int):
     child = selectors.get_child_for_staff(request.membership, person_id)
     can_edit = has_permission(request.membership, Perm.MANAGE_FAMILIES)
     consent = family_has_health_consent(child.family)
-    record = HealthRecord.objects.filter(organisation=request.organisation, child=child).first()
+    record = selectors.health_record_of(child)
     form = HealthRecordForm(None, instance=record, prefix="sante")
     vaccination_form = VaccinationForm(None, prefix="vaccin")
     if request.method == "POST" and can_edit:
@@ -341,7 +341,7 @@ def child_health(request, person_id: int):
             "record": record,
             "form": form,
             "vaccination_form": vaccination_form,
-            "vaccinations": Vaccination.objects.filter(organisation=request.organisation, child=child),
+            "vaccinations": selectors.vaccinations_of(child),
             "can_edit": can_edit,
             "consent": consent,
             "nav": "families",
@@ -447,7 +447,7 @@ def family_erase(request, family_id: int):
 @staff_required(Perm.MANAGE_ORGANISATION)
 def family_settings(request):
     settings = services.family_settings(request.organisation)
-    diets = Diet.objects.filter(organisation=request.organisation, is_active=True).order_by("name")
+    diets = selectors.active_diets(request.organisation)
     initial = {"moderated": settings.moderated, "diets": "\n".join(d.name for d in diets)}
     form = FamilySettingsForm(request.POST or None, initial=initial)
 
@@ -510,7 +510,7 @@ def family_import_confirm(request):
         messages.error(request, error.message)
         return redirect("backoffice:family_import", org_slug=request.organisation.slug)
     request.session.pop(IMPORT_SESSION_KEY, None)
-    adults = Person.objects.filter(organisation=request.organisation, pk__in=adult_ids).select_related("family")
+    adults = selectors.adults_by_ids(request.organisation, adult_ids)
     _follow(request, list({adult.family_id: adult.family for adult in adults}.values()))
     messages.success(
         request,
