@@ -10,12 +10,12 @@ from django.utils.translation import gettext as _
 from ribambelle.accounts import services as account_services
 from ribambelle.bookings import selectors as booking_selectors
 from ribambelle.communication import selectors as communication_selectors
-from ribambelle.communication.models import OutgoingEmail
 from ribambelle.core import selectors as audit
 from ribambelle.core.counting import count_each
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.formpage import form_page
 from ribambelle.core.qr import qr_svg
+from ribambelle.outbox.models import EmailStatus
 from ribambelle.tenancy import selectors, services
 from ribambelle.tenancy.access import staff_required
 from ribambelle.tenancy.roles import Perm, has_permission
@@ -233,7 +233,7 @@ def outbox(request):
     return render(
         request,
         "backoffice/outbox.html",
-        {"page": page, "status": status, "nav": "outbox", "statuses": OutgoingEmail._meta.get_field("status").choices},
+        {"page": page, "status": status, "nav": "outbox", "statuses": EmailStatus.choices},
     )
 
 
