@@ -68,10 +68,8 @@ def _quotient_notice(family, settings) -> str:
     from django.utils import timezone
 
     from ribambelle.billing.charges import PricingContext, choose_bracket
-    from ribambelle.billing.models import QuotientBracket
-
     # Only the brackets and the settings decide it: the tariffs are not loaded for this.
-    brackets = list(QuotientBracket.objects.filter(organisation_id=family.organisation_id))
+    brackets = list(selectors.brackets(family.organisation_id))
     context = PricingContext(settings=settings, brackets=brackets, tariffs={}, on=timezone.localdate())
     return choose_bracket(family, context).reason
 
