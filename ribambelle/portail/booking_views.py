@@ -4,17 +4,16 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from ribambelle.activities.models import WEEKDAY_NAMES, Opening
+from ribambelle.activities.models import WEEKDAY_NAMES
 from ribambelle.bookings import selectors, services
 from ribambelle.bookings.calendar import family_calendar
-from ribambelle.bookings.models import CalendarFeed
 from ribambelle.core.dates import shown_date
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.params import date_bounds_message, date_param, parse_date, parse_ids
@@ -175,18 +174,7 @@ def typical_week(request, person_id: int):
     if end < start or (end - start).days > 366 or not weekdays or not unit_ids:
         messages.error(request, _("Choisissez au moins un jour, une unité, et une période d'un an au plus."))
         return redirect(_planning_url(request, child, "semaine", start))
-    openings = (
-        Opening.objects.filter(
-            organisation_id=child.organisation_id,
-            unit_id__in=unit_ids,
-            date__range=(start, end),
-            activity__registrations__child=child,
-            activity__registrations__status="accepted",
-            group_id__in=child.registrations.filter(status="accepted").values("group_id"),
-        )
-        .values_list("pk", "date")
-        .distinct()
-    )
+    openings = selectors.openings_to_repeat(child, unit_ids=unit_ids, start=start, end=end)
     changes = [services.BookingChange(pk, True) for pk, day in openings if day.weekday() in weekdays]
     _save_and_report(request, child, changes)
     return redirect(_planning_url(request, child, "mois", start))
@@ -212,7 +200,7 @@ def calendar_settings(request):
         feed = services.regenerate_calendar_token(family=family)
         messages.success(request, _("Nouvelle adresse d'agenda créée : l'ancienne ne fonctionne plus."))
         return redirect("portail:calendar_settings", org_slug=request.organisation.slug)
-    feed = CalendarFeed.objects.filter(organisation_id=family.organisation_id, family=family).first()
+    feed = selectors.calendar_feed_of(family)
     url = (
         request.build_absolute_uri(
             reverse("portail:calendar_feed", kwargs={"org_slug": request.organisation.slug, "token": feed.token})
@@ -225,11 +213,7 @@ def calendar_settings(request):
 
 def calendar_feed(request, token: str):
     """Private iCalendar feed of a family's bookings (no login: the unguessable token is the key)."""
-    feed = get_object_or_404(
-        CalendarFeed.objects.select_related("family", "family__organisation"),
-        organisation=request.organisation,
-        token=token,
-    )
+    feed = selectors.get_calendar_feed(request.organisation, token)
     response = HttpResponse(family_calendar(feed.family), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="reservations.ics"'
     response["Cache-Control"] = "private, max-age=900"
