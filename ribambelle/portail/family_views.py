@@ -23,11 +23,10 @@ from ribambelle.families.forms import (
     HealthRecordForm,
     VaccinationForm,
 )
-from ribambelle.families.models import AuthorisedPerson, HealthRecord, Person, PersonRole, Vaccination
+from ribambelle.families.models import Person, PersonRole
 from ribambelle.tenancy.access import family_required
 
 PENDING_NOTICE = gettext_lazy("Certaines données sont en attente de modération")
-OBJECT_MODELS = {"person_id": Person, "authorisedperson_id": AuthorisedPerson, "vaccination_id": Vaccination}
 
 
 def family_view(view):
@@ -40,13 +39,8 @@ def family_view(view):
     def wrapped(request, *args, **kwargs):
         user = request.user
         if user.is_authenticated and user.is_family:
-            for name, model in OBJECT_MODELS.items():
-                if (
-                    name in kwargs
-                    and not model.objects.filter(
-                        organisation_id=user.organisation_id, family_id=user.family_id, pk=kwargs[name]
-                    ).exists()
-                ):
+            for name in selectors.FAMILY_OBJECTS:
+                if name in kwargs and not selectors.family_owns(user, name, kwargs[name]):
                     raise Http404("Introuvable")
         return protected(request, *args, **kwargs)
 
@@ -209,7 +203,7 @@ def child_health(request, person_id: int):
             ),
         )
         return redirect("portail:account", org_slug=request.organisation.slug)
-    record = HealthRecord.objects.filter(organisation=request.organisation, child=child).first()
+    record = selectors.health_record_of(child)
     form = HealthRecordForm(None, instance=record, prefix="sante")
     vaccination_form = VaccinationForm(None, prefix="vaccin")
     if request.method == "POST" and "add_vaccination" in request.POST:
@@ -246,7 +240,7 @@ def child_health(request, person_id: int):
                     request, _("Les informations de santé de %(name)s sont enregistrées.") % {"name": child.first_name}
                 )
                 return _to_family(request)
-    vaccinations = Vaccination.objects.filter(organisation=request.organisation, child=child)
+    vaccinations = selectors.vaccinations_of(child)
     return _render(
         request,
         "portail/family/health.html",
