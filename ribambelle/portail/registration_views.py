@@ -15,7 +15,7 @@ from ribambelle.documents.selectors import missing_for_registrations
 from ribambelle.registrations import selectors, services
 from ribambelle.registrations.models import RegistrationStatus
 from ribambelle.tenancy.access import family_required
-from ribambelle.tenancy.models import Structure
+from ribambelle.tenancy.selectors import active_structures
 
 PERIODS = [
     ("", gettext_lazy("Toutes les dates")),
@@ -77,9 +77,7 @@ def new_registration(request, person_id: int):
             "periods": PERIODS,
             "period": period,
             "structure_id": structure_id,
-            "structures": Structure.objects.filter(organisation=request.organisation, is_active=True).only(
-                "id", "name"
-            ),
+            "structures": active_structures(request.organisation).only("id", "name"),
             "active_tab": "registrations",
         },
     )
