@@ -16,7 +16,7 @@ from ribambelle.bookings import services as booking_services
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.params import date_param, parse_id, parse_ids
 from ribambelle.documents.selectors import missing_for_registrations
-from ribambelle.families.models import Person, PersonRole
+from ribambelle.families import selectors as family_selectors
 from ribambelle.registrations import selectors as registration_selectors
 from ribambelle.registrations import services as registration_services
 from ribambelle.registrations.models import ACTIVE_STATUSES
@@ -362,9 +362,8 @@ def activity_registrations(request, activity_id: int):
     candidates = []
     if query:
         candidates = list(
-            Person.objects.filter(organisation=request.organisation, role=PersonRole.CHILD)
+            family_selectors.children_to_register_for_staff(request.membership)
             .filter(Q(last_name__icontains=query) | Q(first_name__icontains=query))
-            .select_related("family")
             .order_by("last_name", "first_name")[:30]
         )
         for child in candidates:
@@ -387,9 +386,7 @@ def activity_registrations(request, activity_id: int):
 def registration_staff_create(request, activity_id: int):
     activity = activity_selectors.get_activity_for_staff(request.membership, activity_id)
     child_id, group_id = request.POST.get("child", ""), request.POST.get("group", "")
-    child = Person.objects.filter(
-        organisation=request.organisation, role=PersonRole.CHILD, pk=parse_id(child_id)
-    ).first()
+    child = family_selectors.children_to_register_for_staff(request.membership).filter(pk=parse_id(child_id)).first()
     group = activity.groups.filter(pk=parse_id(group_id)).first()
     if child is None or group is None:
         messages.error(request, _("Choisissez un enfant et un groupe."))

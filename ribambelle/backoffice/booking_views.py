@@ -20,7 +20,7 @@ from ribambelle.core.exports import csv_response
 from ribambelle.core.params import date_param, parse_id, parse_ids
 from ribambelle.core.services import record_audit
 from ribambelle.families.selectors import care_details, get_family_for_staff
-from ribambelle.tenancy.access import staff_required
+from ribambelle.tenancy.access import staff_required, structure_limit
 from ribambelle.tenancy.roles import Perm, has_permission
 
 
@@ -206,12 +206,12 @@ def _time(value):
 @staff_required(Perm.MANAGE_FAMILIES)
 def family_planning(request, family_id: int, person_id: int):
     """Staff book and cancel for a family — past the deadline too, and beyond capacity with a reason."""
-    family = get_family_for_staff(request.organisation, family_id)
+    family = get_family_for_staff(request.membership, family_id)
     child = selectors.get_child_for_family(family, person_id)
     anchor = date_param(request, "date", timezone.localdate())
     start, end = selectors.view_range("semaine", anchor)
     if request.method == "POST":
-        shown = set(parse_ids(request.POST.getlist("shown")))
+        shown = selectors.opening_ids_for_staff(request.membership, parse_ids(request.POST.getlist("shown")))
         wanted = set(parse_ids(request.POST.getlist("o"))) & shown
         current = set(
             selectors.Booking.objects.filter(
@@ -247,7 +247,7 @@ def family_planning(request, family_id: int, person_id: int):
                 % {"unit": opening.unit.name, "date": f"{opening.date:%d/%m/%Y}", "reason": why},
             )
         return redirect(f"{request.path}?date={anchor:%Y-%m-%d}")
-    blocks = selectors.planning(child, start, end, as_staff=True)
+    blocks = selectors.planning(child, start, end, as_staff=True, structure_ids=structure_limit(request.membership))
     return render(
         request,
         "backoffice/bookings/family_planning.html",

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from ribambelle.accounts import services as account_services
 from ribambelle.bookings import selectors as booking_selectors
+from ribambelle.communication import selectors as communication_selectors
 from ribambelle.communication.models import OutgoingEmail
 from ribambelle.core import selectors as audit
 from ribambelle.core.counting import count_each
@@ -248,7 +249,7 @@ def staff_edit(request, membership_id: int):
 # --- Outbox ---------------------------------------------------------------------------------
 @staff_required(Perm.VIEW_OUTBOX)
 def outbox(request):
-    emails = OutgoingEmail.objects.filter(organisation=request.organisation).only(
+    emails = communication_selectors.outbox_for_staff(request.membership).only(
         "created_at", "to", "subject", "status", "attempts", "sent_at", "last_error", "next_attempt_at"
     )
     status = request.GET.get("statut", "")

@@ -106,25 +106,30 @@ def create_run(*, organisation, period_start: date, period_end: date, structure_
             structure_ids=[int(s) for s in structure_ids],
             created_by=acting_user if acting_user and acting_user.is_authenticated else None,
         )
-        # Families with a priced line, not merely a booking (an excused absence, a day without
-        # tariff, a day already invoiced): the run's count and its preview then say the same.
-        run.family_count = _families_to_invoice(run)
-        if not run.family_count:
+        run.family_count = run_families(run).count()
+        # A booking is not yet something to invoice (an excused absence, a day without tariff):
+        # a period whose bookings price to nothing makes no run, rather than an empty one.
+        if not _anything_to_invoice(run):
             raise DomainError(_nothing_to_invoice(run))
         run.save()
         record_audit(organisation=organisation, actor=acting_user, action="create", obj=run)
     return run
 
 
-def _families_to_invoice(run: InvoiceRun, *, batch_size: int = 500) -> int:
+def _anything_to_invoice(run: InvoiceRun, *, batch_size: int = 50) -> bool:
+    """Prices family by family until one has a line: usually the first batch; all of them only
+    when the period is (nearly) all invoiced already, and then they are few."""
+    if not run.family_count:
+        return False
     ctx = PricingContext.load(run.organisation, on=run.period_end)
-    count, last_pk = 0, 0
+    last_pk = 0
     while True:
         families = list(run_families(run).filter(pk__gt=last_pk)[:batch_size])
         if not families:
-            return count
+            return False
         bookings = _load_bookings(run, families)
-        count += sum(1 for family in families if family_charges(family, bookings[family.pk], ctx))
+        if any(family_charges(family, bookings[family.pk], ctx) for family in families):
+            return True
         last_pk = families[-1].pk
 
 

@@ -45,7 +45,7 @@ def queue_email(
     When the organisation has reworded this e-mail (EmailTemplateOverride), its wording
     is used, filled by the restricted substitution of `templating`; the files stay the
     default. `enclosure` = (kind, object id): a file built and joined at sending time
-    (see communication.enclosures).
+    (see outbox.enclosures).
     """
     from .templating import EMAIL_KINDS, render_email, render_override
 
