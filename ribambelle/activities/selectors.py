@@ -88,3 +88,20 @@ def activities_for_child(
     elif period == "upcoming":
         activities = activities.filter(start_date__gt=today)
     return [activity for activity in activities if fitting_groups(activity, child)]
+
+
+def structures_registering_child(*, organisation, child) -> list:
+    """Structures that register children themselves (staff-only activities, e.g. the multi-accueil)
+    and have an activity to come for this child's age: the family is told to ask them."""
+    today = timezone.localdate()
+    activities = (
+        Activity.objects.filter(organisation=organisation, staff_only=True, end_date__gte=today)
+        .select_related("structure")
+        .prefetch_related("groups")
+        .order_by("structure__name", "start_date")
+    )
+    structures = {}
+    for activity in activities:
+        if activity.structure.is_active and fitting_groups(activity, child):
+            structures.setdefault(activity.structure_id, activity.structure)
+    return list(structures.values())

@@ -14,6 +14,7 @@ from ribambelle.communication.models import OutgoingEmail
 from ribambelle.core import selectors as audit
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.qr import qr_svg
+from ribambelle.core.wording import of
 from ribambelle.tenancy import selectors, services
 from ribambelle.tenancy.access import staff_required
 from ribambelle.tenancy.roles import Perm, has_permission
@@ -222,7 +223,7 @@ def staff_edit(request, membership_id: int):
         except DomainError as error:
             apply_errors(form, error)
         else:
-            messages.success(request, _("Les droits de %(user)s sont enregistrés.") % {"user": membership.user})
+            messages.success(request, _("Les droits %(of_user)s sont enregistrés.") % {"of_user": of(membership.user)})
             return _org_redirect(request, "backoffice:staff_list")
     return render(
         request,

@@ -22,6 +22,7 @@ from ribambelle.communication.services import queue_email
 from ribambelle.core.dates import booking_deadline, long_date
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
+from ribambelle.core.wording import de
 from ribambelle.registrations.models import Registration, RegistrationStatus
 
 from .models import (
@@ -373,7 +374,7 @@ def _record(child, result: BookingResult, *, acting_user, as_staff: bool, reason
         user=acting_user,
         request=request,
         action="booking",
-        description=f"Réservations de {child.first_name}{who} : {', '.join(parts)}",
+        description=f"Réservations {de(child.first_name)}{who} : {', '.join(parts)}",
     )
     if as_staff:
         record_audit(

@@ -6,13 +6,14 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ribambelle.accounts.services import log_family_action
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
+from ribambelle.core.wording import of_organisation
 from ribambelle.families.models import Family
 
 from .attachments import check_attachment, safe_display_name
@@ -197,7 +198,7 @@ def reply_to_family(*, thread: MessageThread, acting_user, body: str, handled: b
         log_family_action(
             family=thread.family,
             action="message_reply",
-            description=f"Réponse de {thread.structure.name} à votre message : {thread.subject}",
+            description=f"Réponse {_of_structure_fr(thread.structure)} à votre message : {thread.subject}",
             user=acting_user,
         )
         to, user = _family_address(thread)
@@ -240,3 +241,9 @@ def mark_read_by_family(thread: MessageThread) -> None:
     if thread.family_unread:
         MessageThread.objects.filter(pk=thread.pk).update(family_unread=False)
         thread.family_unread = False
+
+
+def _of_structure_fr(structure) -> str:
+    # The family's history is stored in French, whatever language the staff member reads in.
+    with translation.override("fr"):
+        return of_organisation(structure)

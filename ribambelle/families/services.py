@@ -19,6 +19,7 @@ from ribambelle.accounts.services import log_family_action
 from ribambelle.communication.services import queue_email
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
+from ribambelle.core.wording import de
 
 from . import moderation
 from .changes import (  # noqa: F401 - re-exported: services is the app's write API
@@ -440,7 +441,7 @@ def save_health_record(*, child: Person, values: dict, acting_user, request=None
             user=acting_user,
             request=request,
             action="health_updated",
-            description=f"Informations sanitaires de {child.first_name} mises à jour",
+            description=f"Informations sanitaires {de(child.first_name)} mises à jour",
         )
         if _is_staff(acting_user):
             record_audit(

@@ -11,6 +11,7 @@ from ribambelle.communication.services import queue_email
 from ribambelle.core.dates import shown_date
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
+from ribambelle.core.wording import de, registered
 from ribambelle.families.models import PersonRole
 
 from .models import ACTIVE_STATUSES, RefusalReason, Registration, RegistrationStatus
@@ -88,8 +89,8 @@ def _create(*, child, activity, group, status, acting_user) -> Registration:
             registration.save()
     except IntegrityError as exc:
         raise DomainError(
-            _("%(child)s est déjà inscrit(e) ou en attente pour « %(activity)s ».")
-            % {"child": child.first_name, "activity": activity.name}
+            _("%(child)s est déjà %(registered)s ou en attente pour « %(activity)s ».")
+            % {"child": child.first_name, "registered": registered(child), "activity": activity.name}
         ) from exc
     return registration
 
@@ -112,8 +113,8 @@ def request_registration(*, child, activity, group: Group | None = None, acting_
         raise DomainError(_("Les inscriptions à cette activité sont closes."))
     if Registration.objects.filter(child=child, activity=activity, status__in=ACTIVE_STATUSES).exists():
         raise DomainError(
-            _("%(child)s est déjà inscrit(e) ou en attente pour « %(activity)s ».")
-            % {"child": child.first_name, "activity": activity.name}
+            _("%(child)s est déjà %(registered)s ou en attente pour « %(activity)s ».")
+            % {"child": child.first_name, "registered": registered(child), "activity": activity.name}
         )
     group = _choose_group(child, activity, group)
     automatic = activity.validation_mode == "automatic"
@@ -131,7 +132,7 @@ def request_registration(*, child, activity, group: Group | None = None, acting_
             user=acting_user,
             request=request,
             action="registration",
-            description=f"{verb} de {child.first_name} à « {activity.name} » ({group.name})",
+            description=f"{verb} {de(child.first_name)} à « {activity.name} » ({group.name})",
         )
         _notify(registration, "registration_accepted" if automatic else "registration_received")
     return registration
@@ -150,7 +151,7 @@ def register_by_staff(*, child, activity, group: Group, acting_user) -> Registra
             family=child.family,
             user=acting_user,
             action="registration",
-            description=f"Inscription de {child.first_name} à « {activity.name} » par le service",
+            description=f"Inscription {de(child.first_name)} à « {activity.name} » par le service",
         )
         _notify(registration, "registration_accepted")
     return registration
@@ -183,7 +184,7 @@ def _decide(registration: Registration, *, status: str, acting_user, reason: str
             family=locked.family,
             user=acting_user,
             action="registration",
-            description=f"Inscription de {locked.child.first_name} à « {locked.activity.name} » {verb}",
+            description=f"Inscription {de(locked.child.first_name)} à « {locked.activity.name} » {verb}",
         )
         _notify(locked, "registration_accepted" if status == RegistrationStatus.ACCEPTED else "registration_refused")
     return locked
@@ -219,7 +220,7 @@ def withdraw_registration(*, registration: Registration, acting_user, request=No
             user=acting_user,
             request=request,
             action="registration",
-            description=f"Demande d'inscription de {locked.child.first_name} à « {locked.activity.name} » retirée",
+            description=f"Demande d'inscription {de(locked.child.first_name)} à « {locked.activity.name} » retirée",
         )
     return locked
 
@@ -236,7 +237,9 @@ def cancel_registration(*, registration: Registration, acting_user) -> Registrat
             family=locked.family,
             user=acting_user,
             action="registration",
-            description=f"Inscription de {locked.child.first_name} à « {locked.activity.name} » annulée par le service",
+            description=(
+                f"Inscription {de(locked.child.first_name)} à « {locked.activity.name} » annulée par le service"
+            ),
         )
     return locked
 
