@@ -140,7 +140,8 @@ class DocumentType(TenantModel):
             return school_year_label(school_year_start(day))
         if self.validity == Validity.MONTHS and self.validity_months:
             # Same word in French for 1 and 12, not in English: hence ngettext.
-            every = ngettext("à renouveler tous les %(n)s mois", "à renouveler tous les %(n)s mois", self.validity_months)
+            months = self.validity_months
+            every = ngettext("à renouveler tous les %(n)s mois", "à renouveler tous les %(n)s mois", months)
             return every % {"n": self.validity_months}
         return ""
 
