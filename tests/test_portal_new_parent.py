@@ -127,7 +127,12 @@ def test_a_multi_accueil_child_is_told_the_structure_registers_and_how_to_ask(te
     assert "l'inscription est faite directement par la structure" in text
     assert "Multi-accueil de Pouilly-en-Auxois" in text and "multiaccueil@cc.example" in text
     assert f"messages/nouveau/?structure={creche.pk}" in text
-    assert "Pour l'accueil d'Hugo" in text
+    assert "Pour l'accueil d'Hugo" in text and "Déjà inscrit" not in text
+    registration_services.register_by_staff(
+        child=baby, activity=activity, group=activity.groups.get(), acting_user=tenant_a.admin
+    )
+    text = page_text(parent.get(tenant_a.url(f"inscriptions/enfant/{baby.pk}/nouvelle/")))
+    assert "Multi-accueil de Pouilly-en-Auxois" in text and "Déjà inscrit(e)" in text
 
 
 def test_contact_page_shows_the_organisation_guidance_edited_in_the_back_office(tenant_a, parent):

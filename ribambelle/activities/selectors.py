@@ -90,9 +90,10 @@ def activities_for_child(
     return [activity for activity in activities if fitting_groups(activity, child)]
 
 
-def structures_registering_child(*, organisation, child) -> list:
+def structures_registering_child(*, organisation, child, registered_activity_ids=frozenset()) -> list:
     """Structures that register children themselves (staff-only activities, e.g. the multi-accueil)
-    and have an activity to come for this child's age: the family is told to ask them."""
+    and have an activity to come for this child's age: the family is told to ask them. Each has
+    `.child_registered` when the structure already registered the child to one of them."""
     today = timezone.localdate()
     activities = (
         Activity.objects.filter(organisation=organisation, staff_only=True, end_date__gte=today)
@@ -102,6 +103,8 @@ def structures_registering_child(*, organisation, child) -> list:
     )
     structures = {}
     for activity in activities:
-        if activity.structure.is_active and fitting_groups(activity, child):
-            structures.setdefault(activity.structure_id, activity.structure)
+        registered = activity.pk in registered_activity_ids
+        if activity.structure.is_active and (registered or fitting_groups(activity, child)):
+            structure = structures.setdefault(activity.structure_id, activity.structure)
+            structure.child_registered = getattr(structure, "child_registered", False) or registered
     return list(structures.values())

@@ -86,7 +86,9 @@ def new_registration(request, person_id: int):
             "structures": Structure.objects.filter(organisation=request.organisation, is_active=True).only(
                 "id", "name"
             ),
-            "registering_structures": structures_registering_child(organisation=request.organisation, child=child),
+            "registering_structures": structures_registering_child(
+                organisation=request.organisation, child=child, registered_activity_ids=set(existing)
+            ),
             "active_tab": "registrations",
         },
     )
