@@ -12,8 +12,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PASSWORD = "Test-Passw0rd-Ok"
 # The demo organisations' names: the longest is the one a desk header broke on.
 ORGANISATIONS = [
-    ("quercy", "Communauté de communes Quercy Vert-Aveyron", "CC Quercy Vert-Aveyron"),
-    ("pouilly", "Communauté de communes Pouilly-en-Auxois / Bligny-sur-Ouche", "CC Pouilly-Bligny"),
+    ("quercy", "Communauté de communes Quercy Vert-Aveyron", "CC Quercy Vert-Aveyron", "#1d5e3a"),
+    ("pouilly", "Communauté de communes Pouilly-en-Auxois / Bligny-sur-Ouche", "CC Pouilly-Bligny", "#0b6e75"),
 ]
 WIDTHS = [390, 1024, 1366, 1920]
 LONG_WORD = "Maximilien" * 12  # 120 characters, no space to break on
@@ -29,9 +29,9 @@ def _within_viewport(page, locator) -> bool:
     return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
 
 
-@pytest.mark.parametrize("slug,name,short_name", ORGANISATIONS)
-def test_portal_header_fits_from_phone_to_wide_desk(live_server, browser, slug, name, short_name):
-    organisation = OrganisationFactory(name=name, short_name=short_name, slug=slug)
+@pytest.mark.parametrize("slug,name,short_name,colour", ORGANISATIONS)
+def test_portal_header_fits_from_phone_to_wide_desk(live_server, browser, slug, name, short_name, colour):
+    organisation = OrganisationFactory(name=name, short_name=short_name, slug=slug, primary_colour=colour)
     parent = FamilyUserFactory(organisation=organisation, email=f"parent@{slug}.example")
     record_consents(user=parent, personal=True, health=True)
     context = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844})
@@ -40,7 +40,8 @@ def test_portal_header_fits_from_phone_to_wide_desk(live_server, browser, slug, 
     page.wait_for_selector("h1")
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
-        page.goto(f"{live_server.url}/{slug}/ma-famille/")
+        # "Mon compte" is then the current page: its highlight must keep the contrast too.
+        page.goto(f"{live_server.url}/{slug}/mon-compte/")
         assert _page_width(page) <= width, f"{slug} à {width} px : la page défile sur le côté"
         header = page.locator("header.rb-header")
         for label in ("Mon compte", "Se déconnecter"):
@@ -66,7 +67,7 @@ def test_portal_header_fits_from_phone_to_wide_desk(live_server, browser, slug, 
 
 
 def test_back_office_header_fits_from_phone_to_wide_desk(live_server, browser):
-    slug, name, short_name = ORGANISATIONS[1]
+    slug, name, short_name, _colour = ORGANISATIONS[1]
     organisation = OrganisationFactory(name=name, short_name=short_name, slug=slug)
     MembershipFactory(organisation=organisation, user__email=f"admin@{slug}.example")
     context = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844})
