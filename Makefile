@@ -27,8 +27,10 @@ run: install
 	$(BIN)/python manage.py load_demo
 	@echo "Serveur : http://$(HOST):$(PORT)/  (Ctrl-C pour arrêter)"
 	@trap 'kill 0' INT TERM EXIT; \
-	  $(BIN)/python manage.py db_worker --queue-name '*' --no-startup-delay --verbosity 0 & \
-	  $(BIN)/python manage.py periodic --loop 300 & \
+	  while :; do $(BIN)/python manage.py worker --queue-name '*' --no-startup-delay --verbosity 0; \
+	    echo "Worker arrêté : redémarrage dans 2 s"; sleep 2; done & \
+	  while :; do $(BIN)/python manage.py periodic --loop 300; \
+	    echo "Tâches périodiques arrêtées : redémarrage dans 2 s"; sleep 2; done & \
 	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Debian's Chromium drives the browser tests (nothing is downloaded at run time).

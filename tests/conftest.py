@@ -6,6 +6,7 @@ from django.test import Client
 from ribambelle.tenancy.roles import Role
 
 from .factories import FamilyUserFactory, MembershipFactory, OrganisationFactory, UserFactory
+from .mailserver import mail_server  # noqa: F401 - a real SMTP server, for every test module
 
 
 @dataclass

@@ -330,7 +330,7 @@ def test_payment_is_allocated_oldest_first_and_leaves_a_credit():
 
 
 def test_a_payment_received_is_mailed_with_its_receipt():
-    from ribambelle.communication.enclosures import build
+    from ribambelle.outbox.enclosures import build
 
     world = World()
     family = world.family("700", email="parent@example.org")

@@ -105,7 +105,7 @@ def test_emails_stay_in_french_when_the_parent_reads_english(tenant_a):
 
     from ribambelle.bookings.models import BookingStatus
     from ribambelle.communication.models import OutgoingEmail
-    from ribambelle.communication.services import queue_email
+    from ribambelle.outbox.services import queue_email
 
     with translation.override("en"):
         assert str(BookingStatus.BOOKED.label) == "Booked"

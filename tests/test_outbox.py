@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from ribambelle.communication.models import EmailStatus, OutgoingEmail
-from ribambelle.communication.services import deliver, deliver_due_emails, queue_email
+from ribambelle.outbox.services import deliver, deliver_due_emails, queue_email
 
 from .conftest import client_for
 from .factories import InvoiceLineFactory

@@ -136,6 +136,21 @@ class ChangeEmailForm(StyledForm):
         return self.cleaned_data["current"]
 
 
+class DisableTwoFactorForm(StyledForm):
+    password = forms.CharField(
+        label=_("Votre mot de passe"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": _("Saisissez votre mot de passe.")},
+    )
+    code = forms.RegexField(
+        regex=r"^\s*\d{6}\s*$",
+        label=_("Code à 6 chiffres de votre application"),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        error_messages={"invalid": _("Le code comporte 6 chiffres."), "required": _("Saisissez le code.")},
+    )
+
+
 class TOTPForm(StyledForm):
     code = forms.RegexField(
         regex=r"^\s*\d{6}\s*$",

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ribambelle.communication.services import queue_email
 from ribambelle.core.exceptions import DomainError
+from ribambelle.outbox.services import queue_email
 
 from .devices import describe_device
 from .models import AccountToken, ActivityLog, TokenPurpose, User
@@ -295,6 +295,7 @@ def confirm_email_change(*, token: AccountToken, request=None) -> User:
         locked.save(update_fields=["used_at"])
         user.email = token.new_email
         user.save(update_fields=["email"])
+        _follow_login_address(user, old_email=old_email)
         log_family_action(
             family=user.family,
             user=user,
@@ -311,6 +312,22 @@ def confirm_email_change(*, token: AccountToken, request=None) -> User:
             context={"user": user, "old_email": old_email},
         )
     return user
+
+
+def _follow_login_address(user: User, *, old_email: str) -> None:
+    """The family file follows a login's new address: the guardian it was created for (linked
+    by address, see family_accounts) and the file's own e-mail, where they held the old one.
+    Otherwise the old address would go on receiving the family's e-mails (families.recipients)."""
+    if user.family_id is None:
+        return
+    from ribambelle.families.changes import refresh_search_text
+    from ribambelle.families.models import Family, Person, PersonRole
+
+    scope = {"organisation_id": user.organisation_id, "email__iexact": old_email}
+    adults = Person.objects.filter(family_id=user.family_id, role=PersonRole.ADULT, **scope).update(email=user.email)
+    files = Family.objects.filter(pk=user.family_id, **scope).update(email=user.email)
+    if adults or files:
+        refresh_search_text(Family.objects.get(pk=user.family_id))
 
 
 def record_failed_login(*, organisation, email: str, request=None) -> None:

@@ -1,19 +1,32 @@
 """Second factor for staff: TOTP (an authenticator app), through django-otp.
 
 An organisation may require it for all its staff (Organisation.staff_requires_2fa).
+
+A wrong code counts as a failed login for django-axes, like a wrong password, for the same
+account and address: after AXES_FAILURE_LIMIT failures of either kind both are refused for
+AXES_COOLOFF_TIME. Without that, whoever knew a password could guess codes without end
+(a new login with the password gave new tries). django-otp's own throttling (a growing delay
+after each wrong code) applies on top.
 """
 
 from base64 import b32encode
 
 import django_otp
+from axes.handlers.proxy import AxesProxyHandler
+from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
 
 DEVICE_NAME = "Application d'authentification"
+WRONG_CODE_MESSAGE = _lazy("Ce code ne correspond pas. Saisissez le code affiché maintenant par votre application.")
+LOCKED_MESSAGE = _lazy(
+    "Trop de tentatives ont échoué : par sécurité, ce compte est bloqué pendant 15 minutes. Réessayez plus tard."
+)
 
 
 def has_confirmed_device(user) -> bool:
@@ -54,12 +67,44 @@ def matching_device(*, user, code: str) -> TOTPDevice | None:
     return None
 
 
+def _credentials(user) -> dict:
+    # The same key as a password attempt (accounts.lockout.lockout_username).
+    return {"email": user.email}
+
+
+def is_locked_out(request, user) -> bool:
+    return AxesProxyHandler.is_locked(request, credentials=_credentials(user))
+
+
+def count_failure(request, user) -> None:
+    """A wrong code (or password) for this account: django-axes counts it and locks at the limit."""
+    user_login_failed.send(sender=__name__, credentials=_credentials(user), request=request)
+
+
+def verify_code(*, request, user, code: str) -> TOTPDevice | None:
+    """The device accepting the code, or None after counting the failure."""
+    device = matching_device(user=user, code=code)
+    if device is None:
+        count_failure(request, user)
+    return device
+
+
 def mark_verified(request, device: TOTPDevice) -> None:
     django_otp.login(request, device)
 
 
-def disable(*, request, user) -> None:
+def disable(*, request, user, password: str, code: str) -> None:
+    """Turning the second factor off needs the password and a current code: an open session
+    left on a desk is not enough to remove it."""
     if user.organisation.staff_requires_2fa:
         raise DomainError(_("Votre organisation impose la double authentification : elle ne peut pas être désactivée."))
-    TOTPDevice.objects.filter(user=user).delete()
-    record_audit(organisation=user.organisation, actor=request.user, action="2fa_disabled", obj=user)
+    if is_locked_out(request, user):
+        raise DomainError(LOCKED_MESSAGE)
+    if not user.check_password(password):
+        count_failure(request, user)
+        raise DomainError(_("Mot de passe incorrect : la double authentification reste activée."), field="password")
+    if verify_code(request=request, user=user, code=code) is None:
+        raise DomainError(WRONG_CODE_MESSAGE, field="code")
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        record_audit(organisation=user.organisation, actor=request.user, action="2fa_disabled", obj=user)

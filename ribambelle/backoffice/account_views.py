@@ -12,7 +12,8 @@ from django.views.decorators.http import require_POST
 
 from ribambelle.accounts import services as account_services
 from ribambelle.accounts import two_factor
-from ribambelle.accounts.forms import LoginForm, TOTPForm
+from ribambelle.accounts.forms import DisableTwoFactorForm, LoginForm, TOTPForm
+from ribambelle.accounts.lockout import lockout_response
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.qr import qr_svg
 from ribambelle.tenancy.access import staff_required
@@ -59,6 +60,12 @@ def login_view(request):
     )
 
 
+def _locked_out(request, user):
+    """Too many wrong passwords or codes (django-axes): the pending login is dropped."""
+    request.session.pop(PENDING_KEY, None)
+    return lockout_response(request, {"email": user.email})
+
+
 def login_code(request):
     pending = request.session.get(PENDING_KEY)
     if not pending or time.time() - pending["at"] > PENDING_SECONDS or pending["tries"] >= MAX_CODE_ATTEMPTS:
@@ -68,17 +75,22 @@ def login_code(request):
     form = TOTPForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = get_user_model().objects.filter(pk=pending["user"], organisation=request.organisation).first()
-        device = two_factor.matching_device(user=user, code=form.cleaned_data["code"]) if user else None
+        if user is None:
+            request.session.pop(PENDING_KEY, None)
+            return redirect("backoffice:login", org_slug=request.organisation.slug)
+        if two_factor.is_locked_out(request, user):
+            return _locked_out(request, user)
+        device = two_factor.verify_code(request=request, user=user, code=form.cleaned_data["code"])
         if device is not None:
             request.session.pop(PENDING_KEY, None)
             account_services.log_in(request, user, remember=pending["remember"])
             two_factor.mark_verified(request, device)
             return redirect(pending["next"])
+        if two_factor.is_locked_out(request, user):
+            return _locked_out(request, user)
         pending["tries"] += 1
         request.session[PENDING_KEY] = pending
-        form.add_error(
-            "code", _("Ce code ne correspond pas. Saisissez le code affiché maintenant par votre application.")
-        )
+        form.add_error("code", str(two_factor.WRONG_CODE_MESSAGE))
     return render(request, "backoffice/login_code.html", {"form": form}, status=400 if form.errors else 200)
 
 
@@ -93,17 +105,22 @@ def logout_view(request):
 def security(request):
     """Enrol or remove the authenticator app."""
     user = request.user
-    if request.method == "POST" and "disable" in request.POST:
-        try:
-            two_factor.disable(request=request, user=user)
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("La double authentification est désactivée."))
-        return redirect("backoffice:security", org_slug=request.organisation.slug)
     enabled = two_factor.has_confirmed_device(user)
     context = {"enabled": enabled, "required": request.organisation.staff_requires_2fa, "nav": "security"}
-    if not enabled:
+    if enabled:
+        disable_form = DisableTwoFactorForm(request.POST if "disable" in request.POST else None)
+        context["disable_form"] = disable_form
+        if disable_form.is_valid():
+            try:
+                two_factor.disable(request=request, user=user, **disable_form.cleaned_data)
+            except DomainError as error:
+                disable_form.add_error(error.field, str(error.message))
+            else:
+                messages.success(request, _("La double authentification est désactivée."))
+                return redirect("backoffice:security", org_slug=request.organisation.slug)
+        if disable_form.errors:
+            return render(request, "backoffice/security.html", context, status=400)
+    else:
         device = two_factor.pending_device(user)
         form = TOTPForm(request.POST or None)
         if request.method == "POST" and form.is_valid():

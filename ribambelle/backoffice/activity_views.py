@@ -14,7 +14,7 @@ from ribambelle.activities import selectors as activity_selectors
 from ribambelle.activities import services as activity_services
 from ribambelle.bookings import services as booking_services
 from ribambelle.core.exceptions import DomainError
-from ribambelle.core.params import parse_id, parse_ids
+from ribambelle.core.params import date_param, parse_id, parse_ids
 from ribambelle.core.wording import of, registered
 from ribambelle.documents.selectors import missing_for_registrations
 from ribambelle.families.models import Person, PersonRole
@@ -197,10 +197,7 @@ def unit_edit(request, unit_id: int):
 def calendar(request, activity_id: int):
     """The openings, a week at a time: places per group and unit, editable day by day."""
     activity = activity_selectors.get_activity_for_staff(request.membership, activity_id)
-    try:
-        start = timezone.datetime.strptime(request.GET.get("semaine", ""), "%Y-%m-%d").date()
-    except ValueError:
-        start = max(activity.start_date, min(timezone.localdate(), activity.end_date))
+    start = date_param(request, "semaine", max(activity.start_date, min(timezone.localdate(), activity.end_date)))
     start -= timedelta(days=start.weekday())
     end = start + timedelta(days=6)
     closure_form = ClosureForm(request.POST or None) if "close_day" in request.POST else ClosureForm()

@@ -17,7 +17,7 @@ from ribambelle.activities import selectors as activity_selectors
 from ribambelle.bookings import selectors, services
 from ribambelle.bookings.pdf import attendance_pdf
 from ribambelle.core.exceptions import DomainError
-from ribambelle.core.params import parse_id, parse_ids
+from ribambelle.core.params import date_param, parse_id, parse_ids
 from ribambelle.core.services import record_audit
 from ribambelle.families.selectors import care_details, get_family_for_staff
 from ribambelle.tenancy.access import staff_required
@@ -25,10 +25,7 @@ from ribambelle.tenancy.roles import Perm, has_permission
 
 
 def _day(request, default=None):
-    try:
-        return datetime.strptime(request.GET.get("date", ""), "%Y-%m-%d").date()
-    except ValueError:
-        return default or timezone.localdate()
+    return date_param(request, "date", default or timezone.localdate())
 
 
 @staff_required(Perm.VIEW_FAMILIES)
@@ -203,10 +200,7 @@ def family_planning(request, family_id: int, person_id: int):
     """Staff book and cancel for a family — past the deadline too, and beyond capacity with a reason."""
     family = get_family_for_staff(request.organisation, family_id)
     child = selectors.get_child_for_family(family, person_id)
-    try:
-        anchor = datetime.strptime(request.GET.get("date", ""), "%Y-%m-%d").date()
-    except ValueError:
-        anchor = timezone.localdate()
+    anchor = date_param(request, "date", timezone.localdate())
     start, end = selectors.view_range("semaine", anchor)
     if request.method == "POST":
         shown = set(parse_ids(request.POST.getlist("shown")))

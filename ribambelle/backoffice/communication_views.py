@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 from ribambelle.activities.models import Group
 from ribambelle.communication import mailing, messaging, publishing, selectors
 from ribambelle.communication.models import MailingScope, ThreadStatus
-from ribambelle.communication.templating import EMAIL_KINDS, default_wording, render_override
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.params import parse_id
 from ribambelle.families.models import Family
+from ribambelle.outbox.templating import EMAIL_KINDS, default_wording, render_override
 from ribambelle.portail.communication_views import attachment_response
 from ribambelle.tenancy.access import staff_required
 from ribambelle.tenancy.roles import Perm

@@ -1,23 +1,25 @@
+from ribambelle.core.counting import count_each
+
+
 def queue_counts(request):
-    """Counts shown next to the back office's queues in the navigation (one query each)."""
+    """Counts shown next to the back office's queues in the navigation, in one query for all."""
     membership = getattr(request, "membership", None)
     if membership is None or "/gestion/" not in request.path:
         return {}
     from ribambelle.communication.models import ThreadStatus
     from ribambelle.communication.selectors import threads_for_staff
     from ribambelle.documents.selectors import review_queue
+    from ribambelle.families.selectors import pending_changes
     from ribambelle.registrations.selectors import pending_queue
     from ribambelle.tenancy.roles import Perm, has_permission
 
-    counts = {"registrations": pending_queue(membership).count()}
+    queues = {"registrations": pending_queue(membership)}
     if has_permission(membership, Perm.VIEW_FAMILIES):
-        counts["documents"] = review_queue(
+        queues["documents"] = review_queue(
             membership.organisation, include_health=has_permission(membership, Perm.VIEW_HEALTH)
-        ).count()
+        )
     if has_permission(membership, Perm.MANAGE_FAMILIES):
-        from ribambelle.families.selectors import pending_count
-
-        counts["moderation"] = pending_count(membership.organisation)
+        queues["moderation"] = pending_changes(membership.organisation)
     if has_permission(membership, Perm.COMMUNICATE):
-        counts["messages"] = threads_for_staff(membership, status=ThreadStatus.NEW).count()
-    return {"queue_counts": counts}
+        queues["messages"] = threads_for_staff(membership, status=ThreadStatus.NEW)
+    return {"queue_counts": count_each(queues)}

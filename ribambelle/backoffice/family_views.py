@@ -28,6 +28,7 @@ from ribambelle.families.forms import (
     RefuseForm,
     VaccinationForm,
 )
+from ribambelle.families.gdpr import anonymised_name
 from ribambelle.families.models import Diet, HealthRecord, Person, PersonRole, Vaccination
 from ribambelle.tenancy.access import staff_required
 from ribambelle.tenancy.roles import Perm, has_permission
@@ -378,15 +379,23 @@ def family_erase(request, family_id: int):
     form = EraseForm(request.POST or None, family=family)
     if request.method == "POST" and form.is_valid():
         name = family.name
-        services.erase_family(family=family, acting_user=request.user, reason=form.cleaned_data["reason"])
-        messages.success(request, _("Le dossier de la famille %(name)s et ses comptes sont effacés.") % {"name": name})
+        anonymised = services.erase_family(family=family, acting_user=request.user, reason=form.cleaned_data["reason"])
+        if anonymised:
+            message = _(
+                "Le dossier de la famille %(name)s est effacé ; ses factures et règlements sont conservés, anonymisés."
+            )
+        else:
+            message = _("Le dossier de la famille %(name)s et ses comptes sont effacés.")
+        messages.success(request, message % {"name": name})
         return redirect("backoffice:family_list", org_slug=request.organisation.slug)
-    return render(
-        request,
-        "backoffice/families/erase.html",
-        {"family": family, "form": form, "nav": "families"},
-        status=_status(form),
-    )
+    context = {
+        "family": family,
+        "form": form,
+        "nav": "families",
+        "anonymise": services.has_accounting_records(family),
+        "anonymised_name": anonymised_name(family.pk),
+    }
+    return render(request, "backoffice/families/erase.html", context, status=_status(form))
 
 
 # --- Settings -------------------------------------------------------------------------------------------

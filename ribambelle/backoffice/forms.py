@@ -36,8 +36,16 @@ class OrganisationForm(StyledModelForm):
             "gdpr_retention_years",
             "gdpr_text",
             "staff_requires_2fa",
+            "accessibility_status",
+            "accessibility_updated_on",
+            "accessibility_audit",
+            "accessibility_issues",
+            "accessibility_contact_email",
         ]
         widgets = {
+            "accessibility_audit": forms.Textarea(attrs={"rows": 3}),
+            "accessibility_updated_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "accessibility_issues": forms.Textarea(attrs={"rows": 4}),
             "primary_colour": forms.TextInput(attrs={"type": "color"}),
             "postal_address": forms.Textarea(attrs={"rows": 3}),
             "legal_notice": forms.Textarea(attrs={"rows": 6}),

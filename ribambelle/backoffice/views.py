@@ -12,6 +12,7 @@ from ribambelle.accounts import services as account_services
 from ribambelle.bookings import selectors as booking_selectors
 from ribambelle.communication.models import OutgoingEmail
 from ribambelle.core import selectors as audit
+from ribambelle.core.counting import count_each
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.qr import qr_svg
 from ribambelle.core.wording import of
@@ -44,8 +45,7 @@ def dashboard(request):
     organisation = request.organisation
     today = timezone.localdate()
     context = {
-        "structures_count": selectors.structures_for_staff(request.membership).count(),
-        "staff_count": selectors.staff_for_organisation(organisation).count(),
+        **_team_counts(request.membership),
         "portal_url": request.build_absolute_uri(reverse("portail:home", kwargs={"org_slug": organisation.slug})),
         "nav": "dashboard",
         "today": today,
@@ -54,6 +54,16 @@ def dashboard(request):
         context["activities_today"] = booking_selectors.today_for_staff(request.membership, today)
         context["filling_up"] = list(booking_selectors.filling_up(request.membership, today))
     return render(request, "backoffice/dashboard.html", context)
+
+
+def _team_counts(membership) -> dict[str, int]:
+    counts = count_each(
+        {
+            "structures": selectors.structures_for_staff(membership),
+            "staff": selectors.staff_for_organisation(membership.organisation),
+        },
+    )
+    return {"structures_count": counts["structures"], "staff_count": counts["staff"]}
 
 
 @staff_required(Perm.MANAGE_ORGANISATION)

@@ -7,7 +7,7 @@ class BillingConfig(AppConfig):
     verbose_name = "Facturation"
 
     def ready(self):
-        from ribambelle.communication import enclosures
+        from ribambelle.outbox import enclosures
 
         from .pdf import invoice_enclosure, receipt_enclosure
 

@@ -6,7 +6,6 @@ the same every time; nothing to store or keep in sync."""
 import io
 from functools import wraps
 from itertools import groupby
-from xml.sax.saxutils import escape
 
 from django.conf import settings as django_settings
 from django.utils import translation
@@ -19,6 +18,7 @@ from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Tabl
 
 from ribambelle.core.dates import long_date
 from ribambelle.core.formats import format_euros
+from ribambelle.core.pdf import pdf_bold, pdf_paragraph, pdf_text
 
 _STYLES = getSampleStyleSheet()
 SMALL = _STYLES["BodyText"].clone("small", fontSize=8.5, leading=10.5)
@@ -26,12 +26,12 @@ BODY = _STYLES["BodyText"].clone("body", fontSize=9.5, leading=12)
 
 
 def _p(text: str, style=BODY) -> Paragraph:
-    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+    return pdf_paragraph(text, style)
 
 
 def _header(organisation, title: str, colour) -> list:
     story = []
-    left = [Paragraph(f"<b>{escape(organisation.name)}</b>", BODY)]
+    left = [pdf_paragraph(organisation.name, BODY, bold=True)]
     if organisation.postal_address:
         left.append(_p(organisation.postal_address, SMALL))
     contact = " · ".join(x for x in (organisation.phone, organisation.contact_email) if x)
@@ -47,7 +47,7 @@ def _header(organisation, title: str, colour) -> list:
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story.append(table)
     story.append(Spacer(1, 4 * mm))
-    story.append(Paragraph(f'<font color="#{colour.hexval()[2:]}">{escape(title)}</font>', _STYLES["Title"]))
+    story.append(Paragraph(f'<font color="#{colour.hexval()[2:]}">{pdf_text(title)}</font>', _STYLES["Title"]))
     return story
 
 
@@ -111,7 +111,7 @@ def invoice_pdf(invoice, *, lines, settings) -> bytes:
     story.append(Spacer(1, 5 * mm))
     data = [[_("Enfant / activité"), _("Jour"), _("Détail"), _("Prix"), _("Réduction"), _("Montant")]]
     for (child, activity), group in groupby(lines, key=lambda line: (line.child_name, line.activity_name)):
-        data.append([Paragraph(f"<b>{escape(child)}</b> – {escape(activity)}", SMALL), "", "", "", "", ""])
+        data.append([Paragraph(f"{pdf_bold(child)} – {pdf_text(activity)}", SMALL), "", "", "", "", ""])
         for line in group:
             data.append(
                 [
@@ -129,8 +129,8 @@ def invoice_pdf(invoice, *, lines, settings) -> bytes:
             "",
             "",
             "",
-            Paragraph(f"<b>{escape(_('Total'))}</b>", BODY),
-            Paragraph(f"<b>{format_euros(invoice.total)}</b>", BODY),
+            pdf_paragraph(_("Total"), BODY, bold=True),
+            pdf_paragraph(format_euros(invoice.total), BODY, bold=True),
         ]
     )
     table = Table(data, repeatRows=1, colWidths=[52 * mm, 20 * mm, 48 * mm, 20 * mm, 20 * mm, 22 * mm])
@@ -168,7 +168,7 @@ def invoice_pdf(invoice, *, lines, settings) -> bytes:
 
 def invoice_enclosure(invoice_id: int, organisation_id: int):
     """The invoice's PDF joined to the "invoice issued" e-mail (built by the mail worker)."""
-    from ribambelle.communication.enclosures import Enclosure
+    from ribambelle.outbox.enclosures import Enclosure
 
     from .models import Invoice
     from .services import settings_for
@@ -182,7 +182,7 @@ def invoice_enclosure(invoice_id: int, organisation_id: int):
 
 def receipt_enclosure(payment_id: int, organisation_id: int):
     """The receipt's PDF joined to the "payment received" e-mail (built by the mail worker)."""
-    from ribambelle.communication.enclosures import Enclosure
+    from ribambelle.outbox.enclosures import Enclosure
 
     from .models import Payment
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum
+from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
@@ -15,6 +15,7 @@ from .models import (
     InvoiceRun,
     InvoiceStatus,
     Payment,
+    PaymentAllocation,
     QuotientBracket,
     SepaMandate,
     Tariff,
@@ -84,20 +85,38 @@ class Situation:
 
 
 def family_situation(family) -> Situation:
-    """Total still due, total paid, next due date, and money paid but not yet allocated."""
+    """Total still due, total paid, next due date, and money paid but not yet allocated (one query)."""
+    from ribambelle.families.models import Family
+
     invoices = Invoice.objects.filter(organisation=family.organisation, family=family, kind=InvoiceKind.INVOICE)
     open_ = invoices.filter(status__in=OPEN)
-    sums = open_.aggregate(total=Sum("total"), paid=Sum("amount_paid"))
-    paid = Payment.objects.filter(organisation=family.organisation, family=family).aggregate(s=Sum("amount"))["s"]
-    allocated = Payment.objects.filter(organisation=family.organisation, family=family).aggregate(
-        s=Sum("allocations__amount")
-    )["s"]
-    next_due = open_.order_by("due_date").values_list("due_date", flat=True).first()
+    payments = Payment.objects.filter(organisation=family.organisation, family=family)
+    row = (
+        Family.objects.filter(pk=family.pk)
+        .values(
+            total=_scalar(open_, Sum("total")),
+            paid_on_open=_scalar(open_, Sum("amount_paid")),
+            paid=_scalar(payments, Sum("amount")),
+            # Summed apart from the payments: a payment with two allocations would count twice.
+            allocated=_scalar(PaymentAllocation.objects.filter(payment__in=payments.values("pk")), Sum("amount")),
+            next_due=Subquery(open_.order_by("due_date").values("due_date")[:1]),
+        )
+        .get()
+    )
+    paid = row["paid"] or ZERO
     return Situation(
-        total_due=(sums["total"] or ZERO) - (sums["paid"] or ZERO),
-        total_paid=paid or ZERO,
-        next_due_date=next_due,
-        credit=(paid or ZERO) - (allocated or ZERO),
+        total_due=(row["total"] or ZERO) - (row["paid_on_open"] or ZERO),
+        total_paid=paid,
+        next_due_date=row["next_due"],
+        credit=paid - (row["allocated"] or ZERO),
+    )
+
+
+def _scalar(queryset, aggregate):
+    """An aggregate of a queryset as a scalar subquery (grouped by nothing: one row)."""
+    return Subquery(
+        queryset.order_by().annotate(_all=Value(1)).values("_all").annotate(v=aggregate).values("v"),
+        output_field=DecimalField(max_digits=12, decimal_places=2),
     )
 
 

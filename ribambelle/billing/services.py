@@ -13,11 +13,12 @@ from django.utils.translation import gettext as _
 
 from ribambelle.accounts.services import log_family_action
 from ribambelle.bookings.models import Booking, BookingStatus
-from ribambelle.communication.services import queue_email
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.formats import format_euros, round_money
 from ribambelle.core.services import record_audit
 from ribambelle.families.models import Family
+from ribambelle.families.recipients import family_recipients, recipients_by_family
+from ribambelle.outbox.services import queue_email
 
 from .charges import ChargeLine, PricingContext, family_charges
 from .models import (
@@ -231,12 +232,14 @@ def _issue_batch(run, families, bookings, ctx, *, settings, today, send_email: b
     counter.last_number = sequence
     counter.save(update_fields=["last_number", "updated_at"])
     if send_email:
+        recipients = recipients_by_family(run.organisation, {invoice.family_id for invoice in invoices})
         for invoice in invoices:
             family = invoice.family
-            if family.email and family.email_invoices:
+            for recipient in recipients[family.pk] if family.email_invoices else []:
                 queue_email(
                     organisation=run.organisation,
-                    to=family.email,
+                    to=recipient.email,
+                    user=recipient.user,
                     template="invoice_issued",
                     context={
                         "invoice": invoice,
@@ -503,22 +506,24 @@ def record_payment(
 def _send_receipt(payment: Payment, plan: list[tuple[Invoice, Decimal]]) -> None:
     """ "Paiement reçu" (spec: e-mails), with the receipt PDF joined when the mail is sent."""
     family = payment.family
-    if not (family.email and family.email_invoices):
+    if not family.email_invoices:
         return
-    queue_email(
-        organisation=payment.organisation,
-        to=family.email,
-        template="payment_received",
-        context={
-            "payment": payment,
-            "amount": format_euros(payment.amount),
-            "allocations": [(invoice.number, format_euros(share)) for invoice, share in plan if share > 0],
-            "url": django_settings.SITE_URL
-            + reverse("portail:invoices", kwargs={"org_slug": payment.organisation.slug}),
-        },
-        family=family,
-        enclosure=("receipt_pdf", payment.pk),
-    )
+    for recipient in family_recipients(family):
+        queue_email(
+            organisation=payment.organisation,
+            to=recipient.email,
+            user=recipient.user,
+            template="payment_received",
+            context={
+                "payment": payment,
+                "amount": format_euros(payment.amount),
+                "allocations": [(invoice.number, format_euros(share)) for invoice, share in plan if share > 0],
+                "url": django_settings.SITE_URL
+                + reverse("portail:invoices", kwargs={"org_slug": payment.organisation.slug}),
+            },
+            family=family,
+            enclosure=("receipt_pdf", payment.pk),
+        )
 
 
 def allocate_credit(*, payment: Payment, acting_user) -> Payment:
@@ -554,21 +559,24 @@ def send_reminders(*, organisation, invoice_ids: list[int], acting_user) -> int:
     settings = settings_for(organisation)
     sent = 0
     with transaction.atomic():
+        recipients = recipients_by_family(organisation, by_family)
         for family_invoices in by_family.values():
             family = family_invoices[0].family
-            if not family.email:
+            if not recipients[family.pk]:
                 continue
-            queue_email(
-                organisation=organisation,
-                to=family.email,
-                template="invoice_reminder",
-                context={
-                    "invoices": family_invoices,
-                    "total": format_euros(sum((i.balance for i in family_invoices), ZERO)),
-                    "settings": settings,
-                },
-                family=family,
-            )
+            for recipient in recipients[family.pk]:
+                queue_email(
+                    organisation=organisation,
+                    to=recipient.email,
+                    user=recipient.user,
+                    template="invoice_reminder",
+                    context={
+                        "invoices": family_invoices,
+                        "total": format_euros(sum((i.balance for i in family_invoices), ZERO)),
+                        "settings": settings,
+                    },
+                    family=family,
+                )
             log_family_action(family=family, action="invoice_reminder", description="Relance des factures impayées")
             sent += 1
         record_audit(

@@ -10,6 +10,8 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from ribambelle.core.pdf import pdf_bold, pdf_paragraph, pdf_text
+
 
 def attendance_pdf(*, title: str, organisation, rows) -> bytes:
     buffer = io.BytesIO()
@@ -43,13 +45,13 @@ def attendance_pdf(*, title: str, organisation, rows) -> bytes:
         booking, care = row["booking"], row["care"]
         data.append(
             [
-                Paragraph(booking.opening.group.name, small),
-                Paragraph(f"<b>{booking.child.last_name}</b> {booking.child.first_name}", small),
-                Paragraph(booking.opening.unit.name, small),
-                Paragraph(care.get("diet", ""), small),
-                Paragraph(care.get("allergies", ""), small),
+                pdf_paragraph(booking.opening.group.name, small),
+                Paragraph(f"{pdf_bold(booking.child.last_name)} {pdf_text(booking.child.first_name)}", small),
+                pdf_paragraph(booking.opening.unit.name, small),
+                pdf_paragraph(care.get("diet", ""), small),
+                pdf_paragraph(care.get("allergies", ""), small),
                 _("PAI") if care.get("pai") else "",
-                Paragraph(care.get("authorised", ""), small),
+                pdf_paragraph(care.get("authorised", ""), small),
                 "",
                 "",
             ]
@@ -71,9 +73,9 @@ def attendance_pdf(*, title: str, organisation, rows) -> bytes:
         )
     )
     story = [
-        Paragraph(f"{organisation.name}", styles["Heading3"]),
-        Paragraph(_("Liste de présence – %(title)s") % {"title": title}, styles["Title"]),
-        Paragraph(_("%(count)s réservation(s)") % {"count": len(rows)}, styles["BodyText"]),
+        pdf_paragraph(organisation.name, styles["Heading3"]),
+        pdf_paragraph(_("Liste de présence – %(title)s") % {"title": title}, styles["Title"]),
+        pdf_paragraph(_("%(count)s réservation(s)") % {"count": len(rows)}, styles["BodyText"]),
         Spacer(1, 4 * mm),
         table,
     ]

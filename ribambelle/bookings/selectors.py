@@ -191,15 +191,21 @@ def planning(
     for registration in registrations:
         pairs |= Q(activity_id=registration.activity_id, group_id=registration.group_id)
     openings = list(
-        Opening.objects.filter(pairs, organisation_id=child.organisation_id, date__range=(start, end))
-        .select_related("unit", "activity", "activity__organisation")
-        .annotate(taken=Count("bookings", filter=holds_place("bookings__")))
+        Opening.objects.filter(pairs, organisation_id=child.organisation_id, date__range=(start, end)).annotate(
+            taken=Count("bookings", filter=holds_place("bookings__"))
+        )
     )
     units = list(
         Unit.objects.filter(activity_id__in={r.activity_id for r in registrations}).order_by(
             "position", "start_time", "id"
         )
     )
+    # The activity and unit rows already loaded, rather than one copy of each per opening.
+    activities = {r.activity_id: r.activity for r in registrations}
+    units_by_pk = {u.pk: u for u in units}
+    for opening in openings:
+        opening.activity = activities[opening.activity_id]
+        opening.unit = units_by_pk[opening.unit_id]
     bookings = {
         b.opening_id: b
         for b in Booking.objects.filter(
@@ -219,6 +225,7 @@ def planning(
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
     # Formatted once per day rather than once per cell: the month view has hundreds of cells.
     day_labels = {day: shown_date(day, year=False) for day in days}
+    deadlines = _Deadlines()
     blocks = []
     for registration in registrations:
         block = ActivityBlock(registration=registration)
@@ -231,7 +238,14 @@ def planning(
                     cell = Cell(day=day, state=CellState.EXCLUDED, opening=opening)
                 else:
                     cell = _cell(
-                        day, opening, booking, now=now, today=today, show_remaining=show_remaining, as_staff=as_staff
+                        day,
+                        opening,
+                        booking,
+                        now=now,
+                        today=today,
+                        show_remaining=show_remaining,
+                        as_staff=as_staff,
+                        deadlines=deadlines,
                     )
                 cell.day_label = day_labels[day]
                 row.cells.append(cell)
@@ -240,12 +254,22 @@ def planning(
     return blocks
 
 
-def _cell(day, opening, booking, *, now, today, show_remaining, as_staff=False) -> Cell:
+class _Deadlines(dict):
+    """Booking deadlines by activity and day: the same for every unit and group of a day."""
+
+    def of(self, opening):
+        key = (opening.activity_id, opening.date)
+        if key not in self:
+            self[key] = deadline_for(opening)
+        return self[key]
+
+
+def _cell(day, opening, booking, *, now, today, show_remaining, as_staff, deadlines) -> Cell:
     if opening is None or opening.is_closed:
         return Cell(day=day, state=CellState.CLOSED, opening=opening)
     remaining = max(opening.capacity - opening.taken, 0)
     # Staff may still act after the families' deadline (the reason is logged).
-    past = now > deadline_for(opening) and not as_staff
+    past = not as_staff and now > deadlines.of(opening)
     if booking is not None:
         if booking.status in (BookingStatus.PRESENT, BookingStatus.ABSENT, BookingStatus.EXCUSED):
             return Cell(day=day, state=booking.status, opening=opening, booking=booking)

@@ -18,11 +18,12 @@ from django.utils.translation import gettext as _
 
 from ribambelle.accounts.services import log_family_action
 from ribambelle.activities.models import Opening, UnitExclusion
-from ribambelle.communication.services import queue_email
 from ribambelle.core.dates import booking_deadline, long_date
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
 from ribambelle.core.wording import de
+from ribambelle.families.recipients import family_recipients
+from ribambelle.outbox.services import queue_email
 from ribambelle.registrations.models import Registration, RegistrationStatus
 
 from .models import (
@@ -412,28 +413,28 @@ def send_summary(child_id: int, booking_ids: dict) -> None:
         "child": child,
         **{key: [_label(bookings[pk].opening) for pk in ids if pk in bookings] for key, ids in booking_ids.items()},
     }
-    for account in family.accounts.filter(is_active=True, activated_at__isnull=False):
+    for recipient in family_recipients(family):
         queue_email(
             organisation=family.organisation,
-            to=account.email,
+            to=recipient.email,
             template="booking_summary",
-            user=account,
+            user=recipient.user,
             family=family,
-            context={**context, "user": account},
+            context={**context, "user": recipient},
         )
 
 
 def _notify_promotion(booking: Booking) -> None:
     booking = Booking.objects.select_related("child", "family__organisation", "opening__unit").get(pk=booking.pk)
     family = booking.family
-    for account in family.accounts.filter(is_active=True, activated_at__isnull=False):
+    for recipient in family_recipients(family):
         queue_email(
             organisation=family.organisation,
-            to=account.email,
+            to=recipient.email,
             template="waiting_list_place",
-            user=account,
+            user=recipient.user,
             family=family,
-            context={"user": account, "booking": booking, "label": _label(booking.opening)},
+            context={"user": recipient, "booking": booking, "label": _label(booking.opening)},
         )
 
 

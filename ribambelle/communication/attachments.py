@@ -2,7 +2,9 @@
 
 The extension and the browser's content type are never trusted: the first bytes
 decide (PDF, JPEG or PNG), the stored name is random, and the file is served only by
-a view that checks who asks, as an attachment with `nosniff`.
+a view that checks who asks, as an attachment with `nosniff`. Photos are then cleaned as
+documents' are (documents.files.clean_file): re-encoded from their pixels — no EXIF, so no
+GPS position or camera — after a pixel-count check. PDFs are kept as sent.
 """
 
 from dataclasses import dataclass
@@ -10,6 +12,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from ribambelle.core.exceptions import DomainError
+from ribambelle.documents.files import clean_file
 
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
 
@@ -48,6 +51,27 @@ def check_attachment(uploaded) -> FileKind:
     raise DomainError(
         _("Ce type de fichier n'est pas accepté : joignez un PDF, une photo JPEG ou une image PNG."), field="attachment"
     )
+
+
+@dataclass(frozen=True)
+class PreparedAttachment:
+    name: str
+    content_type: str
+    content: bytes
+
+
+def prepare_attachment(uploaded) -> PreparedAttachment:
+    """Check and clean an attachment before anything is written; refusals name the field."""
+    kind = check_attachment(uploaded)
+    uploaded.seek(0)
+    content = uploaded.read(MAX_ATTACHMENT_BYTES + 1)
+    if kind.content_type.startswith("image/"):
+        try:
+            clean = clean_file(content)
+        except DomainError as error:
+            raise DomainError(error.message, field="attachment") from None
+        kind, content = FileKind(clean.content_type, f".{clean.extension}"), clean.content
+    return PreparedAttachment(safe_display_name(uploaded.name, kind), kind.content_type, content)
 
 
 def safe_display_name(name: str, kind: FileKind) -> str:

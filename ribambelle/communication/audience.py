@@ -23,13 +23,18 @@ def family_ids_for_structures(organisation, structure_ids) -> set[int]:
 
 
 def structure_ids_for_family(family) -> set[int]:
+    followed, registered = structures_of_family(family)
+    return set(followed) | set(registered)
+
+
+def structures_of_family(family):
+    """The ids of the structures the family follows and of those it has a registration in, as two
+    querysets (to use as subqueries)."""
     followed = StructureFamily.objects.filter(organisation_id=family.organisation_id, family=family)
     registered = Registration.objects.filter(
         organisation_id=family.organisation_id, family=family, status__in=ACTIVE_STATUSES
     )
-    return set(followed.values_list("structure_id", flat=True)) | set(
-        registered.values_list("activity__structure_id", flat=True)
-    )
+    return followed.values_list("structure_id", flat=True), registered.values_list("activity__structure_id", flat=True)
 
 
 def families_in_scope(organisation, *, structure_ids=None):

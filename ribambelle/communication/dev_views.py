@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.html import escape
 
 from .models import OutgoingEmail
 
@@ -20,7 +21,8 @@ def message(request, email_id: int):
     """The HTML part as the recipient sees it (links clickable)."""
     _require_debug()
     email = get_object_or_404(OutgoingEmail, pk=email_id)
-    response = HttpResponse(email.body_html or f"<pre>{email.body_text}</pre>")
+    # The text part is plain text: escaped here, or a "<" in it would become markup on this page.
+    response = HttpResponse(email.body_html or f"<pre>{escape(email.body_text)}</pre>")
     # The mail body has inline styles, as e-mails must; this page is not the app.
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
     return response

@@ -8,11 +8,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ribambelle.accounts.models import User
 from ribambelle.accounts.services import log_family_action
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
-from ribambelle.families.models import Family, Person, PersonRole
+from ribambelle.families.models import Family
+from ribambelle.families.recipients import recipients_by_family
+from ribambelle.outbox.services import queue_email
+from ribambelle.outbox.templating import EMAIL_KINDS, PLACEHOLDER, unknown_placeholders
 
 from .audience import families_in_scope, family_ids_for_groups
 from .models import (
@@ -25,8 +27,6 @@ from .models import (
     MassMailingStructure,
     StructureFamily,
 )
-from .services import queue_email
-from .templating import EMAIL_KINDS, PLACEHOLDER, unknown_placeholders
 
 
 # --- Preferences ---------------------------------------------------------------------------
@@ -63,8 +63,8 @@ class Audience:
 
 
 def resolve_audience(*, organisation, scope: str, structures, essential: bool, groups=()) -> Audience:
-    """The families a mass e-mail reaches, with their addresses: the e-mails of the family's
-    logins, its own e-mail and its responsible adults', without duplicates. Families that
+    """The families a mass e-mail reaches, with their addresses (families.recipients: the one
+    rule for who receives a family's e-mails). Families that
     refused non-essential e-mails are left out unless the message is essential.
     A constant number of queries, whatever the number of families."""
     if scope == MailingScope.STRUCTURES:
@@ -87,23 +87,7 @@ def resolve_audience(*, organisation, scope: str, structures, essential: bool, g
         raise DomainError(_("Choisissez les destinataires."), field="scope")
     families = list(families.order_by("name", "pk"))
     ids = [f.pk for f in families]
-    addresses: dict[int, list[str]] = {f.pk: [] for f in families}
-
-    def add(family_id, email):
-        email = (email or "").strip().lower()
-        if email and email not in addresses[family_id]:
-            addresses[family_id].append(email)
-
-    for f in families:
-        add(f.pk, f.email)
-    for family_id, email in User.objects.filter(
-        organisation=organisation, family_id__in=ids, is_active=True
-    ).values_list("family_id", "email"):
-        add(family_id, email)
-    for family_id, email in Person.objects.filter(
-        organisation=organisation, family_id__in=ids, role=PersonRole.ADULT
-    ).values_list("family_id", "email"):
-        add(family_id, email)
+    addresses = {pk: [r.email for r in found] for pk, found in recipients_by_family(organisation, ids).items()}
     refused = set(
         CommunicationPreference.objects.filter(
             organisation=organisation, family_id__in=ids, accepts_optional_emails=False

@@ -15,10 +15,11 @@ from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
 from ribambelle.core.wording import of_organisation
 from ribambelle.families.models import Family
+from ribambelle.families.recipients import family_recipients
+from ribambelle.outbox.services import queue_email
 
-from .attachments import check_attachment, safe_display_name
+from .attachments import PreparedAttachment, prepare_attachment
 from .models import Message, MessageThread, ThreadStatus
-from .services import queue_email
 
 # Abuse guard: a family writes at most this many messages per rolling hour. Counted
 # from the stored messages themselves, so it holds across processes and restarts.
@@ -68,7 +69,9 @@ def _clean_text(value: str, *, what: str, max_length: int) -> str:
     return value
 
 
-def _add_message(*, thread: MessageThread, author, from_staff: bool, body: str, attachment=None) -> Message:
+def _add_message(
+    *, thread: MessageThread, author, from_staff: bool, body: str, attachment: PreparedAttachment | None = None
+) -> Message:
     message = Message(
         organisation_id=thread.organisation_id,
         thread=thread,
@@ -78,12 +81,11 @@ def _add_message(*, thread: MessageThread, author, from_staff: bool, body: str, 
         body=body,
     )
     if attachment is not None:
-        kind = check_attachment(attachment)
-        message.attachment_name = safe_display_name(attachment.name, kind)
-        message.attachment_type = kind.content_type
-        message.attachment_size = attachment.size
-        attachment.seek(0)
-        message.attachment.save(f"x{kind.extension}", ContentFile(attachment.read()), save=False)
+        message.attachment_name = attachment.name
+        message.attachment_type = attachment.content_type
+        message.attachment_size = len(attachment.content)
+        extension = attachment.name.rsplit(".", 1)[-1]
+        message.attachment.save(f"x.{extension}", ContentFile(attachment.content), save=False)
     message.save()
     thread.last_message_at = message.created_at
     return message
@@ -127,7 +129,7 @@ def send_message_to_structure(*, user, structure, subject: str, body: str, attac
     subject = _clean_text(subject, what="subject", max_length=150)
     body = _clean_text(body, what="body", max_length=5000)
     if attachment is not None:
-        check_attachment(attachment)  # before anything is written
+        attachment = prepare_attachment(attachment)  # before anything is written
     with transaction.atomic():
         Family.objects.select_for_update().filter(pk=family.pk).first()
         _check_rate(family)
@@ -154,7 +156,7 @@ def family_follow_up(*, user, thread: MessageThread, body: str, attachment=None,
         raise DomainError(_("Cette conversation n'est pas la vôtre."))
     body = _clean_text(body, what="body", max_length=5000)
     if attachment is not None:
-        check_attachment(attachment)
+        attachment = prepare_attachment(attachment)
     with transaction.atomic():
         Family.objects.select_for_update().filter(pk=family.pk).first()
         _check_rate(family)
@@ -170,18 +172,6 @@ def family_follow_up(*, user, thread: MessageThread, body: str, attachment=None,
         )
         _notify_structure(thread, message, user)
     return message
-
-
-def _family_address(thread: MessageThread) -> tuple[str, object]:
-    first = (
-        Message.objects.filter(thread=thread, from_staff=False, author__isnull=False)
-        .select_related("author")
-        .order_by("created_at", "id")
-        .first()
-    )
-    if first is not None and first.author.is_active:
-        return first.author.email, first.author
-    return thread.family.email, None
 
 
 def reply_to_family(*, thread: MessageThread, acting_user, body: str, handled: bool = True) -> Message:
@@ -201,19 +191,19 @@ def reply_to_family(*, thread: MessageThread, acting_user, body: str, handled: b
             description=f"Réponse {_of_structure_fr(thread.structure)} à votre message : {thread.subject}",
             user=acting_user,
         )
-        to, user = _family_address(thread)
-        if to:
+        # The family's conversation: every recipient of the family reads it in "Mes messages" too.
+        for recipient in family_recipients(thread.family):
             queue_email(
                 organisation=thread.organisation,
-                to=to,
+                to=recipient.email,
                 template="message_reply",
                 context={
                     "thread": thread,
                     "message": message,
-                    "user": user,
+                    "user": recipient,
                     "url": _portal_url(thread.organisation, "portail:message_thread", messagethread_id=thread.pk),
                 },
-                user=user,
+                user=recipient.user,
                 family=thread.family,
                 reply_to=thread.structure.email or None,
             )

@@ -7,7 +7,7 @@ from django.utils import timezone
 from ribambelle.tenancy.models import Structure
 from ribambelle.tenancy.selectors import structures_for_staff
 
-from .audience import structure_ids_for_family
+from .audience import structures_of_family
 from .models import (
     Banner,
     CommunicationPreference,
@@ -37,7 +37,8 @@ def public_news(organisation, limit: int = PUBLIC_NEWS_LIMIT):
 def news_for_family(family, limit: int = 5):
     """Public items, items for every family, and items aimed at one of the family's structures."""
     targeted = NewsItemStructure.objects.filter(newsitem=OuterRef("pk"))
-    mine = targeted.filter(structure_id__in=structure_ids_for_family(family))
+    followed, registered = structures_of_family(family)  # subqueries: the news in one query
+    mine = targeted.filter(Q(structure_id__in=followed) | Q(structure_id__in=registered))
     return NewsItem.objects.filter(_published(), organisation_id=family.organisation_id).filter(
         Q(audience=NewsAudience.PUBLIC) | ~Exists(targeted) | Exists(mine)
     )[:limit]

@@ -1,13 +1,5 @@
-from django_tasks import task
+"""Task rows queued before the outbox moved name `ribambelle.communication.tasks.*`: they still resolve."""
 
-from . import services
+from ribambelle.outbox.tasks import deliver_due_emails, deliver_email
 
-
-@task()
-def deliver_email(email_id: int) -> str:
-    return services.deliver(email_id)
-
-
-@task()
-def deliver_due_emails() -> int:
-    return services.deliver_due_emails()
+__all__ = ["deliver_due_emails", "deliver_email"]

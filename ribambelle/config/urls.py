@@ -7,6 +7,7 @@ from ribambelle.core import views as core_views
 urlpatterns = [
     path("", core_views.organisation_list, name="organisation_list"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("accessibilite/", core_views.accessibility, name="accessibility"),
     path("robots.txt", core_views.robots),
     path("verification-robot/defi", core_views.robot_challenge, name="robot_challenge"),
     path("langue/", set_language, name="set_language"),  # the switcher at the bottom of every page

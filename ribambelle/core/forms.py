@@ -2,6 +2,8 @@
 
 from django import forms
 
+from .params import validate_date_bounds
+
 
 class AccessibleBoundField(forms.BoundField):
     def build_widget_attrs(self, attrs, widget=None):
@@ -28,11 +30,22 @@ class AccessibleBoundField(forms.BoundField):
         return attrs
 
 
-class StyledForm(forms.Form):
+class BoundedDatesMixin:
+    """Every date (and date-time) field of every form refuses far-off years (see core.params), so a date
+    typed as 31/12/9999 gets a message instead of an OverflowError further on."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.DateField | forms.DateTimeField):
+                field.validators.append(validate_date_bounds)
+
+
+class StyledForm(BoundedDatesMixin, forms.Form):
     bound_field_class = AccessibleBoundField
     template_name = "includes/form.html"
 
 
-class StyledModelForm(forms.ModelForm):
+class StyledModelForm(BoundedDatesMixin, forms.ModelForm):
     bound_field_class = AccessibleBoundField
     template_name = "includes/form.html"

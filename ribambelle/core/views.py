@@ -14,6 +14,11 @@ def organisation_list(request):
     return render(request, "core/organisation_list.html", {"organisations": organisations})
 
 
+def accessibility(request):
+    """`/accessibilite/`: each organisation publishes its own statement; this page leads to them."""
+    return render(request, "core/accessibility.html", {"organisations": list(active_organisations())})
+
+
 @never_cache
 def healthz(request):
     try:

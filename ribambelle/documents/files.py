@@ -1,15 +1,20 @@
 """Checking uploaded files by their content and making them safe to keep.
 
 A file is accepted only if its first bytes say PDF, JPEG, PNG or HEIC *and* it parses
-as such: Pillow decodes images (after a pixel-count check, so a tiny file that claims
-to be 40 000 × 40 000 pixels is refused before anything is decoded), pypdf reads PDFs.
-Images are re-encoded from their pixels, which drops EXIF (GPS position, camera) and
-anything hidden after the image data; HEIC photos become JPEG. The uploader's file
-name is never used. Every refusal is a DomainError with a French message.
+as such: Pillow decodes images (after a pixel-count check read from the header, so a
+160 KB PNG that claims 7 000 × 7 000 pixels is refused before anything is decoded), pypdf
+reads PDFs. Images are re-encoded from their pixels, which drops EXIF (GPS position,
+camera) and anything hidden after the image data; HEIC photos become JPEG. The uploader's
+file name is never used. Every refusal is a DomainError with a French message.
+
+Documents and message attachments both go through clean_file, with a PixelBudget per
+request: decoding costs memory and time in proportion to pixels, so one request may
+decode only so many, whatever the number of files.
 """
 
 import io
 import logging
+import warnings
 from dataclasses import dataclass
 
 from django.template.defaultfilters import filesizeformat
@@ -22,8 +27,15 @@ logger = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_PAGES = 10
-# 50 megapixels: more than any phone photo (48 MP), far less than an image bomb.
-MAX_PIXELS = 50_000_000
+# 40 megapixels per image: phones save 12 to 24 MP photos by default. Decoding one 49 MP PNG
+# took 5 s and 625 MB of a worker's memory; a "48 MP" photo gets a message asking for the
+# standard resolution.
+MAX_PIXELS = 40_000_000
+# All the images of one request together: ten 12 MP pages of one document.
+MAX_REQUEST_PIXELS = 120_000_000
+# Pillow's own guard, for any image opened elsewhere in the process (it warns past this and
+# refuses past twice this); clean_file turns its warning into a refusal too.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 # Stored photos are scaled down to this longest side: readable, and a few hundred KB.
 MAX_SIDE = 2400
 MAX_PDF_PAGES = 50
@@ -45,6 +57,26 @@ class CleanFile:
     content: bytes
     content_type: str
     extension: str
+
+
+class PixelBudget:
+    """The pixels one request may still decode, spent image by image before decoding."""
+
+    def __init__(self, total: int | None = None):
+        self.total = MAX_REQUEST_PIXELS if total is None else total
+        self.left = self.total
+
+    def spend(self, pixels: int, *, index: int | None) -> None:
+        if pixels > self.left:
+            raise DomainError(
+                _(
+                    "%(file)s dépasse ce qui peut être traité en un seul envoi (%(millions)s millions de pixels "
+                    "pour toutes les images ensemble). Envoyez les pages en plusieurs fois ou des photos moins "
+                    "grandes."
+                )
+                % {"file": _label(index), "millions": self.total // 1_000_000}
+            )
+        self.left -= pixels
 
 
 def _label(index: int | None) -> str:
@@ -90,7 +122,7 @@ def read_upload(upload, *, index: int | None = None) -> bytes:
     return data
 
 
-def clean_file(data: bytes, *, index: int | None = None) -> CleanFile:
+def clean_file(data: bytes, *, index: int | None = None, budget: PixelBudget | None = None) -> CleanFile:
     kind = sniff(data[:32])
     if kind is None:
         raise DomainError(
@@ -110,7 +142,7 @@ def clean_file(data: bytes, *, index: int | None = None) -> CleanFile:
             )
             % {"file": _label(index)}
         )
-    return _clean_image(data, kind, index=index)
+    return _clean_image(data, kind, index=index, budget=budget or PixelBudget())
 
 
 def _clean_pdf(data: bytes, *, index: int | None) -> CleanFile:
@@ -148,7 +180,14 @@ def _clean_pdf(data: bytes, *, index: int | None) -> CleanFile:
     return CleanFile(content=data, content_type="application/pdf", extension="pdf")
 
 
-def _clean_image(data: bytes, kind: str, *, index: int | None) -> CleanFile:
+def _open_image(data: bytes):
+    """Pillow's bomb check runs in Image.open: its warning (past MAX_IMAGE_PIXELS) refuses too."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        return Image.open(io.BytesIO(data))
+
+
+def _clean_image(data: bytes, kind: str, *, index: int | None, budget: PixelBudget) -> CleanFile:
     unreadable = DomainError(
         _(
             "%(file)s se présente comme une image mais ne peut pas être lu. Reprenez la photo ou choisissez "
@@ -159,20 +198,26 @@ def _clean_image(data: bytes, kind: str, *, index: int | None) -> CleanFile:
     too_big = DomainError(
         _(
             "%(file)s est une image aux dimensions démesurées (plus de %(millions)s millions de "
-            "pixels) : elle est refusée. Reprenez la photo avec l'appareil de votre téléphone."
+            "pixels) : elle est refusée. Reprenez la photo en résolution standard ou envoyez une "
+            "capture d'écran."
         )
         % {"file": _label(index), "millions": MAX_PIXELS // 1_000_000}
     )
     expected_format = {"jpeg": "JPEG", "png": "PNG", "heic": ("HEIF", "AVIF")}[kind]
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with _open_image(data) as image:
             if image.format not in (expected_format if isinstance(expected_format, tuple) else (expected_format,)):
                 raise unreadable
+            # Image.open has read the header only: the size is known, nothing is decoded yet.
             width, height = image.size
             if width < 1 or height < 1:
                 raise unreadable
             if width * height > MAX_PIXELS:
                 raise too_big
+            budget.spend(width * height, index=index)
+            if kind == "jpeg":
+                # JPEG decodes at 1/2, 1/4 or 1/8 scale for free: no more pixels than we keep.
+                image.draft(None, (MAX_SIDE, MAX_SIDE))
             image.load()
             image = ImageOps.exif_transpose(image)
             keep_png = kind == "png"
@@ -189,7 +234,7 @@ def _clean_image(data: bytes, kind: str, *, index: int | None) -> CleanFile:
                 image.save(out, format="JPEG", quality=85, optimize=True)
     except DomainError:
         raise
-    except Image.DecompressionBombError:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise too_big from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, MemoryError):
         raise unreadable from None
@@ -206,8 +251,9 @@ def clean_uploads(uploads: list) -> list[CleanFile]:
     if len(uploads) > MAX_PAGES:
         raise DomainError(_("Vous pouvez envoyer au plus %(max)s fichiers pour un même document.") % {"max": MAX_PAGES})
     numbered = len(uploads) > 1
+    budget = PixelBudget()
     cleaned = []
     for position, upload in enumerate(uploads, start=1):
         index = position if numbered else None
-        cleaned.append(clean_file(read_upload(upload, index=index), index=index))
+        cleaned.append(clean_file(read_upload(upload, index=index), index=index, budget=budget))
     return cleaned

@@ -10,9 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ribambelle.accounts.services import log_family_action
-from ribambelle.communication.services import queue_email
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit, save_with_audit
+from ribambelle.families.recipients import family_recipients
+from ribambelle.outbox.services import queue_email
 
 from .files import CleanFile, clean_file, clean_uploads, read_upload
 from .models import (
@@ -57,29 +58,21 @@ def _delete_quietly(names: list[str], storage) -> None:
             logger.warning("Could not delete %s", name)
 
 
-def _family_recipients(family) -> list[str]:
-    from ribambelle.accounts.models import User
-
-    emails = list(
-        User.objects.filter(
-            organisation_id=family.organisation_id, family=family, is_active=True, activated_at__isnull=False
-        )
-        .order_by("email")
-        .values_list("email", flat=True)
-    )
-    if not emails and family.email:
-        emails = [family.email]
-    return emails
-
-
 def _email_family(*, submission: SubmittedDocument, template: str, extra: dict | None = None) -> None:
     from django.urls import reverse
 
     organisation = submission.organisation
     url = reverse("portail:documents", kwargs={"org_slug": organisation.slug})
     context = {"submission": submission, "document_type": submission.document_type, "path": url, **(extra or {})}
-    for email in _family_recipients(submission.family):
-        queue_email(organisation=organisation, to=email, template=template, context=context, family=submission.family)
+    for recipient in family_recipients(submission.family):
+        queue_email(
+            organisation=organisation,
+            to=recipient.email,
+            user=recipient.user,
+            template=template,
+            context=context,
+            family=submission.family,
+        )
 
 
 def submit_document(

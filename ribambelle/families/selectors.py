@@ -132,8 +132,12 @@ def pending_changes_for_staff(organisation):
     )
 
 
+def pending_changes(organisation):
+    return ChangeRequest.objects.filter(organisation=organisation, status=ChangeStatus.PENDING)
+
+
 def pending_count(organisation) -> int:
-    return ChangeRequest.objects.filter(organisation=organisation, status=ChangeStatus.PENDING).count()
+    return pending_changes(organisation).count()
 
 
 def get_change_request_for_staff(organisation, changerequest_id: int) -> ChangeRequest:

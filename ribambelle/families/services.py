@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ribambelle.accounts.services import log_family_action
-from ribambelle.communication.services import queue_email
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
 from ribambelle.core.wording import de
+from ribambelle.outbox.services import queue_email
 
 from . import moderation
 from .changes import (  # noqa: F401 - re-exported: services is the app's write API
@@ -36,7 +36,7 @@ from .changes import (  # noqa: F401 - re-exported: services is the app's write 
     family_settings,
     refresh_search_text,
 )
-from .gdpr import erase_family, inactive_families  # noqa: F401
+from .gdpr import erase_family, has_accounting_records, inactive_families  # noqa: F401
 from .models import (
     AuthorisedPerson,
     ChangeKind,
@@ -50,6 +50,7 @@ from .models import (
     PersonRole,
     Vaccination,
 )
+from .recipients import family_recipients
 
 FAMILY_EDITABLE = [f for _k, (_l, fields) in moderation.FAMILY_FIELD_GROUPS.items() for f in fields]
 FAMILY_STAFF_ONLY = [
@@ -570,25 +571,19 @@ def _apply(cr: ChangeRequest) -> None:
 
 
 def _notify(cr: ChangeRequest, template: str) -> None:
-    family = cr.family
-    requester = cr.requested_by
-    to = requester.email if requester is not None and requester.is_family and requester.is_active else family.email
-    if not to:
-        adult = family.members.filter(role=PersonRole.ADULT).exclude(email="").first()
-        to = adult.email if adult else ""
-    if not to:
-        return
     from django.conf import settings
 
+    family = cr.family
     path = reverse("portail:family", kwargs={"org_slug": family.organisation.slug})
-    queue_email(
-        organisation=family.organisation,
-        to=to,
-        template=template,
-        user=requester if requester is not None and requester.is_family else None,
-        family=family,
-        context={"change": cr, "family": family, "url": f"{settings.SITE_URL}{path}"},
-    )
+    for recipient in family_recipients(family):
+        queue_email(
+            organisation=family.organisation,
+            to=recipient.email,
+            template=template,
+            user=recipient.user,
+            family=family,
+            context={"change": cr, "family": family, "url": f"{settings.SITE_URL}{path}"},
+        )
 
 
 def accept_change(*, change_request: ChangeRequest, acting_user) -> ChangeRequest:

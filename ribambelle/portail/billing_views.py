@@ -43,6 +43,7 @@ def invoices(request):
     all_invoices = selectors.invoices_for_family(family)
     years = sorted({d.year for d in all_invoices.dates("period_start", "year")}, reverse=True)
     listed = selectors.filter_invoices(all_invoices, status=status, year=year)
+    settings = settings_for(request.organisation)
     return render(
         request,
         "portail/billing/invoices.html",
@@ -56,19 +57,23 @@ def invoices(request):
             "year": int(year) if year.isdigit() and len(year) == 4 else None,
             "payments": selectors.payments_for_family(family)[:20],
             "online": payments.enabled_config(request.organisation) is not None,
-            "settings": settings_for(request.organisation),
-            "quotient_notice": _quotient_notice(family),
+            "settings": settings,
+            "quotient_notice": _quotient_notice(family, settings),
         },
     )
 
 
-def _quotient_notice(family) -> str:
+def _quotient_notice(family, settings) -> str:
     """Why this family pays the highest QF bracket, if it does (missing or outdated QF)."""
     from django.utils import timezone
 
     from ribambelle.billing.charges import PricingContext, choose_bracket
+    from ribambelle.billing.models import QuotientBracket
 
-    return choose_bracket(family, PricingContext.load(family.organisation, on=timezone.localdate())).reason
+    # Only the brackets and the settings decide it: the tariffs are not loaded for this.
+    brackets = list(QuotientBracket.objects.filter(organisation_id=family.organisation_id))
+    context = PricingContext(settings=settings, brackets=brackets, tariffs={}, on=timezone.localdate())
+    return choose_bracket(family, context).reason
 
 
 @family_required

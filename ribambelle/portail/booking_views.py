@@ -1,6 +1,6 @@
 """Portal tab "Mes réservations": the planning grid (seed 000 and 004)."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -17,17 +17,14 @@ from ribambelle.bookings.calendar import family_calendar
 from ribambelle.bookings.models import CalendarFeed
 from ribambelle.core.dates import shown_date
 from ribambelle.core.exceptions import DomainError
-from ribambelle.core.params import parse_ids
+from ribambelle.core.params import date_bounds_message, date_param, parse_date, parse_ids
 from ribambelle.tenancy.access import family_required
 
 VIEWS = [("jour", gettext_lazy("Jour")), ("semaine", gettext_lazy("Semaine")), ("mois", gettext_lazy("Mois"))]
 
 
 def _anchor(request) -> date:
-    try:
-        return datetime.strptime(request.GET.get("date", ""), "%Y-%m-%d").date()
-    except ValueError:
-        return timezone.localdate()
+    return date_param(request, "date", timezone.localdate())
 
 
 def _planning_url(request, child, view: str, anchor: date) -> str:
@@ -161,11 +158,9 @@ def join_waiting_list(request, person_id: int):
 def typical_week(request, person_id: int):
     """ "Semaine type": the same week days and units over a date range, in one save."""
     child = selectors.get_child_for_family(request.user.family, person_id)
-    try:
-        start = datetime.strptime(request.POST.get("from", ""), "%Y-%m-%d").date()
-        end = datetime.strptime(request.POST.get("to", ""), "%Y-%m-%d").date()
-    except ValueError:
-        messages.error(request, _("Indiquez une date de début et une date de fin."))
+    start, end = parse_date(request.POST.get("from")), parse_date(request.POST.get("to"))
+    if start is None or end is None:
+        messages.error(request, _("Indiquez une date de début et une date de fin.") + " " + date_bounds_message())
         return redirect(_planning_url(request, child, "semaine", timezone.localdate()))
     weekdays = {int(v) for v in request.POST.getlist("weekday") if v in {"0", "1", "2", "3", "4", "5", "6"}}
     unit_ids = _ids(request.POST.getlist("unit"))

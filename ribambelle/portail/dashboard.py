@@ -7,6 +7,7 @@ from django.utils.translation import ngettext
 
 from ribambelle.bookings.models import PLACE_STATUSES, Booking
 from ribambelle.communication.selectors import threads_for_family
+from ribambelle.core.counting import count_each
 from ribambelle.core.dates import shown_date
 from ribambelle.documents.selectors import pending_count_for_family
 from ribambelle.families.models import ChangeRequest
@@ -17,16 +18,22 @@ def tile_summaries(family, *, include_health: bool) -> dict[str, str]:
     organisation_id = family.organisation_id
     today = timezone.localdate()
     summaries = {}
-    pending = ChangeRequest.objects.filter(organisation_id=organisation_id, family=family, status="pending").count()
-    if pending:
+    counts = count_each(
+        {
+            "pending": ChangeRequest.objects.filter(organisation_id=organisation_id, family=family, status="pending"),
+            "unread": threads_for_family(family).filter(family_unread=True),
+        },
+    )
+    if counts["pending"]:
         summaries["family"] = _("Certaines données sont en attente de modération")
-    counts = {
+    registrations = {
         status: n
         for status, n in Registration.objects.filter(organisation_id=organisation_id, family=family)
         .values_list("status")
         .annotate(n=Count("id"))
     }
-    accepted, requested = counts.get(RegistrationStatus.ACCEPTED, 0), counts.get(RegistrationStatus.REQUESTED, 0)
+    accepted = registrations.get(RegistrationStatus.ACCEPTED, 0)
+    requested = registrations.get(RegistrationStatus.REQUESTED, 0)
     parts = []
     if accepted:
         parts.append(ngettext("%(n)s inscription", "%(n)s inscriptions", accepted) % {"n": accepted})
@@ -58,7 +65,7 @@ def tile_summaries(family, *, include_health: bool) -> dict[str, str]:
         if documents
         else _("Dossier complet")
     )
-    unread = threads_for_family(family).filter(family_unread=True).count()
+    unread = counts["unread"]
     if unread:
         summaries["messages"] = ngettext("%(n)s nouvelle réponse", "%(n)s nouvelles réponses", unread) % {"n": unread}
     return summaries

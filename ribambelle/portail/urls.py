@@ -95,6 +95,7 @@ urlpatterns = [
     path("paiement/notification/<str:provider>/", billing_views.payment_notify, name="payment_notify"),
     path("paiement/simulation/", billing_views.simulated_bank, name="payment_simulated_bank"),
     path("mentions-legales/", views.legal_notice, name="legal_notice"),
+    path("accessibilite/", views.accessibility, name="accessibility"),
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("theme.css", views.theme, name="theme"),
     path("logo", views.logo, name="logo"),

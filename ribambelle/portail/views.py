@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
@@ -139,6 +140,20 @@ def history(request):
 
 def legal_notice(request):
     return render(request, "portail/legal_notice.html")
+
+
+def accessibility(request):
+    """The organisation's accessibility statement (RGAA 4.1), public and linked from every footer."""
+    return render(request, "portail/accessibility.html", {"known_issues": KNOWN_ACCESSIBILITY_ISSUES})
+
+
+# What Ribambelle itself knows falls short of RGAA 4.1, published in every statement: a
+# statement must list the non-conformities, and these are ours, not the organisation's.
+KNOWN_ACCESSIBILITY_ISSUES = [
+    _lazy("Les documents PDF produits (factures, reçus, listes de présence, contrats) ne sont pas balisés : "
+          "un lecteur d'écran peut en lire le texte mais pas la structure (critère 13.3). "
+          "Les mêmes informations sont disponibles en HTML dans l'Espace Famille."),
+]
 
 
 @cache_control(max_age=3600)

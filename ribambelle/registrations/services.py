@@ -7,12 +7,13 @@ from django.utils.translation import gettext as _
 from ribambelle.accounts.services import log_family_action
 from ribambelle.activities.models import Group
 from ribambelle.activities.selectors import fitting_groups
-from ribambelle.communication.services import queue_email
 from ribambelle.core.dates import shown_date
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
 from ribambelle.core.wording import de, registered
 from ribambelle.families.models import PersonRole
+from ribambelle.families.recipients import family_recipients
+from ribambelle.outbox.services import queue_email
 
 from .models import ACTIVE_STATUSES, RefusalReason, Registration, RegistrationStatus
 
@@ -263,14 +264,13 @@ def move_registration(*, registration: Registration, group: Group, acting_user) 
 
 
 def _notify(registration: Registration, template: str) -> None:
-    """E-mail every activated adult login of the family."""
     family = registration.family
-    for account in family.accounts.filter(is_active=True, activated_at__isnull=False):
+    for recipient in family_recipients(family):
         queue_email(
             organisation=registration.activity.organisation,
-            to=account.email,
+            to=recipient.email,
             template=template,
-            user=account,
+            user=recipient.user,
             family=family,
-            context={"registration": registration, "user": account},
+            context={"registration": registration, "user": recipient},
         )

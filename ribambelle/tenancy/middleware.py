@@ -37,4 +37,6 @@ class OrganisationMiddleware:
             from .selectors import membership_for_user
 
             request.membership = membership_for_user(user)
+            if request.membership is not None:
+                request.membership.organisation = organisation  # the same row: not loaded a second time
         return None

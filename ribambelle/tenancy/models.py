@@ -22,6 +22,12 @@ TIME_ZONES = [
 ]
 
 
+class AccessibilityStatus(models.TextChoices):
+    NONE = "non", _("non conforme")
+    PARTIAL = "partiel", _("partiellement conforme")
+    FULL = "total", _("totalement conforme")
+
+
 class Organisation(TimeStampedModel):
     """The tenant: one authority with its own families, staff, branding and texts."""
 
@@ -67,6 +73,31 @@ class Organisation(TimeStampedModel):
         blank=True,
         help_text=_("Par exemple le guichet unique : à qui s'adresser pour un mode de garde, selon l'âge de l'enfant."),
     )
+    # Accessibility statement (RGAA 4.1, required of public bodies by article 47 of law 2005-102).
+    # Without an audit the law only allows "non conforme": that is the default, never a claim we cannot prove.
+    accessibility_status = models.CharField(
+        _("état de conformité au RGAA"),
+        max_length=10,
+        choices=AccessibilityStatus.choices,
+        default=AccessibilityStatus.NONE,
+        help_text=_("« Partiellement » ou « totalement conforme » seulement après un audit RGAA 4.1."),
+    )
+    accessibility_audit = models.TextField(
+        _("audit d'accessibilité"),
+        blank=True,
+        help_text=_("Date, auditeur et taux de conformité de l'audit RGAA ; vide si aucun audit n'a été réalisé."),
+    )
+    accessibility_issues = models.TextField(
+        _("non-conformités et dérogations connues"),
+        blank=True,
+        help_text=_("Une par ligne ; elles s'ajoutent à celles que Ribambelle publie."),
+    )
+    accessibility_contact_email = models.EmailField(
+        _("contact pour l'accessibilité"),
+        blank=True,
+        help_text=_("À défaut, l'e-mail de contact de l'organisation."),
+    )
+    accessibility_updated_on = models.DateField(_("déclaration établie le"), null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -78,6 +109,10 @@ class Organisation(TimeStampedModel):
     @property
     def display_short_name(self) -> str:
         return self.short_name or self.name
+
+    @property
+    def accessibility_contact(self) -> str:
+        return self.accessibility_contact_email or self.contact_email
 
 
 class Sector(TenantModel):

@@ -1,5 +1,6 @@
 """Writes on the organisation, its structures, sectors and staff."""
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -7,17 +8,26 @@ from ribambelle.accounts.models import User
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit, save_with_audit
 
-from .models import Membership, MembershipStructure, Organisation, Sector, Structure
+from .models import AccessibilityStatus, Membership, MembershipStructure, Organisation, Sector, Structure
 from .roles import Role
 
 GDPR_FIELDS = ("gdpr_text", "gdpr_controller", "gdpr_retention_years", "gdpr_contact_email")
-RESERVED_SLUGS = {"static", "media", "healthz", "dev", "admin", "api", "robots.txt", "gestion"}
+RESERVED_SLUGS = {
+    "static", "media", "healthz", "dev", "admin", "api", "robots.txt", "gestion", "accessibilite", "langue",
+}
 
 
 def update_organisation(*, organisation: Organisation, fields: dict, acting_user) -> Organisation:
     """Save settings; a change to the GDPR wording bumps its version so families are asked again."""
     if any(name in fields and fields[name] != getattr(organisation, name) for name in GDPR_FIELDS):
         organisation.gdpr_text_version += 1
+    status = fields.get("accessibility_status", organisation.accessibility_status)
+    audit = fields.get("accessibility_audit", organisation.accessibility_audit)
+    if status != AccessibilityStatus.NONE and not (audit or "").strip():
+        # RGAA: conformity may only be claimed on the strength of an audit, which the statement must cite.
+        raise ValidationError(
+            {"accessibility_audit": _("Décrivez l'audit RGAA (date, auditeur, taux) qui établit cette conformité.")}
+        )
     return save_with_audit(organisation, fields=fields, acting_user=acting_user)
 
 

@@ -94,3 +94,57 @@ def test_book_four_days_free_one_and_waiting_list(live_server, page, july):
         # The grid scrolls inside its own frame; the phone page itself never scrolls sideways.
         assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
     assert not page.js_errors, page.js_errors
+
+
+# The colours of each state (CSS of the grid) as the browser computes them, and the word shown.
+STATE_COLOURS = {
+    "booked": ("rgb(215, 240, 221)", "Réservé"),
+    "free": ("rgb(255, 255, 255)", "Libre"),
+    "full": ("rgb(253, 226, 225)", "Complet"),
+    "closed": ("rgb(233, 236, 239)", "Fermé"),
+    "waiting": ("rgb(255, 243, 205)", "Liste d'attente"),
+}
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_each_state_has_its_colour_and_word_in_the_grid_and_the_legend(live_server, browser, july, width):
+    """Bootstrap's table cell style painted every cell white whatever its state (issue 14, 2)."""
+    week = july["start"] + timedelta(days=7)  # the second week: no public holiday in it
+    openings = list(Opening.objects.filter(date__range=(week, week + timedelta(days=6))).order_by("date"))
+    registration = july["lea"].registrations.get()
+    booked, closed, waiting, full = openings[:4]  # and a free day after them
+    full.capacity = 0
+    full.save()
+    for opening, status in ((booked, "booked"), (waiting, "waiting")):
+        Booking.objects.create(
+            organisation=opening.organisation,
+            family=registration.family,
+            child=july["lea"],
+            registration=registration,
+            opening=opening,
+            activity=opening.activity,
+            date=opening.date,
+            status=status,
+        )
+    closed.is_closed = True
+    closed.save()
+    context = browser.new_context(locale="fr-FR", viewport={"width": width, "height": 900}, timezone_id="Europe/Paris")
+    page = context.new_page()
+    base = live_server.url + "/quercy/"
+    log_in(page, base, "julie.martin@famille.example", "Test-Passw0rd-Ok")
+    page.goto(base + f"reservations/enfant/{july['lea'].pk}/?vue=semaine&date={week:%Y-%m-%d}")
+
+    def background(selector: str) -> str:
+        return page.locator(selector).first.evaluate("e => getComputedStyle(e).backgroundColor")
+
+    for state, (colour, word) in STATE_COLOURS.items():
+        assert background(f"td.cell-{state}") == colour, state
+        assert background(f"li.cell-legend.cell-{state}") == colour, f"légende {state}"
+        assert word in page.locator(f"td.cell-{state}").first.inner_text(), state
+    free = page.locator("td.cell-free").first
+    free.locator("label.cell-btn").click()
+    assert page.locator("td.cell-pending").first.evaluate("e => getComputedStyle(e).backgroundColor") == (
+        "rgb(231, 241, 255)"
+    )
+    assert_accessible(page, context=f"planning en couleurs, {width} px")
+    context.close()

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from ribambelle.communication.services import deliver_due_emails
+from ribambelle.outbox.services import deliver_due_emails
 
 
 class Command(BaseCommand):

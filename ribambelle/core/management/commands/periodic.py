@@ -1,6 +1,12 @@
+import logging
 import time
 
 from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from ribambelle.core.db import LOST_CONNECTION_ERRORS, close_all_connections, connection_lost
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -13,18 +19,31 @@ class Command(BaseCommand):
         parser.add_argument("--loop", type=int, default=0)
 
     def handle(self, *args, loop: int, **options):
-        from ribambelle.bookings.services import expire_offers
-        from ribambelle.communication.services import deliver_due_emails
-        from ribambelle.documents.services import send_expiry_reminders
-
         while True:
-            sent = deliver_due_emails()
-            expired = expire_offers()
-            reminders = send_expiry_reminders()
-            if sent or expired or reminders:
-                self.stdout.write(
-                    f"e-mails envoyés : {sent} · propositions expirées : {expired} · rappels : {reminders}"
-                )
+            try:
+                self.run_once()
+            except LOST_CONNECTION_ERRORS as error:
+                if not loop or not connection_lost():
+                    raise
+                # The server dropped the connection (restart, failover, terminated backend): the
+                # work left undone is found again next time (every job is idempotent).
+                logger.warning("periodic: connexion à la base perdue (%s), nouvel essai dans %s s", error, loop)
+                self.stderr.write(f"Connexion à la base perdue ({error}) : nouvel essai dans {loop} s.")
+                close_all_connections()
             if not loop:
                 return
             time.sleep(loop)
+            # As between two web requests: a connection dropped while we slept is replaced
+            # (CONN_HEALTH_CHECKS), one past CONN_MAX_AGE is closed.
+            close_old_connections()
+
+    def run_once(self) -> None:
+        from ribambelle.bookings.services import expire_offers
+        from ribambelle.documents.services import send_expiry_reminders
+        from ribambelle.outbox.services import deliver_due_emails
+
+        sent = deliver_due_emails()
+        expired = expire_offers()
+        reminders = send_expiry_reminders()
+        if sent or expired or reminders:
+            self.stdout.write(f"e-mails envoyés : {sent} · propositions expirées : {expired} · rappels : {reminders}")

@@ -29,10 +29,12 @@ class Command(BaseCommand):
             for family in families:
                 self.stdout.write(f"  {family.name} (n°{family.pk}, modifiée le {family.updated_at:%d/%m/%Y})")
                 if apply:
-                    erase_family(
+                    anonymised = erase_family(
                         family=family,
                         reason=f"Inactive depuis plus de {org.gdpr_retention_years} ans (effacement automatique)",
                     )
+                    if anonymised:
+                        self.stdout.write("    anonymisée : ses factures et règlements sont conservés sans nom")
             total += len(families)
         verb = "effacée(s)" if apply else "à effacer (simulation : relancez avec --appliquer)"
         self.stdout.write(self.style.SUCCESS(f"{total} famille(s) {verb}."))

@@ -11,16 +11,18 @@ cannot remove or replace it.
 
 Other apps register their e-mails from their AppConfig.ready():
 
-    from ribambelle.communication.templating import EmailKind, register_email_kind
+    from ribambelle.outbox.templating import EmailKind, register_email_kind
     register_email_kind(EmailKind("registration_accepted", "Inscription acceptée", ...))
 """
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from types import SimpleNamespace
 
+from django.template import Context, Engine, engines
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -112,6 +114,38 @@ class RenderedEmail:
     html: str
 
 
+@functools.cache
+def _plain_text_engine() -> Engine:
+    """The project's template engine with HTML auto-escaping off.
+
+    A subject and a text part are plain text: escaped, "Sortie à l'aquarium" would leave as
+    "Sortie à l&#x27;aquarium". Only the HTML part is rendered by the default, escaping engine.
+    """
+    default = engines["django"].engine
+    return Engine(
+        dirs=default.dirs,
+        app_dirs=default.app_dirs,
+        libraries=default.libraries,
+        debug=default.debug,
+        string_if_invalid=default.string_if_invalid,
+        file_charset=default.file_charset,
+        autoescape=False,
+    )
+
+
+def render_plain_text(template_name: str, context: dict) -> str:
+    return _plain_text_engine().get_template(template_name).render(Context(context, autoescape=False))
+
+
+def render_email(template: str, context: dict) -> RenderedEmail:
+    """`templates/emails/<template>.{subject.txt,txt,html}`: subject and text unescaped, HTML escaped."""
+    return RenderedEmail(
+        subject=" ".join(render_plain_text(f"emails/{template}.subject.txt", context).split()),
+        text=render_plain_text(f"emails/{template}.txt", context),
+        html=render_to_string(f"emails/{template}.html", context),
+    )
+
+
 def render_override(kind: EmailKind, *, subject: str, body: str, context: dict) -> RenderedEmail:
     values = placeholder_values(kind, context)
     subject_text = " ".join(substitute(subject, values).split())
@@ -139,8 +173,8 @@ def default_wording(kind: EmailKind, organisation) -> tuple[str, str]:
         if kind.default_body:
             return str(kind.default_subject), str(kind.default_body)
         context = {"organisation": organisation, "site_url": settings.SITE_URL, **kind.sample(organisation)}
-        subject = " ".join(render_to_string(f"emails/{kind.name}.subject.txt", context).split())
-        return subject, render_to_string(f"emails/{kind.name}.txt", context)
+        rendered = render_email(kind.name, context)
+        return rendered.subject, rendered.text
 
 
 # --- The e-mails that exist today ---------------------------------------------------------

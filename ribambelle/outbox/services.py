@@ -1,0 +1,161 @@
+"""The e-mail outbox: queue now, deliver after commit, retry until delivered."""
+
+import logging
+from datetime import timedelta
+from email.utils import formataddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+
+from ribambelle.core.db import retry_on_lost_connection
+
+from . import enclosures
+from .models import EmailStatus, EmailTemplateOverride, OutgoingEmail
+
+logger = logging.getLogger(__name__)
+
+# Back-off between attempts: 1 min, 5 min, 15 min, 1 h, then every 4 h. A message is
+# given up (FAILED, visible to staff) only after two days of refusals.
+RETRY_DELAYS = [timedelta(minutes=m) for m in (1, 5, 15, 60)] + [timedelta(hours=4)]
+MAX_ATTEMPTS = 16
+# A row left in SENDING this long belongs to a worker that died mid-send.
+STALE_SENDING = timedelta(minutes=10)
+
+
+def queue_email(
+    *,
+    organisation,
+    to: str,
+    template: str,
+    context: dict,
+    user=None,
+    family=None,
+    reply_to: str | None = None,
+    enclosure: tuple[str, int] | None = None,
+) -> OutgoingEmail:
+    """Render `templates/emails/<template>.{subject.txt,txt,html}` and put the message in the outbox.
+
+    Delivery is scheduled for after the surrounding transaction commits, so a
+    rolled-back action sends nothing and a slow mail server never holds a request.
+    When the organisation has reworded this e-mail (EmailTemplateOverride), its wording
+    is used, filled by the restricted substitution of `templating`; the files stay the
+    default. `enclosure` = (kind, object id): a file built and joined at sending time
+    (see communication.enclosures).
+    """
+    from .templating import EMAIL_KINDS, render_email, render_override
+
+    context = {"organisation": organisation, "site_url": settings.SITE_URL, **context}
+    override = None
+    if template in EMAIL_KINDS:
+        override = EmailTemplateOverride.objects.filter(organisation=organisation, template=template).first()
+    # E-mails are written in French (the spec), whatever language the requester reads the site in:
+    # lazy labels in the context are evaluated here, under the same language.
+    with translation.override(settings.LANGUAGE_CODE):
+        if override is not None:
+            rendered = render_override(
+                EMAIL_KINDS[template], subject=override.subject, body=override.body, context=context
+            )
+        else:
+            rendered = render_email(template, context)
+    email = OutgoingEmail.objects.create(
+        organisation=organisation,
+        template=template,
+        to=to,
+        from_name=organisation.name,
+        reply_to=reply_to if reply_to is not None else organisation.contact_email,
+        subject=rendered.subject[:250],
+        body_text=rendered.text,
+        body_html=rendered.html,
+        user=user,
+        family=family,
+        enclosure_kind=enclosure[0] if enclosure else "",
+        enclosure_id=enclosure[1] if enclosure else None,
+    )
+    transaction.on_commit(lambda: _enqueue_delivery(email.pk))
+    return email
+
+
+def _enqueue_delivery(email_id: int, run_after=None) -> None:
+    from .tasks import deliver_email
+
+    try:
+        task = deliver_email.using(run_after=run_after) if run_after else deliver_email
+        task.enqueue(email_id)
+    except Exception:  # noqa: BLE001 - the row stays due; deliver_due_emails picks it up
+        logger.exception("Could not enqueue delivery of e-mail %s", email_id)
+
+
+def _claim(email_id: int) -> OutgoingEmail | None:
+    """Atomically move a due message to SENDING so two workers never send it twice."""
+    now = timezone.now()
+    due = Q(status__in=[EmailStatus.QUEUED, EmailStatus.RETRYING], next_attempt_at__lte=now) | Q(
+        status=EmailStatus.SENDING, updated_at__lt=now - STALE_SENDING
+    )
+    claimed = OutgoingEmail.objects.filter(due, pk=email_id).update(status=EmailStatus.SENDING, updated_at=now)
+    if not claimed:
+        return None
+    return OutgoingEmail.objects.select_related("organisation").get(pk=email_id)
+
+
+def deliver(email_id: int) -> str:
+    """Try to send one message. Returns its status afterwards. Idempotent."""
+    email = _claim(email_id)
+    if email is None:
+        return "skipped"
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body_text,
+        from_email=formataddr((email.from_name, settings.DEFAULT_FROM_EMAIL)),
+        to=[email.to],
+        reply_to=[email.reply_to] if email.reply_to else None,
+        headers={"Auto-Submitted": "auto-generated", "X-Ribambelle-Id": str(email.pk)},
+    )
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    try:
+        if email.enclosure_kind:  # built here, inside the try: a failure is retried like a refused send
+            enclosure = enclosures.build(email.enclosure_kind, email.enclosure_id, email.organisation_id)
+            message.attach(enclosure.filename, enclosure.content, enclosure.mimetype)
+        message.send()
+    except Exception as exc:  # noqa: BLE001 - any failure of the mail server means "try later"
+        attempts = email.attempts + 1
+        delay = RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
+        status = EmailStatus.FAILED if attempts >= MAX_ATTEMPTS else EmailStatus.RETRYING
+        next_at = timezone.now() + delay
+        OutgoingEmail.objects.filter(pk=email.pk).update(
+            status=status,
+            attempts=attempts,
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            next_attempt_at=next_at,
+            updated_at=timezone.now(),
+        )
+        logger.warning("E-mail %s not delivered (attempt %s): %s", email.pk, attempts, exc)
+        if status == EmailStatus.RETRYING:
+            _enqueue_delivery(email.pk, run_after=next_at)
+        return status
+    # The message has left: record it even if the connection was lost during the send, or the
+    # row, left in SENDING, would be sent again once stale.
+    sent_at = timezone.now()
+    retry_on_lost_connection(
+        lambda: OutgoingEmail.objects.filter(pk=email.pk).update(
+            status=EmailStatus.SENT, attempts=email.attempts + 1, sent_at=sent_at, last_error="", updated_at=sent_at
+        )
+    )
+    return EmailStatus.SENT
+
+
+def deliver_due_emails(limit: int = 500) -> int:
+    """Sweep: send every message that is due, whatever happened to its task. Returns how many were sent."""
+    now = timezone.now()
+    due_ids = list(
+        OutgoingEmail.objects.filter(
+            Q(status__in=[EmailStatus.QUEUED, EmailStatus.RETRYING], next_attempt_at__lte=now)
+            | Q(status=EmailStatus.SENDING, updated_at__lt=now - STALE_SENDING)
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(1 for email_id in due_ids if deliver(email_id) == EmailStatus.SENT)
