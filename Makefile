@@ -3,21 +3,29 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Running needs the application only; the test tools (Playwright, ruff…) come with `make test`.
+TEST_STAMP := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Links in e-mails and the demo logins printed by `make run` follow HOST and PORT.
 SITE_URL ?= http://$(HOST):$(PORT)
 export SITE_URL
 
-.PHONY: run test install e2e-browser gettext messages lint clean
+.PHONY: run test install install-test e2e-browser gettext messages lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e .
 	touch $(STAMP)
 
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(TEST_STAMP)
+
 install: $(STAMP)
+
+install-test: $(TEST_STAMP)
 
 # Creates the virtualenv, migrates var/ribambelle.sqlite3, loads the demo, then serves
 # the site with the task worker (which sends the e-mails) until Ctrl-C.
@@ -57,7 +65,7 @@ messages: install gettext
 	$(BIN)/python manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=tests --ignore=bench --ignore=var
 	$(BIN)/python manage.py compilemessages -l en --ignore=.venv
 
-test: install e2e-browser gettext
+test: install-test e2e-browser gettext
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 

@@ -139,15 +139,17 @@ def load(organisation, count: int, batch: int = 5000) -> None:
 
 def time_search(organisation, query: str) -> float:
     from django.core.paginator import Paginator
+    from django_scopes import scope
 
     from ribambelle.families.selectors import families_for_staff
 
     start = time.perf_counter()
-    page = Paginator(families_for_staff(organisation, search=query), 50).get_page(1)
-    rows = list(page)
-    for family in rows:
-        _ = family.people
-    _ = page.paginator.count
+    with scope(organisation=organisation):  # as the page runs it, in the organisation's scope
+        page = Paginator(families_for_staff(organisation, search=query), 50).get_page(1)
+        rows = list(page)
+        for family in rows:
+            _ = family.people
+        _ = page.paginator.count
     return (time.perf_counter() - start) * 1000
 
 
@@ -204,4 +206,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from django_scopes import scopes_disabled
+
+    with scopes_disabled():  # loading the bench organisation is set-up; the timed part enters its scope
+        main()

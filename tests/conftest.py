@@ -2,6 +2,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.test import Client
+from django_scopes import scopes_disabled
 
 from ribambelle.tenancy.roles import Role
 
@@ -57,6 +58,17 @@ def client_for(user) -> Client:
 @pytest.fixture
 def login():
     return client_for
+
+
+@pytest.fixture(autouse=True)
+def _scopes_disabled_in_tests():
+    """Test bodies, factories and fixtures run with organisation scopes disabled, visibly: they
+    build and inspect several organisations at once. Requests made with the test client still
+    run scoped, because the middleware's `scope(organisation=…)` re-enables scoping inside
+    this block (tests/test_scoping.py proves that nesting). A test that wants scoping on for
+    direct calls enters `scope(organisation=…)` itself."""
+    with scopes_disabled():
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -203,7 +203,6 @@ class ActivityLogFactory(factory.django.DjangoModelFactory):
     organisation = factory.SubFactory(OrganisationFactory)
     family = factory.SubFactory(FamilyFactory, organisation=factory.SelfAttribute("..organisation"))
     action = "login"
-    description = "Connexion"
 
 
 class ActivityFactory(factory.django.DjangoModelFactory):

@@ -107,3 +107,49 @@ def test_every_action_the_code_records_has_words():
     recorded |= {"accepted", "refused"}
     assert len(recorded) > 25
     assert sorted(recorded - set(ACTION_LABELS)) == []
+
+
+def test_values_read_in_words_booleans_choices_dates_amounts_and_related_objects(tenant_a):
+    """Entries as the code records them (JSON: True, "2023-07-10", "12.50", an id) read as words,
+    old entries included since the words are made at display time."""
+    from .factories import ActivityFactory
+
+    structure = StructureFactory(organisation=tenant_a.organisation, name="Accueil de loisirs de Bioule")
+    activity = ActivityFactory(organisation=tenant_a.organisation, structure=structure, name="Mercredis")
+    record_audit(
+        organisation=tenant_a.organisation,
+        actor=tenant_a.admin,
+        action="create",
+        obj=activity,
+        changes={"staff_only": {"old": None, "new": True}, "kind": {"old": None, "new": "vacances"}},
+    )
+    record_audit(
+        organisation=tenant_a.organisation,
+        actor=tenant_a.admin,
+        action="update",
+        obj=activity,
+        changes={
+            "start_date": {"old": "2023-07-10", "new": "2023-07-11"},
+            "staff_only": {"old": True, "new": False},
+            "structure": {"old": None, "new": structure.pk},
+            "registration_opens_at": {"old": None, "new": "2023-07-01 06:30:00+00:00"},
+        },
+    )
+    AuditEntry.objects.create(
+        organisation=tenant_a.organisation,
+        actor=tenant_a.admin,
+        action="create",
+        object_type="billing.payment",
+        object_id="1",
+        object_repr="Chèque",
+        changes={"amount": {"old": None, "new": "12.50"}, "method": {"old": None, "new": "cheque"}},
+    )
+
+    page = page_text(_journal(tenant_a))
+    assert "True" not in page and "False" not in page and "2023-07" not in page and "12.50" not in page
+    assert "oui → non" in page
+    assert "lundi 10 juillet 2023 → mardi 11 juillet 2023" in page
+    assert "— → Accueil de loisirs de Bioule" in page
+    assert "samedi 1 juillet 2023 à 08:30" in page  # 06:30 UTC is 08:30 in Paris
+    assert "12,50\xa0€" in page and "Chèque" in page
+    assert "Vacances" in page

@@ -251,8 +251,10 @@ def test_run_preview_then_issue_numbers_without_gaps_and_mails_families():
     assert first.number in mail.subject and "8,00" in mail.body_text
     assert f"/mes-factures/{first.pk}/" in mail.body_text
     assert (mail.enclosure_kind, mail.enclosure_id) == ("invoice_pdf", first.pk)  # its PDF, joined when sent
-    # A second run of the same period finds nothing left to bill.
-    assert _run(world).family_count == 0
+    # A second run of the same period finds nothing left to bill: refused, no empty run.
+    with pytest.raises(DomainError, match="déjà facturées"):
+        _run(world)
+    assert InvoiceRun.objects.filter(organisation=world.org).count() == 1
 
 
 def test_run_resumes_after_the_last_committed_batch():

@@ -35,6 +35,7 @@ PAGES = [
     "gestion/facturation/factures/",
     "gestion/facturation/emissions/",
     "gestion/facturation/reglements/",
+    "gestion/facturation/reglements/nouveau/",
     "gestion/facturation/soldes/",
     "gestion/facturation/impayes/",
     "gestion/facturation/prelevements/",
@@ -249,3 +250,56 @@ def test_sepa_mandate_factory_is_valid():
     from ribambelle.billing.sepa import clean_bic, clean_iban
 
     assert clean_iban(mandate.iban) == mandate.iban and clean_bic(mandate.bic) == mandate.bic
+
+
+def test_payments_page_offers_nouveau_reglement_which_finds_the_family(tenant_a, tenant_b, admin):
+    family = tenant_a.family_user.family
+    other = tenant_b.family_user.family
+    page = admin.get(tenant_a.url("gestion/facturation/reglements/")).content.decode()
+    assert f'href="/{tenant_a.organisation.slug}/gestion/facturation/reglements/nouveau/"' in page
+    assert "Nouveau règlement" in page
+    response = admin.get(tenant_a.url("gestion/facturation/reglements/nouveau/"), {"q": family.name})
+    assert f"/gestion/facturation/familles/{family.pk}/#reg" in response.content.decode()
+    response = admin.get(tenant_a.url("gestion/facturation/reglements/nouveau/"), {"q": other.name})
+    assert f"/familles/{other.pk}/" not in response.content.decode()
+
+
+def test_a_partly_allocated_payment_says_how_much_is_allocated(tenant_a, admin):
+    family = tenant_a.family_user.family
+    InvoiceFactory(organisation=tenant_a.organisation, family=family, total=Decimal("30"))
+    url = tenant_a.url(f"gestion/facturation/familles/{family.pk}/")
+    admin.post(url, {"method": "cash", "amount": "50", "received_on": timezone.localdate().isoformat()})
+    text = page_text(admin.get(url))
+    assert "partiellement affecté (30,00\xa0€ sur 50,00\xa0€)" in text
+    assert "non affecté" not in text.replace("Non affecté :", "")
+
+
+def test_previewing_a_month_already_invoiced_creates_no_empty_run_and_says_why(tenant_a, admin):
+    booking = BookingFactory(organisation=tenant_a.organisation, family=tenant_a.family_user.family)
+    TariffFactory(organisation=tenant_a.organisation, activity=booking.activity, flat_price=Decimal("9.50"))
+    period = {"period_start": booking.date.isoformat(), "period_end": (booking.date + timedelta(days=2)).isoformat()}
+    response = admin.post(tenant_a.url("gestion/facturation/emissions/"), period)
+    text = page_text(admin.get(response["Location"]))
+    assert "1 famille à facturer" in text and "Aperçu : 1 famille, total" in text and "(s)" not in text
+    run = InvoiceRun.objects.get()
+    admin.post(tenant_a.url(f"gestion/facturation/emissions/{run.pk}/emettre/"))
+
+    response = admin.post(tenant_a.url("gestion/facturation/emissions/"), period)
+
+    assert response.status_code == 400
+    text = page_text(response)
+    assert "Rien à facturer" in text and "déjà facturées" in text
+    assert tenant_a.family_user.family.name in text
+    assert InvoiceRun.objects.count() == 1
+
+
+def test_a_period_with_bookings_but_nothing_priced_creates_no_run(tenant_a, admin):
+    """A day booked on an activity without tariff: a family "concerned" but nothing to invoice."""
+    booking = BookingFactory(organisation=tenant_a.organisation, family=tenant_a.family_user.family)
+    response = admin.post(
+        tenant_a.url("gestion/facturation/emissions/"),
+        {"period_start": booking.date.isoformat(), "period_end": booking.date.isoformat()},
+    )
+    assert response.status_code == 400
+    assert "aucune réservation tarifée" in page_text(response)
+    assert not InvoiceRun.objects.exists()

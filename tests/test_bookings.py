@@ -385,3 +385,87 @@ def test_saving_a_planning_costs_the_same_queries_for_one_day_or_eight(
         response = client.post(url, {"shown": shown, "o": shown})
     assert response.status_code == 302
     assert Booking.objects.filter(child=setup["lea"], status__in=["booked", "waiting"]).count() == days
+
+
+def _today_booking(tenant_a, setup, child=None):
+    activity = setup["activity"]
+    today = timezone.localdate()
+    if activity.start_date != today:
+        activity.start_date = today
+        activity.save()
+    opening, _created = Opening.objects.get_or_create(
+        organisation=tenant_a.organisation,
+        activity=activity,
+        unit=setup["day"],
+        group=setup["group"],
+        date=today,
+        defaults={"capacity": 30},
+    )
+    child = child or setup["lea"]
+    services.save_bookings(
+        child=child, changes=[BookingChange(opening.pk, True)], acting_user=tenant_a.admin, as_staff=True
+    )
+    return Booking.objects.get(child=child, opening=opening)
+
+
+def test_present_records_the_arrival_time_in_paris_and_keeps_an_edited_one(tenant_a, setup):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    booking = _today_booking(tenant_a, setup)
+    client = client_for(tenant_a.agent)
+    url = tenant_a.url(f"gestion/reservations/{booking.pk}/presence/")
+    before = datetime.now(ZoneInfo("Europe/Paris")).time().replace(second=0, microsecond=0)
+    response = client.post(url, {"status": "present", "arrived_at": ""}, HTTP_HX_REQUEST="true")
+    after = datetime.now(ZoneInfo("Europe/Paris")).time()
+    booking.refresh_from_db()
+    assert booking.arrived_at is not None and before <= booking.arrived_at <= after
+    assert f"arrivé à {booking.arrived_at:%H:%M}" in page_text(response)
+    # The time shown is editable: a corrected one is kept, and tapping "Présent" again keeps it.
+    client.post(url, {"status": "present", "arrived_at": "07:40"}, HTTP_HX_REQUEST="true")
+    client.post(url, {"status": "present", "arrived_at": ""}, HTTP_HX_REQUEST="true")
+    booking.refresh_from_db()
+    assert booking.arrived_at == time(7, 40)
+    client.post(url, {"status": "absent"}, HTTP_HX_REQUEST="true")
+    booking.refresh_from_db()
+    assert booking.arrived_at is None
+
+
+def test_roll_call_cards_show_pai_allergies_and_diet_in_words_with_constant_queries(tenant_a, setup):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from .factories import DietFactory, HealthRecordFactory, PersonDietFactory
+
+    organisation, family = tenant_a.organisation, setup["lea"].family
+    _today_booking(tenant_a, setup)
+    HealthRecordFactory(
+        organisation=organisation, family=family, child=setup["lea"], allergies="Arachide", has_pai=True
+    )
+    PersonDietFactory(
+        organisation=organisation, person=setup["lea"], diet=DietFactory(organisation=organisation, name="Sans porc")
+    )
+    client = client_for(tenant_a.admin)
+    url = tenant_a.url(f"gestion/activites/{setup['activity'].pk}/pointage/")
+
+    def queries():
+        with CaptureQueriesContext(connection) as context:
+            response = client.get(url)
+        return response, len(context)
+
+    def words(response):
+        import re
+
+        return " ".join(re.sub(r"<[^>]+>", " ", page_text(response)).split())
+
+    response, few = queries()
+    card = words(response)
+    assert "PAI" in card and "Allergies : Arachide" in card and "Régime : Sans porc" in card
+    for n in range(4):
+        child = PersonFactory(organisation=organisation, family=family, first_name=f"Enfant{n}")
+        RegistrationFactory(organisation=organisation, family=family, child=child, group=setup["group"])
+        HealthRecordFactory(organisation=organisation, family=family, child=child, allergies=f"Allergie{n}")
+        _today_booking(tenant_a, setup, child=child)
+    response, many = queries()
+    assert "Allergies : Allergie3" in words(response)
+    assert many == few

@@ -396,7 +396,7 @@ def test_staff_upload_on_behalf_of_a_family(tenant_a, insurance, parent):
     assert sent.by_staff and sent.submitted_by == tenant_a.admin
     assert (
         "Document déposé par le service"
-        in ActivityLog.objects.get(family=parent.family, action="document_sent").description
+        in ActivityLog.objects.get(family=parent.family, action="document_deposited_by_staff").description
     )
     assert "Tous les envois" in page_text(admin.get(url))
 

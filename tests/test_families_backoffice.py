@@ -1,7 +1,7 @@
 """Staff side of the family file: list and search, the file, moderation, health access, GDPR."""
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -317,3 +317,30 @@ def test_back_office_pages_render(tenant_a):
     ]:
         assert client.get(tenant_a.url(path)).status_code == 200, path
     assert ChangeRequest.objects.filter(pk=cr.pk, status="pending").exists()
+
+
+def test_creating_a_family_that_exists_warns_and_offers_the_existing_file(tenant_a):
+    """Same name and a shared adult e-mail (or birth date): the form offers the existing file,
+    creates nothing, and "Créer quand même" still creates a second one."""
+    organisation = tenant_a.organisation
+    existing = FamilyFactory(organisation=organisation, name="MARTIN", city="Bioule")
+    PersonFactory(
+        organisation=organisation, family=existing, role="adult", email="julie@exemple.fr", birth_date=date(1988, 3, 4)
+    )
+    client = client_for(tenant_a.admin)
+    url = tenant_a.url("gestion/familles/nouvelle/")
+    data = {"name": "Martin", "city": "Bioule", "adult_first_name": "Julie", "adult_last_name": "MARTIN"}
+
+    for shared in ({"adult_email": "JULIE@exemple.fr"}, {"adult_birth_date": "1988-03-04"}):
+        response = client.post(url, {**data, **shared})
+        assert response.status_code == 200
+        text = page_text(response)
+        assert "Cette famille existe peut-être déjà" in text and "Créer quand même" in text
+        assert f'href="/{organisation.slug}/gestion/familles/{existing.pk}/"' in response.content.decode()
+        assert Family.objects.filter(organisation=organisation, name__iexact="martin").count() == 1
+
+    # Another MARTIN sharing nothing is created at once; "Créer quand même" creates the duplicate.
+    assert client.post(url, {**data, "adult_email": "autre@exemple.fr"}).status_code == 302
+    response = client.post(url, {**data, "adult_email": "julie@exemple.fr", "confirm_duplicate": "1"})
+    assert response.status_code == 302
+    assert Family.objects.filter(organisation=organisation, name__iexact="martin").count() == 3

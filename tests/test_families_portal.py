@@ -57,7 +57,7 @@ def test_phone_applies_at_once_address_waits_for_moderation(tenant_a, parent):
     assert pending.changes["city"]["old"] == "Bioule" and pending.changes["city"]["new"] == "Nègrepelisse"
     applied = ChangeRequest.objects.get(family=family, status="applied")
     assert applied.changes["phone"]["new"] == "06 12 34 56 78" and applied.requested_by == parent
-    descriptions = list(ActivityLog.objects.filter(family=family).values_list("description", flat=True))
+    descriptions = [log.description for log in ActivityLog.objects.filter(family=family)]
     assert any("Téléphone : — → 06 12 34 56 78" in d for d in descriptions)
     assert any("modération" in d for d in descriptions)
 

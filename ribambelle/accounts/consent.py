@@ -72,10 +72,7 @@ def record_consents(*, user, personal: bool, health: bool, request=None) -> Cons
     version = user.organisation.gdpr_text_version
     before = consent_state(user)
     with transaction.atomic():
-        for kind, given, label in (
-            (ConsentKind.PERSONAL, personal, "données personnelles"),
-            (ConsentKind.HEALTH, health, "données sanitaires"),
-        ):
+        for kind, given in ((ConsentKind.PERSONAL, personal), (ConsentKind.HEALTH, health)):
             previous = before.personal_record if kind == ConsentKind.PERSONAL else before.health_record
             unchanged = previous is not None and previous.given == given and previous.text_version == version
             if unchanged or (previous is None and not given):
@@ -92,8 +89,8 @@ def record_consents(*, user, personal: bool, health: bool, request=None) -> Cons
                 family=user.family,
                 user=user,
                 request=request,
-                action="consent",
-                description=f"Consentement {label} {'donné' if given else 'retiré'} (texte v{version})",
+                action=f"consent_{kind}_{'given' if given else 'withdrawn'}",
+                data={"version": version},
             )
             # Only an explicit withdrawal erases health data; a consent left unrenewed after
             # the organisation changed its text only hides it until the family answers.

@@ -4,6 +4,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ribambelle.core.models import tenant_manager
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -56,6 +58,10 @@ class User(AbstractBaseUser):
     date_joined = models.DateTimeField(_("créé le"), default=timezone.now)
     activated_at = models.DateTimeField(_("activé le"), null=True, blank=True)
 
+    # Not scoped (unlike Membership and every tenant row): a login is loaded from the session
+    # and checked against the URL's organisation *before* any organisation scope exists (the
+    # middleware needs it to decide which scope to enter), and platform administrators belong
+    # to no organisation. Every lookup of a User names its organisation explicitly instead.
     objects = UserManager()
 
     USERNAME_FIELD = "email"
@@ -120,6 +126,8 @@ class AccountToken(models.Model):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
 
+    objects = tenant_manager()
+
     class Meta:
         indexes = [models.Index(fields=["user", "purpose"])]
 
@@ -139,11 +147,14 @@ class ActivityLog(models.Model):
     family = models.ForeignKey("families.Family", on_delete=models.CASCADE, related_name="activity_log")
     user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     actor_is_staff = models.BooleanField(default=False)
+    # A code of accounts.history.SENTENCES and its data: the sentence is made in the reader's language.
     action = models.CharField(max_length=40)
-    description = models.CharField(max_length=300)
+    data = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     device = models.CharField(max_length=120, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = tenant_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -151,6 +162,12 @@ class ActivityLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%d/%m/%Y %H:%M} {self.description}"
+
+    @property
+    def description(self) -> str:
+        from .history import sentence
+
+        return sentence(self.action, self.data)
 
 
 class ConsentKind(models.TextChoices):
@@ -171,6 +188,8 @@ class ConsentRecord(models.Model):
     given = models.BooleanField()
     text_version = models.PositiveIntegerField()
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = tenant_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

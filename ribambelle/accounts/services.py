@@ -30,8 +30,9 @@ def _client_ip(request) -> str | None:
 
 
 # --- Activity log -------------------------------------------------------------------
-def log_family_action(*, family, action: str, description: str, user=None, request=None) -> ActivityLog | None:
-    """The one entry point every app uses to add a line to "Historique de mes actions"."""
+def log_family_action(*, family, action: str, data: dict | None = None, user=None, request=None) -> ActivityLog | None:
+    """The one entry point every app uses to add a line to "Historique de mes actions": an action
+    code of `history.SENTENCES` and its data (the sentence is made when shown, in the reader's language)."""
     if family is None:
         return None
     actor = user if user is not None else getattr(request, "user", None)
@@ -43,7 +44,7 @@ def log_family_action(*, family, action: str, description: str, user=None, reque
         user=actor,
         actor_is_staff=bool(actor is not None and not actor.is_family),
         action=action,
-        description=description[:300],
+        data=data or {},
         ip_address=_client_ip(request),
         device=describe_device(request.META.get("HTTP_USER_AGENT", "")) if request is not None else "",
     )
@@ -102,7 +103,7 @@ def send_invitation(*, user: User, acting_user=None) -> AccountToken:
                 family=user.family,
                 user=acting_user,
                 action="invitation",
-                description=f"Invitation à activer l'Espace Famille envoyée à {user.email}",
+                data={"email": user.email},
             )
     return token
 
@@ -134,7 +135,6 @@ def activate_account(*, token: AccountToken, password: str, request=None) -> Use
             user=user,
             request=request,
             action="activation",
-            description="Compte activé et premier mot de passe créé",
         )
     return user
 
@@ -148,8 +148,7 @@ def log_in(request, user: User, *, remember: bool) -> None:
         family=user.family,
         user=user,
         request=request,
-        action="login",
-        description="Connexion" + (" (rester connecté)" if remember else ""),
+        action="login_remembered" if remember else "login",
     )
 
 
@@ -207,7 +206,7 @@ def reset_password(*, token: AccountToken, password: str, request=None) -> User:
             raise DomainError(_("Ce lien a déjà été utilisé. Demandez un nouveau lien si besoin."))
         locked.used_at = timezone.now()
         locked.save(update_fields=["used_at"])
-        _set_password(user, password, description="Mot de passe réinitialisé par e-mail", request=request)
+        _set_password(user, password, action="password_reset", request=request)
         # Someone who can read the mailbox has proven they own the address: an account never
         # activated (lost invitation) becomes active too.
         if user.activated_at is None:
@@ -216,12 +215,12 @@ def reset_password(*, token: AccountToken, password: str, request=None) -> User:
     return user
 
 
-def _set_password(user: User, password: str, *, description: str, request=None) -> None:
+def _set_password(user: User, password: str, *, action: str, request=None) -> None:
     # A new password changes the session hash: every other session of this account is
     # logged out at its next request (Django's session verification).
     user.set_password(password)
     user.save(update_fields=["password"])
-    log_family_action(family=user.family, user=user, request=request, action="password", description=description)
+    log_family_action(family=user.family, user=user, request=request, action=action)
     queue_email(
         organisation=user.organisation,
         to=user.email,
@@ -238,7 +237,7 @@ def change_password(*, user: User, password: str, request) -> None:
 
     password_validation.validate_password(password, user)
     with transaction.atomic():
-        _set_password(user, password, description="Mot de passe modifié", request=request)
+        _set_password(user, password, action="password_changed", request=request)
     update_session_auth_hash(request, user)
 
 
@@ -271,8 +270,8 @@ def request_email_change(*, user: User, new_email: str, request=None) -> None:
             family=user.family,
             user=user,
             request=request,
-            action="email",
-            description=f"Demande de changement d'e-mail vers {new_email} (confirmation envoyée)",
+            action="email_change_requested",
+            data={"email": new_email},
         )
 
 
@@ -300,8 +299,8 @@ def confirm_email_change(*, token: AccountToken, request=None) -> User:
             family=user.family,
             user=user,
             request=request,
-            action="email",
-            description=f"E-mail de connexion modifié : {old_email} → {user.email}",
+            action="email_changed",
+            data={"old": old_email, "new": user.email},
         )
         queue_email(
             organisation=user.organisation,
@@ -341,7 +340,7 @@ def record_failed_login(*, organisation, email: str, request=None) -> None:
             family=user.family,
             user=None,
             action="login_failed",
-            description=f"Tentative de connexion échouée sur le compte {user.email}",
+            data={"email": user.email},
             ip_address=_client_ip(request),
             device=describe_device(request.META.get("HTTP_USER_AGENT", "")) if request is not None else "",
         )

@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from ribambelle.activities.models import Activity
@@ -19,7 +20,7 @@ from ribambelle.billing.models import Invoice, InvoiceStatus, Payment, RunStatus
 from ribambelle.billing.pdf import invoice_pdf, receipt_pdf
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.params import parse_ids
-from ribambelle.families.selectors import get_family_for_staff
+from ribambelle.families.selectors import families_for_staff, get_family_for_staff
 from ribambelle.payments import services as payment_services
 from ribambelle.payments.providers.registry import PROVIDERS
 from ribambelle.tenancy.access import staff_required
@@ -235,6 +236,19 @@ def payment_list(request):
 
 
 @staff_required(BILLING)
+def payment_new(request):
+    """The "Nouveau règlement" button: find the family, then record the payment on its account (where its
+    open invoices are shown for allocation)."""
+    search = request.GET.get("q", "").strip()[:100]
+    families = families_for_staff(request.organisation, search=search)[:20] if search else []
+    return render(
+        request,
+        "backoffice/billing/payment_new.html",
+        {"search": search, "families": families, "nav": "payments"},
+    )
+
+
+@staff_required(BILLING)
 def family_account(request, family_id: int):
     family = get_family_for_staff(request.organisation, family_id)
     form = PaymentForm(request.POST or None, initial={"received_on": timezone.localdate(), "method": "cheque"})
@@ -325,7 +339,11 @@ def unpaid(request):
             messages.error(request, _("Cochez au moins une facture à relancer."))
         else:
             sent = services.send_reminders(organisation=request.organisation, invoice_ids=ids, acting_user=request.user)
-            messages.success(request, _("%(count)s famille(s) relancée(s) par e-mail.") % {"count": sent})
+            messages.success(
+                request,
+                ngettext("%(count)s famille relancée par e-mail.", "%(count)s familles relancées par e-mail.", sent)
+                % {"count": sent},
+            )
         return redirect("backoffice:billing_unpaid", org_slug=request.organisation.slug)
     invoices = selectors.unpaid(request.organisation)
     page = Paginator(invoices, 100).get_page(request.GET.get("page"))

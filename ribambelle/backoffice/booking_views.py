@@ -64,17 +64,7 @@ def attendance(request, activity_id: int):
     group_id = request.GET.get("groupe", "")
     group_id = parse_id(group_id)
     bookings = list(selectors.attendance_list(activity, day, group_id))
-    with_health = has_permission(request.membership, Perm.VIEW_HEALTH)
-    children = care_details({b.child_id: b.child for b in bookings}.values(), include_health=with_health)
-    if with_health and bookings:
-        # Every staff access to health data is logged (SPEC, personal and health data).
-        record_audit(
-            organisation=request.organisation,
-            actor=request.user,
-            action="health_view",
-            obj=activity,
-            changes={"list": "attendance", "date": str(day), "children": len(children)},
-        )
+    children = _care(request, activity, day, bookings, listing="attendance")
     rows = [{"booking": b, "care": children.get(b.child_id, {})} for b in bookings]
     fmt = request.GET.get("format", "")
     title = f"{activity.name} – {day:%d/%m/%Y}"
@@ -133,6 +123,23 @@ def attendance(request, activity_id: int):
     )
 
 
+def _care(request, activity, day, bookings, *, listing: str) -> dict[int, dict]:
+    """Diet, allergies, PAI and authorised persons of the day's children, for the printed list and
+    the roll call alike (health only for who may see it): a constant number of queries."""
+    with_health = has_permission(request.membership, Perm.VIEW_HEALTH)
+    children = care_details({b.child_id: b.child for b in bookings}.values(), include_health=with_health)
+    if with_health and bookings:
+        # Every staff access to health data is logged (SPEC, personal and health data).
+        record_audit(
+            organisation=request.organisation,
+            actor=request.user,
+            action="health_view",
+            obj=activity,
+            changes={"list": listing, "date": str(day), "children": len(children)},
+        )
+    return children
+
+
 @staff_required(Perm.MARK_ATTENDANCE)
 def roll_call(request, activity_id: int):
     """Tablet screen: one card per child, one tap per state; each tap is saved at once (htmx)."""
@@ -140,7 +147,10 @@ def roll_call(request, activity_id: int):
     day = _day(request)
     group_id = request.GET.get("groupe", "")
     group_id = parse_id(group_id)
-    bookings = selectors.attendance_list(activity, day, group_id)
+    bookings = list(selectors.attendance_list(activity, day, group_id))
+    children = _care(request, activity, day, bookings, listing="roll_call")
+    for booking in bookings:
+        booking.care = children.get(booking.child_id, {})
     return render(
         request,
         "backoffice/bookings/roll_call.html",
@@ -174,6 +184,9 @@ def mark(request, booking_id: int):
     except DomainError as exc:
         error = exc.message
     if request.htmx:
+        booking.care = care_details(
+            [booking.child], include_health=has_permission(request.membership, Perm.VIEW_HEALTH)
+        ).get(booking.child_id, {})
         html = render_to_string(
             "backoffice/bookings/roll_call_card.html",
             {"booking": booking, "error": error, "is_today": True},

@@ -116,9 +116,22 @@ def family_create(request):
     form = FamilyCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         values = {name: form.cleaned_data[name] for name in FamilyCreateForm.Meta.fields}
+        adult = form.adult_values()
+        duplicates = (
+            []
+            if request.POST.get("confirm_duplicate")
+            else selectors.similar_families(
+                request.organisation, name=values["name"], email=adult["email"], birth_date=adult["birth_date"]
+            )
+        )
+        if duplicates:
+            # Staff may be about to type in a file that exists: offer it, and creating anyway.
+            return _render_form(
+                request, form=form, title=_("Nouvelle famille"), family=None, extra={"duplicates": duplicates}
+            )
         try:
             family = services.create_family(
-                organisation=request.organisation, values=values, adult=form.adult_values(), acting_user=request.user
+                organisation=request.organisation, values=values, adult=adult, acting_user=request.user
             )
         except (DomainError, ValidationError) as error:
             apply_errors(form, error)

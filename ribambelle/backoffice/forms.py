@@ -54,6 +54,14 @@ class OrganisationForm(StyledModelForm):
             "logo": forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left out of a post (an older form, a script), the statement's status stays what it was.
+        self.fields["accessibility_status"].required = False
+
+    def clean_accessibility_status(self):
+        return self.cleaned_data["accessibility_status"] or self.instance.accessibility_status
+
     def clean_primary_colour(self):
         colour = self.cleaned_data["primary_colour"].lower()
         # White text sits on this colour in the header and buttons: keep WCAG AA (4.5:1).

@@ -146,6 +146,7 @@ urlpatterns = [
     path("facturation/emissions/<int:invoicerun_id>/", billing_views.run_detail, name="billing_run"),
     path("facturation/emissions/<int:invoicerun_id>/emettre/", billing_views.run_issue, name="billing_run_issue"),
     path("facturation/reglements/", billing_views.payment_list, name="billing_payments"),
+    path("facturation/reglements/nouveau/", billing_views.payment_new, name="billing_payment_new"),
     path("facturation/reglements/<int:payment_id>/recu/", billing_views.receipt_file, name="billing_receipt"),
     path("facturation/reglements/<int:payment_id>/affecter/", billing_views.payment_allocate, name="billing_allocate"),
     path("facturation/soldes/", billing_views.balances, name="billing_balances"),

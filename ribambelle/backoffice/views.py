@@ -285,8 +285,8 @@ def audit_log(request):
             "entry": entry,
             "action": audit.action_label(entry.action),
             "object_type": audit.object_type_label(entry.object_type),
-            "changes": audit.describe_changes(entry),
+            "changes": changes,
         }
-        for entry in page
+        for entry, changes in zip(page, audit.describe_entries(page), strict=True)
     ]
     return render(request, "backoffice/audit_log.html", {"form": form, "page": page, "rows": rows, "nav": "audit"})

@@ -62,7 +62,7 @@ def create_mandate(
         log_family_action(
             family=family,
             action="sepa_mandate",
-            description=f"Mandat de prélèvement {mandate.rum} enregistré",
+            data={"rum": mandate.rum},
             user=acting_user if acting_user is not None and acting_user.is_authenticated else None,
         )
     return mandate

@@ -94,17 +94,59 @@ def create_run(*, organisation, period_start: date, period_end: date, structure_
     if (period_end - period_start).days > 366:
         raise DomainError(_("Une facturation couvre au plus un an."))
     with transaction.atomic():
-        run = InvoiceRun.objects.create(
+        run = InvoiceRun(
             organisation=organisation,
             period_start=period_start,
             period_end=period_end,
             structure_ids=[int(s) for s in structure_ids],
             created_by=acting_user if acting_user and acting_user.is_authenticated else None,
         )
-        run.family_count = run_families(run).count()
-        run.save(update_fields=["family_count"])
+        # Families with a priced line, not merely a booking (an excused absence, a day without
+        # tariff, a day already invoiced): the run's count and its preview then say the same.
+        run.family_count = _families_to_invoice(run)
+        if not run.family_count:
+            raise DomainError(_nothing_to_invoice(run))
+        run.save()
         record_audit(organisation=organisation, actor=acting_user, action="create", obj=run)
     return run
+
+
+def _families_to_invoice(run: InvoiceRun, *, batch_size: int = 500) -> int:
+    ctx = PricingContext.load(run.organisation, on=run.period_end)
+    count, last_pk = 0, 0
+    while True:
+        families = list(run_families(run).filter(pk__gt=last_pk)[:batch_size])
+        if not families:
+            return count
+        bookings = _load_bookings(run, families)
+        count += sum(1 for family in families if family_charges(family, bookings[family.pk], ctx))
+        last_pk = families[-1].pk
+
+
+def _nothing_to_invoice(run: InvoiceRun) -> str:
+    """Why a period has nothing to invoice, naming the families already invoiced for it."""
+    from ribambelle.core.dates import shown_date
+
+    period = {"start": shown_date(run.period_start), "end": shown_date(run.period_end)}
+    invoiced = list(
+        Invoice.objects.filter(
+            organisation=run.organisation,
+            kind=InvoiceKind.INVOICE,
+            period_start__lte=run.period_end,
+            period_end__gte=run.period_start,
+        )
+        .exclude(status=InvoiceStatus.CREDITED)
+        .order_by("family_name")
+        .values_list("family_name", flat=True)
+        .distinct()[:11]
+    )
+    if not invoiced:
+        return _("Rien à facturer du %(start)s au %(end)s : aucune réservation tarifée sur cette période.") % period
+    names = ", ".join(invoiced[:10]) + ("…" if len(invoiced) > 10 else "")
+    return _(
+        "Rien à facturer du %(start)s au %(end)s : les réservations de la période sont déjà facturées "
+        "(familles déjà facturées : %(names)s). Aucune facturation n'a été créée."
+    ) % {**period, "names": names}
 
 
 @dataclass
@@ -378,7 +420,7 @@ def issue_credit_note(*, invoice: Invoice, reason: str, acting_user) -> Invoice:
         log_family_action(
             family=invoice.family,
             action="credit_note",
-            description=f"Avoir {credit.number} annulant la facture {invoice.number}",
+            data={"credit_note": credit.number, "invoice": invoice.number},
             user=acting_user if acting_user is not None and acting_user.is_authenticated else None,
         )
         record_audit(
@@ -495,8 +537,8 @@ def record_payment(
         if log:
             log_family_action(
                 family=family,
-                action="payment",
-                description=f"Règlement {receipt} de {format_euros(amount)} ({payment.get_method_display()})",
+                action="payment_recorded",
+                data={"receipt": receipt, "amount": str(amount), "method": payment.method},
                 user=acting_user if acting_user is not None and acting_user.is_authenticated else None,
             )
         _send_receipt(payment, plan)
@@ -577,7 +619,7 @@ def send_reminders(*, organisation, invoice_ids: list[int], acting_user) -> int:
                     },
                     family=family,
                 )
-            log_family_action(family=family, action="invoice_reminder", description="Relance des factures impayées")
+            log_family_action(family=family, action="invoice_reminder")
             sent += 1
         record_audit(
             organisation=organisation,

@@ -10,6 +10,7 @@ transaction, so capacity is never exceeded whatever the number of families savin
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Subquery
@@ -21,7 +22,6 @@ from ribambelle.activities.models import Opening, UnitExclusion
 from ribambelle.core.dates import booking_deadline, long_date
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
-from ribambelle.core.wording import de
 from ribambelle.families.recipients import family_recipients
 from ribambelle.outbox.services import queue_email
 from ribambelle.registrations.models import Registration, RegistrationStatus
@@ -339,8 +339,8 @@ def accept_offer(*, booking: Booking, acting_user, request=None) -> Booking:
             family=locked.family,
             user=acting_user,
             request=request,
-            action="booking",
-            description=f"Place acceptée sur liste d'attente : {_label(locked.opening)}",
+            action="waiting_list_accepted",
+            data={"unit": locked.opening.unit.name, "date": locked.opening.date.isoformat()},
         )
     return locked
 
@@ -362,20 +362,13 @@ def expire_offers(*, now=None) -> int:
 
 
 def _record(child, result: BookingResult, *, acting_user, as_staff: bool, reason: str, request) -> None:
-    parts = []
-    if result.booked:
-        parts.append(f"{len(result.booked)} réservé(s)")
-    if result.waitlisted:
-        parts.append(f"{len(result.waitlisted)} en liste d'attente")
-    if result.cancelled:
-        parts.append(f"{len(result.cancelled)} annulé(s)")
-    who = " par le service" if as_staff else ""
+    summary = {"booked": len(result.booked), "waitlisted": len(result.waitlisted), "cancelled": len(result.cancelled)}
     log_family_action(
         family=child.family,
         user=acting_user,
         request=request,
-        action="booking",
-        description=f"Réservations {de(child.first_name)}{who} : {', '.join(parts)}",
+        action="bookings_changed_by_staff" if as_staff else "bookings_changed",
+        data={"child": child.first_name, "summary": summary},
     )
     if as_staff:
         record_audit(
@@ -450,6 +443,10 @@ def mark_attendance(*, booking: Booking, status: str, arrived_at=None, left_at=N
         raise DomainError(_("Cet enfant n'a pas de réservation ce jour-là."))
     if booking.date > timezone.localdate():
         raise DomainError(_("La présence se note le jour même, pas à l'avance."))
+    now = timezone.localtime(timezone=ZoneInfo(booking.organisation.time_zone))
+    if status == BookingStatus.PRESENT and arrived_at is None and booking.date == now.date():
+        # "Présent" tapped as the child comes in: that is the arrival, unless one was recorded or typed.
+        arrived_at = booking.arrived_at or now.time().replace(second=0, microsecond=0)
     booking.status = status
     booking.arrived_at = arrived_at if status == BookingStatus.PRESENT else None
     booking.left_at = left_at if status == BookingStatus.PRESENT else None

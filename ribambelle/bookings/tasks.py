@@ -1,13 +1,22 @@
+from django_scopes import scope
 from django_tasks import task
+
+from ribambelle.core.scoping import for_each_organisation, organisation_id_of
 
 from . import services
 
 
 @task()
 def send_booking_summary(child_id: int, booking_ids: dict) -> None:
-    services.send_summary(child_id, booking_ids)
+    from ribambelle.families.models import Person
+
+    organisation_id = organisation_id_of(Person, child_id)
+    if organisation_id is None:
+        return  # the child was erased since: no one to tell
+    with scope(organisation=organisation_id):
+        services.send_summary(child_id, booking_ids)
 
 
 @task()
 def expire_waiting_list_offers() -> int:
-    return services.expire_offers()
+    return for_each_organisation(services.expire_offers)

@@ -40,9 +40,7 @@ def set_email_preference(*, user, accepts_optional_emails: bool, request=None) -
         )
         log_family_action(
             family=family,
-            action="email_preference",
-            description="Informations non essentielles par e-mail : "
-            + ("acceptées" if accepts_optional_emails else "refusées"),
+            action="email_preference_accepted" if accepts_optional_emails else "email_preference_refused",
             user=user,
             request=request,
         )

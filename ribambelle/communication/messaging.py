@@ -6,14 +6,13 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ribambelle.accounts.services import log_family_action
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
-from ribambelle.core.wording import of_organisation
 from ribambelle.families.models import Family
 from ribambelle.families.recipients import family_recipients
 from ribambelle.outbox.services import queue_email
@@ -141,7 +140,7 @@ def send_message_to_structure(*, user, structure, subject: str, body: str, attac
         log_family_action(
             family=family,
             action="message_sent",
-            description=f"Message envoyé à {structure.name} : {subject}",
+            data={"structure": structure.name, "subject": subject},
             user=user,
             request=request,
         )
@@ -166,7 +165,7 @@ def family_follow_up(*, user, thread: MessageThread, body: str, attachment=None,
         log_family_action(
             family=family,
             action="message_sent",
-            description=f"Message envoyé à {thread.structure.name} : {thread.subject}",
+            data={"structure": thread.structure.name, "subject": thread.subject},
             user=user,
             request=request,
         )
@@ -188,7 +187,7 @@ def reply_to_family(*, thread: MessageThread, acting_user, body: str, handled: b
         log_family_action(
             family=thread.family,
             action="message_reply",
-            description=f"Réponse {_of_structure_fr(thread.structure)} à votre message : {thread.subject}",
+            data={"structure": thread.structure.name, "subject": thread.subject},
             user=acting_user,
         )
         # The family's conversation: every recipient of the family reads it in "Mes messages" too.
@@ -231,9 +230,3 @@ def mark_read_by_family(thread: MessageThread) -> None:
     if thread.family_unread:
         MessageThread.objects.filter(pk=thread.pk).update(family_unread=False)
         thread.family_unread = False
-
-
-def _of_structure_fr(structure) -> str:
-    # The family's history is stored in French, whatever language the staff member reads in.
-    with translation.override("fr"):
-        return of_organisation(structure)

@@ -1,7 +1,67 @@
 """Shared ground for every domain model."""
 
 from django.db import models
+from django.db.models.sql import Query
 from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager, ScopeError
+from django_scopes.manager import DisabledQuerySet
+
+
+class OutOfScopeQuery(Query):
+    """The SQL of a tenant query built outside any scope: it refuses to compile, so the
+    query cannot run in any form, not even inside another one (`Exists(…)`, `Subquery(…)`
+    take the query itself, past every queryset method)."""
+
+    def get_compiler(self, *args, **kwargs):
+        raise ScopeError("A scope on dimension(s) organisation needs to be active for this query.")
+
+
+class OutOfScopeQuerySet(DisabledQuerySet):
+    """What a tenant manager gives outside any organisation's scope: a query that raises
+    `ScopeError` as soon as it would filter or run, but that may be declared and copied,
+    because Django does that when a form class is defined (a ModelForm's foreign-key field
+    copies `Model.objects` at import). Such a copied query still raises when the form is
+    shown unless the form sets its field's queryset from the request: it never lists every
+    organisation's rows."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if type(self.query) is Query:
+            self.query.__class__ = OutOfScopeQuery  # kept by every clone of the query
+
+    def all(self):
+        return self._chain()
+
+    def none(self):
+        empty = super().none()  # runs no SQL: may be compiled, to nothing
+        empty.query.__class__ = Query
+        return empty
+
+
+class TenantManager(type(ScopedManager(organisation="organisation"))):
+    """The manager of every tenant-owned model: it refuses to query unless an organisation's
+    scope is active (`django_scopes.scope(organisation=…)`, entered by the organisation
+    middleware, the task entry points and the commands), and then filters by it.
+
+    So a query that forgets `organisation=` cannot read another tenant's rows: outside a
+    scope it raises `ScopeError`, inside one it sees only that organisation. Code that
+    really spans organisations says so with `scopes_disabled()` and a comment.
+    Django also uses this manager's class for reverse relations (`family.members`), so
+    those are scoped too; forward FK access (`person.family`) goes through the plain
+    `_base_manager`, which is safe because the id comes from a row read in scope.
+    Not used in migrations (`use_in_migrations` stays False): historical models get a
+    plain manager.
+    """
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if type(queryset) is DisabledQuerySet:
+            return OutOfScopeQuerySet(self.model, using=self._db, missing_scopes=queryset.missing_scopes)
+        return queryset
+
+
+def tenant_manager() -> TenantManager:
+    return TenantManager()
 
 
 class TimeStampedModel(models.Model):
@@ -24,6 +84,8 @@ class TenantModel(TimeStampedModel):
     organisation = models.ForeignKey(
         "tenancy.Organisation", on_delete=models.CASCADE, related_name="+", verbose_name=_("organisation")
     )
+
+    objects = tenant_manager()
 
     class Meta:
         abstract = True

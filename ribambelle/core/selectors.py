@@ -2,12 +2,17 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from decimal import Decimal
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
+from .dates import shown_date
+from .formats import format_euros
 from .models import AuditEntry
 
 # Every action the code records (record_audit / save_with_audit), in words; a test checks none is
@@ -121,27 +126,102 @@ def object_type_label(object_type: str) -> str:
 
 
 def describe_changes(entry: AuditEntry) -> list[tuple[str, str]]:
-    """(what, how) lines: "statut", "réservé → présent"; field names in the model's own words."""
+    return describe_entries([entry])[0]
+
+
+def describe_entries(entries) -> list[list[tuple[str, str]]]:
+    """For each entry, (what, how) lines in words: "statut", "réservé → présent"; "ouvert aux
+    inscriptions", "oui"; dates, amounts and related objects as a reader says them. Done at display
+    time from the stored JSON, so entries recorded before this existed read well too. Related
+    objects recorded by id are named with one query per related model for the whole page."""
+    entries = list(entries)
+    fields = [_fields(entry) for entry in entries]
+    names = _related_names(entries, fields)
+    return [
+        [_describe(entry, name, value, field_map.get(name), names) for name, value in (entry.changes or {}).items()]
+        for entry, field_map in zip(entries, fields, strict=True)
+    ]
+
+
+def _fields(entry: AuditEntry) -> dict:
     model = _model(entry.object_type)
-    lines = []
-    for name, value in (entry.changes or {}).items():
-        label, choices = str(CHANGE_LABELS.get(name, name)), {}
-        if model is not None:
-            try:
-                field = model._meta.get_field(name)
-                label, choices = str(field.verbose_name), dict(getattr(field, "flatchoices", None) or [])
-            except FieldDoesNotExist:
-                pass
-        if isinstance(value, dict) and set(value) == {"old", "new"}:
-            text = f"{_short(value['old'], choices)} → {_short(value['new'], choices)}"
-        else:
-            text = _short(value, choices)
-        lines.append((label, text))
-    return lines
+    found = {}
+    for name in entry.changes or {}:
+        try:
+            found[name] = model._meta.get_field(name) if model is not None else None
+        except FieldDoesNotExist:
+            found[name] = None
+    return found
 
 
-def _short(value, choices=None) -> str:
-    if choices and isinstance(value, str | int) and value in choices:
-        value = choices[value]  # "cheque" → "Chèque"
-    text = "—" if value in (None, "") else str(value)
+def _related_names(entries, fields) -> dict:
+    """{related model: {pk: name}} for every relation recorded as an id rather than by name."""
+    wanted: dict = {}
+    for entry, field_map in zip(entries, fields, strict=True):
+        for name, field in field_map.items():
+            if field is None or not (field.is_relation and field.many_to_one):
+                continue
+            value = (entry.changes or {})[name]
+            values = (
+                [value["old"], value["new"]] if isinstance(value, dict) and set(value) == {"old", "new"} else [value]
+            )
+            ids = {v for v in values if isinstance(v, int) and not isinstance(v, bool)}
+            wanted.setdefault(field.related_model, set()).update(ids)
+    return {
+        model: {pk: str(obj) for pk, obj in model._base_manager.in_bulk(ids).items()}
+        for model, ids in wanted.items()
+        if ids
+    }
+
+
+def _describe(entry, name, value, field, names) -> tuple[str, str]:
+    label = str(field.verbose_name) if field is not None else str(CHANGE_LABELS.get(name, name))
+    if isinstance(value, dict) and set(value) == {"old", "new"}:
+        new = _in_words(value["new"], field, names)
+        if value["old"] in (None, "") and entry.action == "create":
+            return label, new  # a new row: there was no "before"
+        return label, f"{_in_words(value['old'], field, names)} → {new}"
+    return label, _in_words(value, field, names)
+
+
+def _in_words(value, field, names) -> str:
+    if value in (None, ""):
+        return "—"
+    text = _field_words(value, field, names) if field is not None else None
+    if text is None:
+        text = _value_words(value)
     return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _field_words(value, field, names) -> str | None:
+    choices = dict(getattr(field, "flatchoices", None) or [])
+    if choices and isinstance(value, str | int) and value in choices:
+        return str(choices[value])  # "cheque" → "Chèque"
+    try:
+        if isinstance(field, models.BooleanField):
+            return _value_words(bool(value))
+        if isinstance(field, models.DateTimeField):
+            moment = timezone.localtime(datetime.fromisoformat(str(value)))
+            return _("%(date)s à %(time)s") % {"date": shown_date(moment.date()), "time": moment.strftime("%H:%M")}
+        if isinstance(field, models.DateField):
+            return shown_date(date.fromisoformat(str(value)))
+        if isinstance(field, models.TimeField):
+            return time.fromisoformat(str(value)).strftime("%H:%M")
+        if isinstance(field, models.DecimalField):
+            amount = Decimal(str(value))
+            if (field.max_digits, field.decimal_places) == (10, 2):  # money (CONVENTIONS rule 5)
+                return format_euros(amount)
+            return number_format(amount.normalize() if amount == amount.to_integral() else amount)
+    except (ValueError, TypeError, ArithmeticError):
+        return None  # a value of another shape (older entries): shown as recorded
+    if field.is_relation and field.many_to_one and isinstance(value, int) and not isinstance(value, bool):
+        return names.get(field.related_model, {}).get(value, f"n° {value}")
+    return None
+
+
+def _value_words(value) -> str:
+    if isinstance(value, bool):
+        return str(_("oui") if value else _("non"))
+    if isinstance(value, list):
+        return ", ".join(_value_words(item) for item in value)
+    return str(value)

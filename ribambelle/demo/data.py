@@ -1,8 +1,10 @@
 """Demo organisations modelled on the two seeds, dated relative to today.
 
-Idempotent: every row is found by a natural key before being created, so
-`manage.py load_demo` can run at every `make run`. Later issues add their own
-sections here (activities, bookings, invoices…), each as a function called by load().
+Idempotent by stable keys: each section runs once and records what it created in the
+registry (`demo.models.DemoRecord`), so `manage.py load_demo` can run at every `make run`
+without touching what users created or changed since. Later issues add their own sections
+here, each as a function listed in load(); a section finds earlier demo rows through the
+registry (`_family`, `_person`, `_user`), never by name.
 """
 
 from dataclasses import dataclass
@@ -266,80 +268,93 @@ def _structures(organisation: Organisation, rows) -> None:
         )
 
 
-def _staff(organisation: Organisation, domain: str) -> list[DemoLogin]:
-    logins = []
+def _staff(organisation: Organisation, domain: str) -> None:
     for local, first, last, role in STAFF:
-        email = f"{local}@{domain}"
-        user = User.objects.filter(organisation=organisation, email=email).first()
-        if user is None:
-            user = User.objects.create_user(
-                email,
-                DEMO_PASSWORD,
-                organisation=organisation,
-                first_name=first,
-                last_name=last,
-                activated_at=timezone.now(),
-            )
-            Membership.objects.create(organisation=organisation, user=user, role=role)
-        logins.append(
-            DemoLogin(organisation.name, f"personnel – {role.label}", email, f"/{organisation.slug}/gestion/")
+        user = User.objects.create_user(
+            f"{local}@{domain}",
+            DEMO_PASSWORD,
+            organisation=organisation,
+            first_name=first,
+            last_name=last,
+            activated_at=timezone.now(),
         )
-    return logins
+        Membership.objects.create(organisation=organisation, user=user, role=role)
+        _register(_user_key(organisation, user.email), user)
 
 
-def _families(organisation: Organisation) -> list[DemoLogin]:
+def _families(organisation: Organisation) -> None:
     from ribambelle.accounts.services import send_invitation
 
-    logins = []
     for name, address, city, postal_code, adults, children in FAMILIES[organisation.slug]:
-        family, created = Family.objects.get_or_create(
+        # Created, never looked up by name: a family of the same name may be a real one.
+        family = Family.objects.create(
             organisation=organisation,
             name=name,
             # The family file's e-mail (invoices, receipts, reminders) is the first parent's.
-            defaults={"address_line": address, "city": city, "postal_code": postal_code, "email": adults[0][1]},
+            address_line=address,
+            city=city,
+            postal_code=postal_code,
+            email=adults[0][1],
         )
+        _register(f"{organisation.slug}:family:{name}", family)
         for first, email, activated in adults:
-            Person.objects.get_or_create(
+            Person.objects.create(
                 organisation=organisation,
                 family=family,
                 role=PersonRole.ADULT,
                 first_name=first,
-                defaults={"last_name": name, "email": email},
+                last_name=name,
+                email=email,
             )
-            user = User.objects.filter(organisation=organisation, email=email).first()
-            if user is None:
-                user = User.objects.create_user(
-                    email,
-                    DEMO_PASSWORD if activated else None,
-                    organisation=organisation,
-                    first_name=first,
-                    last_name=name,
-                    family=family,
-                    activated_at=timezone.now() if activated else None,
-                )
-                if activated is None:
-                    # Invited, not yet activated: the activation e-mail waits in the dev mailbox.
-                    send_invitation(user=user)
-            if activated:
-                logins.append(DemoLogin(organisation.name, f"famille {name}", email, f"/{organisation.slug}/"))
-            elif activated is None:
-                logins.append(
-                    DemoLogin(
-                        organisation.name,
-                        f"famille {name} (invitée, à activer)",
-                        email,
-                        "/dev/courriels/",
-                        password="—",
-                    )
-                )
+            user = User.objects.create_user(
+                email,
+                DEMO_PASSWORD if activated else None,
+                organisation=organisation,
+                first_name=first,
+                last_name=name,
+                family=family,
+                activated_at=timezone.now() if activated else None,
+            )
+            _register(_user_key(organisation, email), user)
+            if activated is None:
+                # Invited, not yet activated: the activation e-mail waits in the dev mailbox.
+                send_invitation(user=user)
         for first, sex, years, days in children:
-            Person.objects.get_or_create(
+            child = Person.objects.create(
                 organisation=organisation,
                 family=family,
                 role=PersonRole.CHILD,
                 first_name=first,
-                defaults={"last_name": name, "sex": sex, "birth_date": years_ago(years, days=days)},
+                last_name=name,
+                sex=sex,
+                birth_date=years_ago(years, days=days),
             )
+            _register(f"{organisation.slug}:person:{name}:{first}", child)
+
+
+def _logins(organisation: Organisation, domain: str) -> list[DemoLogin]:
+    """The demo logins as they are now: an e-mail a user changed since is shown changed."""
+
+    def current(email):
+        user = _recorded(_user_key(organisation, email), User)
+        return user.email if user is not None else email
+
+    logins = [
+        DemoLogin(
+            organisation.name,
+            f"personnel – {role.label}",
+            current(f"{local}@{domain}"),
+            f"/{organisation.slug}/gestion/",
+        )
+        for local, _first, _last, role in STAFF
+    ]
+    for name, _address, _city, _postal_code, adults, _children in FAMILIES[organisation.slug]:
+        for _first, email, activated in adults:
+            if activated:
+                logins.append(DemoLogin(organisation.name, f"famille {name}", current(email), f"/{organisation.slug}/"))
+            elif activated is None:
+                who = f"famille {name} (invitée, à activer)"
+                logins.append(DemoLogin(organisation.name, who, current(email), "/dev/courriels/", password="—"))
     return logins
 
 
@@ -511,7 +526,7 @@ def _registrations(quercy, pouilly, *, bioule, wednesdays, creche) -> None:
     from ribambelle.registrations.models import Registration, RegistrationStatus
 
     def register(organisation, family_name, first_name, activity, group_name, status):
-        child = Person.objects.get(organisation=organisation, family__name=family_name, first_name=first_name)
+        child = _person(organisation, family_name, first_name)
         group = activity.groups.get(name=group_name)
         Registration.objects.get_or_create(
             organisation=organisation,
@@ -535,7 +550,7 @@ def _bookings(quercy, *, wednesdays) -> None:
     from ribambelle.bookings.models import Booking
     from ribambelle.bookings.services import BookingChange, save_bookings
 
-    lea = Person.objects.get(organisation=quercy, family__name="MARTIN", first_name="Léa")
+    lea = _person(quercy, "MARTIN", "Léa")
     if Booking.objects.filter(child=lea).exists():
         return
     today = timezone.localdate()
@@ -554,7 +569,7 @@ def _bookings(quercy, *, wednesdays) -> None:
     nearly_full, full = openings[0], openings[1]
     Opening.objects.filter(pk=nearly_full.pk).update(capacity=2)
     Opening.objects.filter(pk=full.pk).update(capacity=1)
-    emma = Person.objects.get(organisation=quercy, family__name="DUPONT", first_name="Emma")
+    emma = _person(quercy, "DUPONT", "Emma")
     save_bookings(
         child=emma, changes=[BookingChange(full.pk, True, join_waiting_list=True)], acting_user=None, as_staff=True
     )
@@ -571,7 +586,7 @@ def _periscolaire(quercy, periscolaire) -> None:
     children = [("MARTIN", "Léa"), ("MARTIN", "Hugo"), ("DUPONT", "Emma"), ("DUPONT", "Louis"), ("DUPONT", "Jade")]
     today = timezone.localdate()
     for family_name, first_name in children:
-        child = Person.objects.get(organisation=quercy, family__name=family_name, first_name=first_name)
+        child = _person(quercy, family_name, first_name)
         age = age_in_months(child.birth_date, today)
         group = next(g for g in periscolaire.groups.all() if g.age_min_months <= age <= g.age_max_months)
         registration, created = Registration.objects.get_or_create(
@@ -648,17 +663,17 @@ def _communication(organisation: Organisation) -> None:
         )
     for structure_name, family_names in STRUCTURE_FAMILIES.get(organisation.slug, {}).items():
         structure = Structure.objects.get(organisation=organisation, name=structure_name)
-        for family in Family.objects.filter(organisation=organisation, name__in=family_names):
+        for family in _families_named(organisation, family_names):
             StructureFamily.objects.get_or_create(organisation=organisation, structure=structure, family=family)
     if organisation.slug != "pouilly-bligny":
         return
-    family = Family.objects.get(organisation=organisation, name="BOBLET")
+    family = _family(organisation, "BOBLET")
     structure = Structure.objects.get(organisation=organisation, name="Accueil de loisirs de Bligny-sur-Ouche")
     subject = "Sortie de mercredi : horaire de retour"
     if MessageThread.objects.filter(organisation=organisation, family=family, subject=subject).exists():
         return
-    parent = User.objects.get(organisation=organisation, email="allan.boblet@famille.example")
-    director = User.objects.get(organisation=organisation, email="directrice@pouilly.example")
+    parent = _user(organisation, "allan.boblet@famille.example")
+    director = _user(organisation, "directrice@pouilly.example")
     thread = MessageThread.objects.create(
         organisation=organisation,
         family=family,
@@ -798,7 +813,7 @@ def _documents(organisation: Organisation) -> None:
     # The first family: insurance received (awaiting review), a child's vaccinations
     # refused (illegible), the CAF certificate (not mandatory) never sent, and the
     # health form still expected from each child.
-    family = Family.objects.filter(organisation=organisation).order_by("id").first()
+    family = _family(organisation, FAMILIES[organisation.slug][0][0])
     if family is None or SubmittedDocument.objects.filter(organisation=organisation, family=family).exists():
         return
     child = Person.objects.filter(organisation=organisation, family=family, role=PersonRole.CHILD).first()
@@ -964,7 +979,7 @@ def _family_files(organisation: Organisation) -> None:
 
     FamilySettings.objects.get_or_create(organisation=organisation)
     diets = {name: Diet.objects.get_or_create(organisation=organisation, name=name)[0] for name in DEMO_DIETS}
-    for family in Family.objects.filter(organisation=organisation, name__in=DEMO_FAMILY_FILES):
+    for family in _families_named(organisation, DEMO_FAMILY_FILES):
         phone, children, pending = DEMO_FAMILY_FILES[family.name]
         if not family.phone:
             family.phone = phone
@@ -1032,28 +1047,119 @@ def _family_files(organisation: Organisation) -> None:
             )
 
 
+def _user_key(organisation: Organisation, email: str) -> str:
+    return f"{organisation.slug}:user:{email}"
+
+
+def _register(key: str, obj=None) -> None:
+    from django.contrib.contenttypes.models import ContentType
+
+    from ribambelle.demo.models import DemoRecord
+
+    content_type = ContentType.objects.get_for_model(obj) if obj is not None else None
+    DemoRecord.objects.get_or_create(
+        key=key, defaults={"content_type": content_type, "object_id": obj.pk if obj is not None else None}
+    )
+
+
+def _recorded(key: str, model):
+    """The row the demo created under this key, or None if a user has deleted it since."""
+    from ribambelle.demo.models import DemoRecord
+
+    record = DemoRecord.objects.filter(key=key).first()
+    if record is None or record.object_id is None:
+        return None
+    return model.objects.filter(pk=record.object_id).first()
+
+
+def _family(organisation: Organisation, name: str) -> Family | None:
+    return _recorded(f"{organisation.slug}:family:{name}", Family)
+
+
+def _families_named(organisation: Organisation, names) -> list[Family]:
+    return [family for family in (_family(organisation, name) for name in names) if family is not None]
+
+
+def _person(organisation: Organisation, family_name: str, first_name: str) -> Person:
+    person = _recorded(f"{organisation.slug}:person:{family_name}:{first_name}", Person)
+    if person is None:
+        raise _Skip
+    return person
+
+
+def _user(organisation: Organisation, email: str) -> User:
+    user = _recorded(_user_key(organisation, email), User)
+    if user is None:
+        raise _Skip
+    return user
+
+
+class _Skip(Exception):
+    """A demo row a later section needs was deleted by a user: that section is left out."""
+
+
+def _adopt_legacy(organisation: Organisation, keys: list[str]) -> None:
+    """A database loaded before the registry existed: its demo is complete; record it as such,
+    with the rows found by their natural key where that key still names one row only."""
+    from ribambelle.demo.models import DemoRecord
+
+    if DemoRecord.objects.filter(key__startswith=f"section:{organisation.slug}:").exists():
+        return
+    if not User.objects.filter(organisation=organisation).exists():
+        return  # a new organisation: nothing to adopt
+    for key in keys:
+        _register(key)
+    for user in User.objects.filter(organisation=organisation):
+        _register(_user_key(organisation, user.email), user)
+    for name, *_rest in FAMILIES[organisation.slug]:
+        families = list(Family.objects.filter(organisation=organisation, name=name)[:2])
+        if len(families) == 1:
+            _register(f"{organisation.slug}:family:{name}", families[0])
+            for child in Person.objects.filter(family=families[0], role=PersonRole.CHILD):
+                _register(f"{organisation.slug}:person:{name}:{child.first_name}", child)
+
+
+def _run_once(key: str, section, *args) -> None:
+    """Runs a demo section the first time only: afterwards its rows belong to the users."""
+    from ribambelle.demo.models import DemoRecord
+
+    if DemoRecord.objects.filter(key=key).exists():
+        return
+    try:
+        with transaction.atomic():
+            section(*args)
+    except _Skip:
+        pass
+    _register(key)
+
+
 @transaction.atomic
 def load() -> list[DemoLogin]:
-    logins: list[DemoLogin] = []
+    """Loads what is missing of the demo, by the registry of what it created (`DemoRecord`):
+    rows a user added, edited or deleted are never touched, so it can run at every `make run`."""
     quercy = _organisation(QUERCY)
-    _structures(quercy, QUERCY_STRUCTURES)
-    logins += _staff(quercy, "quercy.example")
-    logins += _families(quercy)
-    _family_files(quercy)
-    _communication(quercy)
-    _documents(quercy)
-
     pouilly = _organisation(POUILLY)
-    _structures(pouilly, POUILLY_STRUCTURES)
-    logins += _staff(pouilly, "pouilly.example")
-    logins += _families(pouilly)
-    _family_files(pouilly)
-
-    _activities(quercy, pouilly)
-    _communication(pouilly)
-    _documents(pouilly)
-    _billing(quercy, pouilly)
-    return logins
+    sections = [
+        (quercy, "structures", _structures, quercy, QUERCY_STRUCTURES),
+        (quercy, "staff", _staff, quercy, "quercy.example"),
+        (quercy, "families", _families, quercy),
+        (quercy, "family_files", _family_files, quercy),
+        (quercy, "communication", _communication, quercy),
+        (quercy, "documents", _documents, quercy),
+        (pouilly, "structures", _structures, pouilly, POUILLY_STRUCTURES),
+        (pouilly, "staff", _staff, pouilly, "pouilly.example"),
+        (pouilly, "families", _families, pouilly),
+        (pouilly, "family_files", _family_files, pouilly),
+        (quercy, "activities", _activities, quercy, pouilly),
+        (pouilly, "communication", _communication, pouilly),
+        (pouilly, "documents", _documents, pouilly),
+        (quercy, "billing", _billing, quercy, pouilly),
+    ]
+    for organisation in (quercy, pouilly):
+        _adopt_legacy(organisation, [f"section:{o.slug}:{name}" for o, name, *_ in sections if o == organisation])
+    for organisation, name, section, *args in sections:
+        _run_once(f"section:{organisation.slug}:{name}", section, *args)
+    return _logins(quercy, "quercy.example") + _logins(pouilly, "pouilly.example")
 
 
 def _billing(quercy: Organisation, pouilly: Organisation) -> None:
@@ -1067,6 +1173,7 @@ def _billing(quercy: Organisation, pouilly: Organisation) -> None:
     from ribambelle.billing.models import BillingSettings, InvoiceRun, QuotientBracket, Tariff, TariffMode, TariffPrice
     from ribambelle.billing.services import create_run, process_run, record_payment
     from ribambelle.bookings.models import Booking, BookingStatus
+    from ribambelle.core.exceptions import DomainError
     from ribambelle.payments.models import ProviderConfig
 
     if InvoiceRun.objects.filter(organisation__in=[quercy, pouilly]).exists():
@@ -1132,15 +1239,14 @@ def _billing(quercy: Organisation, pouilly: Organisation) -> None:
             else:
                 tariff(activity.organisation, activity, unit.name, ["1.20", "1.80", "2.40"])
 
-    Family.objects.filter(organisation=quercy, name="MARTIN").update(
-        family_quotient=Decimal("720"), family_quotient_date=today - timedelta(days=90)
-    )
-    Family.objects.filter(organisation=pouilly, name="BOBLET").update(
-        family_quotient=Decimal("480"), family_quotient_date=today - timedelta(days=60)
-    )
+    for family, quotient, days in ((_family(quercy, "MARTIN"), "720", 90), (_family(pouilly, "BOBLET"), "480", 60)):
+        if family is not None:
+            Family.objects.filter(pk=family.pk).update(
+                family_quotient=Decimal(quotient), family_quotient_date=today - timedelta(days=days)
+            )
 
     def attended(organisation, family_name, first_name, activity_name, statuses):
-        child = Person.objects.get(organisation=organisation, family__name=family_name, first_name=first_name)
+        child = _person(organisation, family_name, first_name)
         registration = child.registrations.filter(activity__name=activity_name, status="accepted").first()
         if registration is None:
             return
@@ -1173,9 +1279,14 @@ def _billing(quercy: Organisation, pouilly: Organisation) -> None:
     attended(pouilly, "BOBLET", "Lina", f"Multi-accueil {year_start.year}-{year_end.year}", [P] * 12)
 
     for organisation in (quercy, pouilly):
-        run = create_run(organisation=organisation, period_start=month_start, period_end=month_end, acting_user=None)
+        try:
+            run = create_run(
+                organisation=organisation, period_start=month_start, period_end=month_end, acting_user=None
+            )
+        except DomainError:
+            continue  # nothing attended last month (e.g. August, before the school year)
         process_run(run_id=run.pk)
-    dupont = Family.objects.filter(organisation=quercy, name="DUPONT").first()
+    dupont = _family(quercy, "DUPONT")
     if dupont is not None:
         from ribambelle.billing.models import Invoice
 
@@ -1189,7 +1300,7 @@ def _billing(quercy: Organisation, pouilly: Organisation) -> None:
                 reference="Chèque n° 1234567",
                 acting_user=None,
             )
-    boblet = Family.objects.filter(organisation=pouilly, name="BOBLET").first()
+    boblet = _family(pouilly, "BOBLET")
     if boblet is not None:
         sepa.create_mandate(
             family=boblet,

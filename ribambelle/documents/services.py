@@ -164,14 +164,18 @@ def submit_document(
                 SubmittedDocument.objects.filter(pk__in=previous).update(
                     status=SubmissionStatus.REPLACED, updated_at=timezone.now()
                 )
-            who = f" pour {person.first_name}" if person else ""
+            data = {"document": document_type.name, **({"person": person.first_name} if person else {})}
             if by_staff:
-                description = f"Document déposé par le service{who} : {document_type.name}"
+                action = "document_deposited_by_staff"
                 record_audit(organisation=organisation, actor=acting_user, action="create", obj=submission)
             else:
-                description = f"Document envoyé{who} : {document_type.name} ({len(cleaned)} fichier(s))"
+                action, data["files"] = "document_sent", len(cleaned)
             log_family_action(
-                family=family, action="document_sent", description=description, user=acting_user, request=request
+                family=family,
+                action=f"{action}_for" if person else action,
+                data=data,
+                user=acting_user,
+                request=request,
             )
     except Exception:
         # Nothing half-stored: the rows rolled back, so the files go too.
@@ -213,7 +217,7 @@ def accept_document(*, submission: SubmittedDocument, acting_user, expires_on: d
         log_family_action(
             family=submission.family,
             action="document_accepted",
-            description=f"Document accepté : {submission.document_type.name}",
+            data={"document": submission.document_type.name},
             user=acting_user,
         )
         _email_family(submission=submission, template="document_accepted")
@@ -251,7 +255,11 @@ def refuse_document(*, submission: SubmittedDocument, acting_user, reason: str, 
         log_family_action(
             family=submission.family,
             action="document_refused",
-            description=f"Document refusé : {submission.document_type.name} ({submission.refusal_text})",
+            data={
+                "document": submission.document_type.name,
+                "document_refusal": submission.refusal_reason,
+                "note": submission.refusal_note,
+            },
             user=acting_user,
         )
         _email_family(submission=submission, template="document_refused")

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ribambelle.accounts.history import change_list
 from ribambelle.accounts.services import log_family_action
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
@@ -108,10 +109,6 @@ def _changes_dict(obj_class, diff: dict, current: dict) -> dict:
     }
 
 
-def _describe(changes: dict) -> str:
-    return " ; ".join(f"{c['label']} : {c['old']} → {c['new']}" for c in changes.values())
-
-
 def _validate(obj, values: dict, *, exclude=()) -> None:
     """Apply values to a throw-away copy and validate, so nothing is half-written."""
     import copy
@@ -208,7 +205,7 @@ def _submit(*, obj, family, kind, groups, values, subject, acting_user, request=
                         user=acting_user,
                         request=request,
                         action="change_withdrawn",
-                        description=f"Demande retirée : {cr.subject}",
+                        data={"subject": cr.subject},
                     )
         if now_diff:
             changes = _changes_dict(obj_class, now_diff, current)
@@ -230,7 +227,7 @@ def _submit(*, obj, family, kind, groups, values, subject, acting_user, request=
                 user=acting_user,
                 request=request,
                 action="family_change",
-                description=f"{subject} modifié : {_describe(changes)}",
+                data={"subject": subject, "changes": change_list(obj_class, changes)},
             )
             if _is_staff(acting_user):
                 record_audit(
@@ -252,8 +249,8 @@ def _submit(*, obj, family, kind, groups, values, subject, acting_user, request=
                         family=family,
                         user=acting_user,
                         request=request,
-                        action="change_requested",
-                        description=f"Demande mise à jour ({subject}) : {_describe(changes)}",
+                        action="change_request_updated",
+                        data={"subject": subject, "changes": change_list(obj_class, changes)},
                     )
             else:
                 _new_request(
@@ -272,7 +269,7 @@ def _submit(*, obj, family, kind, groups, values, subject, acting_user, request=
                     user=acting_user,
                     request=request,
                     action="change_requested",
-                    description=f"Modification envoyée en modération ({subject}) : {_describe(changes)}",
+                    data={"subject": subject, "changes": change_list(obj_class, changes)},
                 )
             outcome.pending += [c["label"] for c in changes.values()]
     return outcome

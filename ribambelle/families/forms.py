@@ -62,6 +62,9 @@ class FamilyCreateForm(FamilyContactForm):
     adult_last_name = forms.CharField(label=_("Nom du responsable légal"), max_length=120)
     adult_email = forms.EmailField(label=_("E-mail du responsable légal"), required=False)
     adult_phone = forms.CharField(label=_("Téléphone du responsable légal"), max_length=30, required=False)
+    adult_birth_date = forms.DateField(
+        label=_("Date de naissance du responsable légal"), required=False, widget=DATE_WIDGET
+    )
 
     class Meta(FamilyContactForm.Meta):
         fields = ["name", "address_line", "address_line_2", "postal_code", "city", "phone", "email"]
@@ -72,7 +75,11 @@ class FamilyCreateForm(FamilyContactForm):
             "last_name": self.cleaned_data["adult_last_name"],
             "email": self.cleaned_data["adult_email"],
             "phone": self.cleaned_data["adult_phone"],
+            "birth_date": self.cleaned_data["adult_birth_date"],
         }
+
+    def clean_adult_birth_date(self):
+        return _check_birth_date(self.cleaned_data.get("adult_birth_date"))
 
 
 def _check_birth_date(value):

@@ -63,16 +63,19 @@ def erase_family(*, family: Family, acting_user=None, reason: str = "") -> bool:
 
 
 def _stored_files(family: Family) -> list:
-    """(storage, name) of every file the family sent: document pages, message attachments."""
-    from ribambelle.communication.models import Message
-    from ribambelle.documents.models import SubmittedPage
+    """(storage, name) of every file the family sent: document pages, message attachments…
 
+    Found from the models that point at the family and hold files, so an app above this one
+    (communication) needs no import here, and a new kind of upload is erased without a change."""
     found = []
-    for page in SubmittedPage.objects.filter(organisation_id=family.organisation_id, family=family):
-        found.append((page.file.storage, page.file.name))
-    messages = Message.objects.filter(organisation_id=family.organisation_id, family=family).exclude(attachment="")
-    for message in messages:
-        found.append((message.attachment.storage, message.attachment.name))
+    relations = [f for f in Family._meta.get_fields(include_hidden=True) if f.auto_created and not f.concrete]
+    for relation in relations:  # hidden ones too: a page points at its family with related_name="+"
+        model = relation.related_model
+        file_fields = [field.name for field in model._meta.concrete_fields if isinstance(field, models.FileField)]
+        if not file_fields or relation.many_to_many:
+            continue
+        for row in model._base_manager.filter(**{relation.field.name: family}).only(*file_fields):
+            found += [(getattr(row, name).storage, getattr(row, name).name) for name in file_fields]
     return [(storage, name) for storage, name in found if name]
 
 

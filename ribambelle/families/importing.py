@@ -393,7 +393,7 @@ def import_families(*, organisation, preview: ImportPreview, acting_user) -> lis
             for family in families
         )
         for family in families:
-            log_family_action(family=family, user=acting_user, action="import", description="Dossier créé par import")
+            log_family_action(family=family, user=acting_user, action="family_import")
         record_audit(
             organisation=organisation,
             actor=acting_user,

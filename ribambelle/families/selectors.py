@@ -124,6 +124,21 @@ def families_for_staff(organisation, *, search: str = "", account: str = "", pen
     )
 
 
+def similar_families(organisation, *, name: str, email: str = "", birth_date=None) -> list[Family]:
+    """Families that are probably the one staff are about to create again: the same name and an
+    adult sharing the e-mail or the birth date given (the family file's e-mail counts too)."""
+    shared = Q()
+    if email:
+        shared |= Q(email__iexact=email) | Q(
+            Exists(Person.objects.filter(family=OuterRef("pk"), role=PersonRole.ADULT, email__iexact=email))
+        )
+    if birth_date:
+        shared |= Q(Exists(Person.objects.filter(family=OuterRef("pk"), role=PersonRole.ADULT, birth_date=birth_date)))
+    if not shared:
+        return []
+    return list(Family.objects.filter(shared, organisation=organisation, name__iexact=name.strip()).order_by("pk"))
+
+
 def pending_changes_for_staff(organisation):
     return (
         ChangeRequest.objects.filter(organisation=organisation, status=ChangeStatus.PENDING)

@@ -18,7 +18,6 @@ from django.utils.translation import gettext_lazy
 from ribambelle.accounts.services import log_family_action
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
-from ribambelle.core.wording import de
 from ribambelle.outbox.services import queue_email
 
 from . import moderation
@@ -165,7 +164,7 @@ def create_family(*, organisation, values: dict, adult: dict, acting_user) -> Fa
             person=person,
         )
         record_audit(organisation=organisation, actor=acting_user, action="create", obj=family)
-        log_family_action(family=family, user=acting_user, action="family_created", description="Dossier famille créé")
+        log_family_action(family=family, user=acting_user, action="family_created")
     return family
 
 
@@ -224,8 +223,8 @@ def add_person(*, family: Family, role: str, values: dict, acting_user, request=
                 family=family,
                 user=acting_user,
                 request=request,
-                action="change_requested",
-                description=f"Ajout de l'enfant {subject} envoyé en modération",
+                action="child_add_requested",
+                data={"person": subject},
             )
             outcome.pending = [subject]
             return outcome
@@ -244,8 +243,8 @@ def add_person(*, family: Family, role: str, values: dict, acting_user, request=
             family=family,
             user=acting_user,
             request=request,
-            action="person_added",
-            description=f"{person.get_role_display()} ajouté : {subject}",
+            action="child_added" if role == PersonRole.CHILD else "adult_added",
+            data={"person": subject},
         )
         if _is_staff(acting_user):
             record_audit(organisation=family.organisation, actor=acting_user, action="create", obj=person)
@@ -269,7 +268,7 @@ def remove_person(*, person: Person, acting_user) -> None:
             acting_user=acting_user,
         )
         record_audit(organisation=family.organisation, actor=acting_user, action="delete", obj=person)
-        log_family_action(family=family, user=acting_user, action="person_removed", description=f"{person} retiré")
+        log_family_action(family=family, user=acting_user, action="person_removed", data={"person": str(person)})
         person.delete()
 
 
@@ -326,8 +325,8 @@ def save_authorised_person(
                 family=family,
                 user=acting_user,
                 request=request,
-                action="change_requested",
-                description=f"Ajout de la personne autorisée {subject} envoyé en modération",
+                action="authorised_add_requested",
+                data={"person": subject},
             )
             outcome.pending = [subject]
             return outcome
@@ -348,7 +347,7 @@ def save_authorised_person(
             user=acting_user,
             request=request,
             action="authorised_added",
-            description=f"Personne autorisée ajoutée : {subject}",
+            data={"person": subject},
         )
         outcome.applied, outcome.obj = [subject], new
     return outcome
@@ -383,8 +382,8 @@ def remove_authorised_person(*, authorised: AuthorisedPerson, acting_user, reque
                     family=family,
                     user=acting_user,
                     request=request,
-                    action="change_requested",
-                    description=f"Retrait de la personne autorisée {subject} envoyé en modération",
+                    action="authorised_remove_requested",
+                    data={"person": subject},
                 )
             outcome.pending = [subject]
             return outcome
@@ -403,7 +402,7 @@ def remove_authorised_person(*, authorised: AuthorisedPerson, acting_user, reque
             user=acting_user,
             request=request,
             action="authorised_removed",
-            description=f"Personne autorisée retirée : {subject}",
+            data={"person": subject},
         )
         authorised.delete()
         outcome.applied = [subject]
@@ -442,7 +441,7 @@ def save_health_record(*, child: Person, values: dict, acting_user, request=None
             user=acting_user,
             request=request,
             action="health_updated",
-            description=f"Informations sanitaires {de(child.first_name)} mises à jour",
+            data={"child": child.first_name},
         )
         if _is_staff(acting_user):
             record_audit(
@@ -470,8 +469,8 @@ def add_vaccination(*, child: Person, vaccine: str, when: date, acting_user, req
             family=family,
             user=acting_user,
             request=request,
-            action="health_updated",
-            description=f"Vaccination ajoutée pour {child.first_name}",
+            action="vaccination_added",
+            data={"child": child.first_name},
         )
     return vaccination
 
@@ -482,8 +481,8 @@ def delete_vaccination(*, vaccination: Vaccination, acting_user, request=None) -
             family=vaccination.family,
             user=acting_user,
             request=request,
-            action="health_updated",
-            description=f"Vaccination retirée pour {vaccination.child.first_name}",
+            action="vaccination_removed",
+            data={"child": vaccination.child.first_name},
         )
         vaccination.delete()
 
@@ -507,7 +506,6 @@ def erase_health_data(*, family: Family) -> int:
         log_family_action(
             family=family,
             action="health_erased",
-            description="Informations sanitaires effacées (consentement retiré)",
         )
     return count
 
@@ -606,7 +604,7 @@ def accept_change(*, change_request: ChangeRequest, acting_user) -> ChangeReques
             family=cr.family,
             user=acting_user,
             action="change_accepted",
-            description=f"Modification acceptée par le service : {cr.subject}",
+            data={"subject": cr.subject},
         )
         _notify(cr, "change_accepted")
     return cr
@@ -634,7 +632,7 @@ def refuse_change(*, change_request: ChangeRequest, reason: str, acting_user) ->
             family=cr.family,
             user=acting_user,
             action="change_refused",
-            description=f"Modification refusée par le service : {cr.subject} (motif : {reason})",
+            data={"subject": cr.subject, "reason": reason},
         )
         _notify(cr, "change_refused")
     return cr

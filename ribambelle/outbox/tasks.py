@@ -1,13 +1,21 @@
+from django_scopes import scope
 from django_tasks import task
 
+from ribambelle.core.scoping import for_each_organisation, organisation_id_of
+
 from . import services
+from .models import OutgoingEmail
 
 
 @task()
 def deliver_email(email_id: int) -> str:
-    return services.deliver(email_id)
+    organisation_id = organisation_id_of(OutgoingEmail, email_id)
+    if organisation_id is None:
+        return "skipped"  # as `deliver` answers for a message it cannot claim
+    with scope(organisation=organisation_id):
+        return services.deliver(email_id)
 
 
 @task()
 def deliver_due_emails() -> int:
-    return services.deliver_due_emails()
+    return for_each_organisation(services.deliver_due_emails)

@@ -16,7 +16,6 @@ from ribambelle.accounts.services import log_family_action
 from ribambelle.billing.models import Invoice, PaymentMethod
 from ribambelle.billing.services import record_payment
 from ribambelle.core.exceptions import DomainError
-from ribambelle.core.formats import format_euros
 
 from .models import OnlineTransaction, ProviderConfig, TransactionStatus
 from .providers.registry import provider_class
@@ -81,7 +80,7 @@ def start_payment(*, invoice: Invoice, user, base_url: str) -> tuple[str, object
     log_family_action(
         family=family,
         action="online_payment_start",
-        description=f"Paiement en ligne de la facture {invoice.number} commencé ({format_euros(invoice.balance)})",
+        data={"invoice": invoice.number, "amount": str(invoice.balance)},
         user=user,
     )
     return kind, data
@@ -137,7 +136,7 @@ def settle(*, organisation, provider_kind: str, query_string: str, base_url: str
             log_family_action(
                 family=tx.family,
                 action="online_payment_failed",
-                description=f"Paiement en ligne de la facture {tx.invoice.number} non abouti",
+                data={"invoice": tx.invoice.number},
             )
         tx.save(update_fields=["status", "bank_data", "settled_at", "payment", "updated_at"])
     return tx

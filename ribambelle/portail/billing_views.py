@@ -107,7 +107,7 @@ def invoice_file(request, invoice_id: int):
     log_family_action(
         family=invoice.family,
         action="invoice_download",
-        description=f"Téléchargement de la facture {invoice.number}",
+        data={"invoice": invoice.number},
         request=request,
     )
     response = HttpResponse(pdf, content_type="application/pdf")
@@ -121,7 +121,7 @@ def receipt_file(request, payment_id: int):
     log_family_action(
         family=payment.family,
         action="receipt_download",
-        description=f"Téléchargement du reçu {payment.receipt_number}",
+        data={"receipt": payment.receipt_number},
         request=request,
     )
     response = HttpResponse(receipt_pdf(payment), content_type="application/pdf")

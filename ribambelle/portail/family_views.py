@@ -336,9 +336,7 @@ def family_data_export(request):
     data = family_export(request.user.family, include_health=request.consents.health)
     from ribambelle.accounts.services import log_family_action
 
-    log_family_action(
-        family=request.user.family, request=request, action="export", description="Export de nos données (RGPD)"
-    )
+    log_family_action(family=request.user.family, request=request, action="data_export")
     response = HttpResponse(
         json.dumps(data, ensure_ascii=False, indent=2, default=str), content_type="application/json; charset=utf-8"
     )

@@ -10,7 +10,7 @@ from ribambelle.activities.selectors import fitting_groups
 from ribambelle.core.dates import shown_date
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
-from ribambelle.core.wording import de, registered
+from ribambelle.core.wording import registered
 from ribambelle.families.models import PersonRole
 from ribambelle.families.recipients import family_recipients
 from ribambelle.outbox.services import queue_email
@@ -127,13 +127,12 @@ def request_registration(*, child, activity, group: Group | None = None, acting_
             acting_user=acting_user,
             status=RegistrationStatus.ACCEPTED if automatic else RegistrationStatus.REQUESTED,
         )
-        verb = "Inscription" if automatic else "Demande d'inscription"
         log_family_action(
             family=child.family,
             user=acting_user,
             request=request,
-            action="registration",
-            description=f"{verb} {de(child.first_name)} à « {activity.name} » ({group.name})",
+            action="registration_automatic" if automatic else "registration_requested",
+            data={"child": child.first_name, "activity": activity.name, "group": group.name},
         )
         _notify(registration, "registration_accepted" if automatic else "registration_received")
     return registration
@@ -151,8 +150,8 @@ def register_by_staff(*, child, activity, group: Group, acting_user) -> Registra
         log_family_action(
             family=child.family,
             user=acting_user,
-            action="registration",
-            description=f"Inscription {de(child.first_name)} à « {activity.name} » par le service",
+            action="registration_by_staff",
+            data={"child": child.first_name, "activity": activity.name},
         )
         _notify(registration, "registration_accepted")
     return registration
@@ -180,12 +179,14 @@ def _decide(registration: Registration, *, status: str, acting_user, reason: str
             obj=locked,
             changes={"reason": reason, "text": text} if reason else {},
         )
-        verb = "acceptée" if status == RegistrationStatus.ACCEPTED else f"refusée ({locked.refusal_label})"
+        data = {"child": locked.child.first_name, "activity": locked.activity.name}
+        if status != RegistrationStatus.ACCEPTED:
+            data.update(refusal=locked.refusal_reason, refusal_text=locked.refusal_text)
         log_family_action(
             family=locked.family,
             user=acting_user,
-            action="registration",
-            description=f"Inscription {de(locked.child.first_name)} à « {locked.activity.name} » {verb}",
+            action="registration_accepted" if status == RegistrationStatus.ACCEPTED else "registration_refused",
+            data=data,
         )
         _notify(locked, "registration_accepted" if status == RegistrationStatus.ACCEPTED else "registration_refused")
     return locked
@@ -220,8 +221,8 @@ def withdraw_registration(*, registration: Registration, acting_user, request=No
             family=locked.family,
             user=acting_user,
             request=request,
-            action="registration",
-            description=f"Demande d'inscription {de(locked.child.first_name)} à « {locked.activity.name} » retirée",
+            action="registration_withdrawn",
+            data={"child": locked.child.first_name, "activity": locked.activity.name},
         )
     return locked
 
@@ -237,10 +238,8 @@ def cancel_registration(*, registration: Registration, acting_user) -> Registrat
         log_family_action(
             family=locked.family,
             user=acting_user,
-            action="registration",
-            description=(
-                f"Inscription {de(locked.child.first_name)} à « {locked.activity.name} » annulée par le service"
-            ),
+            action="registration_cancelled_by_staff",
+            data={"child": locked.child.first_name, "activity": locked.activity.name},
         )
     return locked
 

@@ -1,5 +1,8 @@
+from contextlib import ExitStack
+
 from django.contrib.auth.models import AnonymousUser
-from django.http import Http404
+from django.http import FileResponse, Http404
+from django_scopes import scope
 
 from .models import Organisation
 
@@ -9,6 +12,11 @@ class OrganisationMiddleware:
 
     A login belongs to one organisation: on another organisation's pages the same
     browser is simply anonymous, so nothing of one tenant can leak into another.
+
+    It also enters the organisation's scope (django-scopes) for the rest of the request,
+    response rendering included, and leaves it once the response is built: every query on
+    a tenant model is then filtered by this organisation, and a page without an
+    organisation in its URL cannot query tenant rows at all (`ScopeError`).
     """
 
     def __init__(self, get_response):
@@ -17,7 +25,13 @@ class OrganisationMiddleware:
     def __call__(self, request):
         request.organisation = None
         request.membership = None
-        return self.get_response(request)
+        # process_view runs inside get_response, once the URL (hence the organisation) is
+        # known: it enters the scope on this stack, which closes when the response is ready.
+        with ExitStack() as request._organisation_scope:
+            response = self.get_response(request)
+        if response.streaming and request.organisation is not None and not isinstance(response, FileResponse):
+            response.streaming_content = _in_scope(response.streaming_content, request.organisation)
+        return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         slug = view_kwargs.pop("org_slug", None)
@@ -31,6 +45,7 @@ class OrganisationMiddleware:
         if organisation is None:
             raise Http404("Organisation inconnue")
         request.organisation = organisation
+        request._organisation_scope.enter_context(scope(organisation=organisation))
         if user.is_authenticated and user.organisation_id != organisation.id:
             request.user = AnonymousUser()
         elif user.is_authenticated and not user.is_family:
@@ -40,3 +55,19 @@ class OrganisationMiddleware:
             if request.membership is not None:
                 request.membership.organisation = organisation  # the same row: not loaded a second time
         return None
+
+
+_END = object()
+
+
+def _in_scope(chunks, organisation):
+    """A streamed body (a long export) is produced by the server after this middleware has
+    returned: each chunk is made inside the organisation's scope again, and the scope is left
+    between chunks so it never leaks into what the server does next."""
+    chunks = iter(chunks)
+    while True:
+        with scope(organisation=organisation):
+            chunk = next(chunks, _END)
+        if chunk is _END:
+            return
+        yield chunk

@@ -196,6 +196,8 @@ class Structure(TenantModel):
 class Membership(TenantModel):
     """A staff login's role in its organisation, optionally limited to some structures."""
 
+    # Scoped like every TenantModel: it is read only once the middleware has entered the URL's
+    # organisation scope (unlike `User`, which the login and the session need before that).
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership", verbose_name=_("compte")
     )

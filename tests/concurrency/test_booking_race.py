@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection, connections
 from django.utils import timezone
+from django_scopes import scope
 
 from ribambelle.activities.models import Opening
 from ribambelle.bookings.models import Booking, BookingStatus
@@ -47,9 +48,12 @@ def _race(children, opening_ids, *, join_waiting_list=True):
     def save(child):
         try:
             barrier.wait(timeout=30)
-            save_bookings(
-                child=child, changes=[BookingChange(o, True, join_waiting_list) for o in opening_ids], acting_user=None
-            )
+            with scope(organisation=child.organisation_id):  # each thread is a family's request
+                save_bookings(
+                    child=child,
+                    changes=[BookingChange(o, True, join_waiting_list) for o in opening_ids],
+                    acting_user=None,
+                )
         except Exception as exc:  # noqa: BLE001 - collected and asserted below
             errors.append(repr(exc))
         finally:

@@ -2,6 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from ribambelle.core.scoping import for_each_organisation
 from ribambelle.outbox.services import deliver_due_emails
 
 
@@ -13,7 +14,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, loop: int, **options):
         while True:
-            sent = deliver_due_emails()
+            sent = for_each_organisation(deliver_due_emails)  # one organisation's scope at a time
             if sent:
                 self.stdout.write(f"{sent} e-mail(s) envoyé(s).")
             if not loop:

@@ -39,11 +39,13 @@ class Command(BaseCommand):
 
     def run_once(self) -> None:
         from ribambelle.bookings.services import expire_offers
+        from ribambelle.core.scoping import for_each_organisation
         from ribambelle.documents.services import send_expiry_reminders
         from ribambelle.outbox.services import deliver_due_emails
 
-        sent = deliver_due_emails()
-        expired = expire_offers()
-        reminders = send_expiry_reminders()
+        # Each sweep visits the organisations one by one, inside each one's scope.
+        sent = for_each_organisation(deliver_due_emails)
+        expired = for_each_organisation(expire_offers)
+        reminders = for_each_organisation(send_expiry_reminders)
         if sent or expired or reminders:
             self.stdout.write(f"e-mails envoyés : {sent} · propositions expirées : {expired} · rappels : {reminders}")

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from ribambelle.core.scoping import for_each_organisation
 from ribambelle.documents import services
 from ribambelle.documents.tasks import send_expiry_reminders
 
@@ -18,5 +19,5 @@ class Command(BaseCommand):
             result = send_expiry_reminders.enqueue()
             self.stdout.write(f"Tâche de rappel mise en file ({result.id}).")
             return
-        sent = services.send_expiry_reminders()
+        sent = for_each_organisation(services.send_expiry_reminders)  # one organisation's scope at a time
         self.stdout.write(f"{sent} rappel(s) d'expiration envoyé(s).")

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django_scopes import scope
 
 from ribambelle.families.services import erase_family, inactive_families
 from ribambelle.tenancy.models import Organisation
@@ -22,19 +23,22 @@ class Command(BaseCommand):
                 raise CommandError(f"Collectivité inconnue : {organisation}")
         total = 0
         for org in organisations.order_by("slug"):
-            families = list(inactive_families(org).order_by("name"))
-            if not families:
-                continue
-            self.stdout.write(self.style.MIGRATE_HEADING(f"{org.name} (conservation {org.gdpr_retention_years} ans)"))
-            for family in families:
-                self.stdout.write(f"  {family.name} (n°{family.pk}, modifiée le {family.updated_at:%d/%m/%Y})")
-                if apply:
-                    anonymised = erase_family(
-                        family=family,
-                        reason=f"Inactive depuis plus de {org.gdpr_retention_years} ans (effacement automatique)",
-                    )
-                    if anonymised:
-                        self.stdout.write("    anonymisée : ses factures et règlements sont conservés sans nom")
-            total += len(families)
+            with scope(organisation=org):  # each collectivité inside its own scope
+                families = list(inactive_families(org).order_by("name"))
+                if not families:
+                    continue
+                self.stdout.write(
+                    self.style.MIGRATE_HEADING(f"{org.name} (conservation {org.gdpr_retention_years} ans)")
+                )
+                for family in families:
+                    self.stdout.write(f"  {family.name} (n°{family.pk}, modifiée le {family.updated_at:%d/%m/%Y})")
+                    if apply:
+                        anonymised = erase_family(
+                            family=family,
+                            reason=f"Inactive depuis plus de {org.gdpr_retention_years} ans (effacement automatique)",
+                        )
+                        if anonymised:
+                            self.stdout.write("    anonymisée : ses factures et règlements sont conservés sans nom")
+                total += len(families)
         verb = "effacée(s)" if apply else "à effacer (simulation : relancez avec --appliquer)"
         self.stdout.write(self.style.SUCCESS(f"{total} famille(s) {verb}."))
