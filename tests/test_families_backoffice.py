@@ -61,9 +61,9 @@ def test_search_runs_on_the_database_in_use(tenant_a):
     PersonFactory(organisation=tenant_a.organisation, family=family, first_name="Loïc")
     from ribambelle.families.selectors import families_for_staff
 
-    assert list(families_for_staff(tenant_a.organisation, search="loic etienne")) == [family]
-    assert list(families_for_staff(tenant_a.organisation, search="LOÏC")) == [family]
-    assert list(families_for_staff(tenant_a.organisation, search="lo_c")) == []  # LIKE wildcards are escaped
+    assert list(families_for_staff(tenant_a.agent.membership, search="loic etienne")) == [family]
+    assert list(families_for_staff(tenant_a.agent.membership, search="LOÏC")) == [family]
+    assert list(families_for_staff(tenant_a.agent.membership, search="lo_c")) == []  # LIKE wildcards are escaped
     assert connection.vendor in {"sqlite", "postgresql"}
 
 

@@ -123,3 +123,20 @@ def test_main_pages_cost_a_fixed_number_of_queries(tenant_a, name, size, django_
     with django_assert_num_queries(QUERIES[name]):
         response = client.get(url)
     assert response.status_code == 200
+
+
+def test_count_each_reads_the_same_counts_as_count_in_one_query(tenant_a, tenant_b, django_assert_num_queries):
+    from ribambelle.core.counting import count_each
+    from ribambelle.families.models import Family, Person
+
+    world = _world(tenant_a, 2)
+    querysets = {
+        "families": Family.objects.filter(organisation=tenant_a.organisation),
+        "children": Person.objects.filter(organisation=tenant_a.organisation, first_name__startswith="Enfant"),
+        "none": Family.objects.filter(organisation=tenant_b.organisation, name="AUTRE 0"),
+        "bookings": world["child"].bookings.filter(status="booked").select_related("opening").distinct(),
+    }
+    expected = {name: queryset.count() for name, queryset in querysets.items()}
+    with django_assert_num_queries(1):
+        assert count_each(querysets) == expected
+    assert expected["families"] >= 3 and expected["children"] == 2 and expected["none"] == 0

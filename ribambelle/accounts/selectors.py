@@ -1,6 +1,7 @@
 from django.db.models import Max, Prefetch, Q
 
 from ribambelle.families.models import Family, Person, PersonRole
+from ribambelle.tenancy.access import in_reach
 
 from .models import ActivityLog, User
 
@@ -11,9 +12,10 @@ def activity_for_family(family, *, limit: int = 200):
     ]
 
 
-def families_with_accounts(organisation, *, search: str = "", status: str = ""):
+def families_with_accounts(membership, *, search: str = "", status: str = ""):
     """Families with their adults and logins, for the staff's accounts page (constant queries)."""
-    families = Family.objects.filter(organisation=organisation).order_by("name", "id")
+    families = Family.objects.filter(in_reach(membership, "pk"), organisation_id=membership.organisation_id)
+    families = families.order_by("name", "id")
     if search:
         families = families.filter(
             Q(name__icontains=search) | Q(members__email__icontains=search) | Q(members__last_name__icontains=search)

@@ -17,7 +17,7 @@ from ribambelle.core.exceptions import DomainError
 from ribambelle.core.params import date_param, parse_id, parse_ids
 from ribambelle.core.wording import of, registered
 from ribambelle.documents.selectors import missing_for_registrations
-from ribambelle.families.models import Person, PersonRole
+from ribambelle.families import selectors as family_selectors
 from ribambelle.registrations import selectors as registration_selectors
 from ribambelle.registrations import services as registration_services
 from ribambelle.registrations.models import ACTIVE_STATUSES
@@ -203,7 +203,7 @@ def calendar(request, activity_id: int):
     closure_form = ClosureForm(request.POST or None) if "close_day" in request.POST else ClosureForm()
     if request.method == "POST" and "capacities" in request.POST:
         openings = {o.pk: o for o in activity_selectors.openings_between(activity, start, end)}
-        changed, errors, promoted = 0, [], []
+        errors, capacities = [], []
         for key, value in request.POST.items():
             if not key.startswith("cap-"):
                 continue
@@ -212,11 +212,14 @@ def calendar(request, activity_id: int):
                 errors.append(value)
                 continue
             if int(value) != opening.capacity:
-                # Places added go to the waiting list at once (bookings.services.change_capacity).
-                promoted += booking_services.change_capacity(
-                    opening=opening, capacity=int(value), acting_user=request.user
-                )
-                changed += 1
+                capacities.append((opening, int(value)))
+        try:
+            # One transaction for the week; places added go to the waiting list at once.
+            promoted = booking_services.change_capacities(capacities=capacities, acting_user=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect(f"{request.path}?semaine={start:%Y-%m-%d}")
+        changed = len(capacities)
         if errors:
             messages.error(
                 request, _("Certaines valeurs n'étaient pas des nombres de places entiers : elles sont ignorées.")
@@ -363,9 +366,8 @@ def activity_registrations(request, activity_id: int):
     candidates = []
     if query:
         candidates = list(
-            Person.objects.filter(organisation=request.organisation, role=PersonRole.CHILD)
+            family_selectors.children_to_register_for_staff(request.membership)
             .filter(Q(last_name__icontains=query) | Q(first_name__icontains=query))
-            .select_related("family")
             .order_by("last_name", "first_name")[:30]
         )
         for child in candidates:
@@ -388,9 +390,7 @@ def activity_registrations(request, activity_id: int):
 def registration_staff_create(request, activity_id: int):
     activity = activity_selectors.get_activity_for_staff(request.membership, activity_id)
     child_id, group_id = request.POST.get("child", ""), request.POST.get("group", "")
-    child = Person.objects.filter(
-        organisation=request.organisation, role=PersonRole.CHILD, pk=parse_id(child_id)
-    ).first()
+    child = family_selectors.children_to_register_for_staff(request.membership).filter(pk=parse_id(child_id)).first()
     group = activity.groups.filter(pk=parse_id(group_id)).first()
     if child is None or group is None:
         messages.error(request, _("Choisissez un enfant et un groupe."))

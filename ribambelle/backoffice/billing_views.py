@@ -1,31 +1,31 @@
 """Back office, "Facturation": invoice runs, invoices and credit notes, payments desk,
 balances and unpaid invoices, SEPA direct debit, exports, tariffs and settings."""
 
-import csv
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from ribambelle.activities.models import Activity
 from ribambelle.billing import selectors, sepa, services
-from ribambelle.billing.models import Invoice, InvoiceStatus, Payment, RunStatus, SepaMandate, Tariff
+from ribambelle.billing.models import InvoiceStatus, RunStatus
 from ribambelle.billing.pdf import invoice_pdf, receipt_pdf
 from ribambelle.core.exceptions import DomainError
+from ribambelle.core.exports import csv_response
 from ribambelle.core.params import parse_ids
 from ribambelle.families.selectors import families_for_staff, get_family_for_staff
 from ribambelle.payments import services as payment_services
 from ribambelle.payments.providers.registry import PROVIDERS
-from ribambelle.tenancy.access import staff_required
+from ribambelle.tenancy.access import staff_required, structure_limit
 from ribambelle.tenancy.models import Structure
-from ribambelle.tenancy.roles import Perm
+from ribambelle.tenancy.roles import Area, Perm
 
 from .billing_forms import (
     BillingSettingsForm,
@@ -43,13 +43,7 @@ BILLING = Perm.MANAGE_BILLING
 
 
 def _csv(filename: str, header: list[str], rows) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write("\ufeff")  # Excel opens UTF-8 with accents right
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return response
+    return csv_response(filename=filename, header=header, rows=rows)
 
 
 def _money(value: Decimal) -> str:
@@ -61,7 +55,7 @@ def _money(value: Decimal) -> str:
 
 @staff_required(BILLING)
 def invoice_list(request):
-    invoices = Invoice.objects.filter(organisation=request.organisation).select_related("family")
+    invoices = selectors.invoices_for_staff(request.membership)
     status = request.GET.get("statut", "")
     if status in InvoiceStatus.values:
         invoices = invoices.filter(status=status)
@@ -109,7 +103,7 @@ def invoice_list(request):
 
 @staff_required(BILLING)
 def invoice_detail(request, invoice_id: int):
-    invoice = selectors.get_invoice_for_staff(request.organisation, invoice_id)
+    invoice = selectors.get_invoice_for_staff(request.membership, invoice_id)
     form = CreditNoteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -138,7 +132,7 @@ def invoice_detail(request, invoice_id: int):
 
 @staff_required(BILLING)
 def invoice_file(request, invoice_id: int):
-    invoice = selectors.get_invoice_for_staff(request.organisation, invoice_id)
+    invoice = selectors.get_invoice_for_staff(request.membership, invoice_id)
     pdf = invoice_pdf(invoice, lines=list(invoice.lines.all()), settings=services.settings_for(request.organisation))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{invoice.number}.pdf"'
@@ -150,7 +144,10 @@ def invoice_file(request, invoice_id: int):
 
 @staff_required(BILLING)
 def run_list(request):
+    limit = structure_limit(request.membership, Area.BILLING)
     structures = Structure.objects.filter(organisation=request.organisation, is_active=True)
+    if limit is not None:
+        structures = structures.filter(pk__in=limit)
     today = timezone.localdate()
     last_month_end = today.replace(day=1) - timezone.timedelta(days=1)
     form = RunForm(
@@ -164,14 +161,15 @@ def run_list(request):
                 organisation=request.organisation,
                 period_start=form.cleaned_data["period_start"],
                 period_end=form.cleaned_data["period_end"],
-                structure_ids=form.cleaned_data["structures"],
+                # Nothing ticked means every structure: for a limited member, every one of theirs.
+                structure_ids=form.cleaned_data["structures"] or limit or [],
                 acting_user=request.user,
             )
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
             return redirect("backoffice:billing_run", org_slug=request.organisation.slug, invoicerun_id=run.pk)
-    runs = selectors.runs(request.organisation)[:30]
+    runs = selectors.runs_for_staff(request.membership)
     return render(
         request,
         "backoffice/billing/run_list.html",
@@ -182,7 +180,7 @@ def run_list(request):
 
 @staff_required(BILLING)
 def run_detail(request, invoicerun_id: int):
-    run = selectors.get_run_for_staff(request.organisation, invoicerun_id)
+    run = selectors.get_run_for_staff(request.membership, invoicerun_id)
     previews = services.preview_run(run) if run.status == RunStatus.PREVIEW else []
     return render(
         request,
@@ -191,6 +189,8 @@ def run_detail(request, invoicerun_id: int):
             "run": run,
             "previews": previews,
             "preview_total": sum((p.total for p in previews), Decimal(0)),
+            # The preview prices the first 200 families with bookings (services.preview_run).
+            "preview_truncated": run.status == RunStatus.PREVIEW and run.family_count > 200,
             "invoices": run.invoices.order_by("sequence")[:100],
             "nav": "runs",
         },
@@ -202,7 +202,7 @@ def run_detail(request, invoicerun_id: int):
 def run_issue(request, invoicerun_id: int):
     """Émettre (or resume): hand the run to the worker and issue a first batch at once, so
     a small run is done in this request and a big one shows its progress."""
-    run = selectors.get_run_for_staff(request.organisation, invoicerun_id)
+    run = selectors.get_run_for_staff(request.membership, invoicerun_id)
     try:
         services.start_run(run=run, acting_user=request.user)
     except DomainError as exc:
@@ -221,7 +221,7 @@ def run_issue(request, invoicerun_id: int):
 
 @staff_required(BILLING)
 def payment_list(request):
-    payments = Payment.objects.filter(organisation=request.organisation).select_related("family")
+    payments = selectors.payments_for_staff(request.membership)
     if request.GET.get("format") == "csv":
         return _csv(
             "reglements.csv",
@@ -240,7 +240,7 @@ def payment_new(request):
     """The "Nouveau règlement" button: find the family, then record the payment on its account (where its
     open invoices are shown for allocation)."""
     search = request.GET.get("q", "").strip()[:100]
-    families = families_for_staff(request.organisation, search=search)[:20] if search else []
+    families = families_for_staff(request.membership, search=search, area=Area.BILLING)[:20] if search else []
     return render(
         request,
         "backoffice/billing/payment_new.html",
@@ -250,7 +250,7 @@ def payment_new(request):
 
 @staff_required(BILLING)
 def family_account(request, family_id: int):
-    family = get_family_for_staff(request.organisation, family_id)
+    family = get_family_for_staff(request.membership, family_id, area=Area.BILLING)
     form = PaymentForm(request.POST or None, initial={"received_on": timezone.localdate(), "method": "cheque"})
     open_invoices = list(
         selectors.invoices_for_family(family).filter(kind="invoice", status__in=selectors.OPEN).order_by("due_date")
@@ -297,7 +297,7 @@ def family_account(request, family_id: int):
             "open_invoices": open_invoices,
             "invoices": selectors.invoices_for_family(family)[:50],
             "payments": selectors.payments_for_family(family)[:50],
-            "mandates": SepaMandate.objects.filter(organisation=request.organisation, family=family),
+            "mandates": selectors.mandates_for_staff(request.membership).filter(family=family),
             "form": form,
             "nav": "balances",
         },
@@ -307,7 +307,7 @@ def family_account(request, family_id: int):
 
 @staff_required(BILLING)
 def receipt_file(request, payment_id: int):
-    payment = selectors.get_payment_for_staff(request.organisation, payment_id)
+    payment = selectors.get_payment_for_staff(request.membership, payment_id)
     response = HttpResponse(receipt_pdf(payment), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="recu-{payment.receipt_number}.pdf"'
     return response
@@ -316,7 +316,7 @@ def receipt_file(request, payment_id: int):
 @staff_required(BILLING)
 @require_POST
 def payment_allocate(request, payment_id: int):
-    payment = selectors.get_payment_for_staff(request.organisation, payment_id)
+    payment = selectors.get_payment_for_staff(request.membership, payment_id)
     try:
         services.allocate_credit(payment=payment, acting_user=request.user)
         messages.success(request, _("Le règlement est affecté aux factures les plus anciennes."))
@@ -327,14 +327,19 @@ def payment_allocate(request, payment_id: int):
 
 @staff_required(BILLING)
 def balances(request):
-    page = Paginator(selectors.balances(request.organisation), 50).get_page(request.GET.get("page"))
+    page = Paginator(selectors.balances(request.membership), 50).get_page(request.GET.get("page"))
     return render(request, "backoffice/billing/balances.html", {"page": page, "nav": "balances"})
 
 
 @staff_required(BILLING)
 def unpaid(request):
     if request.method == "POST":
-        ids = parse_ids(request.POST.getlist("invoice"))
+        # Only invoices this page lists: another family's or organisation's id is dropped.
+        ids = list(
+            selectors.unpaid(request.membership)
+            .filter(pk__in=parse_ids(request.POST.getlist("invoice")))
+            .values_list("pk", flat=True)
+        )
         if not ids:
             messages.error(request, _("Cochez au moins une facture à relancer."))
         else:
@@ -345,7 +350,7 @@ def unpaid(request):
                 % {"count": sent},
             )
         return redirect("backoffice:billing_unpaid", org_slug=request.organisation.slug)
-    invoices = selectors.unpaid(request.organisation)
+    invoices = selectors.unpaid(request.membership)
     page = Paginator(invoices, 100).get_page(request.GET.get("page"))
     return render(
         request, "backoffice/billing/unpaid.html", {"page": page, "today": timezone.localdate(), "nav": "unpaid"}
@@ -357,6 +362,11 @@ def unpaid(request):
 
 @staff_required(BILLING)
 def sepa_home(request):
+    if structure_limit(request.membership, Area.BILLING) is not None:
+        # One collection file for all the organisation's mandates: it cannot be cut by structure.
+        raise PermissionDenied(
+            _("Le prélèvement couvre toute l'organisation : votre accès est limité à des structures.")
+        )
     form = SepaExportForm(
         request.POST or None, initial={"collection_date": timezone.localdate() + timezone.timedelta(days=7)}
     )
@@ -379,9 +389,9 @@ def sepa_home(request):
         "backoffice/billing/sepa.html",
         {
             "form": form,
-            "mandates": SepaMandate.objects.filter(organisation=request.organisation, is_active=True).select_related(
-                "family"
-            ),
+            "mandates": selectors.mandates_for_staff(request.membership)
+            .filter(is_active=True)
+            .select_related("family"),
             "collectable": sepa.collectable(request.organisation),
             "nav": "sepa",
         },
@@ -391,7 +401,7 @@ def sepa_home(request):
 
 @staff_required(BILLING)
 def mandate_new(request, family_id: int):
-    family = get_family_for_staff(request.organisation, family_id)
+    family = get_family_for_staff(request.membership, family_id, area=Area.BILLING)
     form = MandateForm(request.POST or None, initial={"signed_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -480,12 +490,10 @@ def bracket_add(request):
 
 @staff_required(BILLING)
 def tariffs(request):
-    activities = Activity.objects.filter(organisation=request.organisation).order_by("-start_date", "name")
+    activities = selectors.activities_to_price(request.membership)
     by_activity: dict[int, list] = {}
     for tariff in (
-        Tariff.objects.filter(organisation=request.organisation)
-        .select_related("unit")
-        .prefetch_related("prices__bracket")
+        selectors.tariffs_for_staff(request.membership).select_related("unit").prefetch_related("prices__bracket")
     ):
         by_activity.setdefault(tariff.activity_id, []).append(tariff)
     rows = [{"activity": a, "tariffs": by_activity.get(a.pk, [])} for a in activities]
@@ -524,11 +532,11 @@ def _tariff_form(request, activity, tariff=None):
 
 @staff_required(BILLING)
 def tariff_new(request, activity_id: int):
-    activity = get_object_or_404(Activity.objects.filter(organisation=request.organisation), pk=activity_id)
+    activity = selectors.get_activity_to_price(request.membership, activity_id)
     return _tariff_form(request, activity)
 
 
 @staff_required(BILLING)
 def tariff_edit(request, tariff_id: int):
-    tariff = selectors.get_tariff_for_staff(request.organisation, tariff_id)
+    tariff = selectors.get_tariff_for_staff(request.membership, tariff_id)
     return _tariff_form(request, tariff.activity, tariff)

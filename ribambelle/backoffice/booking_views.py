@@ -1,7 +1,6 @@
 """Back office: occupancy, attendance lists (print, CSV, PDF), the tablet roll call, and
 booking on a family's behalf."""
 
-import csv
 from datetime import datetime, timedelta
 
 from django.contrib import messages
@@ -17,10 +16,11 @@ from ribambelle.activities import selectors as activity_selectors
 from ribambelle.bookings import selectors, services
 from ribambelle.bookings.pdf import attendance_pdf
 from ribambelle.core.exceptions import DomainError
+from ribambelle.core.exports import csv_response
 from ribambelle.core.params import date_param, parse_id, parse_ids
 from ribambelle.core.services import record_audit
 from ribambelle.families.selectors import care_details, get_family_for_staff
-from ribambelle.tenancy.access import staff_required
+from ribambelle.tenancy.access import staff_required, structure_limit
 from ribambelle.tenancy.roles import Perm, has_permission
 
 
@@ -69,12 +69,9 @@ def attendance(request, activity_id: int):
     fmt = request.GET.get("format", "")
     title = f"{activity.name} – {day:%d/%m/%Y}"
     if fmt == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="presences-{day:%Y-%m-%d}.csv"'
-        response.write("\ufeff")  # Excel opens UTF-8 with accents correctly
-        writer = csv.writer(response, delimiter=";")
-        writer.writerow(
-            [
+        return csv_response(
+            filename=f"presences-{day:%Y-%m-%d}.csv",
+            header=[
                 _("Groupe"),
                 _("Nom"),
                 _("Prénom"),
@@ -84,24 +81,22 @@ def attendance(request, activity_id: int):
                 _("PAI"),
                 _("Personnes autorisées"),
                 _("Statut"),
-            ]
-        )
-        for row in rows:
-            b, care = row["booking"], row["care"]
-            writer.writerow(
+            ],
+            rows=(
                 [
-                    b.opening.group.name,
-                    b.child.last_name,
-                    b.child.first_name,
-                    b.opening.unit.name,
-                    care.get("diet", ""),
-                    care.get("allergies", ""),
-                    _("oui") if care.get("pai") else _("non"),
-                    care.get("authorised", ""),
-                    b.get_status_display(),
+                    row["booking"].opening.group.name,
+                    row["booking"].child.last_name,
+                    row["booking"].child.first_name,
+                    row["booking"].opening.unit.name,
+                    row["care"].get("diet", ""),
+                    row["care"].get("allergies", ""),
+                    _("oui") if row["care"].get("pai") else _("non"),
+                    row["care"].get("authorised", ""),
+                    row["booking"].get_status_display(),
                 ]
-            )
-        return response
+                for row in rows
+            ),
+        )
     if fmt == "pdf":
         response = HttpResponse(
             attendance_pdf(title=title, organisation=request.organisation, rows=rows), content_type="application/pdf"
@@ -211,12 +206,12 @@ def _time(value):
 @staff_required(Perm.MANAGE_FAMILIES)
 def family_planning(request, family_id: int, person_id: int):
     """Staff book and cancel for a family — past the deadline too, and beyond capacity with a reason."""
-    family = get_family_for_staff(request.organisation, family_id)
+    family = get_family_for_staff(request.membership, family_id)
     child = selectors.get_child_for_family(family, person_id)
     anchor = date_param(request, "date", timezone.localdate())
     start, end = selectors.view_range("semaine", anchor)
     if request.method == "POST":
-        shown = set(parse_ids(request.POST.getlist("shown")))
+        shown = selectors.opening_ids_for_staff(request.membership, parse_ids(request.POST.getlist("shown")))
         wanted = set(parse_ids(request.POST.getlist("o"))) & shown
         current = set(
             selectors.Booking.objects.filter(
@@ -229,9 +224,13 @@ def family_planning(request, family_id: int, person_id: int):
         reason = request.POST.get("reason", "").strip()[:200]
         changes = [services.BookingChange(o, True, join_waiting_list=not reason) for o in sorted(wanted - current)]
         changes += [services.BookingChange(o, False) for o in sorted(current - wanted)]
-        result = services.save_bookings(
-            child=child, changes=changes, acting_user=request.user, as_staff=True, over_capacity_reason=reason
-        )
+        try:
+            result = services.save_bookings(
+                child=child, changes=changes, acting_user=request.user, as_staff=True, over_capacity_reason=reason
+            )
+        except DomainError as error:  # e.g. the lock not obtained in time: nothing saved, retry
+            messages.error(request, error.message)
+            return redirect(f"{request.path}?date={anchor:%Y-%m-%d}")
         messages.success(
             request,
             _("%(booked)s réservé(s), %(waitlisted)s en attente, %(cancelled)s annulé(s).")
@@ -248,7 +247,7 @@ def family_planning(request, family_id: int, person_id: int):
                 % {"unit": opening.unit.name, "date": f"{opening.date:%d/%m/%Y}", "reason": why},
             )
         return redirect(f"{request.path}?date={anchor:%Y-%m-%d}")
-    blocks = selectors.planning(child, start, end, as_staff=True)
+    blocks = selectors.planning(child, start, end, as_staff=True, structure_ids=structure_limit(request.membership))
     return render(
         request,
         "backoffice/bookings/family_planning.html",

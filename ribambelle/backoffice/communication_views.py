@@ -13,10 +13,9 @@ from ribambelle.communication import mailing, messaging, publishing, selectors
 from ribambelle.communication.models import MailingScope, ThreadStatus
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.params import parse_id
-from ribambelle.families.models import Family
 from ribambelle.outbox.templating import EMAIL_KINDS, default_wording, render_override
 from ribambelle.portail.communication_views import attachment_response
-from ribambelle.tenancy.access import staff_required
+from ribambelle.tenancy.access import families_to_follow, staff_required, structure_limit
 from ribambelle.tenancy.roles import Perm
 from ribambelle.tenancy.selectors import get_structure_for_staff, structures_for_staff
 
@@ -125,8 +124,8 @@ def publications(request):
         request,
         "backoffice/publications.html",
         {
-            "news": selectors.news_for_staff(request.organisation),
-            "banners": selectors.banners_for_staff(request.organisation),
+            "news": selectors.news_for_staff(request.membership),
+            "banners": selectors.banners_for_staff(request.membership),
             "nav": "publications",
         },
     )
@@ -165,12 +164,12 @@ def news_create(request):
 
 @staff_required(Perm.COMMUNICATE)
 def news_edit(request, newsitem_id: int):
-    return _news_form(request, selectors.get_newsitem_for_staff(request.organisation, newsitem_id))
+    return _news_form(request, selectors.get_newsitem_for_staff(request.membership, newsitem_id))
 
 
 @staff_required(Perm.COMMUNICATE)
 def news_delete(request, newsitem_id: int):
-    news = selectors.get_newsitem_for_staff(request.organisation, newsitem_id)
+    news = selectors.get_newsitem_for_staff(request.membership, newsitem_id)
     if request.method != "POST":
         return _go(request, "backoffice:news_edit", newsitem_id=news.pk)
     publishing.delete_news(news=news, acting_user=request.user)
@@ -202,17 +201,20 @@ def _banner_form(request, banner=None):
 
 @staff_required(Perm.COMMUNICATE)
 def banner_create(request):
+    if structure_limit(request.membership) is not None:
+        # The banner shows to every family: like banners_for_staff, not for a limited member.
+        raise Http404
     return _banner_form(request)
 
 
 @staff_required(Perm.COMMUNICATE)
 def banner_edit(request, banner_id: int):
-    return _banner_form(request, selectors.get_banner_for_staff(request.organisation, banner_id))
+    return _banner_form(request, selectors.get_banner_for_staff(request.membership, banner_id))
 
 
 @staff_required(Perm.COMMUNICATE)
 def banner_delete(request, banner_id: int):
-    banner = selectors.get_banner_for_staff(request.organisation, banner_id)
+    banner = selectors.get_banner_for_staff(request.membership, banner_id)
     if request.method != "POST":
         return _go(request, "backoffice:banner_edit", banner_id=banner.pk)
     publishing.delete_banner(banner=banner, acting_user=request.user)
@@ -223,7 +225,7 @@ def banner_delete(request, banner_id: int):
 # --- Mass e-mail ------------------------------------------------------------------------
 @staff_required(Perm.COMMUNICATE)
 def mailing_list(request):
-    page = Paginator(selectors.mailings_for_staff(request.organisation), 30).get_page(request.GET.get("page"))
+    page = Paginator(selectors.mailings_for_staff(request.membership), 30).get_page(request.GET.get("page"))
     return render(request, "backoffice/mailing_list.html", {"page": page, "nav": "mailings"})
 
 
@@ -284,7 +286,7 @@ def mailing_new(request):
 
 @staff_required(Perm.COMMUNICATE)
 def mailing_detail(request, massmailing_id: int):
-    sent = selectors.get_massmailing_for_staff(request.organisation, massmailing_id)
+    sent = selectors.get_massmailing_for_staff(request.membership, massmailing_id)
     recipients = Paginator(selectors.recipients_of_mailing(sent), 100).get_page(request.GET.get("page"))
     return render(request, "backoffice/mailing_detail.html", {"mailing": sent, "page": recipients, "nav": "mailings"})
 
@@ -352,7 +354,7 @@ def email_template_edit(request, template: str):
 def structure_families(request, structure_id: int):
     structure = get_structure_for_staff(request.membership, structure_id)
     links = selectors.families_of_structure(structure)
-    families = Family.objects.filter(organisation=request.organisation).exclude(pk__in=links.values("family_id"))
+    families = families_to_follow(request.membership).exclude(pk__in=links.values("family_id"))
     form = LinkFamilyForm(request.POST or None, families=families)
     if request.method == "POST":
         remove = request.POST.get("remove", "")

@@ -20,8 +20,9 @@ from ribambelle.documents.forms import (
 from ribambelle.documents.http import file_response
 from ribambelle.families.models import Person
 from ribambelle.families.selectors import get_family_for_staff
-from ribambelle.tenancy.access import staff_required
+from ribambelle.tenancy.access import staff_required, structure_limit
 from ribambelle.tenancy.roles import Perm, has_permission
+from ribambelle.tenancy.selectors import structures_for_staff
 
 from .views import apply_errors
 
@@ -37,7 +38,7 @@ def _can_review(request) -> bool:
 # --- Review queue ---------------------------------------------------------------------
 @staff_required(Perm.VIEW_FAMILIES)
 def queue(request):
-    documents = selectors.review_queue(request.organisation, include_health=_health(request))
+    documents = selectors.review_queue(request.membership, include_health=_health(request))
     page = Paginator(documents, 50).get_page(request.GET.get("page"))
     return render(request, "backoffice/documents_queue.html", {"page": page, "nav": "documents"})
 
@@ -45,7 +46,7 @@ def queue(request):
 @staff_required(Perm.VIEW_FAMILIES)
 def review(request, submitteddocument_id: int):
     submission = selectors.get_submission_for_staff(
-        request.organisation, submitteddocument_id, include_health=_health(request)
+        request.membership, submitteddocument_id, include_health=_health(request)
     )
     accept_form = AcceptForm(prefix="accept", initial={"expires_on": services.default_expiry(submission)})
     refuse_form = RefuseForm(prefix="refuse")
@@ -108,7 +109,7 @@ def _next_in_queue(request):
 
 @staff_required(Perm.VIEW_FAMILIES)
 def document_file(request, submittedpage_id: int):
-    page = selectors.get_page_for_staff(request.organisation, submittedpage_id, include_health=_health(request))
+    page = selectors.get_page_for_staff(request.membership, submittedpage_id, include_health=_health(request))
     document = page.document
     if document.document_type.is_health:
         # Every staff access to health data is traced (SPEC "Personal and health data").
@@ -132,7 +133,7 @@ def document_file(request, submittedpage_id: int):
 @staff_required(Perm.VIEW_FAMILIES)
 def family_documents(request, family_id: int):
     organisation = request.organisation
-    family = get_family_for_staff(organisation, family_id)
+    family = get_family_for_staff(request.membership, family_id)
     members = list(Person.objects.filter(organisation=organisation, family=family).order_by("role", "birth_date", "id"))
     types = selectors.active_types(organisation, include_health=_health(request))
     form = StaffUploadForm(request.POST or None, request.FILES or None, types=types, members=members)
@@ -160,7 +161,7 @@ def family_documents(request, family_id: int):
     sections = selectors.document_sections(
         organisation=organisation, family=family, include_health=_health(request), for_registrations=True
     )
-    submissions = selectors.submissions_for_family(organisation, family)
+    submissions = selectors.submissions_for_staff(request.membership, family)
     if not _health(request):
         submissions = submissions.filter(document_type__is_health=False)
     return render(
@@ -244,7 +245,7 @@ def published_list(request):
     return render(
         request,
         "backoffice/published_list.html",
-        {"documents": selectors.published_for_staff(request.organisation), "nav": "documentation"},
+        {"documents": selectors.published_for_staff(request.membership), "nav": "documentation"},
     )
 
 
@@ -253,6 +254,10 @@ def _published_form(request, instance=None):
     form = PublishedDocumentForm(
         request.POST or None, request.FILES or None, instance=instance, organisation=organisation
     )
+    if structure_limit(request.membership) is not None:
+        # Limited to some structures: publish for one of them, never for the whole organisation.
+        form.fields["structure"].queryset = structures_for_staff(request.membership)
+        form.fields["structure"].required = True
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in PublishedDocumentForm.Meta.fields}
         uploads = form.cleaned_data.get("upload") or []
@@ -289,13 +294,13 @@ def published_create(request):
 
 @staff_required(Perm.COMMUNICATE)
 def published_edit(request, publisheddocument_id: int):
-    instance = get_object_or_404(selectors.published_for_staff(request.organisation), pk=publisheddocument_id)
+    instance = get_object_or_404(selectors.published_for_staff(request.membership), pk=publisheddocument_id)
     return _published_form(request, instance)
 
 
 @staff_required(Perm.COMMUNICATE)
 def published_delete(request, publisheddocument_id: int):
-    instance = get_object_or_404(selectors.published_for_staff(request.organisation), pk=publisheddocument_id)
+    instance = get_object_or_404(selectors.published_for_staff(request.membership), pk=publisheddocument_id)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     services.delete_published_document(document=instance, acting_user=request.user)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 from ribambelle.accounts.family_accounts import invite_adults
 from ribambelle.accounts.selectors import activity_for_family, families_with_accounts
 from ribambelle.core.params import parse_ids
-from ribambelle.families.selectors import get_family_for_staff
+from ribambelle.families.selectors import get_family_for_staff, person_ids_for_staff
 from ribambelle.tenancy.access import staff_required
 from ribambelle.tenancy.roles import Perm
 
@@ -27,7 +27,7 @@ def family_accounts(request):
         return _invite(request)
     search = request.GET.get("q", "").strip()[:100]
     status = request.GET.get("statut", "")
-    families = families_with_accounts(request.organisation, search=search, status=status)
+    families = families_with_accounts(request.membership, search=search, status=status)
     page = Paginator(families, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -42,7 +42,7 @@ def _invite(request):
     if not has_permission(request.membership, Perm.MANAGE_FAMILIES):
         messages.error(request, _("Votre rôle ne permet pas d'envoyer des invitations."))
         return redirect("backoffice:family_accounts", org_slug=request.organisation.slug)
-    ids = parse_ids(request.POST.getlist("adults"))
+    ids = person_ids_for_staff(request.membership, parse_ids(request.POST.getlist("adults")))
     if not ids:
         messages.error(request, _("Cochez au moins un responsable à inviter."))
         return redirect("backoffice:family_accounts", org_slug=request.organisation.slug)
@@ -67,7 +67,7 @@ def _invite(request):
 
 @staff_required(Perm.VIEW_FAMILIES)
 def family_history(request, family_id: int):
-    family = get_family_for_staff(request.organisation, family_id)
+    family = get_family_for_staff(request.membership, family_id)
     return render(
         request,
         "backoffice/family_history.html",

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from ribambelle.accounts.family_accounts import invite_adults
 from ribambelle.accounts.models import User
+from ribambelle.communication.mailing import link_family_to_structure
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.params import parse_ids
 from ribambelle.core.wording import of
@@ -30,8 +31,9 @@ from ribambelle.families.forms import (
 )
 from ribambelle.families.gdpr import anonymised_name
 from ribambelle.families.models import Diet, HealthRecord, Person, PersonRole, Vaccination
-from ribambelle.tenancy.access import staff_required
+from ribambelle.tenancy.access import staff_required, structure_limit
 from ribambelle.tenancy.roles import Perm, has_permission
+from ribambelle.tenancy.selectors import structures_for_staff
 
 from .views import apply_errors
 
@@ -62,7 +64,7 @@ def family_list(request):
     search = request.GET.get("q", "").strip()[:100]
     account = request.GET.get("compte", "")
     pending = request.GET.get("en_attente", "")
-    families = selectors.families_for_staff(request.organisation, search=search, account=account, pending=pending)
+    families = selectors.families_for_staff(request.membership, search=search, account=account, pending=pending)
     page = Paginator(families, 50).get_page(request.GET.get("page"))
     for family in page:
         family.adults = [p for p in family.people if p.role == PersonRole.ADULT]
@@ -86,7 +88,7 @@ def family_list(request):
 
 @staff_required(Perm.VIEW_FAMILIES)
 def family_detail(request, family_id: int):
-    family = selectors.family_file(request.organisation, family_id)
+    family = selectors.family_file_for_staff(request.membership, family_id)
     accounts = User.objects.filter(organisation=request.organisation, family=family).order_by("email")
     return render(
         request,
@@ -105,12 +107,22 @@ def family_detail(request, family_id: int):
 
 @staff_required(Perm.VIEW_FAMILIES)
 def family_changes(request, family_id: int):
-    family = selectors.get_family_for_staff(request.organisation, family_id)
+    family = selectors.get_family_for_staff(request.membership, family_id)
     page = Paginator(selectors.change_history(family), 50).get_page(request.GET.get("page"))
     return render(request, "backoffice/families/changes.html", {"family": family, "page": page, "nav": "families"})
 
 
 # --- Family edits -------------------------------------------------------------------------------
+def _follow(request, families) -> None:
+    """A member limited to some structures has their structures follow the families they
+    create or import: a family in no structure is out of their reach (tenancy.access)."""
+    if structure_limit(request.membership) is None:
+        return
+    for structure in structures_for_staff(request.membership):
+        for family in families:
+            link_family_to_structure(structure=structure, family=family, acting_user=request.user)
+
+
 @staff_required(Perm.MANAGE_FAMILIES)
 def family_create(request):
     form = FamilyCreateForm(request.POST or None)
@@ -136,6 +148,7 @@ def family_create(request):
         except (DomainError, ValidationError) as error:
             apply_errors(form, error)
         else:
+            _follow(request, [family])
             messages.success(request, _("Le dossier de la famille %(name)s est créé.") % {"name": family.name})
             return _to_file(request, family.pk)
     return _render_form(request, form=form, title=_("Nouvelle famille"), family=None)
@@ -143,12 +156,14 @@ def family_create(request):
 
 @staff_required(Perm.MANAGE_FAMILIES)
 def family_edit(request, family_id: int):
-    family = selectors.get_family_for_staff(request.organisation, family_id)
+    family = selectors.get_family_for_staff(request.membership, family_id)
     form = FamilyStaffForm(request.POST or None, instance=family)
     if request.method == "POST" and form.is_valid():
         family.refresh_from_db()
         try:
-            outcome = services.update_family(family=family, values=form.cleaned_data, acting_user=request.user)
+            outcome = services.update_family(
+                family=family, values=form.cleaned_data, acting_user=request.user, read=form.read_values()
+            )
         except (DomainError, ValidationError) as error:
             apply_errors(form, error)
         else:
@@ -161,7 +176,7 @@ def family_edit(request, family_id: int):
 
 @staff_required(Perm.MANAGE_FAMILIES)
 def member_add(request, family_id: int):
-    family = selectors.get_family_for_staff(request.organisation, family_id)
+    family = selectors.get_family_for_staff(request.membership, family_id)
     role = PersonRole.ADULT if request.GET.get("role") == "adult" else PersonRole.CHILD
     form_class = ChildForm if role == PersonRole.CHILD else AdultForm
     instance = Person(organisation=request.organisation, family=family, role=role)
@@ -190,7 +205,7 @@ def member_add(request, family_id: int):
 
 @staff_required(Perm.MANAGE_FAMILIES)
 def member_edit(request, person_id: int):
-    person = selectors.get_person_for_staff(request.organisation, person_id)
+    person = selectors.get_person_for_staff(request.membership, person_id)
     family = person.family
     if request.method == "POST" and "remove" in request.POST:
         services.remove_person(person=person, acting_user=request.user)
@@ -200,9 +215,9 @@ def member_edit(request, person_id: int):
     form = form_class(request.POST or None, instance=person, organisation=request.organisation)
     if request.method == "POST" and form.is_valid():
         values = form.values() if person.is_child else dict(form.cleaned_data)
-        person = selectors.get_person_for_staff(request.organisation, person_id)
+        person = selectors.get_person_for_staff(request.membership, person_id)
         try:
-            services.update_person(person=person, values=values, acting_user=request.user)
+            services.update_person(person=person, values=values, acting_user=request.user, read=form.read_values())
         except (DomainError, ValidationError) as error:
             apply_errors(form, error)
         else:
@@ -215,7 +230,7 @@ def member_edit(request, person_id: int):
 
 @staff_required(Perm.MANAGE_FAMILIES)
 def authorised_add(request, person_id: int):
-    child = selectors.get_child_for_staff(request.organisation, person_id)
+    child = selectors.get_child_for_staff(request.membership, person_id)
     form = AuthorisedPersonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -235,14 +250,14 @@ def authorised_add(request, person_id: int):
 
 @staff_required(Perm.MANAGE_FAMILIES)
 def authorised_edit(request, authorisedperson_id: int):
-    authorised = selectors.get_authorised_person_for_staff(request.organisation, authorisedperson_id)
+    authorised = selectors.get_authorised_person_for_staff(request.membership, authorisedperson_id)
     if request.method == "POST" and "remove" in request.POST:
         services.remove_authorised_person(authorised=authorised, acting_user=request.user)
         messages.success(request, _("%(person)s n'est plus autorisé(e).") % {"person": authorised})
         return _to_file(request, authorised.family_id)
     form = AuthorisedPersonForm(request.POST or None, instance=authorised)
     if request.method == "POST" and form.is_valid():
-        authorised = selectors.get_authorised_person_for_staff(request.organisation, authorisedperson_id)
+        authorised = selectors.get_authorised_person_for_staff(request.membership, authorisedperson_id)
         try:
             services.save_authorised_person(
                 child=authorised.child, authorised=authorised, values=form.cleaned_data, acting_user=request.user
@@ -268,7 +283,7 @@ def child_health(request, person_id: int):
     """Each opening is logged (who, when, which child) before anything is shown."""
     from ribambelle.accounts.consent import family_has_health_consent
 
-    child = selectors.get_child_for_staff(request.organisation, person_id)
+    child = selectors.get_child_for_staff(request.membership, person_id)
     can_edit = has_permission(request.membership, Perm.MANAGE_FAMILIES)
     consent = family_has_health_consent(child.family)
     record = HealthRecord.objects.filter(organisation=request.organisation, child=child).first()
@@ -290,7 +305,9 @@ def child_health(request, person_id: int):
             else:
                 form = HealthRecordForm(request.POST, instance=record, prefix="sante")
                 if form.is_valid():
-                    services.save_health_record(child=child, values=form.cleaned_data, acting_user=request.user)
+                    services.save_health_record(
+                        child=child, values=form.cleaned_data, acting_user=request.user, read=form.read_values()
+                    )
                     messages.success(
                         request,
                         _("Les informations de santé %(of_name)s sont enregistrées.")
@@ -321,7 +338,7 @@ def child_health(request, person_id: int):
 @staff_required(Perm.MANAGE_FAMILIES)
 def vaccination_delete(request, vaccination_id: int):
     # Looked up before the method check: another organisation's ID answers 404, not 405.
-    vaccination = selectors.get_vaccination_for_staff(request.organisation, vaccination_id)
+    vaccination = selectors.get_vaccination_for_staff(request.membership, vaccination_id)
     if request.method != "POST":
         return redirect("backoffice:child_health", org_slug=request.organisation.slug, person_id=vaccination.child_id)
     services.delete_vaccination(vaccination=vaccination, acting_user=request.user)
@@ -332,7 +349,7 @@ def vaccination_delete(request, vaccination_id: int):
 # --- Moderation -------------------------------------------------------------------------------------
 @staff_required(Perm.MANAGE_FAMILIES)
 def moderation_queue(request):
-    page = Paginator(selectors.pending_changes_for_staff(request.organisation), 50).get_page(request.GET.get("page"))
+    page = Paginator(selectors.pending_changes_for_staff(request.membership), 50).get_page(request.GET.get("page"))
     return render(
         request,
         "backoffice/families/moderation.html",
@@ -342,7 +359,7 @@ def moderation_queue(request):
 
 @staff_required(Perm.MANAGE_FAMILIES)
 def moderation_decide(request, changerequest_id: int):
-    change = selectors.get_change_request_for_staff(request.organisation, changerequest_id)
+    change = selectors.get_change_request_for_staff(request.membership, changerequest_id)
     error = None
     if request.method == "POST":
         decision = request.POST.get("decision")
@@ -388,7 +405,7 @@ def _back_to_queue(request, change):
 # --- GDPR erasure -------------------------------------------------------------------------------------
 @staff_required(Perm.MANAGE_ORGANISATION)
 def family_erase(request, family_id: int):
-    family = selectors.get_family_for_staff(request.organisation, family_id)
+    family = selectors.get_family_for_staff(request.membership, family_id)
     form = EraseForm(request.POST or None, family=family)
     if request.method == "POST" and form.is_valid():
         name = family.name
@@ -477,6 +494,7 @@ def family_import_confirm(request):
         return redirect("backoffice:family_import", org_slug=request.organisation.slug)
     request.session.pop(IMPORT_SESSION_KEY, None)
     adults = Person.objects.filter(organisation=request.organisation, pk__in=adult_ids).select_related("family")
+    _follow(request, list({adult.family_id: adult.family for adult in adults}.values()))
     messages.success(
         request,
         _("Import terminé : %(families)s famille(s), %(adults)s responsable(s), %(children)s enfant(s).")
@@ -492,7 +510,7 @@ def family_import_confirm(request):
 @require_POST
 @staff_required(Perm.MANAGE_FAMILIES)
 def family_import_invite(request):
-    ids = parse_ids(request.POST.getlist("adults"))
+    ids = selectors.person_ids_for_staff(request.membership, parse_ids(request.POST.getlist("adults")))
     if not ids:
         messages.info(request, _("Aucune invitation envoyée."))
         return redirect("backoffice:family_list", org_slug=request.organisation.slug)

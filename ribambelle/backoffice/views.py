@@ -10,11 +10,13 @@ from django.utils.translation import gettext as _
 
 from ribambelle.accounts import services as account_services
 from ribambelle.bookings import selectors as booking_selectors
+from ribambelle.communication import selectors as communication_selectors
 from ribambelle.communication.models import OutgoingEmail
 from ribambelle.core import selectors as audit
 from ribambelle.core.counting import count_each
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.qr import qr_svg
+from ribambelle.core.versioning import EditConflict
 from ribambelle.core.wording import of
 from ribambelle.tenancy import selectors, services
 from ribambelle.tenancy.access import staff_required
@@ -29,7 +31,9 @@ def _org_redirect(request, name: str, **kwargs):
 
 def apply_errors(form, error: Exception) -> None:
     """Show a service's refusal on the form, next to the field it concerns when known."""
-    if isinstance(error, DomainError):
+    if isinstance(error, EditConflict) and hasattr(form, "show_conflict"):
+        form.show_conflict(error)  # someone else saved meanwhile: their values shown, nothing lost
+    elif isinstance(error, DomainError):
         form.add_error(error.field if error.field in form.fields else None, error.message)
     elif hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
@@ -246,7 +250,7 @@ def staff_edit(request, membership_id: int):
 # --- Outbox ---------------------------------------------------------------------------------
 @staff_required(Perm.VIEW_OUTBOX)
 def outbox(request):
-    emails = OutgoingEmail.objects.filter(organisation=request.organisation).only(
+    emails = communication_selectors.outbox_for_staff(request.membership).only(
         "created_at", "to", "subject", "status", "attempts", "sent_at", "last_error", "next_attempt_at"
     )
     status = request.GET.get("statut", "")

@@ -6,7 +6,11 @@ from decimal import Decimal
 
 from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import get_object_or_404
+
+from ribambelle.tenancy.access import in_reach, structure_limit
+from ribambelle.tenancy.roles import Area
 
 from .models import (
     ZERO,
@@ -32,8 +36,16 @@ def get_invoice_for_family(family, invoice_id: int) -> Invoice:
     return get_object_or_404(invoices_for_family(family), pk=invoice_id)
 
 
-def get_invoice_for_staff(organisation, invoice_id: int) -> Invoice:
-    return get_object_or_404(Invoice.objects.filter(organisation=organisation).select_related("family"), pk=invoice_id)
+def _billing_reach(membership) -> Q:
+    return in_reach(membership, area=Area.BILLING) & Q(organisation_id=membership.organisation_id)
+
+
+def invoices_for_staff(membership):
+    return Invoice.objects.filter(_billing_reach(membership)).select_related("family")
+
+
+def get_invoice_for_staff(membership, invoice_id: int) -> Invoice:
+    return get_object_or_404(invoices_for_staff(membership), pk=invoice_id)
 
 
 def payments_for_family(family):
@@ -48,28 +60,66 @@ def get_payment_for_family(family, payment_id: int) -> Payment:
     return get_object_or_404(payments_for_family(family), pk=payment_id)
 
 
-def get_payment_for_staff(organisation, payment_id: int) -> Payment:
-    return get_object_or_404(
-        Payment.objects.filter(organisation=organisation)
-        .select_related("family")
-        .prefetch_related("allocations__invoice"),
-        pk=payment_id,
-    )
+def payments_for_staff(membership):
+    return Payment.objects.filter(_billing_reach(membership)).select_related("family")
 
 
-def get_run_for_staff(organisation, run_id: int) -> InvoiceRun:
-    return get_object_or_404(InvoiceRun.objects.filter(organisation=organisation), pk=run_id)
+def get_payment_for_staff(membership, payment_id: int) -> Payment:
+    return get_object_or_404(payments_for_staff(membership).prefetch_related("allocations__invoice"), pk=payment_id)
 
 
-def get_tariff_for_staff(organisation, tariff_id: int) -> Tariff:
-    return get_object_or_404(
-        Tariff.objects.filter(organisation=organisation).select_related("activity", "unit").prefetch_related("prices"),
-        pk=tariff_id,
-    )
+def _run_in_reach(membership, run: InvoiceRun) -> bool:
+    """A run is cut by structure (`structure_ids`, empty for all): a member limited to some
+    structures sees the runs of those structures only."""
+    limit = structure_limit(membership, Area.BILLING)
+    return limit is None or (bool(run.structure_ids) and set(run.structure_ids) <= set(limit))
 
 
-def get_mandate_for_staff(organisation, mandate_id: int) -> SepaMandate:
-    return get_object_or_404(SepaMandate.objects.filter(organisation=organisation), pk=mandate_id)
+def get_run_for_staff(membership, run_id: int) -> InvoiceRun:
+    run = get_object_or_404(InvoiceRun.objects.filter(organisation_id=membership.organisation_id), pk=run_id)
+    if not _run_in_reach(membership, run):
+        raise Http404
+    return run
+
+
+def runs_for_staff(membership, *, limit: int = 30) -> list[InvoiceRun]:
+    recent = InvoiceRun.objects.filter(organisation_id=membership.organisation_id).order_by("-created_at", "-id")
+    return [run for run in recent[:limit] if _run_in_reach(membership, run)]
+
+
+def _priced(queryset, membership, structure: str):
+    """Tariffs are per activity, so per structure: a member limited to some (and not seeing
+    across structures for billing) prices their structures' activities only."""
+    queryset = queryset.filter(organisation_id=membership.organisation_id)
+    limit = structure_limit(membership, Area.BILLING)
+    return queryset if limit is None else queryset.filter(**{f"{structure}__in": limit})
+
+
+def tariffs_for_staff(membership):
+    return _priced(Tariff.objects.all(), membership, "activity__structure_id")
+
+
+def get_tariff_for_staff(membership, tariff_id: int) -> Tariff:
+    tariffs = tariffs_for_staff(membership).select_related("activity", "unit").prefetch_related("prices")
+    return get_object_or_404(tariffs, pk=tariff_id)
+
+
+def activities_to_price(membership):
+    from ribambelle.activities.models import Activity
+
+    return _priced(Activity.objects.all(), membership, "structure_id").order_by("-start_date", "name")
+
+
+def get_activity_to_price(membership, activity_id: int):
+    return get_object_or_404(activities_to_price(membership), pk=activity_id)
+
+
+def mandates_for_staff(membership):
+    return SepaMandate.objects.filter(_billing_reach(membership))
+
+
+def get_mandate_for_staff(membership, mandate_id: int) -> SepaMandate:
+    return get_object_or_404(mandates_for_staff(membership), pk=mandate_id)
 
 
 def brackets(organisation):
@@ -132,18 +182,15 @@ def filter_invoices(queryset, *, status: str, year: str):
     return queryset
 
 
-def unpaid(organisation):
-    return (
-        Invoice.objects.filter(organisation=organisation, kind=InvoiceKind.INVOICE, status__in=OPEN)
-        .select_related("family")
-        .order_by("due_date", "pk")
-    )
+def unpaid(membership):
+    return invoices_for_staff(membership).filter(kind=InvoiceKind.INVOICE, status__in=OPEN).order_by("due_date", "pk")
 
 
-def balances(organisation):
+def balances(membership):
     """Per family with billing: invoiced (net of credit notes), paid, and the balance."""
     from ribambelle.families.models import Family
 
+    organisation = membership.organisation_id
     invoiced = (
         Invoice.objects.filter(organisation=organisation, family=OuterRef("pk"))
         .exclude(status=InvoiceStatus.CREDITED)
@@ -159,7 +206,7 @@ def balances(organisation):
         .values("s")
     )
     return (
-        Family.objects.filter(organisation=organisation)
+        Family.objects.filter(in_reach(membership, "pk", Area.BILLING), organisation=organisation)
         .annotate(
             invoiced=Coalesce(Subquery(invoiced), ZERO, output_field=DecimalField()),
             paid=Coalesce(Subquery(paid), ZERO, output_field=DecimalField()),

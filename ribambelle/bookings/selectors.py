@@ -169,21 +169,32 @@ def view_range(view: str, anchor: date) -> tuple[date, date]:
 
 
 def planning(
-    child, start: date, end: date, *, show_remaining: bool = True, now=None, as_staff: bool = False
+    child,
+    start: date,
+    end: date,
+    *,
+    show_remaining: bool = True,
+    now=None,
+    as_staff: bool = False,
+    structure_ids: list[int] | None = None,
 ) -> list[ActivityBlock]:
-    """The child's activities as blocks of unit rows, one cell per day from start to end."""
+    """The child's activities as blocks of unit rows, one cell per day from start to end
+    (only those of `structure_ids` when given: what a structure-limited member may book)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
+    registrations = Registration.objects.filter(
+        organisation_id=child.organisation_id,
+        child=child,
+        status=RegistrationStatus.ACCEPTED,
+        activity__start_date__lte=end,
+        activity__end_date__gte=start,
+    )
+    if structure_ids is not None:
+        registrations = registrations.filter(activity__structure_id__in=structure_ids)
     registrations = list(
-        Registration.objects.filter(
-            organisation_id=child.organisation_id,
-            child=child,
-            status=RegistrationStatus.ACCEPTED,
-            activity__start_date__lte=end,
-            activity__end_date__gte=start,
+        registrations.select_related("activity", "activity__organisation", "group").order_by(
+            "activity__start_date", "activity_id"
         )
-        .select_related("activity", "activity__organisation", "group")
-        .order_by("activity__start_date", "activity_id")
     )
     if not registrations:
         return []
@@ -312,6 +323,16 @@ def attendance_list(activity, day: date, group_id: int | None = None):
     if group_id:
         bookings = bookings.filter(opening__group_id=group_id)
     return bookings
+
+
+def opening_ids_for_staff(membership, opening_ids) -> set[int]:
+    """The ids, among those posted, of openings of the member's structures (others dropped)."""
+    openings = Opening.objects.filter(
+        organisation_id=membership.organisation_id,
+        activity__structure__in=structures_for_staff(membership),
+        pk__in=opening_ids,
+    )
+    return set(openings.values_list("pk", flat=True))
 
 
 def get_booking_for_staff(membership, booking_id: int) -> Booking:

@@ -4,6 +4,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from ribambelle.tenancy.access import in_reach, structure_limit
 from ribambelle.tenancy.models import Structure
 from ribambelle.tenancy.selectors import structures_for_staff
 
@@ -12,12 +13,16 @@ from .models import (
     Banner,
     CommunicationPreference,
     EmailTemplateOverride,
+    MailingScope,
     MassMailing,
+    MassMailingGroup,
+    MassMailingStructure,
     Message,
     MessageThread,
     NewsAudience,
     NewsItem,
     NewsItemStructure,
+    OutgoingEmail,
     StructureFamily,
 )
 
@@ -48,20 +53,33 @@ def active_banners(organisation):
     return Banner.objects.filter(_published(), organisation=organisation)
 
 
-def news_for_staff(organisation):
-    return NewsItem.objects.filter(organisation=organisation).prefetch_related("structures")
+def _aimed_within(links, limit) -> Q:
+    """Rows aimed at some structures, all of them within `limit`: what a structure-limited
+    member may manage. Organisation-wide rows (no structure) are for unlimited staff."""
+    return Exists(links) & ~Exists(links.exclude(structure_id__in=limit))
 
 
-def get_newsitem_for_staff(organisation, newsitem_id: int) -> NewsItem:
-    return get_object_or_404(news_for_staff(organisation), pk=newsitem_id)
+def news_for_staff(membership):
+    news = NewsItem.objects.filter(organisation_id=membership.organisation_id)
+    limit = structure_limit(membership)
+    if limit is not None:
+        news = news.filter(_aimed_within(NewsItemStructure.objects.filter(newsitem=OuterRef("pk")), limit))
+    return news.prefetch_related("structures")
 
 
-def banners_for_staff(organisation):
-    return Banner.objects.filter(organisation=organisation)
+def get_newsitem_for_staff(membership, newsitem_id: int) -> NewsItem:
+    return get_object_or_404(news_for_staff(membership), pk=newsitem_id)
 
 
-def get_banner_for_staff(organisation, banner_id: int) -> Banner:
-    return get_object_or_404(banners_for_staff(organisation), pk=banner_id)
+def banners_for_staff(membership):
+    """A banner shows to every family of the organisation: staff limited to some structures
+    manage none (they publish news aimed at their structures instead)."""
+    banners = Banner.objects.filter(organisation_id=membership.organisation_id)
+    return banners if structure_limit(membership) is None else banners.none()
+
+
+def get_banner_for_staff(membership, banner_id: int) -> Banner:
+    return get_object_or_404(banners_for_staff(membership), pk=banner_id)
 
 
 # --- Contacts -------------------------------------------------------------------------
@@ -124,23 +142,41 @@ def inbox_counts(membership) -> dict[str, int]:
 
 
 # --- Mass e-mail, preferences, templates ------------------------------------------------
+def outbox_for_staff(membership):
+    """E-mails queued by the organisation; a member limited to some structures sees those
+    to the families in their reach only (an address and a subject already say a lot)."""
+    emails = OutgoingEmail.objects.filter(organisation_id=membership.organisation_id)
+    if structure_limit(membership) is not None:
+        emails = emails.filter(in_reach(membership))
+    return emails
+
+
 def accepts_optional_emails(family) -> bool:
     pref = CommunicationPreference.objects.filter(organisation_id=family.organisation_id, family=family).first()
     return pref is None or pref.accepts_optional_emails
 
 
-def mailings_for_staff(organisation):
-    return (
-        MassMailing.objects.filter(organisation=organisation)
-        .annotate(recipient_count=Count("recipients"))
-        .order_by("-created_at", "-id")
+def _mailings_for_staff(membership):
+    mailings = MassMailing.objects.filter(organisation_id=membership.organisation_id)
+    limit = structure_limit(membership)
+    if limit is None:
+        return mailings
+    structures = MassMailingStructure.objects.filter(massmailing=OuterRef("pk"))
+    groups = MassMailingGroup.objects.filter(massmailing=OuterRef("pk"))
+    # Sent to some structures or activity groups, every one of them within the limit.
+    groups_outside = groups.exclude(group__activity__structure_id__in=limit)
+    return mailings.filter(
+        (Q(scope=MailingScope.STRUCTURES) & _aimed_within(structures, limit))
+        | (Q(scope=MailingScope.GROUPS) & Exists(groups) & ~Exists(groups_outside))
     )
 
 
-def get_massmailing_for_staff(organisation, massmailing_id: int) -> MassMailing:
-    return get_object_or_404(
-        MassMailing.objects.filter(organisation=organisation).prefetch_related("structures"), pk=massmailing_id
-    )
+def mailings_for_staff(membership):
+    return _mailings_for_staff(membership).annotate(recipient_count=Count("recipients")).order_by("-created_at", "-id")
+
+
+def get_massmailing_for_staff(membership, massmailing_id: int) -> MassMailing:
+    return get_object_or_404(_mailings_for_staff(membership).prefetch_related("structures"), pk=massmailing_id)
 
 
 def recipients_of_mailing(mailing):

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ribambelle.accounts.models import User
+from ribambelle.core.actions import batch
 from ribambelle.families.models import Family, Person, PersonRole, Sex
 from ribambelle.tenancy.models import Membership, Organisation, Sector, Structure, StructureKind
 from ribambelle.tenancy.roles import Role
@@ -1133,7 +1134,7 @@ def _run_once(key: str, section, *args) -> None:
     _register(key)
 
 
-@transaction.atomic
+@batch()  # all or nothing: actions nest as savepoints (core/actions.py)
 def load() -> list[DemoLogin]:
     """Loads what is missing of the demo, by the registry of what it created (`DemoRecord`):
     rows a user added, edited or deleted are never touched, so it can run at every `make run`."""

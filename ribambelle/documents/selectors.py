@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from ribambelle.families.models import Person, PersonRole
+from ribambelle.tenancy.access import children_in_reach, in_reach, structure_limit
 
 from .models import (
     DocumentScope,
@@ -263,9 +264,26 @@ def _with_pages(queryset):
     )
 
 
-def review_queue(organisation, *, include_health: bool = True):
+def _in_reach(membership, prefix: str = "") -> Q:
+    """The family within reach and, for a child's health document, the child too
+    (tenancy.access.children_in_reach): a sibling's PAI from another centre stays out."""
+    children = children_in_reach(membership)
+    family = in_reach(membership, f"{prefix}family")
+    if children is None:
+        return family
+    not_a_childs_health = Q(**{f"{prefix}document_type__is_health": False}) | Q(**{f"{prefix}person__isnull": True})
+    return family & (not_a_childs_health | Q(**{f"{prefix}person__in": children}))
+
+
+def submissions_for_staff(membership, family):
+    return submissions_for_family(membership.organisation_id, family).filter(_in_reach(membership))
+
+
+def review_queue(membership, *, include_health: bool = True):
     """Documents waiting for staff, oldest first."""
-    queryset = SubmittedDocument.objects.filter(organisation=organisation, status=SubmissionStatus.RECEIVED)
+    queryset = SubmittedDocument.objects.filter(
+        _in_reach(membership), organisation_id=membership.organisation_id, status=SubmissionStatus.RECEIVED
+    )
     if not include_health:
         queryset = queryset.filter(document_type__is_health=False)
     return _with_pages(queryset).order_by("created_at", "id")
@@ -277,8 +295,8 @@ def submissions_for_family(organisation, family):
     )
 
 
-def get_submission_for_staff(organisation, submitteddocument_id: int, *, include_health: bool = True):
-    queryset = SubmittedDocument.objects.filter(organisation=organisation)
+def get_submission_for_staff(membership, submitteddocument_id: int, *, include_health: bool = True):
+    queryset = SubmittedDocument.objects.filter(_in_reach(membership), organisation_id=membership.organisation_id)
     if not include_health:
         queryset = queryset.filter(document_type__is_health=False)
     return get_object_or_404(_with_pages(queryset), pk=submitteddocument_id)
@@ -300,8 +318,10 @@ def get_page_for_family(family, submittedpage_id: int, *, include_health: bool =
     return get_object_or_404(queryset.select_related("document__document_type"), pk=submittedpage_id)
 
 
-def get_page_for_staff(organisation, submittedpage_id: int, *, include_health: bool = True) -> SubmittedPage:
-    queryset = SubmittedPage.objects.filter(organisation=organisation)
+def get_page_for_staff(membership, submittedpage_id: int, *, include_health: bool = True) -> SubmittedPage:
+    queryset = SubmittedPage.objects.filter(
+        _in_reach(membership, "document__"), organisation_id=membership.organisation_id
+    )
     if not include_health:
         queryset = queryset.filter(document__document_type__is_health=False)
     return get_object_or_404(queryset.select_related("document__document_type", "family"), pk=submittedpage_id)
@@ -335,13 +355,20 @@ def published_for_family(organisation, *, today: date | None = None):
     return _published_now(organisation, today or timezone.localdate())
 
 
-def published_for_staff(organisation):
-    return PublishedDocument.objects.filter(organisation=organisation).select_related("structure", "to_return")
+def published_for_staff(membership):
+    """What a member manages: their structures' documents; the organisation-wide ones
+    (no structure) and every structure's for staff without a structure list."""
+    documents = PublishedDocument.objects.filter(organisation_id=membership.organisation_id)
+    limit = structure_limit(membership)
+    if limit is not None:
+        documents = documents.filter(structure_id__in=limit)
+    return documents.select_related("structure", "to_return")
 
 
 def get_published_for_download(organisation, publisheddocument_id: int, *, family_user: bool, staff: bool):
     if staff:
-        queryset = published_for_staff(organisation)
+        # Reading is not managing: any staff member may open what every family may open.
+        queryset = PublishedDocument.objects.filter(organisation=organisation)
     elif family_user:
         queryset = published_for_family(organisation)
     else:

@@ -5,6 +5,9 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Val
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
+from ribambelle.tenancy.access import child_in_reach, families_to_follow, in_reach
+from ribambelle.tenancy.roles import Area
+
 from .models import (
     AuthorisedPerson,
     ChangeRequest,
@@ -19,8 +22,12 @@ from .models import (
 from .search import search_filter
 
 
-def get_family_for_staff(organisation, family_id: int) -> Family:
-    return get_object_or_404(Family, organisation=organisation, pk=family_id)
+def _families_for_staff(membership, area: str = Area.FAMILIES):
+    return Family.objects.filter(in_reach(membership, "pk", area), organisation_id=membership.organisation_id)
+
+
+def get_family_for_staff(membership, family_id: int, *, area: str = Area.FAMILIES) -> Family:
+    return get_object_or_404(_families_for_staff(membership, area), pk=family_id)
 
 
 def _members_prefetch(*, with_health: bool):
@@ -32,9 +39,17 @@ def _members_prefetch(*, with_health: bool):
     return Prefetch("members", queryset=queryset.prefetch_related(*related), to_attr="people")
 
 
+def family_file_for_staff(membership, family_id: int, *, with_health: bool = False) -> Family:
+    return _family_file(_families_for_staff(membership), family_id, with_health=with_health)
+
+
 def family_file(organisation, family_id: int, *, with_health: bool = False) -> Family:
     """One family with everything shown on its file, in a fixed number of queries."""
-    queryset = Family.objects.filter(organisation=organisation).prefetch_related(
+    return _family_file(Family.objects.filter(organisation=organisation), family_id, with_health=with_health)
+
+
+def _family_file(families, family_id: int, *, with_health: bool) -> Family:
+    queryset = families.prefetch_related(
         _members_prefetch(with_health=with_health),
         Prefetch(
             "change_requests",
@@ -87,12 +102,14 @@ def change_history(family):
     )
 
 
-def families_for_staff(organisation, *, search: str = "", account: str = "", pending: str = ""):
+def families_for_staff(
+    membership, *, search: str = "", account: str = "", pending: str = "", area: str = Area.FAMILIES
+):
     """The back-office family list: search on folded names/e-mails/phones, filters, and
     the adults, children, account state and pending count of each family in 3 queries."""
     from ribambelle.accounts.models import User
 
-    families = Family.objects.filter(organisation=organisation)
+    families = _families_for_staff(membership, area)
     condition = search_filter(search)
     if condition is not None:
         families = families.filter(condition)
@@ -139,34 +156,52 @@ def similar_families(organisation, *, name: str, email: str = "", birth_date=Non
     return list(Family.objects.filter(shared, organisation=organisation, name__iexact=name.strip()).order_by("pk"))
 
 
-def pending_changes_for_staff(organisation):
+def pending_changes_for_staff(membership):
     return (
-        ChangeRequest.objects.filter(organisation=organisation, status=ChangeStatus.PENDING)
+        ChangeRequest.objects.filter(
+            in_reach(membership), organisation_id=membership.organisation_id, status=ChangeStatus.PENDING
+        )
         .select_related("family", "requested_by", "person")
         .order_by("created_at", "id")
     )
 
 
-def pending_changes(organisation):
-    return ChangeRequest.objects.filter(organisation=organisation, status=ChangeStatus.PENDING)
+def pending_count(membership) -> int:
+    return pending_changes_for_staff(membership).count()
 
 
-def pending_count(organisation) -> int:
-    return pending_changes(organisation).count()
-
-
-def get_change_request_for_staff(organisation, changerequest_id: int) -> ChangeRequest:
+def get_change_request_for_staff(membership, changerequest_id: int) -> ChangeRequest:
     return get_object_or_404(
         ChangeRequest.objects.select_related("family", "requested_by", "decided_by", "person"),
-        organisation=organisation,
+        in_reach(membership),
+        organisation_id=membership.organisation_id,
         pk=changerequest_id,
     )
 
 
-def get_person_for_staff(organisation, person_id: int) -> Person:
+def get_person_for_staff(membership, person_id: int) -> Person:
     return get_object_or_404(
-        Person.objects.select_related("family").prefetch_related("diets"), organisation=organisation, pk=person_id
+        Person.objects.select_related("family").prefetch_related("diets"),
+        in_reach(membership),
+        organisation_id=membership.organisation_id,
+        pk=person_id,
     )
+
+
+def children_to_register_for_staff(membership):
+    """Children a member may register to an activity of theirs: of families in their reach,
+    or in no structure yet — never another structure's (tenancy.access.families_to_follow)."""
+    return Person.objects.filter(
+        organisation_id=membership.organisation_id,
+        role=PersonRole.CHILD,
+        family__in=families_to_follow(membership).values("pk"),
+    ).select_related("family")
+
+
+def person_ids_for_staff(membership, person_ids) -> list[int]:
+    """The ids, among those posted, of people the member may act on (others are dropped)."""
+    people = Person.objects.filter(in_reach(membership), organisation_id=membership.organisation_id, pk__in=person_ids)
+    return list(people.values_list("pk", flat=True))
 
 
 def get_person_for_family(family, person_id: int) -> Person:
@@ -188,9 +223,14 @@ def get_child_for_family(family, person_id: int) -> Person:
     )
 
 
-def get_child_for_staff(organisation, person_id: int) -> Person:
+def get_child_for_staff(membership, person_id: int) -> Person:
+    """A child's own pages (health, authorised persons): the child within reach, not only the family."""
     return get_object_or_404(
-        Person.objects.select_related("family"), organisation=organisation, role=PersonRole.CHILD, pk=person_id
+        Person.objects.select_related("family"),
+        child_in_reach(membership, "pk"),
+        organisation_id=membership.organisation_id,
+        role=PersonRole.CHILD,
+        pk=person_id,
     )
 
 
@@ -203,9 +243,12 @@ def get_authorised_person_for_family(family, authorised_id: int) -> AuthorisedPe
     )
 
 
-def get_authorised_person_for_staff(organisation, authorised_id: int) -> AuthorisedPerson:
+def get_authorised_person_for_staff(membership, authorised_id: int) -> AuthorisedPerson:
     return get_object_or_404(
-        AuthorisedPerson.objects.select_related("child", "family"), organisation=organisation, pk=authorised_id
+        AuthorisedPerson.objects.select_related("child", "family"),
+        child_in_reach(membership),
+        organisation_id=membership.organisation_id,
+        pk=authorised_id,
     )
 
 
@@ -218,9 +261,12 @@ def get_vaccination_for_family(family, vaccination_id: int) -> Vaccination:
     )
 
 
-def get_vaccination_for_staff(organisation, vaccination_id: int) -> Vaccination:
+def get_vaccination_for_staff(membership, vaccination_id: int) -> Vaccination:
     return get_object_or_404(
-        Vaccination.objects.select_related("child", "family"), organisation=organisation, pk=vaccination_id
+        Vaccination.objects.select_related("child", "family"),
+        child_in_reach(membership),
+        organisation_id=membership.organisation_id,
+        pk=vaccination_id,
     )
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ribambelle.core.exceptions import DomainError
+from ribambelle.core.versioning import EditConflict
 from ribambelle.core.wording import of
 from ribambelle.families import selectors, services
 from ribambelle.families.export import family_export
@@ -75,7 +76,9 @@ def _report(request, outcome) -> None:
 
 
 def _apply_errors(form, error) -> None:
-    if isinstance(error, DomainError):
+    if isinstance(error, EditConflict) and hasattr(form, "show_conflict"):
+        form.show_conflict(error)
+    elif isinstance(error, DomainError):
         form.add_error(error.field if error.field in form.fields else None, error.message)
     elif hasattr(error, "error_dict"):
         for name, errors in error.error_dict.items():
@@ -113,7 +116,11 @@ def family_edit(request):
         family.refresh_from_db()
         try:
             outcome = services.update_family(
-                family=family, values=form.cleaned_data, acting_user=request.user, request=request
+                family=family,
+                values=form.cleaned_data,
+                acting_user=request.user,
+                request=request,
+                read=form.read_values(),
             )
         except (DomainError, ValidationError) as error:
             _apply_errors(form, error)
@@ -144,7 +151,9 @@ def person_edit(request, person_id: int):
         values = form.values() if person.is_child else dict(form.cleaned_data)
         person = selectors.get_person_for_family(family, person_id)
         try:
-            outcome = services.update_person(person=person, values=values, acting_user=request.user, request=request)
+            outcome = services.update_person(
+                person=person, values=values, acting_user=request.user, request=request, read=form.read_values()
+            )
         except (DomainError, ValidationError) as error:
             _apply_errors(form, error)
         else:
@@ -230,7 +239,11 @@ def child_health(request, person_id: int):
         if form.is_valid():
             try:
                 services.save_health_record(
-                    child=child, values=form.cleaned_data, acting_user=request.user, request=request
+                    child=child,
+                    values=form.cleaned_data,
+                    acting_user=request.user,
+                    request=request,
+                    read=form.read_values(),
                 )
             except (DomainError, ValidationError) as error:
                 _apply_errors(form, error)

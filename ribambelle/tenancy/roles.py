@@ -66,3 +66,23 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 
 def has_permission(membership, perm: str) -> bool:
     return membership is not None and perm in ROLE_PERMISSIONS.get(membership.role, frozenset())
+
+
+class Area:
+    """What a staff member's structure list narrows (see `tenancy.access.families_in_reach`)."""
+
+    FAMILIES = "families"  # family files, people, health, documents, messages, bookings made for a family
+    BILLING = "billing"  # invoices, payments, SEPA mandates, invoice runs
+
+
+# The one place where a role sees across its structure list, and why. Everyone else with a
+# list sees only the families of their structures; without a list, the whole organisation.
+ACROSS_STRUCTURES: dict[str, frozenset[str]] = {
+    # An invoice covers a family's whole period, every structure at once, and the finance
+    # office (the "régie") collects for the whole organisation: billing cannot be cut by structure.
+    Role.FINANCE: frozenset({Area.BILLING}),
+}
+
+
+def sees_across_structures(membership, area: str) -> bool:
+    return area in ACROSS_STRUCTURES.get(membership.role, frozenset())

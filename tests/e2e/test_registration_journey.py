@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
 from ribambelle.accounts.consent import record_consents
@@ -70,7 +71,7 @@ def quercy(db):
         organisation=organisation, activity=negrepelisse, name="Élémentaire", age_min_months=72, age_max_months=143
     )
     parent = FamilyUserFactory(organisation=organisation, email="julie.martin@famille.example", family__name="MARTIN")
-    born = start.replace(year=start.year - 8) - timedelta(days=30)
+    born = start - relativedelta(years=8) - timedelta(days=30)
     PersonFactory(organisation=organisation, family=parent.family, first_name="Léa", birth_date=born)
     record_consents(user=parent, personal=True, health=True)
     MembershipFactory(organisation=organisation, role="director", user__email="directrice@quercy.example")

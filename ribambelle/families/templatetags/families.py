@@ -7,9 +7,9 @@ register = template.Library()
 def pending_changes_count(context) -> int:
     """Changes waiting in the moderation queue, for the back-office menu badge."""
     request = context.get("request")
-    organisation = getattr(request, "organisation", None)
-    if organisation is None:
+    membership = getattr(request, "membership", None)
+    if membership is None:
         return 0
     from ribambelle.families.selectors import pending_count
 
-    return pending_count(organisation)
+    return pending_count(membership)
