@@ -15,6 +15,7 @@ from ribambelle.communication.mailing import link_family_to_structure
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.formpage import apply_errors, form_page
 from ribambelle.core.params import parse_ids
+from ribambelle.core.wording import of
 from ribambelle.families import importing, selectors, services
 from ribambelle.families.forms import (
     AdultForm,
@@ -241,7 +242,7 @@ def member_edit(request, person_id: int):
         request,
         form,
         save=save,
-        success=lambda saved: _("La fiche de %(name)s est enregistrée.") % {"name": saved.first_name},
+        success=lambda saved: _("La fiche %(of_name)s est enregistrée.") % {"of_name": of(saved.first_name)},
         family_id=family.pk,
         title=f"{person.first_name} {person.last_name}",
         family=family,
@@ -326,7 +327,8 @@ def child_health(request, person_id: int):
                     )
                     messages.success(
                         request,
-                        _("Les informations de santé de %(name)s sont enregistrées.") % {"name": child.first_name},
+                        _("Les informations de santé %(of_name)s sont enregistrées.")
+                        % {"of_name": of(child.first_name)},
                     )
                     return _to_file(request, child.family_id)
         except (DomainError, ValidationError) as error:

@@ -15,6 +15,7 @@ from ribambelle.core.counting import count_each
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.formpage import form_page
 from ribambelle.core.qr import qr_svg
+from ribambelle.core.wording import of
 from ribambelle.outbox.models import EmailStatus
 from ribambelle.tenancy import selectors, services
 from ribambelle.tenancy.access import staff_required
@@ -213,7 +214,7 @@ def staff_edit(request, membership_id: int):
         save=lambda form: services.update_membership(
             membership=membership, acting_user=request.user, **form.cleaned_data
         ),
-        success=_("Les droits de %(user)s sont enregistrés.") % {"user": membership.user},
+        success=_("Les droits %(of_user)s sont enregistrés.") % {"of_user": of(membership.user)},
         redirect_to=_org_redirect(request, "backoffice:staff_list"),
         template="backoffice/staff_edit.html",
         context={"member": membership, "nav": "staff"},
