@@ -1,0 +1,84 @@
+"""One pattern per kind of page: the form page helper, the one form template, the one paginator."""
+
+import pytest
+from django import forms
+from django.test import RequestFactory
+
+from ribambelle.core.exceptions import DomainError
+from ribambelle.core.formpage import form_page
+from ribambelle.core.forms import StyledForm
+
+from .conftest import client_for
+from .factories import InvoiceFactory
+
+
+class NameForm(StyledForm):
+    name = forms.CharField(label="Nom", help_text="Tel qu'il figure sur le livret.")
+    kind = forms.ChoiceField(label="Genre", choices=[("a", "A"), ("b", "B")], widget=forms.RadioSelect)
+
+
+def _post(data):
+    request = RequestFactory().post("/", data)
+    request._messages = _Messages()  # what messages.success adds to, without a session
+    return request
+
+
+class _Messages(list):
+    def add(self, level, message, extra_tags=""):
+        self.append(message)
+
+
+def _page(request, save):
+    return form_page(
+        request,
+        NameForm(request.POST or None),
+        save=save,
+        success=lambda saved: f"« {saved} » est enregistré.",
+        redirect_to="done",
+        template="includes/form.html",
+    )
+
+
+def test_a_valid_form_calls_the_service_once_then_says_so_and_redirects():
+    calls = []
+    request = _post({"name": "Lou", "kind": "a"})
+    answer = _page(request, lambda form: calls.append(form.cleaned_data["name"]) or "Lou")
+    assert answer == "done" and calls == ["Lou"]
+    assert list(request._messages) == ["« Lou » est enregistré."]
+
+
+def test_a_refusal_of_the_service_goes_next_to_its_field_with_a_400():
+    def refuse(form):
+        raise DomainError("Ce nom est déjà pris : choisissez-en un autre.", field="name")
+
+    request = _post({"name": "Lou", "kind": "a"})
+    response = _page(request, refuse)
+    html = response.content.decode()
+    assert response.status_code == 400 and not request._messages
+    assert 'id="id_name_error"' in html and "Ce nom est déjà pris" in html
+    assert 'aria-describedby="id_name_error id_name_helptext"' in html
+
+
+def test_an_invalid_form_never_reaches_the_service():
+    request = _post({"name": "", "kind": "a"})
+    response = _page(request, lambda form: pytest.fail("the service ran on an invalid form"))
+    assert response.status_code == 400
+
+
+def test_every_form_renders_its_fields_through_the_one_field_template():
+    html = str(NameForm())
+    # includes/field.html: a labelled input with its help, and radio buttons in a fieldset with a legend.
+    assert '<label class="form-label" for="id_name">Nom' in html
+    assert 'id="id_name_helptext"' in html
+    assert '<fieldset class="mb-3 rb-choices"' in html and '<legend class="form-label fs-6 mb-1">Genre' in html
+
+
+@pytest.mark.django_db
+def test_the_next_page_of_a_filtered_invoice_list_keeps_its_filter(tenant_a):
+    """The billing lists had their own pager, whose links dropped the status and the search."""
+    for _ in range(51):
+        InvoiceFactory(organisation=tenant_a.organisation, family=tenant_a.family_user.family, status="due")
+    response = client_for(tenant_a.admin).get(tenant_a.url("gestion/facturation/factures/?statut=due&q=F"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "?statut=due&amp;q=F&amp;page=2" in html
