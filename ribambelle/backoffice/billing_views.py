@@ -5,7 +5,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +19,7 @@ from ribambelle.billing.pdf import invoice_pdf, receipt_pdf
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.exports import csv_response
 from ribambelle.core.formpage import form_page
+from ribambelle.core.pagination import paginate
 from ribambelle.core.params import parse_ids
 from ribambelle.families.selectors import families_for_staff, get_family_for_staff
 from ribambelle.payments import services as payment_services
@@ -94,7 +94,7 @@ def invoice_list(request):
                 for i in invoices.iterator()
             ),
         )
-    page = Paginator(invoices, 50).get_page(request.GET.get("page"))
+    page = paginate(request, invoices)
     return render(
         request,
         "backoffice/billing/invoice_list.html",
@@ -227,7 +227,7 @@ def payment_list(request):
                 for p in payments.iterator()
             ),
         )
-    page = Paginator(payments, 50).get_page(request.GET.get("page"))
+    page = paginate(request, payments)
     return render(request, "backoffice/billing/payment_list.html", {"page": page, "nav": "payments"})
 
 
@@ -323,7 +323,7 @@ def payment_allocate(request, payment_id: int):
 
 @staff_required(BILLING)
 def balances(request):
-    page = Paginator(selectors.balances(request.membership), 50).get_page(request.GET.get("page"))
+    page = paginate(request, selectors.balances(request.membership))
     return render(request, "backoffice/billing/balances.html", {"page": page, "nav": "balances"})
 
 
@@ -347,7 +347,7 @@ def unpaid(request):
             )
         return redirect("backoffice:billing_unpaid", org_slug=request.organisation.slug)
     invoices = selectors.unpaid(request.membership)
-    page = Paginator(invoices, 100).get_page(request.GET.get("page"))
+    page = paginate(request, invoices, 100)
     return render(
         request, "backoffice/billing/unpaid.html", {"page": page, "today": timezone.localdate(), "nav": "unpaid"}
     )
