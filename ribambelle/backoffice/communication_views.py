@@ -1,7 +1,6 @@
 """Staff pages of communication: inbox, news and banners, mass e-mail, e-mail wording."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -12,6 +11,7 @@ from ribambelle.communication import mailing, messaging, publishing, selectors
 from ribambelle.communication.models import MailingScope, ThreadStatus
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.formpage import apply_errors, form_page
+from ribambelle.core.pagination import paginate
 from ribambelle.core.params import parse_id
 from ribambelle.outbox.templating import EMAIL_KINDS, default_wording, render_override
 from ribambelle.portail.communication_views import attachment_response
@@ -46,7 +46,7 @@ def inbox(request):
     threads = selectors.threads_for_staff(
         request.membership, structure_id=structure_id, status=None if status == "tous" else status
     )
-    page = Paginator(threads, 50).get_page(request.GET.get("page"))
+    page = paginate(request, threads)
     counts = selectors.inbox_counts(request.membership)
     return render(
         request,
@@ -225,7 +225,7 @@ def banner_delete(request, banner_id: int):
 # --- Mass e-mail ------------------------------------------------------------------------
 @staff_required(Perm.COMMUNICATE)
 def mailing_list(request):
-    page = Paginator(selectors.mailings_for_staff(request.membership), 30).get_page(request.GET.get("page"))
+    page = paginate(request, selectors.mailings_for_staff(request.membership), 30)
     return render(request, "backoffice/mailing_list.html", {"page": page, "nav": "mailings"})
 
 
@@ -279,7 +279,7 @@ def mailing_new(request):
 @staff_required(Perm.COMMUNICATE)
 def mailing_detail(request, massmailing_id: int):
     sent = selectors.get_massmailing_for_staff(request.membership, massmailing_id)
-    recipients = Paginator(selectors.recipients_of_mailing(sent), 100).get_page(request.GET.get("page"))
+    recipients = paginate(request, selectors.recipients_of_mailing(sent), 100)
     return render(request, "backoffice/mailing_detail.html", {"mailing": sent, "page": recipients, "nav": "mailings"})
 
 
