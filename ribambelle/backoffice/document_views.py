@@ -2,13 +2,13 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.formpage import apply_errors, form_page
+from ribambelle.core.pagination import paginate
 from ribambelle.core.services import record_audit
 from ribambelle.documents import selectors, services
 from ribambelle.documents.forms import (
@@ -37,7 +37,7 @@ def _can_review(request) -> bool:
 @staff_required(Perm.VIEW_FAMILIES)
 def queue(request):
     documents = selectors.review_queue(request.membership, include_health=_health(request))
-    page = Paginator(documents, 50).get_page(request.GET.get("page"))
+    page = paginate(request, documents)
     return render(request, "backoffice/documents_queue.html", {"page": page, "nav": "documents"})
 
 
