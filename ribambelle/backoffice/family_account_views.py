@@ -1,13 +1,13 @@
 """Family logins seen by staff: who is invited, who has activated; the family's history."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ribambelle.accounts.family_accounts import invite_adults
 from ribambelle.accounts.selectors import activity_for_family, families_with_accounts
+from ribambelle.core.pagination import paginate
 from ribambelle.core.params import parse_ids
 from ribambelle.families.selectors import get_family_for_staff, person_ids_for_staff
 from ribambelle.tenancy.access import staff_required
@@ -28,7 +28,7 @@ def family_accounts(request):
     search = request.GET.get("q", "").strip()[:100]
     status = request.GET.get("statut", "")
     families = families_with_accounts(request.membership, search=search, status=status)
-    page = Paginator(families, 50).get_page(request.GET.get("page"))
+    page = paginate(request, families)
     return render(
         request,
         "backoffice/family_accounts.html",
