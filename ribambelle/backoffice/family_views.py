@@ -3,7 +3,6 @@ settings, GDPR erasure. Thin views over ribambelle.families."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,6 +13,7 @@ from ribambelle.accounts.selectors import accounts_of_family
 from ribambelle.communication.mailing import link_family_to_structure
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.formpage import apply_errors, form_page
+from ribambelle.core.pagination import paginate
 from ribambelle.core.params import parse_ids
 from ribambelle.core.wording import of
 from ribambelle.families import importing, selectors, services
@@ -77,12 +77,10 @@ def family_list(request):
     account = request.GET.get("compte", "")
     pending = request.GET.get("en_attente", "")
     families = selectors.families_for_staff(request.membership, search=search, account=account, pending=pending)
-    page = Paginator(families, 50).get_page(request.GET.get("page"))
+    page = paginate(request, families)
     for family in page:
         family.adults = [p for p in family.people if p.role == PersonRole.ADULT]
         family.children = [p for p in family.people if p.role == PersonRole.CHILD]
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "backoffice/families/list.html",
@@ -92,7 +90,6 @@ def family_list(request):
             "account": account,
             "pending": pending,
             "account_filters": ACCOUNT_FILTERS,
-            "querystring": query.urlencode(),
             "nav": "families",
         },
     )
@@ -120,7 +117,7 @@ def family_detail(request, family_id: int):
 @staff_required(Perm.VIEW_FAMILIES)
 def family_changes(request, family_id: int):
     family = selectors.get_family_for_staff(request.membership, family_id)
-    page = Paginator(selectors.change_history(family), 50).get_page(request.GET.get("page"))
+    page = paginate(request, selectors.change_history(family))
     return render(request, "backoffice/families/changes.html", {"family": family, "page": page, "nav": "families"})
 
 
@@ -366,7 +363,7 @@ def vaccination_delete(request, vaccination_id: int):
 # --- Moderation -------------------------------------------------------------------------------------
 @staff_required(Perm.MANAGE_FAMILIES)
 def moderation_queue(request):
-    page = Paginator(selectors.pending_changes_for_staff(request.membership), 50).get_page(request.GET.get("page"))
+    page = paginate(request, selectors.pending_changes_for_staff(request.membership))
     return render(
         request,
         "backoffice/families/moderation.html",
