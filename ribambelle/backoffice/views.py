@@ -1,7 +1,6 @@
 """The staff interface (espace gestion): thin views over tenancy and accounts services."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +13,7 @@ from ribambelle.core import selectors as audit
 from ribambelle.core.counting import count_each
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.formpage import form_page
+from ribambelle.core.pagination import paginate
 from ribambelle.core.qr import qr_svg
 from ribambelle.core.wording import of
 from ribambelle.outbox.models import EmailStatus
@@ -230,7 +230,7 @@ def outbox(request):
     status = request.GET.get("statut", "")
     if status:
         emails = emails.filter(status=status)
-    page = Paginator(emails, 50).get_page(request.GET.get("page"))
+    page = paginate(request, emails)
     return render(
         request,
         "backoffice/outbox.html",
@@ -257,7 +257,7 @@ def audit_log(request):
             until=data["until"],
             text=data["text"].strip(),
         )
-    page = Paginator(audit.audit_entries(request.organisation, filters), 50).get_page(request.GET.get("page"))
+    page = paginate(request, audit.audit_entries(request.organisation, filters))
     rows = [
         {
             "entry": entry,
