@@ -107,7 +107,9 @@ def activity_duplicate(request, activity_id: int):
     return _to_activity(request, copy)
 
 
-def _child_form_view(request, activity, *, form, save, template, obj=None):
+def _child_form_view(request, activity, *, form, save, new_title, obj=None):
+    """A group's or a unit's form page, inside its activity."""
+
     def refresh_and_save(form):
         if obj is not None:
             obj.refresh_from_db()
@@ -119,78 +121,61 @@ def _child_form_view(request, activity, *, form, save, template, obj=None):
         save=refresh_and_save,
         success=_("Enregistré."),
         redirect_to=_to_activity(request, activity),
-        template=template,
-        context={"activity": activity, "obj": obj, "nav": "activities"},
+        template="backoffice/activities/part_form.html",
+        context={"activity": activity, "obj": obj, "new_title": new_title, "nav": "activities"},
     )
 
 
-@staff_required(Perm.MANAGE_ACTIVITIES)
-def group_create(request, activity_id: int):
-    activity = activity_selectors.get_activity_for_staff(request.membership, activity_id)
-    form = GroupForm(request.POST or None)
+def _group_page(request, activity, group=None):
     return _child_form_view(
         request,
         activity,
-        form=form,
-        template="backoffice/activities/group_form.html",
-        save=lambda f: activity_services.save_group(
-            activity=activity, fields=f.domain_fields(), acting_user=request.user
-        ),
-    )
-
-
-@staff_required(Perm.MANAGE_ACTIVITIES)
-def group_edit(request, group_id: int):
-    group = activity_selectors.get_group_for_staff(request.membership, group_id)
-    form = GroupForm(request.POST or None, instance=group)
-    return _child_form_view(
-        request,
-        group.activity,
-        form=form,
+        form=GroupForm(request.POST or None, instance=group),
         obj=group,
-        template="backoffice/activities/group_form.html",
+        new_title=_("Nouveau groupe"),
         save=lambda f: activity_services.save_group(
-            activity=group.activity, group=group, fields=f.domain_fields(), acting_user=request.user
+            activity=activity, group=group, fields=f.domain_fields(), acting_user=request.user
         ),
     )
 
 
-@staff_required(Perm.MANAGE_ACTIVITIES)
-def unit_create(request, activity_id: int):
-    activity = activity_selectors.get_activity_for_staff(request.membership, activity_id)
-    form = UnitForm(request.POST or None, activity=activity)
+def _unit_page(request, activity, unit=None):
     return _child_form_view(
         request,
         activity,
-        form=form,
-        template="backoffice/activities/unit_form.html",
+        form=UnitForm(request.POST or None, instance=unit, activity=activity),
+        obj=unit,
+        new_title=_("Nouvelle unité"),
         save=lambda f: activity_services.save_unit(
             activity=activity,
-            fields={n: f.cleaned_data[n] for n in UnitForm.Meta.fields},
-            excludes=f.cleaned_data["exclude_units"],
-            acting_user=request.user,
-        ),
-    )
-
-
-@staff_required(Perm.MANAGE_ACTIVITIES)
-def unit_edit(request, unit_id: int):
-    unit = activity_selectors.get_unit_for_staff(request.membership, unit_id)
-    form = UnitForm(request.POST or None, instance=unit, activity=unit.activity)
-    return _child_form_view(
-        request,
-        unit.activity,
-        form=form,
-        obj=unit,
-        template="backoffice/activities/unit_form.html",
-        save=lambda f: activity_services.save_unit(
-            activity=unit.activity,
             unit=unit,
             fields={n: f.cleaned_data[n] for n in UnitForm.Meta.fields},
             excludes=f.cleaned_data["exclude_units"],
             acting_user=request.user,
         ),
     )
+
+
+@staff_required(Perm.MANAGE_ACTIVITIES)
+def group_create(request, activity_id: int):
+    return _group_page(request, activity_selectors.get_activity_for_staff(request.membership, activity_id))
+
+
+@staff_required(Perm.MANAGE_ACTIVITIES)
+def group_edit(request, group_id: int):
+    group = activity_selectors.get_group_for_staff(request.membership, group_id)
+    return _group_page(request, group.activity, group)
+
+
+@staff_required(Perm.MANAGE_ACTIVITIES)
+def unit_create(request, activity_id: int):
+    return _unit_page(request, activity_selectors.get_activity_for_staff(request.membership, activity_id))
+
+
+@staff_required(Perm.MANAGE_ACTIVITIES)
+def unit_edit(request, unit_id: int):
+    unit = activity_selectors.get_unit_for_staff(request.membership, unit_id)
+    return _unit_page(request, unit.activity, unit)
 
 
 @staff_required(Perm.MANAGE_ACTIVITIES)
