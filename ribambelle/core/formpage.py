@@ -38,10 +38,15 @@ def _resolve(value, saved):
     return value(saved) if callable(value) else value
 
 
-def submit(request, form, save: Callable[[Any], Any]) -> tuple[bool, Any]:
-    """On POST with a valid form, run `save(form)`; a refusal goes onto the form. Returns (saved?, result)."""
+def submit(request, form, save: Callable[[Any], Any], *, refresh=None) -> tuple[bool, Any]:
+    """On POST with a valid form, run `save(form)`; a refusal goes onto the form. Returns (saved?, result).
+
+    `refresh`, the object being edited, is re-read first: a ModelForm's validation wrote the new values
+    onto it, and the service must see the stored ones to audit old -> new."""
     if request.method != "POST" or not form.is_valid():
         return False, None
+    if refresh is not None:
+        refresh.refresh_from_db()
     try:
         return True, save(form)
     except (DomainError, ValidationError) as error:
@@ -49,12 +54,12 @@ def submit(request, form, save: Callable[[Any], Any]) -> tuple[bool, Any]:
         return False, None
 
 
-def form_page(request, form, *, save, success, redirect_to, template: str, context: dict | None = None):
+def form_page(request, form, *, save, success, redirect_to, template: str, context: dict | None = None, refresh=None):
     """Render `template` with the form, or on a successful save show `success` and answer `redirect_to`.
 
     `success` and `redirect_to` may be functions of what `save` returned (a name in the message, the new
     object's page)."""
-    saved, result = submit(request, form, save)
+    saved, result = submit(request, form, save, refresh=refresh)
     if saved:
         if success:
             messages.success(request, _resolve(success, result))
