@@ -48,8 +48,6 @@ def _activity_form_view(request, activity=None):
     )
 
     def save(form):
-        if activity is not None:
-            activity.refresh_from_db()
         saved = activity_services.save_activity(
             organisation=request.organisation, activity=activity, fields=form.domain_fields(), acting_user=request.user
         )
@@ -73,6 +71,7 @@ def _activity_form_view(request, activity=None):
         redirect_to=lambda saved: _to_activity(request, saved),
         template="backoffice/activities/form.html",
         context=context,
+        refresh=activity,
     )
 
 
@@ -110,15 +109,11 @@ def activity_duplicate(request, activity_id: int):
 def _child_form_view(request, activity, *, form, save, new_title, obj=None):
     """A group's or a unit's form page, inside its activity."""
 
-    def refresh_and_save(form):
-        if obj is not None:
-            obj.refresh_from_db()
-        return save(form)
-
     return form_page(
         request,
         form,
-        save=refresh_and_save,
+        save=save,
+        refresh=obj,
         success=_("Enregistré."),
         redirect_to=_to_activity(request, activity),
         template="backoffice/activities/part_form.html",
