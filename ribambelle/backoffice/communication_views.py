@@ -133,15 +133,11 @@ def publications(request):
 def _publication_form_page(request, form, *, save, success, obj, kind):
     """News and banners share one form page."""
 
-    def refresh_and_save(form):
-        if obj is not None:
-            obj.refresh_from_db()
-        return save(form)
-
     return form_page(
         request,
         form,
-        save=refresh_and_save,
+        save=save,
+        refresh=obj,
         success=success,
         redirect_to=_go(request, "backoffice:publications"),
         template="backoffice/publication_form.html",
