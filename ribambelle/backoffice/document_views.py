@@ -194,8 +194,6 @@ def _type_form(request, instance=None):
     def save(form):
         fields = {name: form.cleaned_data[name] for name in DocumentTypeForm.Meta.fields}
         uploads = form.cleaned_data.get("blank_form") or []
-        if instance is not None:
-            instance.refresh_from_db()
         services.save_document_type(
             organisation=organisation,
             acting_user=request.user,
@@ -212,6 +210,7 @@ def _type_form(request, instance=None):
         success=lambda fields: _("Le type de document « %(name)s » est enregistré.") % {"name": fields["name"]},
         redirect_to=redirect("backoffice:document_type_list", org_slug=organisation.slug),
         template="backoffice/document_type_form.html",
+        refresh=instance,
         context={"instance": instance, "nav": "document_types"},
     )
 
@@ -260,8 +259,6 @@ def _published_form(request, instance=None):
     def save(form):
         fields = {name: form.cleaned_data[name] for name in PublishedDocumentForm.Meta.fields}
         uploads = form.cleaned_data.get("upload") or []
-        if instance is not None:
-            instance.refresh_from_db()
         try:
             services.save_published_document(
                 organisation=organisation,
@@ -283,6 +280,7 @@ def _published_form(request, instance=None):
         success=lambda fields: _("« %(title)s » est enregistré.") % {"title": fields["title"]},
         redirect_to=redirect("backoffice:published_list", org_slug=organisation.slug),
         template="backoffice/published_form.html",
+        refresh=instance,
         context={"instance": instance, "nav": "documentation"},
     )
 
