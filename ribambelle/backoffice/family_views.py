@@ -57,7 +57,7 @@ def _render_form(request, *, form, title, family, extra=None):
     return render(request, "backoffice/families/form.html", context, status=_status(form))
 
 
-def _family_form_page(request, form, *, save, success, family_id, title, family, extra=None):
+def _family_form_page(request, form, *, save, success, family_id, title, family, extra=None, refresh=None):
     """The family file's form pages: one service call, then back to the file."""
     return form_page(
         request,
@@ -67,6 +67,7 @@ def _family_form_page(request, form, *, save, success, family_id, title, family,
         redirect_to=lambda _saved: _to_file(request, family_id),
         template="backoffice/families/form.html",
         context={"title": title, "family": family, "nav": "families", **(extra or {})},
+        refresh=refresh,
     )
 
 
@@ -168,16 +169,13 @@ def family_edit(request, family_id: int):
     family = selectors.get_family_for_staff(request.membership, family_id)
     form = FamilyStaffForm(request.POST or None, instance=family)
 
-    def save(form):
-        family.refresh_from_db()
-        return services.update_family(
-            family=family, values=form.cleaned_data, acting_user=request.user, read=form.read_values()
-        )
-
     return _family_form_page(
         request,
         form,
-        save=save,
+        save=lambda form: services.update_family(
+            family=family, values=form.cleaned_data, acting_user=request.user, read=form.read_values()
+        ),
+        refresh=family,
         success=lambda outcome: _("Le dossier est enregistré.") if outcome.changed else _("Aucune modification."),
         family_id=family.pk,
         title=_("Famille %(name)s – coordonnées") % {"name": family.name},
