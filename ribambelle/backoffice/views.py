@@ -67,8 +67,6 @@ def organisation_settings(request):
             fields["logo"] = None
         elif fields["logo"] is None:
             fields.pop("logo")
-        # ModelForm validation mutated the instance; re-read so the audit sees old -> new.
-        organisation.refresh_from_db()
         return services.update_organisation(organisation=organisation, fields=fields, acting_user=request.user)
 
     return form_page(
@@ -77,6 +75,7 @@ def organisation_settings(request):
         save=save,
         success=_("Les réglages de l'organisation sont enregistrés."),
         redirect_to=_org_redirect(request, "backoffice:organisation"),
+        refresh=organisation,
         template="backoffice/organisation_form.html",
         context={"nav": "organisation"},
     )
@@ -100,20 +99,16 @@ def structure_list(request):
 def _structure_form_view(request, structure=None):
     form = StructureForm(request.POST or None, instance=structure, organisation=request.organisation)
 
-    def save(form):
-        if structure is not None:
-            structure.refresh_from_db()
-        return services.save_structure(
+    return form_page(
+        request,
+        form,
+        save=lambda form: services.save_structure(
             organisation=request.organisation,
             structure=structure,
             fields=form.domain_fields(),
             acting_user=request.user,
-        )
-
-    return form_page(
-        request,
-        form,
-        save=save,
+        ),
+        refresh=structure,
         success=lambda saved: _("La structure « %(name)s » est enregistrée.") % {"name": saved.name},
         redirect_to=_org_redirect(request, "backoffice:structure_list"),
         template="backoffice/structure_form.html",
@@ -141,17 +136,13 @@ def sector_list(request):
 def _sector_form_view(request, sector=None):
     form = SectorForm(request.POST or None, instance=sector)
 
-    def save(form):
-        if sector is not None:
-            sector.refresh_from_db()
-        return services.save_sector(
-            organisation=request.organisation, sector=sector, name=form.cleaned_data["name"], acting_user=request.user
-        )
-
     return form_page(
         request,
         form,
-        save=save,
+        save=lambda form: services.save_sector(
+            organisation=request.organisation, sector=sector, name=form.cleaned_data["name"], acting_user=request.user
+        ),
+        refresh=sector,
         success=lambda saved: _("Le secteur « %(name)s » est enregistré.") % {"name": saved.name},
         redirect_to=_org_redirect(request, "backoffice:sector_list"),
         template="backoffice/sector_form.html",
