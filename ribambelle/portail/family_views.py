@@ -74,7 +74,7 @@ def _render(request, template, context, form=None):
     return render(request, template, context, status=status_for(form))
 
 
-def _family_form_page(request, form, *, save, context):
+def _family_form_page(request, form, *, save, context, refresh=None):
     """The tab's form pages: one service call whose outcome (saved, or waiting for moderation) is reported."""
 
     def save_and_report(form):
@@ -90,6 +90,7 @@ def _family_form_page(request, form, *, save, context):
         redirect_to=_to_family(request),
         template="portail/family/form.html",
         context={"active_tab": "family", **context},
+        refresh=refresh,
     )
 
 
@@ -114,16 +115,13 @@ def family_edit(request):
     initial = selectors.pending_values(family.pending_family)
     form = FamilyContactForm(request.POST or None, instance=family, initial=initial)
 
-    def save(form):
-        family.refresh_from_db()
-        return services.update_family(
-            family=family, values=form.cleaned_data, acting_user=request.user, request=request, read=form.read_values()
-        )
-
     return _family_form_page(
         request,
         form,
-        save=save,
+        save=lambda form: services.update_family(
+            family=family, values=form.cleaned_data, acting_user=request.user, request=request, read=form.read_values()
+        ),
+        refresh=family,
         context={"title": _("Nom, adresse et coordonnées"), "pending": family.pending_family},
     )
 
