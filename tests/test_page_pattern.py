@@ -1,5 +1,7 @@
 """One pattern per kind of page: the form page helper, the one form template, the one paginator."""
 
+from decimal import Decimal
+
 import pytest
 from django import forms
 from django.test import RequestFactory
@@ -82,3 +84,31 @@ def test_the_next_page_of_a_filtered_invoice_list_keeps_its_filter(tenant_a):
     html = response.content.decode()
     assert response.status_code == 200
     assert "?statut=due&amp;q=F&amp;page=2" in html
+
+
+@pytest.mark.django_db
+def test_the_invoice_list_sorts_by_a_column_and_says_so_to_screen_readers(tenant_a):
+    family = tenant_a.family_user.family
+    for total in ("10.00", "30.00", "20.00"):
+        InvoiceFactory(organisation=tenant_a.organisation, family=family, total=Decimal(total))
+    client = client_for(tenant_a.admin)
+    html = client.get(tenant_a.url("gestion/facturation/factures/?tri=-montant")).content.decode()
+    assert html.index("30,00") < html.index("20,00") < html.index("10,00")
+    assert 'aria-sort="descending"><a href="?tri=montant">Montant' in html
+    assert 'aria-sort="none"><a href="?tri=numero">Numéro' in html
+    html = client.get(tenant_a.url("gestion/facturation/factures/?tri=montant")).content.decode()
+    assert html.index("10,00") < html.index("20,00") < html.index("30,00")
+    assert 'aria-sort="ascending"><a href="?tri=-montant">Montant' in html
+
+
+@pytest.mark.django_db
+def test_the_invoice_list_filters_through_its_filterset_and_ignores_a_foreign_status(tenant_a):
+    family = tenant_a.family_user.family
+    InvoiceFactory(organisation=tenant_a.organisation, family=family, number="F-DUE", status="due")
+    InvoiceFactory(organisation=tenant_a.organisation, family=family, number="F-PAID", status="paid")
+    client = client_for(tenant_a.admin)
+    html = client.get(tenant_a.url("gestion/facturation/factures/?statut=paid")).content.decode()
+    assert "F-PAID" in html and "F-DUE" not in html
+    response = client.get(tenant_a.url("gestion/facturation/factures/?statut=nimportequoi&tri=total;drop"))
+    assert response.status_code == 200
+    assert "F-PAID" in response.content.decode() and "F-DUE" in response.content.decode()

@@ -5,7 +5,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -56,13 +55,9 @@ def _money(value: Decimal) -> str:
 
 @staff_required(BILLING)
 def invoice_list(request):
-    invoices = selectors.invoices_for_staff(request.membership)
+    invoices = selectors.invoice_list_for_staff(request.membership, request.GET).qs
     status = request.GET.get("statut", "")
-    if status in InvoiceStatus.values:
-        invoices = invoices.filter(status=status)
     query = request.GET.get("q", "").strip()
-    if query:
-        invoices = invoices.filter(Q(number__icontains=query) | Q(family_name__icontains=query))
     if request.GET.get("format") == "csv":
         return _csv(
             "factures.csv",
@@ -98,7 +93,14 @@ def invoice_list(request):
     return render(
         request,
         "backoffice/billing/invoice_list.html",
-        {"page": page, "status": status, "statuses": InvoiceStatus.choices, "q": query, "nav": "invoices"},
+        {
+            "page": page,
+            "status": status,
+            "statuses": InvoiceStatus.choices,
+            "q": query,
+            "sort": request.GET.get("tri", ""),
+            "nav": "invoices",
+        },
     )
 
 

@@ -219,3 +219,10 @@ def balances(membership):
 
 def runs(organisation):
     return InvoiceRun.objects.filter(organisation=organisation).order_by("-created_at", "-id")
+
+
+def invoice_list_for_staff(membership, params):
+    """The invoice list as the back office filters and sorts it (`filterset.qs`)."""
+    from .filters import InvoiceFilter
+
+    return InvoiceFilter(params, queryset=invoices_for_staff(membership))
