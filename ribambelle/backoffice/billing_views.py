@@ -247,7 +247,9 @@ def payment_new(request):
 
 
 @staff_required(BILLING)
-def family_account(request, family_id: int):
+def family_statement(request, family_id: int):
+    """A family's financial statement: invoices, payments, balance, recording a payment (not its logins:
+    those are family_account_views.family_accounts)."""
     family = get_family_for_staff(request.membership, family_id, area=Area.BILLING)
     form = PaymentForm(request.POST or None, initial={"received_on": timezone.localdate(), "method": "cheque"})
     open_invoices = list(
@@ -285,10 +287,10 @@ def family_account(request, family_id: int):
                 messages.success(
                     request, _("Règlement enregistré (reçu %(number)s).") % {"number": payment.receipt_number}
                 )
-                return redirect("backoffice:billing_family", org_slug=request.organisation.slug, family_id=family.pk)
+                return redirect("backoffice:family_statement", org_slug=request.organisation.slug, family_id=family.pk)
     return render(
         request,
-        "backoffice/billing/family_account.html",
+        "backoffice/billing/family_statement.html",
         {
             "family": family,
             "situation": selectors.family_situation(family),
@@ -320,7 +322,7 @@ def payment_allocate(request, payment_id: int):
         messages.success(request, _("Le règlement est affecté aux factures les plus anciennes."))
     except DomainError as exc:
         messages.error(request, exc.message)
-    return redirect("backoffice:billing_family", org_slug=request.organisation.slug, family_id=payment.family_id)
+    return redirect("backoffice:family_statement", org_slug=request.organisation.slug, family_id=payment.family_id)
 
 
 @staff_required(BILLING)
@@ -405,7 +407,7 @@ def mandate_new(request, family_id: int):
         MandateForm(request.POST or None, initial={"signed_on": timezone.localdate()}),
         save=lambda form: sepa.create_mandate(family=family, acting_user=request.user, **form.cleaned_data),
         success=_("Mandat de prélèvement enregistré."),
-        redirect_to=redirect("backoffice:billing_family", org_slug=request.organisation.slug, family_id=family.pk),
+        redirect_to=redirect("backoffice:family_statement", org_slug=request.organisation.slug, family_id=family.pk),
         template="backoffice/billing/mandate_form.html",
         context={"family": family, "nav": "sepa"},
     )
