@@ -11,7 +11,7 @@ from ribambelle.core.formpage import form_page
 from ribambelle.core.forms import StyledForm
 
 from .conftest import client_for
-from .factories import InvoiceFactory
+from .factories import FamilyFactory, InvoiceFactory
 
 
 class NameForm(StyledForm):
@@ -112,3 +112,15 @@ def test_the_invoice_list_filters_through_its_filterset_and_ignores_a_foreign_st
     response = client.get(tenant_a.url("gestion/facturation/factures/?statut=nimportequoi&tri=total;drop"))
     assert response.status_code == 200
     assert "F-PAID" in response.content.decode() and "F-DUE" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_family_list_sorts_by_name_both_ways_keeping_its_filters(tenant_a):
+    for name in ("BERNARD", "ZOLA", "ADAM"):
+        FamilyFactory(organisation=tenant_a.organisation, name=name)
+    client = client_for(tenant_a.admin)
+    html = client.get(tenant_a.url("gestion/familles/?compte=inactive&tri=-nom")).content.decode()
+    assert html.index("ZOLA") < html.index("BERNARD") < html.index("ADAM")
+    assert 'aria-sort="descending"><a href="?compte=inactive&amp;tri=nom">Famille' in html
+    html = client.get(tenant_a.url("gestion/familles/?compte=inactive&tri=nom")).content.decode()
+    assert html.index("ADAM") < html.index("BERNARD") < html.index("ZOLA")

@@ -77,8 +77,7 @@ def family_list(request):
     search = request.GET.get("q", "").strip()[:100]
     account = request.GET.get("compte", "")
     pending = request.GET.get("en_attente", "")
-    families = selectors.families_for_staff(request.membership, search=search, account=account, pending=pending)
-    page = paginate(request, families)
+    page = paginate(request, selectors.family_list_for_staff(request.membership, request.GET).qs)
     for family in page:
         family.adults = [p for p in family.people if p.role == PersonRole.ADULT]
         family.children = [p for p in family.people if p.role == PersonRole.CHILD]
@@ -90,6 +89,7 @@ def family_list(request):
             "q": search,
             "account": account,
             "pending": pending,
+            "sort": request.GET.get("tri", ""),
             "account_filters": ACCOUNT_FILTERS,
             "nav": "families",
         },

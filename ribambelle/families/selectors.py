@@ -102,11 +102,9 @@ def change_history(family):
     )
 
 
-def families_for_staff(
-    membership, *, search: str = "", account: str = "", pending: str = "", area: str = Area.FAMILIES
-):
-    """The back-office family list: search on folded names/e-mails/phones, filters, and
-    the adults, children, account state and pending count of each family in 3 queries."""
+def families_for_staff(membership, *, search: str = "", area: str = Area.FAMILIES):
+    """Families in reach: search on folded names/e-mails/phones, and the adults, children,
+    account state and pending count of each family in 3 queries."""
     from ribambelle.accounts.models import User
 
     families = _families_for_staff(membership, area)
@@ -124,12 +122,6 @@ def families_for_staff(
             Value(0),
         ),
     )
-    if account == "active":
-        families = families.filter(Exists(activated))
-    elif account == "inactive":
-        families = families.filter(~Exists(activated))
-    if pending == "1":
-        families = families.filter(Exists(pending_of_family))
     return families.order_by("name", "id").prefetch_related(
         Prefetch(
             "members",
@@ -350,3 +342,10 @@ def family_owns(user, name: str, object_id) -> bool:
         .objects.filter(organisation_id=user.organisation_id, family_id=user.family_id, pk=object_id)
         .exists()
     )
+
+
+def family_list_for_staff(membership, params):
+    """The back-office family list as filtered and sorted by the page (`filterset.qs`)."""
+    from .filters import FamilyFilter
+
+    return FamilyFilter(params, queryset=families_for_staff(membership))
