@@ -11,7 +11,7 @@ from ribambelle.core.formpage import form_page
 from ribambelle.core.forms import StyledForm
 
 from .conftest import client_for
-from .factories import FamilyFactory, InvoiceFactory
+from .factories import FamilyFactory, InvoiceFactory, OutgoingEmailFactory
 
 
 class NameForm(StyledForm):
@@ -124,3 +124,14 @@ def test_the_family_list_sorts_by_name_both_ways_keeping_its_filters(tenant_a):
     assert 'aria-sort="descending"><a href="?compte=inactive&amp;tri=nom">Famille' in html
     html = client.get(tenant_a.url("gestion/familles/?compte=inactive&tri=nom")).content.decode()
     assert html.index("ADAM") < html.index("BERNARD") < html.index("ZOLA")
+
+
+@pytest.mark.django_db
+def test_the_outbox_filters_by_status_through_its_filterset(tenant_a):
+    OutgoingEmailFactory(organisation=tenant_a.organisation, subject="Parti", status="sent")
+    OutgoingEmailFactory(organisation=tenant_a.organisation, subject="En souffrance", status="failed")
+    client = client_for(tenant_a.admin)
+    html = client.get(tenant_a.url("gestion/courriels/?statut=failed")).content.decode()
+    assert "En souffrance" in html and "Parti" not in html
+    html = client.get(tenant_a.url("gestion/courriels/?statut=inconnu")).content.decode()
+    assert "En souffrance" in html and "Parti" in html

@@ -215,13 +215,8 @@ def staff_edit(request, membership_id: int):
 # --- Outbox ---------------------------------------------------------------------------------
 @staff_required(Perm.VIEW_OUTBOX)
 def outbox(request):
-    emails = communication_selectors.outbox_for_staff(request.membership).only(
-        "created_at", "to", "subject", "status", "attempts", "sent_at", "last_error", "next_attempt_at"
-    )
     status = request.GET.get("statut", "")
-    if status:
-        emails = emails.filter(status=status)
-    page = paginate(request, emails)
+    page = paginate(request, communication_selectors.outbox_list_for_staff(request.membership, request.GET).qs)
     return render(
         request,
         "backoffice/outbox.html",

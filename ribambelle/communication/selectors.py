@@ -193,3 +193,13 @@ def families_of_structure(structure):
         .select_related("family")
         .order_by("family__name")
     )
+
+
+def outbox_list_for_staff(membership, params):
+    """The outbox page's e-mails, filtered by the page (`filterset.qs`)."""
+    from .filters import OutboxFilter
+
+    emails = outbox_for_staff(membership).only(
+        "created_at", "to", "subject", "status", "attempts", "sent_at", "last_error", "next_attempt_at"
+    )
+    return OutboxFilter(params, queryset=emails)
