@@ -65,9 +65,12 @@ messages: install gettext
 	$(BIN)/python manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=tests --ignore=bench --ignore=var
 	$(BIN)/python manage.py compilemessages -l en --ignore=.venv
 
+# --reuse-db keeps the test database between runs (pending migrations are still applied);
+# after switching to a branch whose migrations differ: `make test TEST_DB=--create-db`.
+TEST_DB ?= --reuse-db
 test: install-test e2e-browser gettext
 	$(BIN)/ruff check .
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	$(BIN)/pytest -q $(TEST_DB) $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var/staticfiles

@@ -1,6 +1,10 @@
+import os
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.test import Client
 from django_scopes import scopes_disabled
 
@@ -100,3 +104,17 @@ def robot_proof() -> str:
 
 def login_data(email: str, password: str, **extra) -> dict:
     return {"email": email, "password": password, "robot": robot_proof(), **extra}
+
+
+@pytest.fixture(autouse=True)
+def _test_today():
+    """`RIBAMBELLE_TEST_TODAY=2028-02-29 pytest` runs every test on that day (10:00 in Paris, or
+    the time given: 2027-07-14T23:30), the clock ticking, so no result depends on the day the
+    suite happens to run: holidays, weekends, 29 February, the end of a month or of a year."""
+    when = os.environ.get("RIBAMBELLE_TEST_TODAY")
+    if not when:
+        yield
+        return
+    moment = datetime.fromisoformat(when if "T" in when else f"{when}T10:00")
+    with time_machine.travel(moment.replace(tzinfo=ZoneInfo("Europe/Paris")), tick=True):
+        yield

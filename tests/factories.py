@@ -5,6 +5,7 @@ from datetime import time, timedelta
 from decimal import Decimal
 
 import factory
+from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
 from ribambelle.accounts.models import AccountToken, ActivityLog, User
@@ -156,7 +157,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
     role = PersonRole.CHILD
     first_name = "Léa"
     last_name = factory.SelfAttribute("family.name")
-    birth_date = factory.LazyFunction(lambda: timezone.localdate().replace(year=timezone.localdate().year - 8))
+    birth_date = factory.LazyFunction(lambda: timezone.localdate() - relativedelta(years=8))  # 29 Feb -> 28 Feb
 
 
 class FamilyUserFactory(UserFactory):
@@ -571,7 +572,7 @@ class VaccinationFactory(_ChildOfFamily):
         model = Vaccination
 
     vaccine = "DTP"
-    date = factory.LazyFunction(lambda: timezone.localdate().replace(year=timezone.localdate().year - 2))
+    date = factory.LazyFunction(lambda: timezone.localdate() - relativedelta(years=2))
 
 
 class FamilySettingsFactory(factory.django.DjangoModelFactory):

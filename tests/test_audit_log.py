@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from ribambelle.core.models import AuditEntry
@@ -20,7 +21,8 @@ def _journal(tenant, query: str = ""):
 
 def test_the_administrator_reads_who_changed_what_in_words(tenant_a, tenant_b):
     structure = StructureFactory(organisation=tenant_a.organisation, name="Accueil de loisirs de Bioule")
-    save_with_audit(structure, fields={"phone": "05 63 00 00 01"}, acting_user=tenant_a.admin)
+    with transaction.atomic():  # save_with_audit is a step of an action
+        save_with_audit(structure, fields={"phone": "05 63 00 00 01"}, acting_user=tenant_a.admin)
     record_audit(organisation=tenant_a.organisation, actor=tenant_a.agent, action="health_view", obj=structure)
     StructureFactory(organisation=tenant_b.organisation, name="Structure secrète de B")
     record_audit(

@@ -280,7 +280,7 @@ def test_previewing_a_month_already_invoiced_creates_no_empty_run_and_says_why(t
     period = {"period_start": booking.date.isoformat(), "period_end": (booking.date + timedelta(days=2)).isoformat()}
     response = admin.post(tenant_a.url("gestion/facturation/emissions/"), period)
     text = page_text(admin.get(response["Location"]))
-    assert "1 famille à facturer" in text and "Aperçu : 1 famille, total" in text and "(s)" not in text
+    assert "Aperçu : 1 famille, total" in text and "(s)" not in text and "0 famille" not in text
     run = InvoiceRun.objects.get()
     admin.post(tenant_a.url(f"gestion/facturation/emissions/{run.pk}/emettre/"))
 
@@ -303,3 +303,17 @@ def test_a_period_with_bookings_but_nothing_priced_creates_no_run(tenant_a, admi
     assert response.status_code == 400
     assert "aucune réservation tarifée" in page_text(response)
     assert not InvoiceRun.objects.exists()
+
+
+def test_the_preview_counts_only_families_with_something_to_invoice(tenant_a, admin):
+    """One family with a priced day, one whose day has no tariff: the page says one family, once."""
+    priced = BookingFactory(organisation=tenant_a.organisation, family=tenant_a.family_user.family)
+    TariffFactory(organisation=tenant_a.organisation, activity=priced.activity, flat_price=Decimal("9.50"))
+    BookingFactory(organisation=tenant_a.organisation, family=tenant_a.other_family_user.family, date=priced.date)
+    response = admin.post(
+        tenant_a.url("gestion/facturation/emissions/"),
+        {"period_start": priced.date.isoformat(), "period_end": priced.date.isoformat()},
+    )
+    text = page_text(admin.get(response["Location"]))
+    assert "Aperçu : 1 famille, total 9,50" in text
+    assert "2 familles" not in text and "(s)" not in text

@@ -13,6 +13,8 @@ from pypdf import PdfReader
 
 from ribambelle.accounts.models import User
 from ribambelle.billing.models import Invoice, InvoiceLine, Payment
+from ribambelle.communication.models import Message
+from ribambelle.documents.models import SubmittedDocument, SubmittedPage
 from ribambelle.families import services
 from ribambelle.families.models import Family, HealthRecord, Person
 
@@ -35,9 +37,6 @@ def _media(settings, tmp_path):
 
 
 def _files_of(family) -> list[Path]:
-    from ribambelle.communication.models import Message
-    from ribambelle.documents.models import SubmittedPage
-
     pages = [Path(p.file.path) for p in SubmittedPage.objects.filter(family=family)]
     attachments = [Path(m.attachment.path) for m in Message.objects.filter(family=family)]
     return pages + attachments
@@ -116,6 +115,10 @@ def test_staff_erasure_of_a_family_with_invoices_anonymises_it(tenant_a, django_
     assert family.family_quotient is None
     assert not Person.objects.filter(family=family).exists() and not HealthRecord.objects.exists()
     assert not User.objects.filter(pk=tenant_a.family_user.pk).exists()
+    # Rows related with related_name="+" go too: messages, document pages.
+    assert not Message.objects.filter(family=family).exists()
+    assert not SubmittedDocument.objects.filter(family=family).exists()
+    assert not SubmittedPage.objects.filter(family=family).exists()
     # The accounting records are all kept, amounts and numbers unchanged.
     invoice.refresh_from_db()
     assert invoice.family_name == family.name and invoice.family_address == ""
@@ -151,3 +154,39 @@ def test_retention_command_anonymises_families_with_invoices_once(tenant_a):
     out = io.StringIO()
     call_command("erase_inactive_families", "--appliquer", stdout=out)
     assert family.name not in out.getvalue() and "0 famille(s)" in out.getvalue()
+
+
+@pytest.mark.parametrize("with_invoices", [False, True])
+def test_audit_entries_about_the_family_keep_no_personal_data(tenant_a, with_invoices):
+    from ribambelle.core.models import AuditEntry
+
+    from .factories import AuditEntryFactory
+
+    family = _family_with_accounts(tenant_a)[0] if with_invoices else tenant_a.family_user.family
+    child = PersonFactory(organisation=tenant_a.organisation, family=family, first_name="Léa", last_name="MARTIN")
+    entries = [
+        AuditEntryFactory(
+            organisation=tenant_a.organisation,
+            object_type="families.family",
+            object_id=str(family.pk),
+            object_repr="MARTIN",
+            changes={"phone": {"old": "0600000000", "new": "0611111111"}},
+        ),
+        AuditEntryFactory(
+            organisation=tenant_a.organisation,
+            object_type="families.person",
+            object_id=str(child.pk),
+            object_repr="Léa MARTIN",
+            changes={"first_name": {"old": "Lea", "new": "Léa"}},
+        ),
+    ]
+    other = AuditEntryFactory(organisation=tenant_a.organisation, object_repr="Accueil de Bioule")
+    services.erase_family(family=family, acting_user=tenant_a.admin, reason="Demande écrite")
+    for entry in entries:
+        entry.refresh_from_db()
+        assert entry.object_repr == "(données effacées)" and entry.changes == {}
+        assert entry.action == "update" and entry.created_at  # who did what and when stays
+    erase = AuditEntry.objects.get(action="erase")
+    assert erase.changes["reason"] == "Demande écrite" and "MARTIN" not in erase.object_repr
+    other.refresh_from_db()
+    assert other.object_repr == "Accueil de Bioule"

@@ -133,7 +133,7 @@ def test_the_task_worker_sends_the_outbox(tenant_a, smtp, settings, django_captu
     controller, recorder = smtp
     controller.start()
     email = _queue(tenant_a.organisation, django_capture_on_commit_callbacks)
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--queue-name", "*", verbosity=0)
+    call_command("worker", "--batch", "--no-startup-delay", "--no-reload", "--queue-name", "*", verbosity=0)
     email.refresh_from_db()
     assert email.status == EmailStatus.SENT
     assert len(recorder.messages) == 1

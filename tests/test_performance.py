@@ -102,7 +102,7 @@ def _page(tenant, world, name: str) -> tuple[object, str]:
 # Every query of each page, counted: a new one must be a choice, not an accident.
 QUERIES = {
     "portal_login": 3,  # organisation, news, published documents
-    "portal_dashboard": 12,
+    "portal_dashboard": 13,  # +1: the kinds of the family's registrations decide which documents are owed
     "portal_invoices": 10,
     "portal_week": 10,
     "portal_month": 10,
@@ -123,3 +123,20 @@ def test_main_pages_cost_a_fixed_number_of_queries(tenant_a, name, size, django_
     with django_assert_num_queries(QUERIES[name]):
         response = client.get(url)
     assert response.status_code == 200
+
+
+def test_count_each_reads_the_same_counts_as_count_in_one_query(tenant_a, tenant_b, django_assert_num_queries):
+    from ribambelle.core.counting import count_each
+    from ribambelle.families.models import Family, Person
+
+    world = _world(tenant_a, 2)
+    querysets = {
+        "families": Family.objects.filter(organisation=tenant_a.organisation),
+        "children": Person.objects.filter(organisation=tenant_a.organisation, first_name__startswith="Enfant"),
+        "none": Family.objects.filter(organisation=tenant_b.organisation, name="AUTRE 0"),
+        "bookings": world["child"].bookings.filter(status="booked").select_related("opening").distinct(),
+    }
+    expected = {name: queryset.count() for name, queryset in querysets.items()}
+    with django_assert_num_queries(1):
+        assert count_each(querysets) == expected
+    assert expected["families"] >= 3 and expected["children"] == 2 and expected["none"] == 0

@@ -139,7 +139,7 @@ def _invoice_receipt_reminder(tenant_a, family):
     from ribambelle.billing.services import create_run, process_run, record_payment, send_reminders
 
     org = tenant_a.organisation
-    BillingSettingsFactory(organisation=org)
+    BillingSettingsFactory(organisation=org, payment_instructions="Chèque à l'ordre du Trésor public & CESU")
     booking = BookingFactory(organisation=org, family=family)
     TariffFactory(organisation=org, activity=booking.activity, flat_price=Decimal("9.50"))
     run = create_run(
@@ -202,6 +202,8 @@ def test_a_family_created_in_the_back_office_gets_its_invoice_receipt_and_remind
     assert deliver_due_emails() == 3
     received = mail_server.received()
     assert [m["To"] for m in received] == ["ines.durand@famille.example"] * 3
+    invoice_text = next(m for m in received if "facture" in m["Subject"]).get_body(("plain",)).get_content()
+    assert "Chèque à l'ordre du Trésor public & CESU" in invoice_text
     assert sorted(OutgoingEmail.objects.values_list("template", flat=True)) == sorted(templates)
 
 

@@ -1,6 +1,7 @@
 from datetime import date, timedelta
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
 from ribambelle.accounts.consent import record_consents
@@ -46,7 +47,7 @@ def bioule(tenant_a):
 
 def _child(tenant, *, years: int, days: int = 0, on: date, user=None):
     family = (user or tenant.family_user).family
-    born = on.replace(year=on.year - years) - timedelta(days=days)
+    born = on - relativedelta(years=years) - timedelta(days=days)  # 29 Feb: 28 Feb of a common year
     return PersonFactory(organisation=tenant.organisation, family=family, first_name="Léa", birth_date=born)
 
 

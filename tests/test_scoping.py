@@ -160,8 +160,8 @@ def organisation_filters_removed():
 
 def _pending_count(tenant):
     ChangeRequestFactory(organisation=tenant.organisation)
-    # pending_count takes the membership (structure limits): an administrator with no structure list.
-    return lambda organisation: pending_count(tenant.admin.membership)
+    membership = tenant.admin.membership  # staff selectors take the member (structure limits)
+    return lambda organisation: pending_count(membership)
 
 
 def _audit_entries(tenant):

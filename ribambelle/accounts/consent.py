@@ -6,6 +6,8 @@ from functools import cached_property
 from django.db import transaction
 from django.dispatch import Signal
 
+from ribambelle.core.actions import action
+
 from .models import ConsentKind, ConsentRecord
 from .services import log_family_action
 
@@ -67,6 +69,7 @@ def family_has_health_consent(family) -> bool:
     return bool(latest and latest.given and latest.text_version == family.organisation.gdpr_text_version)
 
 
+@action
 def record_consents(*, user, personal: bool, health: bool, request=None) -> ConsentState:
     """Record the answers of the consent page. Refusing personal data means no portal."""
     version = user.organisation.gdpr_text_version
@@ -105,9 +108,10 @@ def record_consents(*, user, personal: bool, health: bool, request=None) -> Cons
     return consent_state(user)
 
 
+@action
 def withdraw_consent(*, user, kind: str, request=None) -> ConsentState:
     state = consent_state(user)
-    return record_consents(
+    return record_consents.inner(
         user=user,
         personal=False if kind == ConsentKind.PERSONAL else state.personal,
         health=False if kind == ConsentKind.HEALTH else state.health,

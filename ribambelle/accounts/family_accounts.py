@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from ribambelle.core.actions import action_helper, step_by_step
 from ribambelle.families.models import Person, PersonRole
 
 from .models import User
@@ -18,6 +19,7 @@ class InvitationReport:
     without_email: list[str] = field(default_factory=list)
 
 
+@action_helper
 def account_for_adult(adult: Person) -> User:
     """The login of a responsible adult, created (not yet activated) if missing."""
     user = User.objects.filter(organisation_id=adult.organisation_id, email__iexact=adult.email).first()
@@ -32,6 +34,7 @@ def account_for_adult(adult: Person) -> User:
     return user
 
 
+@step_by_step
 def invite_adults(*, organisation, person_ids, acting_user) -> InvitationReport:
     """Create the missing accounts and e-mail an activation link to each adult chosen."""
     report = InvitationReport()
@@ -54,6 +57,6 @@ def invite_adults(*, organisation, person_ids, acting_user) -> InvitationReport:
             if user.is_activated:
                 report.already_active.append(label)
                 continue
-            send_invitation(user=user, acting_user=acting_user)
+            send_invitation.inner(user=user, acting_user=acting_user)
         report.sent.append(adult.email)
     return report

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ribambelle.core.actions import action, action_helper, one_statement
 from ribambelle.core.exceptions import DomainError
 from ribambelle.outbox.services import queue_email
 
@@ -30,6 +31,7 @@ def _client_ip(request) -> str | None:
 
 
 # --- Activity log -------------------------------------------------------------------
+@one_statement
 def log_family_action(*, family, action: str, data: dict | None = None, user=None, request=None) -> ActivityLog | None:
     """The one entry point every app uses to add a line to "Historique de mes actions": an action
     code of `history.SENTENCES` and its data (the sentence is made when shown, in the reader's language)."""
@@ -51,6 +53,7 @@ def log_family_action(*, family, action: str, data: dict | None = None, user=Non
 
 
 # --- Tokens ---------------------------------------------------------------------------
+@action_helper
 def issue_token(*, user: User, purpose: str, validity: timedelta, new_email: str = "") -> tuple[str, AccountToken]:
     """Create a single-use link token; earlier unused tokens of the same purpose stop working."""
     raw = secrets.token_urlsafe(32)
@@ -77,6 +80,7 @@ def find_token(*, organisation, raw: str, purpose: str) -> AccountToken | None:
 
 
 # --- Invitations and activation ------------------------------------------------------
+@action
 def send_invitation(*, user: User, acting_user=None) -> AccountToken:
     """E-mail an activation link ("Activer mon compte") valid for seven days."""
     if user.is_activated:
@@ -114,6 +118,7 @@ def _site_url() -> str:
     return settings.SITE_URL
 
 
+@action
 def activate_account(*, token: AccountToken, password: str, request=None) -> User:
     """Set the first password from an activation link. The link then stops working."""
     user = token.user
@@ -139,6 +144,7 @@ def activate_account(*, token: AccountToken, password: str, request=None) -> Use
     return user
 
 
+@action
 def log_in(request, user: User, *, remember: bool) -> None:
     """Log in (Django rotates the session key) and keep the session only if asked."""
     django_login(request, user, backend="ribambelle.accounts.backends.OrganisationEmailBackend")
@@ -152,6 +158,7 @@ def log_in(request, user: User, *, remember: bool) -> None:
     )
 
 
+@action
 def resend_activation(*, organisation, email: str) -> None:
     """Send a fresh activation link if this e-mail has an account not yet activated.
 
@@ -167,10 +174,11 @@ def resend_activation(*, organisation, email: str) -> None:
         user=user, purpose=TokenPurpose.ACTIVATION, created_at__gte=timezone.now() - timedelta(minutes=2)
     ).exists()
     if not recent:
-        send_invitation(user=user)
+        send_invitation.inner(user=user)
 
 
 # --- Password reset, password and e-mail changes --------------------------------------
+@action
 def request_password_reset(*, organisation, email: str) -> None:
     """E-mail a reset link if the account exists. The caller shows the same message either way."""
     user = User.objects.filter(organisation=organisation, email__iexact=email.strip(), is_active=True).first()
@@ -194,6 +202,7 @@ def request_password_reset(*, organisation, email: str) -> None:
         )
 
 
+@action
 def reset_password(*, token: AccountToken, password: str, request=None) -> User:
     """Set a new password from a reset link; every session of the account is closed."""
     if not token.is_usable or token.purpose != TokenPurpose.RESET:
@@ -231,6 +240,7 @@ def _set_password(user: User, password: str, *, action: str, request=None) -> No
     )
 
 
+@action
 def change_password(*, user: User, password: str, request) -> None:
     """Change the password of the logged-in user; keep this session, close the others."""
     from django.contrib.auth import update_session_auth_hash
@@ -241,6 +251,7 @@ def change_password(*, user: User, password: str, request) -> None:
     update_session_auth_hash(request, user)
 
 
+@action
 def request_email_change(*, user: User, new_email: str, request=None) -> None:
     """Send a confirmation link to the new address; the login changes only once it is clicked."""
     new_email = new_email.strip().lower()
@@ -275,6 +286,7 @@ def request_email_change(*, user: User, new_email: str, request=None) -> None:
         )
 
 
+@action
 def confirm_email_change(*, token: AccountToken, request=None) -> User:
     if not token.is_usable or token.purpose != TokenPurpose.EMAIL_CHANGE:
         raise DomainError(_("Ce lien n'est plus valable. Refaites la demande depuis « Mon compte »."))
@@ -329,6 +341,7 @@ def _follow_login_address(user: User, *, old_email: str) -> None:
         refresh_search_text(Family.objects.get(pk=user.family_id))
 
 
+@one_statement
 def record_failed_login(*, organisation, email: str, request=None) -> None:
     """A failed attempt on a family's account appears in its history."""
     if organisation is None or not email:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from ribambelle.core.actions import one_statement, step_by_step
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
 
@@ -33,6 +34,7 @@ def has_confirmed_device(user) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
+@one_statement
 def pending_device(user) -> TOTPDevice:
     """The device being enrolled (created once, shown as a QR code until confirmed)."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
@@ -46,6 +48,9 @@ def secret_for_display(device: TOTPDevice) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
+# Step by step, not one transaction: a wrong code is counted (django-otp's throttling, django-axes)
+# and that count must survive the refusal; the change itself is one transaction below.
+@step_by_step
 def confirm_device(*, request, device: TOTPDevice, code: str) -> None:
     if not device.verify_token(code.strip()):
         raise DomainError(
@@ -76,11 +81,13 @@ def is_locked_out(request, user) -> bool:
     return AxesProxyHandler.is_locked(request, credentials=_credentials(user))
 
 
+@one_statement
 def count_failure(request, user) -> None:
     """A wrong code (or password) for this account: django-axes counts it and locks at the limit."""
     user_login_failed.send(sender=__name__, credentials=_credentials(user), request=request)
 
 
+@one_statement
 def verify_code(*, request, user, code: str) -> TOTPDevice | None:
     """The device accepting the code, or None after counting the failure."""
     device = matching_device(user=user, code=code)
@@ -93,6 +100,7 @@ def mark_verified(request, device: TOTPDevice) -> None:
     django_otp.login(request, device)
 
 
+@step_by_step  # a wrong password or code is counted and kept (see confirm_device)
 def disable(*, request, user, password: str, code: str) -> None:
     """Turning the second factor off needs the password and a current code: an open session
     left on a desk is not enough to remove it."""

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from ribambelle.core.actions import action
 from ribambelle.core.dates import is_public_holiday
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit, save_with_audit
@@ -18,6 +19,7 @@ def _same_organisation(organisation, *objects) -> None:
             raise DomainError(_("Cet élément n'appartient pas à votre organisation."))
 
 
+@action
 def save_activity(*, organisation, activity: Activity | None = None, fields: dict, acting_user) -> Activity:
     _same_organisation(organisation, fields.get("structure"), fields.get("sector"))
     activity = activity or Activity(organisation=organisation)
@@ -32,6 +34,7 @@ def save_activity(*, organisation, activity: Activity | None = None, fields: dic
     return save_with_audit(activity, fields=fields, acting_user=acting_user)
 
 
+@action
 def save_group(*, activity: Activity, group: Group | None = None, fields: dict, acting_user) -> Group:
     group = group or Group(organisation_id=activity.organisation_id, activity=activity)
     if group.activity_id != activity.id:
@@ -39,10 +42,11 @@ def save_group(*, activity: Activity, group: Group | None = None, fields: dict, 
     created = group.pk is None
     group = save_with_audit(group, fields=fields, acting_user=acting_user)
     if created:
-        generate_openings(activity=activity)
+        generate_openings.inner(activity=activity)
     return group
 
 
+@action
 def save_unit(*, activity: Activity, unit: Unit | None = None, fields: dict, excludes=(), acting_user) -> Unit:
     unit = unit or Unit(organisation_id=activity.organisation_id, activity=activity)
     if unit.activity_id != activity.id:
@@ -50,12 +54,13 @@ def save_unit(*, activity: Activity, unit: Unit | None = None, fields: dict, exc
     created = unit.pk is None
     with transaction.atomic():
         unit = save_with_audit(unit, fields=fields, acting_user=acting_user)
-        set_unit_exclusions(unit=unit, excludes=excludes)
+        set_unit_exclusions.inner(unit=unit, excludes=excludes)
     if created:
-        generate_openings(activity=activity)
+        generate_openings.inner(activity=activity)
     return unit
 
 
+@action
 def set_unit_exclusions(*, unit: Unit, excludes) -> None:
     """Exclusions go both ways: "Journée" excludes "Matin" and "Matin" excludes "Journée"."""
     others = [u for u in excludes if u.pk != unit.pk]
@@ -82,7 +87,7 @@ def opening_days(activity: Activity) -> list[date]:
     return days
 
 
-@transaction.atomic
+@action
 def generate_openings(*, activity: Activity) -> int:
     """Create the missing openings (unit × group × day). Existing ones keep their edited capacity;
     days no longer in the calendar are closed, not deleted, so bookings on them stay visible."""
@@ -111,13 +116,14 @@ def generate_openings(*, activity: Activity) -> int:
     return len(new)
 
 
+@action
 def close_day(*, activity: Activity, day: date, reason: str, acting_user) -> ClosureDay:
     if not activity.start_date <= day <= activity.end_date:
         raise DomainError(_("Ce jour est en dehors de la période de l'activité."))
     closure, _created = ClosureDay.objects.get_or_create(
         organisation_id=activity.organisation_id, activity=activity, date=day, defaults={"reason": reason}
     )
-    generate_openings(activity=activity)
+    generate_openings.inner(activity=activity)
     record_audit(
         organisation=activity.organisation,
         actor=acting_user,
@@ -128,13 +134,14 @@ def close_day(*, activity: Activity, day: date, reason: str, acting_user) -> Clo
     return closure
 
 
+@action
 def set_capacity(*, opening: Opening, capacity: int, acting_user) -> Opening:
     if capacity < 0 or capacity > 10000:
         raise DomainError(_("Indiquez un nombre de places entre 0 et 10 000."))
     return save_with_audit(opening, fields={"capacity": capacity}, acting_user=acting_user, action="capacity")
 
 
-@transaction.atomic
+@action
 def duplicate_activity(*, activity: Activity, start_date: date, name: str, acting_user) -> Activity:
     """The same activity for another period: groups, units, exclusions and settings follow;
     the registration window and age reference move by the same number of days."""
@@ -166,7 +173,7 @@ def duplicate_activity(*, activity: Activity, start_date: date, name: str, actin
         )
         for e in UnitExclusion.objects.filter(from_unit__activity=activity)
     )
-    generate_openings(activity=copy)
+    generate_openings.inner(activity=copy)
     record_audit(
         organisation=copy.organisation, actor=acting_user, action="duplicate", obj=copy, changes={"from": activity.pk}
     )

@@ -15,6 +15,7 @@ from ribambelle.activities import services as activity_services
 from ribambelle.bookings import services as booking_services
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.params import date_param, parse_id, parse_ids
+from ribambelle.core.wording import of, registered
 from ribambelle.documents.selectors import missing_for_registrations
 from ribambelle.families import selectors as family_selectors
 from ribambelle.registrations import selectors as registration_selectors
@@ -202,7 +203,7 @@ def calendar(request, activity_id: int):
     closure_form = ClosureForm(request.POST or None) if "close_day" in request.POST else ClosureForm()
     if request.method == "POST" and "capacities" in request.POST:
         openings = {o.pk: o for o in activity_selectors.openings_between(activity, start, end)}
-        changed, errors, promoted = 0, [], []
+        errors, capacities = [], []
         for key, value in request.POST.items():
             if not key.startswith("cap-"):
                 continue
@@ -211,11 +212,14 @@ def calendar(request, activity_id: int):
                 errors.append(value)
                 continue
             if int(value) != opening.capacity:
-                # Places added go to the waiting list at once (bookings.services.change_capacity).
-                promoted += booking_services.change_capacity(
-                    opening=opening, capacity=int(value), acting_user=request.user
-                )
-                changed += 1
+                capacities.append((opening, int(value)))
+        try:
+            # One transaction for the week; places added go to the waiting list at once.
+            promoted = booking_services.change_capacities(capacities=capacities, acting_user=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect(f"{request.path}?semaine={start:%Y-%m-%d}")
+        changed = len(capacities)
         if errors:
             messages.error(
                 request, _("Certaines valeurs n'étaient pas des nombres de places entiers : elles sont ignorées.")
@@ -301,7 +305,9 @@ def registration_decide(request, registration_id: int):
     try:
         if request.POST.get("decision") == "accept":
             registration_services.accept_registration(registration=registration, acting_user=request.user)
-            messages.success(request, _("Inscription de %(name)s acceptée.") % {"name": registration.child.first_name})
+            messages.success(
+                request, _("Inscription %(of_name)s acceptée.") % {"of_name": of(registration.child.first_name)}
+            )
         else:
             form = RefuseForm(request.POST)
             if not form.is_valid():
@@ -311,7 +317,8 @@ def registration_decide(request, registration_id: int):
             )
             messages.success(
                 request,
-                _("Demande de %(name)s refusée ; la famille est prévenue.") % {"name": registration.child.first_name},
+                _("Demande %(of_name)s refusée ; la famille est prévenue.")
+                % {"of_name": of(registration.child.first_name)},
             )
     except DomainError as error:
         messages.error(request, error.message)
@@ -397,8 +404,13 @@ def registration_staff_create(request, activity_id: int):
         else:
             messages.success(
                 request,
-                _("%(first_name)s %(last_name)s est inscrit(e) (%(group)s).")
-                % {"first_name": child.first_name, "last_name": child.last_name, "group": group.name},
+                _("%(first_name)s %(last_name)s est %(registered)s (%(group)s).")
+                % {
+                    "first_name": child.first_name,
+                    "last_name": child.last_name,
+                    "registered": registered(child),
+                    "group": group.name,
+                },
             )
     return redirect("backoffice:activity_registrations", org_slug=request.organisation.slug, activity_id=activity.pk)
 

@@ -1,7 +1,6 @@
 """Back office, "Facturation": invoice runs, invoices and credit notes, payments desk,
 balances and unpaid invoices, SEPA direct debit, exports, tariffs and settings."""
 
-import csv
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
@@ -19,6 +18,7 @@ from ribambelle.billing import selectors, sepa, services
 from ribambelle.billing.models import InvoiceStatus, RunStatus
 from ribambelle.billing.pdf import invoice_pdf, receipt_pdf
 from ribambelle.core.exceptions import DomainError
+from ribambelle.core.exports import csv_response
 from ribambelle.core.params import parse_ids
 from ribambelle.families.selectors import families_for_staff, get_family_for_staff
 from ribambelle.payments import services as payment_services
@@ -43,13 +43,7 @@ BILLING = Perm.MANAGE_BILLING
 
 
 def _csv(filename: str, header: list[str], rows) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write("\ufeff")  # Excel opens UTF-8 with accents right
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return response
+    return csv_response(filename=filename, header=header, rows=rows)
 
 
 def _money(value: Decimal) -> str:
@@ -195,6 +189,8 @@ def run_detail(request, invoicerun_id: int):
             "run": run,
             "previews": previews,
             "preview_total": sum((p.total for p in previews), Decimal(0)),
+            # The preview prices the first 200 families with bookings (services.preview_run).
+            "preview_truncated": run.status == RunStatus.PREVIEW and run.family_count > 200,
             "invoices": run.invoices.order_by("sequence")[:100],
             "nav": "runs",
         },

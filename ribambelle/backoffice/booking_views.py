@@ -1,7 +1,6 @@
 """Back office: occupancy, attendance lists (print, CSV, PDF), the tablet roll call, and
 booking on a family's behalf."""
 
-import csv
 from datetime import datetime, timedelta
 
 from django.contrib import messages
@@ -17,6 +16,7 @@ from ribambelle.activities import selectors as activity_selectors
 from ribambelle.bookings import selectors, services
 from ribambelle.bookings.pdf import attendance_pdf
 from ribambelle.core.exceptions import DomainError
+from ribambelle.core.exports import csv_response
 from ribambelle.core.params import date_param, parse_id, parse_ids
 from ribambelle.core.services import record_audit
 from ribambelle.families.selectors import care_details, get_family_for_staff
@@ -69,12 +69,9 @@ def attendance(request, activity_id: int):
     fmt = request.GET.get("format", "")
     title = f"{activity.name} – {day:%d/%m/%Y}"
     if fmt == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="presences-{day:%Y-%m-%d}.csv"'
-        response.write("\ufeff")  # Excel opens UTF-8 with accents correctly
-        writer = csv.writer(response, delimiter=";")
-        writer.writerow(
-            [
+        return csv_response(
+            filename=f"presences-{day:%Y-%m-%d}.csv",
+            header=[
                 _("Groupe"),
                 _("Nom"),
                 _("Prénom"),
@@ -84,24 +81,22 @@ def attendance(request, activity_id: int):
                 _("PAI"),
                 _("Personnes autorisées"),
                 _("Statut"),
-            ]
-        )
-        for row in rows:
-            b, care = row["booking"], row["care"]
-            writer.writerow(
+            ],
+            rows=(
                 [
-                    b.opening.group.name,
-                    b.child.last_name,
-                    b.child.first_name,
-                    b.opening.unit.name,
-                    care.get("diet", ""),
-                    care.get("allergies", ""),
-                    _("oui") if care.get("pai") else _("non"),
-                    care.get("authorised", ""),
-                    b.get_status_display(),
+                    row["booking"].opening.group.name,
+                    row["booking"].child.last_name,
+                    row["booking"].child.first_name,
+                    row["booking"].opening.unit.name,
+                    row["care"].get("diet", ""),
+                    row["care"].get("allergies", ""),
+                    _("oui") if row["care"].get("pai") else _("non"),
+                    row["care"].get("authorised", ""),
+                    row["booking"].get_status_display(),
                 ]
-            )
-        return response
+                for row in rows
+            ),
+        )
     if fmt == "pdf":
         response = HttpResponse(
             attendance_pdf(title=title, organisation=request.organisation, rows=rows), content_type="application/pdf"
@@ -229,9 +224,13 @@ def family_planning(request, family_id: int, person_id: int):
         reason = request.POST.get("reason", "").strip()[:200]
         changes = [services.BookingChange(o, True, join_waiting_list=not reason) for o in sorted(wanted - current)]
         changes += [services.BookingChange(o, False) for o in sorted(current - wanted)]
-        result = services.save_bookings(
-            child=child, changes=changes, acting_user=request.user, as_staff=True, over_capacity_reason=reason
-        )
+        try:
+            result = services.save_bookings(
+                child=child, changes=changes, acting_user=request.user, as_staff=True, over_capacity_reason=reason
+            )
+        except DomainError as error:  # e.g. the lock not obtained in time: nothing saved, retry
+            messages.error(request, error.message)
+            return redirect(f"{request.path}?date={anchor:%Y-%m-%d}")
         messages.success(
             request,
             _("%(booked)s réservé(s), %(waitlisted)s en attente, %(cancelled)s annulé(s).")

@@ -14,6 +14,7 @@ from ribambelle.accounts.models import User
 from ribambelle.communication.mailing import link_family_to_structure
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.params import parse_ids
+from ribambelle.core.wording import of
 from ribambelle.families import importing, selectors, services
 from ribambelle.families.forms import (
     AdultForm,
@@ -160,7 +161,9 @@ def family_edit(request, family_id: int):
     if request.method == "POST" and form.is_valid():
         family.refresh_from_db()
         try:
-            outcome = services.update_family(family=family, values=form.cleaned_data, acting_user=request.user)
+            outcome = services.update_family(
+                family=family, values=form.cleaned_data, acting_user=request.user, read=form.read_values()
+            )
         except (DomainError, ValidationError) as error:
             apply_errors(form, error)
         else:
@@ -214,11 +217,11 @@ def member_edit(request, person_id: int):
         values = form.values() if person.is_child else dict(form.cleaned_data)
         person = selectors.get_person_for_staff(request.membership, person_id)
         try:
-            services.update_person(person=person, values=values, acting_user=request.user)
+            services.update_person(person=person, values=values, acting_user=request.user, read=form.read_values())
         except (DomainError, ValidationError) as error:
             apply_errors(form, error)
         else:
-            messages.success(request, _("La fiche de %(name)s est enregistrée.") % {"name": person.first_name})
+            messages.success(request, _("La fiche %(of_name)s est enregistrée.") % {"of_name": of(person.first_name)})
             return _to_file(request, family.pk)
     return _render_form(
         request, form=form, title=f"{person.first_name} {person.last_name}", family=family, extra={"person": person}
@@ -302,10 +305,13 @@ def child_health(request, person_id: int):
             else:
                 form = HealthRecordForm(request.POST, instance=record, prefix="sante")
                 if form.is_valid():
-                    services.save_health_record(child=child, values=form.cleaned_data, acting_user=request.user)
+                    services.save_health_record(
+                        child=child, values=form.cleaned_data, acting_user=request.user, read=form.read_values()
+                    )
                     messages.success(
                         request,
-                        _("Les informations de santé de %(name)s sont enregistrées.") % {"name": child.first_name},
+                        _("Les informations de santé %(of_name)s sont enregistrées.")
+                        % {"of_name": of(child.first_name)},
                     )
                     return _to_file(request, child.family_id)
         except (DomainError, ValidationError) as error:

@@ -16,6 +16,8 @@ from ribambelle.core import selectors as audit
 from ribambelle.core.counting import count_each
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.qr import qr_svg
+from ribambelle.core.versioning import EditConflict
+from ribambelle.core.wording import of
 from ribambelle.tenancy import selectors, services
 from ribambelle.tenancy.access import staff_required
 from ribambelle.tenancy.roles import Perm, has_permission
@@ -29,7 +31,9 @@ def _org_redirect(request, name: str, **kwargs):
 
 def apply_errors(form, error: Exception) -> None:
     """Show a service's refusal on the form, next to the field it concerns when known."""
-    if isinstance(error, DomainError):
+    if isinstance(error, EditConflict) and hasattr(form, "show_conflict"):
+        form.show_conflict(error)  # someone else saved meanwhile: their values shown, nothing lost
+    elif isinstance(error, DomainError):
         form.add_error(error.field if error.field in form.fields else None, error.message)
     elif hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
@@ -233,7 +237,7 @@ def staff_edit(request, membership_id: int):
         except DomainError as error:
             apply_errors(form, error)
         else:
-            messages.success(request, _("Les droits de %(user)s sont enregistrés.") % {"user": membership.user})
+            messages.success(request, _("Les droits %(of_user)s sont enregistrés.") % {"of_user": of(membership.user)})
             return _org_redirect(request, "backoffice:staff_list")
     return render(
         request,

@@ -12,6 +12,7 @@ from sepaxml import SepaDD
 from sepaxml.validation import ValidationError as SepaValidationError
 
 from ribambelle.accounts.services import log_family_action
+from ribambelle.core.actions import action
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
 
@@ -38,6 +39,7 @@ def clean_bic(value: str) -> str:
         ) from None
 
 
+@action
 def create_mandate(
     *, family, holder: str, iban: str, bic: str, signed_on: date, rum: str = "", acting_user
 ) -> SepaMandate:
@@ -77,6 +79,7 @@ def collectable(organisation):
     return [(invoice, mandates[invoice.family_id]) for invoice in invoices if invoice.balance > ZERO]
 
 
+@action
 def pain008(*, organisation, collection_date: date, acting_user) -> bytes:
     """The pain.008.001.02 file for the collection date; first collections of a mandate go
     out as FRST, later ones as RCUR (mandates move to RCUR once exported)."""

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from ribambelle.accounts.services import log_family_action
 from ribambelle.bookings.models import Booking, BookingStatus
+from ribambelle.core.actions import action, action_helper, one_statement, step_by_step
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.formats import format_euros, round_money
 from ribambelle.core.services import record_audit
@@ -38,11 +39,13 @@ from .models import (
 PREFIX = {InvoiceKind.INVOICE: "F", InvoiceKind.CREDIT_NOTE: "AV", "receipt": "R"}
 
 
+@one_statement
 def settings_for(organisation) -> BillingSettings:
     settings, _created = BillingSettings.objects.get_or_create(organisation=organisation)
     return settings
 
 
+@action_helper
 def locked_counter(*, organisation, kind: str, year: int) -> InvoiceCounter:
     """The numbering row, locked until the caller's transaction ends: concurrent issuers wait
     for each other, and a rolled-back issue gives its numbers back (no gap, no duplicate)."""
@@ -55,6 +58,7 @@ def format_number(kind: str, year: int, sequence: int) -> str:
     return f"{PREFIX[kind]}{year}-{sequence:06d}"
 
 
+@action_helper
 def next_number(*, organisation, kind: str, year: int) -> tuple[int, str]:
     counter = locked_counter(organisation=organisation, kind=kind, year=year)
     counter.last_number += 1
@@ -88,6 +92,7 @@ def run_families(run: InvoiceRun):
     return Family.objects.filter(organisation=run.organisation, pk__in=family_ids).order_by("pk")
 
 
+@action
 def create_run(*, organisation, period_start: date, period_end: date, structure_ids=(), acting_user) -> InvoiceRun:
     if period_end < period_start:
         raise DomainError(_("La fin de la période doit suivre son début."))
@@ -101,25 +106,30 @@ def create_run(*, organisation, period_start: date, period_end: date, structure_
             structure_ids=[int(s) for s in structure_ids],
             created_by=acting_user if acting_user and acting_user.is_authenticated else None,
         )
-        # Families with a priced line, not merely a booking (an excused absence, a day without
-        # tariff, a day already invoiced): the run's count and its preview then say the same.
-        run.family_count = _families_to_invoice(run)
-        if not run.family_count:
+        run.family_count = run_families(run).count()
+        # A booking is not yet something to invoice (an excused absence, a day without tariff):
+        # a period whose bookings price to nothing makes no run, rather than an empty one.
+        if not _anything_to_invoice(run):
             raise DomainError(_nothing_to_invoice(run))
         run.save()
         record_audit(organisation=organisation, actor=acting_user, action="create", obj=run)
     return run
 
 
-def _families_to_invoice(run: InvoiceRun, *, batch_size: int = 500) -> int:
+def _anything_to_invoice(run: InvoiceRun, *, batch_size: int = 50) -> bool:
+    """Prices family by family until one has a line: usually the first batch; all of them only
+    when the period is (nearly) all invoiced already, and then they are few."""
+    if not run.family_count:
+        return False
     ctx = PricingContext.load(run.organisation, on=run.period_end)
-    count, last_pk = 0, 0
+    last_pk = 0
     while True:
         families = list(run_families(run).filter(pk__gt=last_pk)[:batch_size])
         if not families:
-            return count
+            return False
         bookings = _load_bookings(run, families)
-        count += sum(1 for family in families if family_charges(family, bookings[family.pk], ctx))
+        if any(family_charges(family, bookings[family.pk], ctx) for family in families):
+            return True
         last_pk = families[-1].pk
 
 
@@ -299,6 +309,7 @@ def _issue_batch(run, families, bookings, ctx, *, settings, today, send_email: b
     return invoices
 
 
+@step_by_step
 def process_run(*, run_id: int, batch_size: int = 200, max_batches: int | None = None, send_email=True) -> InvoiceRun:
     """Issue the run's invoices family by family, in batches. Each batch is one transaction
     that holds the numbering lock and moves the run's marker: a crash or a stop loses at most
@@ -342,6 +353,7 @@ def process_run(*, run_id: int, batch_size: int = 200, max_batches: int | None =
     return run
 
 
+@action
 def start_run(*, run: InvoiceRun, acting_user) -> InvoiceRun:
     """Émettre: mark the run as issuing and hand it to the task worker."""
     from .tasks import process_invoice_run
@@ -360,6 +372,7 @@ def start_run(*, run: InvoiceRun, acting_user) -> InvoiceRun:
 # --- Credit notes -------------------------------------------------------------------
 
 
+@action
 def issue_credit_note(*, invoice: Invoice, reason: str, acting_user) -> Invoice:
     """Cancel an issued invoice: a numbered credit note of the same amount, the invoice
     marked credited. What was already paid on it stays on the family's account."""
@@ -459,6 +472,7 @@ def _allocate(payment: Payment, allocations: list[tuple[Invoice, Decimal]]) -> N
         _refresh_status(invoice)
 
 
+@action_helper
 def open_invoices_locked(family):
     return list(
         Invoice.objects.select_for_update()
@@ -472,6 +486,7 @@ def open_invoices_locked(family):
     )
 
 
+@action
 def record_payment(
     *,
     family: Family,
@@ -568,6 +583,7 @@ def _send_receipt(payment: Payment, plan: list[tuple[Invoice, Decimal]]) -> None
         )
 
 
+@action
 def allocate_credit(*, payment: Payment, acting_user) -> Payment:
     """Allocate what is left of a payment to the family's open invoices, oldest first."""
     with transaction.atomic():
@@ -587,6 +603,7 @@ def allocate_credit(*, payment: Payment, acting_user) -> Payment:
     return payment
 
 
+@action
 def send_reminders(*, organisation, invoice_ids: list[int], acting_user) -> int:
     """A reminder e-mail per family for its overdue invoices (chosen on the unpaid list)."""
     today = timezone.localdate()
@@ -634,12 +651,14 @@ def send_reminders(*, organisation, invoice_ids: list[int], acting_user) -> int:
 # --- Settings, brackets, tariffs ----------------------------------------------------
 
 
+@action
 def save_settings(*, settings: BillingSettings, fields: dict, acting_user) -> BillingSettings:
     from ribambelle.core.services import save_with_audit
 
     return save_with_audit(settings, fields=fields, acting_user=acting_user)
 
 
+@action
 def save_bracket(*, organisation, bracket=None, fields: dict, acting_user):
     from ribambelle.core.services import save_with_audit
 
@@ -649,6 +668,7 @@ def save_bracket(*, organisation, bracket=None, fields: dict, acting_user):
     return save_with_audit(bracket, fields=fields, acting_user=acting_user)
 
 
+@action
 def save_tariff(*, organisation, activity, tariff=None, fields: dict, bracket_prices: dict, acting_user):
     """A tariff and its price per QF bracket (brackets left empty have no price: the flat
     price then applies)."""

@@ -67,6 +67,8 @@ class Booking(TenantModel):
     left_at = models.TimeField(_("départ"), null=True, blank=True)
     late_cancellation = models.BooleanField(_("annulé après le délai"), default=False)
     staff_note = models.CharField(_("motif (personnel)"), max_length=200, blank=True)
+    # A place given by staff beyond the day's capacity: only with its reason (constraint below).
+    over_capacity = models.BooleanField(_("au-delà de la capacité"), default=False)
     created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     class Meta:
@@ -77,6 +79,14 @@ class Booking(TenantModel):
                 fields=["organisation", "child", "opening"],
                 condition=~models.Q(status="cancelled"),
                 name="booking_once_per_opening",
+            ),
+            # The capacity rule itself spans rows (places held on a day vs its capacity), which a
+            # CHECK cannot read: it is enforced under the openings' row lock (services.save_bookings),
+            # proven by tests/concurrency. What one row can say, the database holds: a place beyond
+            # capacity always carries the staff member's reason.
+            models.CheckConstraint(
+                condition=models.Q(over_capacity=False) | ~models.Q(staff_note=""),
+                name="booking_over_capacity_has_reason",
             ),
         ]
         indexes = [

@@ -12,13 +12,15 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ribambelle.accounts.services import log_family_action
 from ribambelle.activities.models import Opening, UnitExclusion
+from ribambelle.core.actions import action, step_by_step
 from ribambelle.core.dates import booking_deadline, long_date
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
@@ -80,6 +82,7 @@ def _label(opening: Opening) -> str:
     return f"{opening.unit.name} du {long_date(opening.date)}"
 
 
+@action
 def save_bookings(
     *,
     child,
@@ -129,10 +132,10 @@ def save_bookings(
         to_create.append((opening, change))
 
     promoted: list[Booking] = []
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # inside the action's transaction: no savepoint to pay
         # Lock the openings concerned, in primary-key order so concurrent savers never deadlock,
         # then count the places held (READ COMMITTED sees every committed booking).
-        list(Opening.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+        _lock_openings(ids)
         for change, opening in valid:
             booking = existing.get(opening.pk)
             if change.book or booking is None:
@@ -184,11 +187,14 @@ def save_bookings(
                     status=status,
                     created_by=acting_user if acting_user and acting_user.is_authenticated else None,
                     staff_note=over_capacity_reason if taken[opening.pk] > opening.capacity else "",
+                    over_capacity=taken[opening.pk] > opening.capacity,
                 )
             )
         try:
             created = Booking.objects.bulk_create(new)
         except IntegrityError as exc:  # the same child saved twice at once (two tabs): all rolls back
+            if "booking_capacity" in str(exc):  # the database's guard (bookings/0004): never overbooked
+                raise DomainError(_("Ces places viennent d'être prises : rechargez la page et recommencez.")) from exc
             raise DomainError(
                 _("Une autre modification de ce planning vient d'être enregistrée : rechargez la page et recommencez.")
             ) from exc
@@ -203,6 +209,24 @@ def save_bookings(
     for booking in promoted:
         transaction.on_commit(lambda b=booking: _notify_promotion(b))
     return result
+
+
+def _lock_openings(ids) -> None:
+    """Lock the openings concerned, in primary-key order so concurrent savers never deadlock.
+
+    On PostgreSQL the wait is bounded (BOOKING_LOCK_TIMEOUT, `SET LOCAL`: this transaction only,
+    so a pooler in transaction mode is fine): in a rush a family waiting longer is told to retry
+    rather than holding a worker. SQLite has no row locks: its IMMEDIATE transactions already
+    serialise writers, and its busy `timeout` bounds the wait."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [settings.BOOKING_LOCK_TIMEOUT])
+    try:
+        list(Opening.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+    except OperationalError as exc:  # lock_timeout: nothing was written, the transaction rolls back
+        raise DomainError(
+            _("Beaucoup de familles réservent en ce moment : rien n'a été enregistré, réessayez dans un instant.")
+        ) from exc
 
 
 def _openings_for(child, opening_ids):
@@ -283,7 +307,11 @@ def _exclusions(activity_ids) -> dict[int, set[int]]:
 
 
 def _promote_waiting_list(opening: Opening, *, now) -> list[Booking]:
-    """A place freed: the first in line gets it (or an offer), by the organisation's rule."""
+    """A place freed: the first in line gets it (or an offer), by the organisation's rule — if the
+    day still has a free place: its capacity may have been lowered below the places held."""
+    capacity = Opening.objects.filter(pk=opening.pk).values_list("capacity", flat=True).get()
+    if _places_taken(opening.organisation_id, [opening.pk])[opening.pk] >= capacity:
+        return []
     rule = settings_for(opening.activity.organisation)
     first = (
         Booking.objects.select_for_update()
@@ -302,27 +330,39 @@ def _promote_waiting_list(opening: Opening, *, now) -> list[Booking]:
     return [first]
 
 
+@action
 def change_capacity(*, opening: Opening, capacity: int, acting_user) -> list[Booking]:
-    """A new number of places for a day (staff). The places it frees go at once to the waiting
-    list, first in line first, by the organisation's rule; lowering it takes no place from anyone."""
+    """A new number of places for a day (staff); see change_capacities."""
+    return change_capacities.inner(capacities=[(opening, capacity)], acting_user=acting_user)
+
+
+@action
+def change_capacities(*, capacities: list[tuple[Opening, int]], acting_user) -> list[Booking]:
+    """New numbers of places for several days of one organisation (the calendar's save), all or
+    none. The places it frees go at once to the waiting list, first in line first, by the
+    organisation's rule; lowering a capacity takes no place from anyone."""
     from ribambelle.activities.services import set_capacity
 
+    if not capacities:
+        return []
+    _lock_openings(sorted({opening.pk for opening, _capacity in capacities}))
+    taken = _places_taken(capacities[0][0].organisation_id, [opening.pk for opening, _capacity in capacities])
+    now = timezone.now()
     promoted: list[Booking] = []
-    with transaction.atomic():
-        Opening.objects.select_for_update().filter(pk=opening.pk).exists()
-        set_capacity(opening=opening, capacity=capacity, acting_user=acting_user)
-        now = timezone.now()
-        free = capacity - _places_taken(opening.organisation_id, [opening.pk])[opening.pk]
-        for _place in range(max(0, free)):
+    for opening, capacity in capacities:
+        set_capacity.inner(opening=opening, capacity=capacity, acting_user=acting_user)
+        for _place in range(max(0, capacity - taken[opening.pk])):
             first = _promote_waiting_list(opening, now=now)
             if not first:
                 break
             promoted += first
+            taken[opening.pk] += 1
     for booking in promoted:
         transaction.on_commit(lambda b=booking: _notify_promotion(b))
     return promoted
 
 
+@action
 def accept_offer(*, booking: Booking, acting_user, request=None) -> Booking:
     """The family takes the place offered from the waiting list, before the offer expires."""
     with transaction.atomic():
@@ -345,6 +385,7 @@ def accept_offer(*, booking: Booking, acting_user, request=None) -> Booking:
     return locked
 
 
+@step_by_step
 def expire_offers(*, now=None) -> int:
     """Offers not taken in time go back to the end of the queue; the next in line is offered the place."""
     now = now or timezone.now()
@@ -390,6 +431,7 @@ def _record(child, result: BookingResult, *, acting_user, as_staff: bool, reason
     send_booking_summary.enqueue(child.pk, booking_ids)
 
 
+@action
 def send_summary(child_id: int, booking_ids: dict) -> None:
     """One e-mail per save, listing what was booked, cancelled and put on the waiting list."""
     from ribambelle.families.models import Person
@@ -435,6 +477,7 @@ def _notify_promotion(booking: Booking) -> None:
 ATTENDANCE = {BookingStatus.PRESENT, BookingStatus.ABSENT, BookingStatus.EXCUSED, BookingStatus.BOOKED}
 
 
+@action
 def mark_attendance(*, booking: Booking, status: str, arrived_at=None, left_at=None, acting_user) -> Booking:
     """One tap on the attendance screen: present, absent, justified absence (or back to booked)."""
     if status not in ATTENDANCE:
@@ -461,6 +504,7 @@ def mark_attendance(*, booking: Booking, status: str, arrived_at=None, left_at=N
     return booking
 
 
+@action
 def regenerate_calendar_token(*, family):
     from .models import CalendarFeed
 

@@ -1,3 +1,4 @@
+from django.db import transaction
 from django_scopes import scope
 from django_tasks import task
 
@@ -14,7 +15,10 @@ def send_booking_summary(child_id: int, booking_ids: dict) -> None:
     if organisation_id is None:
         return  # the child was erased since: no one to tell
     with scope(organisation=organisation_id):
-        services.send_summary(child_id, booking_ids)
+        # Queued inside the save's transaction: the worker runs it on its own, in one transaction;
+        # an inline backend (tests, browser journeys) runs it at once, inside the save's transaction.
+        with transaction.atomic():
+            services.send_summary.inner(child_id, booking_ids)
 
 
 @task()

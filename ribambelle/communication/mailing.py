@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ribambelle.accounts.services import log_family_action
+from ribambelle.core.actions import action
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
 from ribambelle.families.models import Family
@@ -30,6 +31,7 @@ from .models import (
 
 
 # --- Preferences ---------------------------------------------------------------------------
+@action
 def set_email_preference(*, user, accepts_optional_emails: bool, request=None) -> CommunicationPreference:
     family = user.family
     with transaction.atomic():
@@ -102,6 +104,7 @@ def resolve_audience(*, organisation, scope: str, structures, essential: bool, g
     return audience
 
 
+@action
 def send_mass_mailing(
     *, organisation, subject: str, body: str, scope: str, structures, essential: bool, acting_user, groups=()
 ) -> MassMailing:
@@ -164,6 +167,7 @@ def send_mass_mailing(
 
 
 # --- Families of a structure --------------------------------------------------------------
+@action
 def link_family_to_structure(*, structure, family, acting_user) -> StructureFamily:
     if family.organisation_id != structure.organisation_id:
         raise DomainError(_("Choisissez la famille dans la liste."), field="family")
@@ -176,6 +180,7 @@ def link_family_to_structure(*, structure, family, acting_user) -> StructureFami
     return link
 
 
+@action
 def unlink_family_from_structure(*, link: StructureFamily, acting_user) -> None:
     with transaction.atomic():
         record_audit(organisation=link.structure.organisation, actor=acting_user, action="delete", obj=link)
@@ -213,6 +218,7 @@ def validate_override(*, template: str, subject: str, body: str) -> tuple[str, s
     return subject, body
 
 
+@action
 def save_override(*, organisation, template: str, subject: str, body: str, acting_user) -> EmailTemplateOverride:
     subject, body = validate_override(template=template, subject=subject, body=body)
     with transaction.atomic():
@@ -231,6 +237,7 @@ def save_override(*, organisation, template: str, subject: str, body: str, actin
     return override
 
 
+@action
 def reset_override(*, organisation, template: str, acting_user) -> None:
     with transaction.atomic():
         for override in EmailTemplateOverride.objects.filter(organisation=organisation, template=template):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ribambelle.accounts.services import log_family_action
+from ribambelle.core.actions import action, one_statement
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
 from ribambelle.families.models import Family
@@ -114,6 +115,7 @@ def _notify_structure(thread: MessageThread, message: Message, author) -> None:
     )
 
 
+@action
 def send_message_to_structure(*, user, structure, subject: str, body: str, attachment=None, request=None):
     """A family writes to one of its organisation's active structures.
 
@@ -148,6 +150,7 @@ def send_message_to_structure(*, user, structure, subject: str, body: str, attac
     return thread
 
 
+@action
 def family_follow_up(*, user, thread: MessageThread, body: str, attachment=None, request=None) -> Message:
     """The family answers within an existing conversation; the thread goes back to "Nouveau"."""
     family = user.family
@@ -173,6 +176,7 @@ def family_follow_up(*, user, thread: MessageThread, body: str, attachment=None,
     return message
 
 
+@action
 def reply_to_family(*, thread: MessageThread, acting_user, body: str, handled: bool = True) -> Message:
     """Staff answer from the inbox: the family is e-mailed and sees it in "Mes messages"."""
     body = _clean_text(body, what="reply", max_length=5000)
@@ -209,6 +213,7 @@ def reply_to_family(*, thread: MessageThread, acting_user, body: str, handled: b
     return message
 
 
+@action
 def set_thread_status(*, thread: MessageThread, status: str, acting_user) -> MessageThread:
     if status not in ThreadStatus.values:
         raise DomainError(_("Choisissez un statut dans la liste."), field="status")
@@ -226,6 +231,7 @@ def set_thread_status(*, thread: MessageThread, status: str, acting_user) -> Mes
     return thread
 
 
+@one_statement
 def mark_read_by_family(thread: MessageThread) -> None:
     if thread.family_unread:
         MessageThread.objects.filter(pk=thread.pk).update(family_unread=False)

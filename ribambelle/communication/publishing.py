@@ -3,12 +3,14 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from ribambelle.core.actions import action
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit, save_with_audit
 
 from .models import Banner, NewsAudience, NewsItem, NewsItemStructure
 
 
+@action
 def save_news(*, organisation, news: NewsItem | None, fields: dict, structures, acting_user) -> NewsItem:
     """Create or update a news item. Public items go to everyone, so they carry no structures;
     the structures of a family item narrow it to those structures' families."""
@@ -39,18 +41,21 @@ def save_news(*, organisation, news: NewsItem | None, fields: dict, structures, 
     return news
 
 
+@action
 def delete_news(*, news: NewsItem, acting_user) -> None:
     with transaction.atomic():
         record_audit(organisation=news.organisation, actor=acting_user, action="delete", obj=news)
         news.delete()
 
 
+@action
 def save_banner(*, organisation, banner: Banner | None, fields: dict, acting_user) -> Banner:
     return save_with_audit(
         banner or Banner(organisation=organisation, created_by=acting_user), fields=fields, acting_user=acting_user
     )
 
 
+@action
 def delete_banner(*, banner: Banner, acting_user) -> None:
     with transaction.atomic():
         record_audit(organisation=banner.organisation, actor=acting_user, action="delete", obj=banner)

@@ -151,6 +151,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, for the test database: the concurrency tests share it between threads.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-ribambelle.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# PostgreSQL: how long a booking waits for the openings' lock before the family is asked to retry.
+BOOKING_LOCK_TIMEOUT = os.environ.get("BOOKING_LOCK_TIMEOUT", "5s")
 
 # --- Accounts ---------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -171,11 +173,9 @@ AXES_VERBOSE = False
 AXES_ENABLE_ADMIN = False
 OTP_TOTP_ISSUER = "Ribambelle"
 AUTH_PASSWORD_VALIDATORS = [
+    # Ours also covers "close to the e-mail or name" (the seed's rule): Django's similarity
+    # validator said the same thing a second time in other words.
     {"NAME": "ribambelle.accounts.password_validation.RibambellePasswordValidator"},
-    {
-        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
-        "OPTIONS": {"user_attributes": ("email", "first_name", "last_name"), "max_similarity": 0.6},
-    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 # Our User is unique per (organisation, e-mail): see accounts.models.User.

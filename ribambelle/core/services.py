@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
+from .actions import action_helper, one_statement
 from .models import AuditEntry
 
 
@@ -19,6 +20,7 @@ def _jsonable(value):
     return value
 
 
+@one_statement
 def record_audit(*, organisation, actor, action: str, obj: models.Model, changes: dict | None = None) -> AuditEntry:
     return AuditEntry.objects.create(
         organisation=organisation,
@@ -31,6 +33,7 @@ def record_audit(*, organisation, actor, action: str, obj: models.Model, changes
     )
 
 
+@action_helper
 def save_with_audit(instance: models.Model, *, fields: dict, acting_user, action: str | None = None):
     """Apply `fields` to `instance`, validate it as a whole, save, and log old -> new.
 

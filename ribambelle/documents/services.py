@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ribambelle.accounts.services import log_family_action
+from ribambelle.core.actions import action, step_by_step
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit, save_with_audit
 from ribambelle.families.recipients import family_recipients
@@ -75,6 +76,7 @@ def _email_family(*, submission: SubmittedDocument, template: str, extra: dict |
         )
 
 
+@action
 def submit_document(
     *,
     organisation,
@@ -184,6 +186,7 @@ def submit_document(
     return submission
 
 
+@action
 def accept_document(*, submission: SubmittedDocument, acting_user, expires_on: date | None = None) -> SubmittedDocument:
     """Accept a document waiting for review, valid until `expires_on` (by default the end
     of its school year, or N months from today, or for ever)."""
@@ -224,6 +227,7 @@ def accept_document(*, submission: SubmittedDocument, acting_user, expires_on: d
     return submission
 
 
+@action
 def refuse_document(*, submission: SubmittedDocument, acting_user, reason: str, note: str = "") -> SubmittedDocument:
     """Refuse a document with a reason the family reads (and is e-mailed)."""
     note = (note or "").strip()
@@ -266,6 +270,7 @@ def refuse_document(*, submission: SubmittedDocument, acting_user, reason: str, 
     return submission
 
 
+@step_by_step
 def send_expiry_reminders(*, today: date | None = None) -> int:
     """E-mail families whose accepted document ends within its type's reminder delay.
 
@@ -316,6 +321,7 @@ def _clean_single(upload) -> CleanFile:
     return clean_file(read_upload(upload))
 
 
+@action
 def save_document_type(
     *, organisation, acting_user, fields: dict, instance: DocumentType | None = None, blank_form=None
 ) -> DocumentType:
@@ -351,6 +357,7 @@ def save_document_type(
     return instance
 
 
+@action
 def save_published_document(
     *, organisation, acting_user, fields: dict, instance: PublishedDocument | None = None, upload=None
 ) -> PublishedDocument:
@@ -392,6 +399,7 @@ def save_published_document(
     return instance
 
 
+@action
 def delete_published_document(*, document: PublishedDocument, acting_user) -> None:
     storage = PublishedDocument._meta.get_field("file").storage
     name = document.file.name

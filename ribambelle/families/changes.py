@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from ribambelle.accounts.history import change_list
 from ribambelle.accounts.services import log_family_action
+from ribambelle.core.actions import one_statement
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
 
@@ -31,6 +32,7 @@ class ChangeOutcome:
         return bool(self.applied or self.pending)
 
 
+@one_statement
 def family_settings(organisation) -> FamilySettings:
     settings, _created = FamilySettings.objects.get_or_create(organisation=organisation)
     return settings
@@ -140,6 +142,7 @@ def _assign(obj, values: dict) -> None:
         _set_diets(obj, diets)
 
 
+@one_statement
 def refresh_search_text(family: Family) -> None:
     members = Person.objects.filter(organisation_id=family.organisation_id, family=family).only(
         "first_name", "last_name", "email", "phone", "work_phone"

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ribambelle.core.forms import StyledForm, StyledModelForm
+from ribambelle.core.versioning import ReadValuesMixin
 
 from .models import AuthorisedPerson, Family, HealthRecord, Person, Vaccination
 from .moderation import all_keys
@@ -14,7 +15,9 @@ from .selectors import diets_for_form
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class FamilyFormBase(StyledModelForm):
+class FamilyFormBase(ReadValuesMixin, StyledModelForm):
+    """Edits carry the values they were read at (core/versioning.py): no lost updates."""
+
     template_name = "families/form.html"
 
 

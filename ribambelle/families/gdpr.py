@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.db import models, transaction
 from django.utils import timezone
 
+from ribambelle.core.actions import action
 from ribambelle.core.models import AuditEntry
 from ribambelle.core.services import record_audit
 
@@ -29,6 +30,7 @@ def anonymised_name(family_id: int) -> str:
     return f"Famille anonymisée n°{family_id}"
 
 
+@action
 def erase_family(*, family: Family, acting_user=None, reason: str = "") -> bool:
     """Right to erasure: the family file, its members, logins, health data, documents, messages
     and history go, and their files are deleted from storage once the erasure has committed.
@@ -41,6 +43,7 @@ def erase_family(*, family: Family, acting_user=None, reason: str = "") -> bool:
     with transaction.atomic():
         Family.objects.select_for_update().get(pk=family_id)
         files = _stored_files(family)
+        audited_rows = _personal_rows(family)
         anonymise = has_accounting_records(family)
         record_audit(
             organisation=organisation,
@@ -57,26 +60,54 @@ def erase_family(*, family: Family, acting_user=None, reason: str = "") -> bool:
             _anonymise(family)
         else:
             family.delete()
+        _scrub_audit(organisation, audited_rows)
         # Files are not part of the transaction: deleted only once the rows are surely gone.
         transaction.on_commit(lambda: _delete_files(files))
     return anonymise
 
 
 def _stored_files(family: Family) -> list:
-    """(storage, name) of every file the family sent: document pages, message attachments…
-
-    Found from the models that point at the family and hold files, so an app above this one
-    (communication) needs no import here, and a new kind of upload is erased without a change."""
+    """(storage, name) of every file held by a row erased with the family (document pages,
+    message attachments…): found from the models, so a new kind of upload is covered too."""
     found = []
-    relations = [f for f in Family._meta.get_fields(include_hidden=True) if f.auto_created and not f.concrete]
-    for relation in relations:  # hidden ones too: a page points at its family with related_name="+"
+    for relation in _erased_with_family():
         model = relation.related_model
-        file_fields = [field.name for field in model._meta.concrete_fields if isinstance(field, models.FileField)]
-        if not file_fields or relation.many_to_many:
+        file_fields = [f.name for f in model._meta.concrete_fields if isinstance(f, models.FileField)]
+        if not file_fields:
             continue
-        for row in model._base_manager.filter(**{relation.field.name: family}).only(*file_fields):
+        for row in model._base_manager.filter(**{relation.field.name: family}).only("pk", *file_fields):
             found += [(getattr(row, name).storage, getattr(row, name).name) for name in file_fields]
     return [(storage, name) for storage, name in found if name]
+
+
+def _erased_with_family():
+    """The relations whose rows go when the family row goes; hidden ones too (related_name="+",
+    as for messages and document pages), which Family._meta.related_objects leaves out."""
+    return [
+        field
+        for field in Family._meta.get_fields(include_hidden=True)
+        if field.auto_created and not field.concrete and getattr(field, "on_delete", None) is models.CASCADE
+    ]
+
+
+def _personal_rows(family: Family) -> dict[str, list[str]]:
+    """The family's rows that go with it (its own and every row deleted with it), by audit object
+    type: the audit entries about them name people and hold old and new values."""
+    rows = {Family._meta.label_lower: [str(family.pk)]}
+    for relation in _erased_with_family():
+        model = relation.related_model
+        ids = model._base_manager.filter(**{relation.field.name: family}).values_list("pk", flat=True)
+        rows.setdefault(model._meta.label_lower, []).extend(str(pk) for pk in ids)
+    return rows
+
+
+def _scrub_audit(organisation, rows: dict[str, list[str]]) -> None:
+    """Audit entries about those rows keep who did what and when, not the personal data."""
+    for object_type, ids in rows.items():
+        for start in range(0, len(ids), 500):
+            AuditEntry.objects.filter(
+                organisation=organisation, object_type=object_type, object_id__in=ids[start : start + 500]
+            ).exclude(action="erase").update(object_repr="(données effacées)", changes={})
 
 
 def _delete_files(files: list) -> None:
@@ -93,9 +124,8 @@ def _anonymise(family: Family) -> None:
     personal data. Invoice PDFs are rendered from these rows, so they come out anonymised."""
     from ribambelle.billing.models import Invoice, InvoiceLine
 
-    for relation in Family._meta.related_objects:
-        if relation.on_delete is models.CASCADE:
-            relation.related_model._base_manager.filter(**{relation.field.name: family}).delete()
+    for relation in _erased_with_family():
+        relation.related_model._base_manager.filter(**{relation.field.name: family}).delete()
     name = anonymised_name(family.pk)
     Family.objects.filter(pk=family.pk).update(
         name=name,

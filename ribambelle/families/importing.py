@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ribambelle.accounts.services import log_family_action
+from ribambelle.core.actions import action
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
 
@@ -357,6 +358,7 @@ def parse(raw: bytes, *, organisation, encoding: str = "auto") -> ImportPreview:
     return preview
 
 
+@action
 def import_families(*, organisation, preview: ImportPreview, acting_user) -> list[int]:
     """Create every family of a clean preview in one transaction. Returns the new adults' IDs."""
     if not preview.ok:

@@ -16,8 +16,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ribambelle.accounts.services import log_family_action
+from ribambelle.core.actions import action, one_statement
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
+from ribambelle.core.versioning import merge_edit
 from ribambelle.outbox.services import queue_email
 
 from . import moderation
@@ -68,6 +70,7 @@ HEALTH_FIELDS = ["allergies", "has_pai", "pai_details", "doctor_name", "doctor_p
 
 
 # --- Settings -------------------------------------------------------------------------------
+@action
 def update_moderated_keys(*, organisation, keys: list[str], acting_user) -> FamilySettings:
     valid = {key for key, _label in moderation.all_keys()}
     unknown = set(keys) - valid
@@ -88,6 +91,7 @@ def update_moderated_keys(*, organisation, keys: list[str], acting_user) -> Fami
     return settings
 
 
+@action
 def set_diets(*, organisation, names: list[str], acting_user) -> list[Diet]:
     """The organisation's diet list: new names are added, missing ones stop being offered
     (kept on the children who have them, so no family loses information)."""
@@ -121,7 +125,10 @@ def set_diets(*, organisation, names: list[str], acting_user) -> list[Diet]:
 
 
 # --- Family ---------------------------------------------------------------------------------
-def update_family(*, family: Family, values: dict, acting_user, request=None) -> ChangeOutcome:
+@action
+def update_family(
+    *, family: Family, values: dict, acting_user, request=None, read: dict | None = None
+) -> ChangeOutcome:
     """Change the family's name, address, contact details or e-mail preferences.
 
     Families cannot touch the quotient, the allocataire number or the import reference."""
@@ -131,6 +138,7 @@ def update_family(*, family: Family, values: dict, acting_user, request=None) ->
     groups["staff.quotient"] = (_("Quotient familial"), FAMILY_STAFF_ONLY)
     with transaction.atomic():
         family = Family.objects.select_for_update().get(pk=family.pk)
+        values = merge_edit(family, values, read)  # `read`: the values the editor's form was read at
         return _submit(
             obj=family,
             family=family,
@@ -143,6 +151,7 @@ def update_family(*, family: Family, values: dict, acting_user, request=None) ->
         )
 
 
+@action
 def create_family(*, organisation, values: dict, adult: dict, acting_user) -> Family:
     """Staff create a family file with its first responsible adult."""
     family = Family(organisation=organisation, **{k: v for k, v in values.items() if k in FAMILY_EDITABLE})
@@ -169,12 +178,16 @@ def create_family(*, organisation, values: dict, adult: dict, acting_user) -> Fa
 
 
 # --- Persons --------------------------------------------------------------------------------
-def update_person(*, person: Person, values: dict, acting_user, request=None) -> ChangeOutcome:
+@action
+def update_person(
+    *, person: Person, values: dict, acting_user, request=None, read: dict | None = None
+) -> ChangeOutcome:
     allowed = CHILD_FIELDS if person.is_child else ADULT_FIELDS
     values = {k: v for k, v in values.items() if k in allowed}
     with transaction.atomic():
         family = Family.objects.select_for_update().get(pk=person.family_id)
         person = Person.objects.get(pk=person.pk)
+        values = merge_edit(person, values, read)
         return _submit(
             obj=person,
             family=family,
@@ -188,6 +201,7 @@ def update_person(*, person: Person, values: dict, acting_user, request=None) ->
         )
 
 
+@action
 def add_person(*, family: Family, role: str, values: dict, acting_user, request=None) -> ChangeOutcome:
     """Add a child (or, for staff, an adult). A family's new child waits for staff when the
     organisation moderates "child.add"; nothing is created until it is accepted."""
@@ -252,6 +266,7 @@ def add_person(*, family: Family, role: str, values: dict, acting_user, request=
     return outcome
 
 
+@action
 def remove_person(*, person: Person, acting_user) -> None:
     """Staff only: a member leaves the family file (their history stays, without the link)."""
     if not _is_staff(acting_user):
@@ -278,6 +293,7 @@ AUTHORISED_GROUPS = {
 }
 
 
+@action
 def save_authorised_person(
     *, child: Person, values: dict, acting_user, authorised: AuthorisedPerson | None = None, request=None
 ) -> ChangeOutcome:
@@ -353,6 +369,7 @@ def save_authorised_person(
     return outcome
 
 
+@action
 def remove_authorised_person(*, authorised: AuthorisedPerson, acting_user, request=None) -> ChangeOutcome:
     family = authorised.family
     subject = f"{authorised} (pour {authorised.child.first_name})"
@@ -419,7 +436,10 @@ def _require_health_consent(family: Family) -> None:
         )
 
 
-def save_health_record(*, child: Person, values: dict, acting_user, request=None) -> HealthRecord:
+@action
+def save_health_record(
+    *, child: Person, values: dict, acting_user, request=None, read: dict | None = None
+) -> HealthRecord:
     """Health data is collected only with the family's health consent. Its values are never
     copied into the history: only the fact that it changed, and by whom."""
     if not child.is_child:
@@ -427,10 +447,13 @@ def save_health_record(*, child: Person, values: dict, acting_user, request=None
     family = child.family
     _require_health_consent(family)
     values = {k: v for k, v in values.items() if k in HEALTH_FIELDS}
+    record = (
+        HealthRecord.objects.select_for_update().filter(organisation_id=family.organisation_id, child=child).first()
+    )
+    record = record or HealthRecord(organisation_id=family.organisation_id, family=family, child=child)
+    values = merge_edit(record, values, read)
     if "has_pai" in values and not values["has_pai"]:
         values["pai_details"] = ""
-    record = HealthRecord.objects.filter(organisation_id=family.organisation_id, child=child).first()
-    record = record or HealthRecord(organisation_id=family.organisation_id, family=family, child=child)
     for name, value in values.items():
         setattr(record, name, value)
     record.full_clean(exclude=["organisation", "family", "child"])
@@ -454,6 +477,7 @@ def save_health_record(*, child: Person, values: dict, acting_user, request=None
     return record
 
 
+@action
 def add_vaccination(*, child: Person, vaccine: str, when: date, acting_user, request=None) -> Vaccination:
     family = child.family
     _require_health_consent(family)
@@ -475,6 +499,7 @@ def add_vaccination(*, child: Person, vaccine: str, when: date, acting_user, req
     return vaccination
 
 
+@action
 def delete_vaccination(*, vaccination: Vaccination, acting_user, request=None) -> None:
     with transaction.atomic():
         log_family_action(
@@ -487,6 +512,7 @@ def delete_vaccination(*, vaccination: Vaccination, acting_user, request=None) -
         vaccination.delete()
 
 
+@one_statement
 def record_health_access(*, child: Person, acting_user) -> None:
     """Every opening of a child's health data by staff is logged (SPEC: personal data)."""
     record_audit(
@@ -498,6 +524,7 @@ def record_health_access(*, child: Person, acting_user) -> None:
     )
 
 
+@action
 def erase_health_data(*, family: Family) -> int:
     """Withdrawal of the health consent: the children's health forms and vaccinations go."""
     with transaction.atomic():
@@ -584,6 +611,7 @@ def _notify(cr: ChangeRequest, template: str) -> None:
         )
 
 
+@action
 def accept_change(*, change_request: ChangeRequest, acting_user) -> ChangeRequest:
     """Apply a pending change as it was asked, and tell the family by e-mail."""
     with transaction.atomic():
@@ -610,6 +638,7 @@ def accept_change(*, change_request: ChangeRequest, acting_user) -> ChangeReques
     return cr
 
 
+@action
 def refuse_change(*, change_request: ChangeRequest, reason: str, acting_user) -> ChangeRequest:
     """Refuse a pending change; the family is told why by e-mail. Nothing in the file changes."""
     reason = (reason or "").strip()

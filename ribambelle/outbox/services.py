@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 
+from ribambelle.core.actions import one_statement, step_by_step
 from ribambelle.core.db import retry_on_lost_connection
 
 from . import enclosures
@@ -25,6 +26,7 @@ MAX_ATTEMPTS = 16
 STALE_SENDING = timedelta(minutes=10)
 
 
+@one_statement
 def queue_email(
     *,
     organisation,
@@ -43,7 +45,7 @@ def queue_email(
     When the organisation has reworded this e-mail (EmailTemplateOverride), its wording
     is used, filled by the restricted substitution of `templating`; the files stay the
     default. `enclosure` = (kind, object id): a file built and joined at sending time
-    (see communication.enclosures).
+    (see outbox.enclosures).
     """
     from .templating import EMAIL_KINDS, render_email, render_override
 
@@ -100,6 +102,7 @@ def _claim(email_id: int) -> OutgoingEmail | None:
     return OutgoingEmail.objects.select_related("organisation").get(pk=email_id)
 
 
+@step_by_step
 def deliver(email_id: int) -> str:
     """Try to send one message. Returns its status afterwards. Idempotent."""
     email = _claim(email_id)
@@ -147,6 +150,7 @@ def deliver(email_id: int) -> str:
     return EmailStatus.SENT
 
 
+@step_by_step
 def deliver_due_emails(limit: int = 500) -> int:
     """Sweep: send every message that is due, whatever happened to its task. Returns how many were sent."""
     now = timezone.now()

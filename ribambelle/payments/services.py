@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from ribambelle.accounts.services import log_family_action
 from ribambelle.billing.models import Invoice, PaymentMethod
 from ribambelle.billing.services import record_payment
+from ribambelle.core.actions import action, one_statement
 from ribambelle.core.exceptions import DomainError
 
 from .models import OnlineTransaction, ProviderConfig, TransactionStatus
@@ -44,6 +45,7 @@ def provider_for(config: ProviderConfig, *, base_url: str):
     return provider
 
 
+@one_statement
 def start_payment(*, invoice: Invoice, user, base_url: str) -> tuple[str, object]:
     """Create a pending transaction for what is left to pay; returns ("url", address) or
     ("form", eopayment Form) to send the family to the provider."""
@@ -86,6 +88,7 @@ def start_payment(*, invoice: Invoice, user, base_url: str) -> tuple[str, object
     return kind, data
 
 
+@action
 def settle(*, organisation, provider_kind: str, query_string: str, base_url: str = "") -> OnlineTransaction | None:
     """Apply a provider's answer. Returns the transaction, or None when the answer is refused
     (unsigned, unknown, wrong amount): nothing is changed then."""
@@ -119,7 +122,7 @@ def settle(*, organisation, provider_kind: str, query_string: str, base_url: str
         tx.settled_at = timezone.now()
         if outcome.paid:
             invoice = tx.invoice
-            payment = record_payment(
+            payment = record_payment.inner(
                 family=tx.family,
                 method=PaymentMethod.ONLINE,
                 amount=tx.amount,
@@ -142,6 +145,7 @@ def settle(*, organisation, provider_kind: str, query_string: str, base_url: str
     return tx
 
 
+@action
 def configure_provider(*, organisation, kind: str, options: dict, acting_user) -> ProviderConfig | None:
     """Enable one provider (or none) for the organisation, keeping each provider's options."""
     from ribambelle.core.services import record_audit

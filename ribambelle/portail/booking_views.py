@@ -139,13 +139,21 @@ def _report(request, result) -> None:
         messages.info(request, _("Aucune modification à enregistrer."))
 
 
+def _save_and_report(request, child, changes) -> None:
+    try:
+        result = services.save_bookings(child=child, changes=changes, acting_user=request.user, request=request)
+    except DomainError as error:  # e.g. the lock not obtained in time during a rush: nothing saved
+        messages.error(request, error.message)
+    else:
+        _report(request, result)
+
+
 @require_POST
 @family_required
 def join_waiting_list(request, person_id: int):
     child = selectors.get_child_for_family(request.user.family, person_id)
     changes = [services.BookingChange(o, True, join_waiting_list=True) for o in sorted(_ids(request.POST.getlist("o")))]
-    result = services.save_bookings(child=child, changes=changes, acting_user=request.user, request=request)
-    _report(request, result)
+    _save_and_report(request, child, changes)
     return redirect(
         request.POST.get("back")
         if str(request.POST.get("back", "")).startswith(f"/{request.organisation.slug}/")
@@ -180,8 +188,7 @@ def typical_week(request, person_id: int):
         .distinct()
     )
     changes = [services.BookingChange(pk, True) for pk, day in openings if day.weekday() in weekdays]
-    result = services.save_bookings(child=child, changes=changes, acting_user=request.user, request=request)
-    _report(request, result)
+    _save_and_report(request, child, changes)
     return redirect(_planning_url(request, child, "mois", start))
 
 

@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ribambelle.core.exceptions import DomainError
+from ribambelle.core.versioning import EditConflict
+from ribambelle.core.wording import of
 from ribambelle.families import selectors, services
 from ribambelle.families.export import family_export
 from ribambelle.families.forms import (
@@ -74,7 +76,9 @@ def _report(request, outcome) -> None:
 
 
 def _apply_errors(form, error) -> None:
-    if isinstance(error, DomainError):
+    if isinstance(error, EditConflict) and hasattr(form, "show_conflict"):
+        form.show_conflict(error)
+    elif isinstance(error, DomainError):
         form.add_error(error.field if error.field in form.fields else None, error.message)
     elif hasattr(error, "error_dict"):
         for name, errors in error.error_dict.items():
@@ -112,7 +116,11 @@ def family_edit(request):
         family.refresh_from_db()
         try:
             outcome = services.update_family(
-                family=family, values=form.cleaned_data, acting_user=request.user, request=request
+                family=family,
+                values=form.cleaned_data,
+                acting_user=request.user,
+                request=request,
+                read=form.read_values(),
             )
         except (DomainError, ValidationError) as error:
             _apply_errors(form, error)
@@ -143,7 +151,9 @@ def person_edit(request, person_id: int):
         values = form.values() if person.is_child else dict(form.cleaned_data)
         person = selectors.get_person_for_family(family, person_id)
         try:
-            outcome = services.update_person(person=person, values=values, acting_user=request.user, request=request)
+            outcome = services.update_person(
+                person=person, values=values, acting_user=request.user, request=request, read=form.read_values()
+            )
         except (DomainError, ValidationError) as error:
             _apply_errors(form, error)
         else:
@@ -181,10 +191,10 @@ def child_add(request):
                 messages.warning(
                     request,
                     _(
-                        "Certaines données sont en attente de modération : l'ajout de %(name)s sera visible "
+                        "Certaines données sont en attente de modération : l'ajout %(of_name)s sera visible "
                         "quand le service l'aura validé. Vous recevrez un e-mail."
                     )
-                    % {"name": outcome.pending[0]},
+                    % {"of_name": of(outcome.pending[0])},
                 )
             else:
                 messages.success(request, _("%(name)s est ajouté(e) à votre famille.") % {"name": outcome.applied[0]})
@@ -229,13 +239,18 @@ def child_health(request, person_id: int):
         if form.is_valid():
             try:
                 services.save_health_record(
-                    child=child, values=form.cleaned_data, acting_user=request.user, request=request
+                    child=child,
+                    values=form.cleaned_data,
+                    acting_user=request.user,
+                    request=request,
+                    read=form.read_values(),
                 )
             except (DomainError, ValidationError) as error:
                 _apply_errors(form, error)
             else:
                 messages.success(
-                    request, _("Les informations de santé de %(name)s sont enregistrées.") % {"name": child.first_name}
+                    request,
+                    _("Les informations de santé %(of_name)s sont enregistrées.") % {"of_name": of(child.first_name)},
                 )
                 return _to_family(request)
     vaccinations = Vaccination.objects.filter(organisation=request.organisation, child=child)
@@ -320,8 +335,8 @@ def authorised_remove(request, authorisedperson_id: int):
     if outcome.pending:
         messages.warning(
             request,
-            _("Certaines données sont en attente de modération : le retrait de %(name)s attend le service.")
-            % {"name": outcome.pending[0]},
+            _("Certaines données sont en attente de modération : le retrait %(of_name)s attend le service.")
+            % {"of_name": of(outcome.pending[0])},
         )
     else:
         messages.success(request, _("%(name)s n'est plus autorisé(e).") % {"name": outcome.applied[0]})

@@ -7,9 +7,11 @@ from django.utils.translation import gettext as _
 from ribambelle.accounts.services import log_family_action
 from ribambelle.activities.models import Group
 from ribambelle.activities.selectors import fitting_groups
+from ribambelle.core.actions import action
 from ribambelle.core.dates import shown_date
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
+from ribambelle.core.wording import registered
 from ribambelle.families.models import PersonRole
 from ribambelle.families.recipients import family_recipients
 from ribambelle.outbox.services import queue_email
@@ -89,12 +91,13 @@ def _create(*, child, activity, group, status, acting_user) -> Registration:
             registration.save()
     except IntegrityError as exc:
         raise DomainError(
-            _("%(child)s est déjà inscrit(e) ou en attente pour « %(activity)s ».")
-            % {"child": child.first_name, "activity": activity.name}
+            _("%(child)s est déjà %(registered)s ou en attente pour « %(activity)s ».")
+            % {"child": child.first_name, "registered": registered(child), "activity": activity.name}
         ) from exc
     return registration
 
 
+@action
 def request_registration(*, child, activity, group: Group | None = None, acting_user, request=None) -> Registration:
     """A family asks for a place. The rule: the window is open (organisation's time), the activity
     is open to families, the child is not already registered, and the group admits the child's age
@@ -113,8 +116,8 @@ def request_registration(*, child, activity, group: Group | None = None, acting_
         raise DomainError(_("Les inscriptions à cette activité sont closes."))
     if Registration.objects.filter(child=child, activity=activity, status__in=ACTIVE_STATUSES).exists():
         raise DomainError(
-            _("%(child)s est déjà inscrit(e) ou en attente pour « %(activity)s ».")
-            % {"child": child.first_name, "activity": activity.name}
+            _("%(child)s est déjà %(registered)s ou en attente pour « %(activity)s ».")
+            % {"child": child.first_name, "registered": registered(child), "activity": activity.name}
         )
     group = _choose_group(child, activity, group)
     automatic = activity.validation_mode == "automatic"
@@ -137,6 +140,7 @@ def request_registration(*, child, activity, group: Group | None = None, acting_
     return registration
 
 
+@action
 def register_by_staff(*, child, activity, group: Group, acting_user) -> Registration:
     """Staff register a child directly (multi-accueil, or on a family's behalf): no window, accepted."""
     _check_child(child, activity)
@@ -191,10 +195,12 @@ def _decide(registration: Registration, *, status: str, acting_user, reason: str
     return locked
 
 
+@action
 def accept_registration(*, registration: Registration, acting_user) -> Registration:
     return _decide(registration, status=RegistrationStatus.ACCEPTED, acting_user=acting_user)
 
 
+@action
 def refuse_registration(*, registration: Registration, reason: str, text: str = "", acting_user) -> Registration:
     if reason not in RefusalReason.values:
         raise DomainError(_("Choisissez un motif de refus."), field="reason")
@@ -203,6 +209,7 @@ def refuse_registration(*, registration: Registration, reason: str, text: str = 
     return _decide(registration, status=RegistrationStatus.REFUSED, acting_user=acting_user, reason=reason, text=text)
 
 
+@action
 def withdraw_registration(*, registration: Registration, acting_user, request=None) -> Registration:
     """The family withdraws a request still pending."""
     with transaction.atomic():
@@ -226,6 +233,7 @@ def withdraw_registration(*, registration: Registration, acting_user, request=No
     return locked
 
 
+@action
 def cancel_registration(*, registration: Registration, acting_user) -> Registration:
     with transaction.atomic():
         locked = Registration.objects.select_for_update().get(pk=registration.pk)
@@ -243,6 +251,7 @@ def cancel_registration(*, registration: Registration, acting_user) -> Registrat
     return locked
 
 
+@action
 def move_registration(*, registration: Registration, group: Group, acting_user) -> Registration:
     if group.activity_id != registration.activity_id:
         raise DomainError(_("Choisissez un groupe de la même activité."))

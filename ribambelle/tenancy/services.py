@@ -5,6 +5,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from ribambelle.accounts.models import User
+from ribambelle.core.actions import action
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit, save_with_audit
 
@@ -17,6 +18,7 @@ RESERVED_SLUGS = {
 }
 
 
+@action
 def update_organisation(*, organisation: Organisation, fields: dict, acting_user) -> Organisation:
     """Save settings; a change to the GDPR wording bumps its version so families are asked again."""
     if any(name in fields and fields[name] != getattr(organisation, name) for name in GDPR_FIELDS):
@@ -37,6 +39,7 @@ def _check_same_organisation(organisation: Organisation, *objects) -> None:
             raise DomainError(_("Cet élément n'appartient pas à votre organisation."))
 
 
+@action
 def save_structure(
     *, organisation: Organisation, structure: Structure | None = None, fields: dict, acting_user
 ) -> Structure:
@@ -46,6 +49,7 @@ def save_structure(
     return save_with_audit(structure, fields=fields, acting_user=acting_user)
 
 
+@action
 def save_sector(*, organisation: Organisation, sector: Sector | None = None, name: str, acting_user) -> Sector:
     sector = sector or Sector(organisation=organisation)
     _check_same_organisation(organisation, sector)
@@ -61,6 +65,7 @@ def _set_structures(membership: Membership, structures) -> None:
     )
 
 
+@action
 def invite_staff_member(
     *, organisation: Organisation, email: str, first_name: str, last_name: str, role: str, structures=(), acting_user
 ) -> Membership:
@@ -89,7 +94,7 @@ def invite_staff_member(
                 obj=membership,
                 changes={"email": email, "role": role},
             )
-            send_invitation(user=user, acting_user=acting_user)
+            send_invitation.inner(user=user, acting_user=acting_user)
     except IntegrityError as exc:
         raise DomainError(
             _("Un compte existe déjà avec l'adresse %(email)s dans votre organisation.") % {"email": email},
@@ -98,6 +103,7 @@ def invite_staff_member(
     return membership
 
 
+@action
 def update_membership(*, membership: Membership, role: str, structures, is_active: bool, acting_user) -> Membership:
     """Change a staff member's role, structures or access. Nobody can lock the last administrator out."""
     if role not in Role.values:
