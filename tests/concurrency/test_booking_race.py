@@ -156,7 +156,7 @@ def test_control_without_the_lock_the_same_race_overbooks(slow_count, monkeypatc
     with connection.cursor() as cursor:
         cursor.execute("ALTER TABLE bookings_booking DISABLE TRIGGER booking_capacity")
     try:
-        assert _race(children, [o.pk for o in openings]) == []
+        _race(children, [o.pk for o in openings])  # without the lock a saver may also fail: beside the point
     finally:
         with connection.cursor() as cursor:
             cursor.execute("ALTER TABLE bookings_booking ENABLE TRIGGER booking_capacity")
@@ -188,7 +188,7 @@ def test_a_save_waiting_too_long_for_the_lock_asks_to_retry_and_changes_nothing(
 
     def hold_the_lock():
         try:
-            with transaction.atomic():
+            with scope(organisation=organisation.pk), transaction.atomic():  # another request, its own scope
                 list(Opening.objects.select_for_update().filter(pk=openings[0].pk))
                 locked.set()
                 release.wait(timeout=30)
