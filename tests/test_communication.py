@@ -159,7 +159,7 @@ def test_staff_reply_is_emailed_and_shown_in_the_portal(tenant_a, parent, bligny
     assert "Quelle heure ?" in conversation and "Vers 17 h 30." in conversation
     thread.refresh_from_db()
     assert not thread.family_unread
-    assert "Réponse de Accueil de loisirs de Bligny" in page_text(parent.get(tenant_a.url("historique/")))
+    assert "Réponse de l'Accueil de loisirs de Bligny" in page_text(parent.get(tenant_a.url("historique/")))
 
 
 def test_empty_reply_is_refused(tenant_a, bligny):

@@ -102,7 +102,7 @@ def test_adding_a_child_waits_then_staff_accept_creates_it_and_emails(
         },
         follow=True,
     )
-    assert PENDING in page_text(response) and "ajout de Hugo" in page_text(response)
+    assert PENDING in page_text(response) and "ajout d'Hugo" in page_text(response)
     assert not Person.objects.filter(family=parent.family, first_name="Hugo").exists()
     change = ChangeRequest.objects.get(family=parent.family, status="pending", kind="child_add")
     services.accept_change(change_request=change, acting_user=tenant_a.admin)

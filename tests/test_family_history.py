@@ -143,7 +143,6 @@ OLD_SENTENCES = [
     "Famille MARTIN modifié : Téléphone : — → 06 12 34 56 78",
     "Demande d'inscription de Léa à « BIOULE vacances juillet 2027 » (PRIM 8-10 ans)",
     "Inscription de Léa à « Mercredis » refusée (Complet – plus de place)",
-    "Inscription de Hugo à « Mercredis » annulée par le service",
     "Document refusé : Vaccins (Illisible : page 2 floue)",
     "Message envoyé à Accueil de loisirs de Bioule : Absence d'Emma",
     "Avoir AV2026-000001 annulant la facture F2026-000004",
@@ -162,6 +161,10 @@ OLD_TO_NEW = {
     ),
     "Place acceptée sur liste d'attente : Journée du mercredi 9 juin 2027": (
         "Place acceptée sur liste d'attente : Journée du mercredi 9 juin 2027"
+    ),
+    # Elision before a vowel or a mute h (core.wording).
+    "Inscription de Hugo à « Mercredis » annulée par le service": (
+        "Inscription d'Hugo à « Mercredis » annulée par le service"
     ),
 }
 

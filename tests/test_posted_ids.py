@@ -465,8 +465,9 @@ def _forms_with_ids() -> set[str]:
     found = set()
     for module in _modules(forms_too=True):
         for name, cls in inspect.getmembers(module, inspect.isclass):
+            # A mixin (ReadValuesMixin…) is a BaseForm subclass without fields of its own.
             if issubclass(cls, forms.BaseForm) and any(
-                isinstance(field, forms.ModelChoiceField) for field in cls.base_fields.values()
+                isinstance(field, forms.ModelChoiceField) for field in getattr(cls, "base_fields", {}).values()
             ):
                 found.add(name)
     return found

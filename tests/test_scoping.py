@@ -160,7 +160,8 @@ def organisation_filters_removed():
 
 def _pending_count(tenant):
     ChangeRequestFactory(organisation=tenant.organisation)
-    return lambda organisation: pending_count(organisation)
+    membership = tenant.admin.membership  # staff selectors take the member (structure limits)
+    return lambda organisation: pending_count(membership)
 
 
 def _audit_entries(tenant):

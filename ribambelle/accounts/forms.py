@@ -7,6 +7,9 @@ from ribambelle.core.robot import RobotProofField
 
 
 class LoginForm(StyledForm):
+    # A failed login saves nothing: its error says what is wrong, without "the form was not saved".
+    no_error_heading = True
+
     email = forms.EmailField(
         label=_("Votre e-mail"),
         widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True, "inputmode": "email"}),

@@ -13,6 +13,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from ribambelle.core.wording import of, of_organisation
+
 # An entry written before codes existed and that the migration could not read: shown as written.
 LEGACY = "legacy"
 
@@ -45,7 +47,7 @@ SENTENCES = {
     "authorised_added": _("Personne autorisée ajoutée : %(person)s"),
     "authorised_remove_requested": _("Retrait de la personne autorisée %(person)s envoyé en modération"),
     "authorised_removed": _("Personne autorisée retirée : %(person)s"),
-    "health_updated": _("Informations sanitaires de %(child)s mises à jour"),
+    "health_updated": _("Informations sanitaires %(of_child)s mises à jour"),
     "vaccination_added": _("Vaccination ajoutée pour %(child)s"),
     "vaccination_removed": _("Vaccination retirée pour %(child)s"),
     "health_erased": _("Informations sanitaires effacées (consentement retiré)"),
@@ -56,15 +58,15 @@ SENTENCES = {
     "change_accepted": _("Modification acceptée par le service : %(subject)s"),
     "change_refused": _("Modification refusée par le service : %(subject)s (motif : %(reason)s)"),
     # Registrations and bookings
-    "registration_requested": _("Demande d'inscription de %(child)s à « %(activity)s » (%(group)s)"),
-    "registration_automatic": _("Inscription de %(child)s à « %(activity)s » (%(group)s)"),
-    "registration_by_staff": _("Inscription de %(child)s à « %(activity)s » par le service"),
-    "registration_accepted": _("Inscription de %(child)s à « %(activity)s » acceptée"),
-    "registration_refused": _("Inscription de %(child)s à « %(activity)s » refusée (%(refusal)s)"),
-    "registration_withdrawn": _("Demande d'inscription de %(child)s à « %(activity)s » retirée"),
-    "registration_cancelled_by_staff": _("Inscription de %(child)s à « %(activity)s » annulée par le service"),
-    "bookings_changed": _("Réservations de %(child)s : %(summary)s"),
-    "bookings_changed_by_staff": _("Réservations de %(child)s par le service : %(summary)s"),
+    "registration_requested": _("Demande d'inscription %(of_child)s à « %(activity)s » (%(group)s)"),
+    "registration_automatic": _("Inscription %(of_child)s à « %(activity)s » (%(group)s)"),
+    "registration_by_staff": _("Inscription %(of_child)s à « %(activity)s » par le service"),
+    "registration_accepted": _("Inscription %(of_child)s à « %(activity)s » acceptée"),
+    "registration_refused": _("Inscription %(of_child)s à « %(activity)s » refusée (%(refusal)s)"),
+    "registration_withdrawn": _("Demande d'inscription %(of_child)s à « %(activity)s » retirée"),
+    "registration_cancelled_by_staff": _("Inscription %(of_child)s à « %(activity)s » annulée par le service"),
+    "bookings_changed": _("Réservations %(of_child)s : %(summary)s"),
+    "bookings_changed_by_staff": _("Réservations %(of_child)s par le service : %(summary)s"),
     "waiting_list_accepted": _("Place acceptée sur liste d'attente : %(unit)s du %(date)s"),
     # Documents
     "document_sent": ngettext_lazy(
@@ -83,7 +85,7 @@ SENTENCES = {
     "document_refused": _("Document refusé : %(document)s (%(document_refusal)s)"),
     # Messages
     "message_sent": _("Message envoyé à %(structure)s : %(subject)s"),
-    "message_reply": _("Réponse de %(structure)s à votre message : %(subject)s"),
+    "message_reply": _("Réponse %(of_structure)s à votre message : %(subject)s"),
     # Billing and payments
     "credit_note": _("Avoir %(credit_note)s annulant la facture %(invoice)s"),
     "payment_recorded": _("Règlement %(receipt)s de %(amount)s (%(method)s)"),
@@ -103,6 +105,11 @@ def sentence(action: str, data: dict | None) -> str:
     if template is None:
         return str(data.get("text", ""))  # LEGACY, or a code this version no longer writes
     values = {key: _in_words(key, value, data) for key, value in data.items()}
+    # "d'Emma", "de l'Accueil de loisirs…": the preposition agrees with the name (core.wording).
+    if "child" in values:
+        values["of_child"] = of(values["child"])
+    if "structure" in values:
+        values["of_structure"] = of_organisation(str(values["structure"]))
     try:
         return str(template % values)  # a lazy plural needs its number: formatted before str()
     except (KeyError, ValueError, TypeError):

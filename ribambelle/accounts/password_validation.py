@@ -36,11 +36,13 @@ def _too_close(password: str, value: str) -> bool:
 def personal_words(user) -> list[str]:
     if user is None:
         return []
-    words = [user.email, user.email.split("@")[0], user.last_name]
+    words = [user.email, user.email.split("@")[0], user.first_name, user.last_name]
     family = getattr(user, "family", None)
     if family is not None:
         words.append(family.name)
-    return [w for w in words if w]
+    # Each part too ("julie", "martin", "famille", "example"), as Django's similarity check did.
+    parts = [part for word in words if word for part in re.split(r"\W+", word) if len(part) >= 3]
+    return list(dict.fromkeys(w for w in [*words, *parts] if w))
 
 
 class RibambellePasswordValidator:

@@ -88,3 +88,23 @@ def activities_for_child(
     elif period == "upcoming":
         activities = activities.filter(start_date__gt=today)
     return [activity for activity in activities if fitting_groups(activity, child)]
+
+
+def structures_registering_child(*, organisation, child, registered_activity_ids=frozenset()) -> list:
+    """Structures that register children themselves (staff-only activities, e.g. the multi-accueil)
+    and have an activity to come for this child's age: the family is told to ask them. Each has
+    `.child_registered` when the structure already registered the child to one of them."""
+    today = timezone.localdate()
+    activities = (
+        Activity.objects.filter(organisation=organisation, staff_only=True, end_date__gte=today)
+        .select_related("structure")
+        .prefetch_related("groups")
+        .order_by("structure__name", "start_date")
+    )
+    structures = {}
+    for activity in activities:
+        registered = activity.pk in registered_activity_ids
+        if activity.structure.is_active and (registered or fitting_groups(activity, child)):
+            structure = structures.setdefault(activity.structure_id, activity.structure)
+            structure.child_registered = getattr(structure, "child_registered", False) or registered
+    return list(structures.values())

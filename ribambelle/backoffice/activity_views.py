@@ -15,6 +15,7 @@ from ribambelle.activities import services as activity_services
 from ribambelle.bookings import services as booking_services
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.params import date_param, parse_id, parse_ids
+from ribambelle.core.wording import of, registered
 from ribambelle.documents.selectors import missing_for_registrations
 from ribambelle.families import selectors as family_selectors
 from ribambelle.registrations import selectors as registration_selectors
@@ -304,7 +305,9 @@ def registration_decide(request, registration_id: int):
     try:
         if request.POST.get("decision") == "accept":
             registration_services.accept_registration(registration=registration, acting_user=request.user)
-            messages.success(request, _("Inscription de %(name)s acceptée.") % {"name": registration.child.first_name})
+            messages.success(
+                request, _("Inscription %(of_name)s acceptée.") % {"of_name": of(registration.child.first_name)}
+            )
         else:
             form = RefuseForm(request.POST)
             if not form.is_valid():
@@ -314,7 +317,8 @@ def registration_decide(request, registration_id: int):
             )
             messages.success(
                 request,
-                _("Demande de %(name)s refusée ; la famille est prévenue.") % {"name": registration.child.first_name},
+                _("Demande %(of_name)s refusée ; la famille est prévenue.")
+                % {"of_name": of(registration.child.first_name)},
             )
     except DomainError as error:
         messages.error(request, error.message)
@@ -400,8 +404,13 @@ def registration_staff_create(request, activity_id: int):
         else:
             messages.success(
                 request,
-                _("%(first_name)s %(last_name)s est inscrit(e) (%(group)s).")
-                % {"first_name": child.first_name, "last_name": child.last_name, "group": group.name},
+                _("%(first_name)s %(last_name)s est %(registered)s (%(group)s).")
+                % {
+                    "first_name": child.first_name,
+                    "last_name": child.last_name,
+                    "registered": registered(child),
+                    "group": group.name,
+                },
             )
     return redirect("backoffice:activity_registrations", org_slug=request.organisation.slug, activity_id=activity.pk)
 

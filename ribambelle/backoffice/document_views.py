@@ -158,7 +158,9 @@ def family_documents(request, family_id: int):
             else:
                 messages.success(request, _("Le document est déposé ; il attend maintenant d'être accepté."))
                 return redirect("backoffice:family_documents", org_slug=organisation.slug, family_id=family.pk)
-    sections = selectors.document_sections(organisation=organisation, family=family, include_health=_health(request))
+    sections = selectors.document_sections(
+        organisation=organisation, family=family, include_health=_health(request), for_registrations=True
+    )
     submissions = selectors.submissions_for_staff(request.membership, family)
     if not _health(request):
         submissions = submissions.filter(document_type__is_health=False)

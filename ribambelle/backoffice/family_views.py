@@ -14,6 +14,7 @@ from ribambelle.accounts.models import User
 from ribambelle.communication.mailing import link_family_to_structure
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.params import parse_ids
+from ribambelle.core.wording import of
 from ribambelle.families import importing, selectors, services
 from ribambelle.families.forms import (
     AdultForm,
@@ -220,7 +221,7 @@ def member_edit(request, person_id: int):
         except (DomainError, ValidationError) as error:
             apply_errors(form, error)
         else:
-            messages.success(request, _("La fiche de %(name)s est enregistrée.") % {"name": person.first_name})
+            messages.success(request, _("La fiche %(of_name)s est enregistrée.") % {"of_name": of(person.first_name)})
             return _to_file(request, family.pk)
     return _render_form(
         request, form=form, title=f"{person.first_name} {person.last_name}", family=family, extra={"person": person}
@@ -309,7 +310,8 @@ def child_health(request, person_id: int):
                     )
                     messages.success(
                         request,
-                        _("Les informations de santé de %(name)s sont enregistrées.") % {"name": child.first_name},
+                        _("Les informations de santé %(of_name)s sont enregistrées.")
+                        % {"of_name": of(child.first_name)},
                     )
                     return _to_file(request, child.family_id)
         except (DomainError, ValidationError) as error:

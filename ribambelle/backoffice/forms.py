@@ -21,6 +21,7 @@ class OrganisationForm(StyledModelForm):
         fields = [
             "name",
             "short_name",
+            "article",
             "logo",
             "primary_colour",
             "contact_email",
@@ -28,6 +29,7 @@ class OrganisationForm(StyledModelForm):
             "postal_address",
             "website",
             "time_zone",
+            "contact_guidance",
             "legal_notice",
             "gdpr_controller",
             "gdpr_contact_email",
@@ -47,6 +49,7 @@ class OrganisationForm(StyledModelForm):
             "primary_colour": forms.TextInput(attrs={"type": "color"}),
             "postal_address": forms.Textarea(attrs={"rows": 3}),
             "legal_notice": forms.Textarea(attrs={"rows": 6}),
+            "contact_guidance": forms.Textarea(attrs={"rows": 8}),
             "gdpr_text": forms.Textarea(attrs={"rows": 6}),
             "logo": forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
         }

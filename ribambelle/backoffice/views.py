@@ -17,6 +17,7 @@ from ribambelle.core.counting import count_each
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.qr import qr_svg
 from ribambelle.core.versioning import EditConflict
+from ribambelle.core.wording import of
 from ribambelle.tenancy import selectors, services
 from ribambelle.tenancy.access import staff_required
 from ribambelle.tenancy.roles import Perm, has_permission
@@ -236,7 +237,7 @@ def staff_edit(request, membership_id: int):
         except DomainError as error:
             apply_errors(form, error)
         else:
-            messages.success(request, _("Les droits de %(user)s sont enregistrés.") % {"user": membership.user})
+            messages.success(request, _("Les droits %(of_user)s sont enregistrés.") % {"of_user": of(membership.user)})
             return _org_redirect(request, "backoffice:staff_list")
     return render(
         request,

@@ -132,6 +132,31 @@ def get_child_for_family(family, person_id: int) -> Person:
     return child
 
 
+def first_bookable_day(registration, *, now=None) -> date:
+    """The day the planning should open on for this registration: its first open day the family
+    can still book (deadline not passed), else its first day to come, else today."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    upcoming = (
+        Opening.objects.filter(
+            organisation_id=registration.organisation_id,
+            activity_id=registration.activity_id,
+            group_id=registration.group_id,
+            is_closed=False,
+            date__gte=today,
+        )
+        .select_related("activity", "activity__organisation")
+        .order_by("date", "pk")
+    )
+    first = None
+    # Deadlines fall a few days before their day: the first bookable day is among the first few.
+    for opening in upcoming[:40]:
+        first = first or opening.date
+        if now <= deadline_for(opening):
+            return opening.date
+    return first or max(today, min(registration.activity.start_date, registration.activity.end_date))
+
+
 def view_range(view: str, anchor: date) -> tuple[date, date]:
     if view == "jour":
         return anchor, anchor

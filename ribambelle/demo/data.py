@@ -104,6 +104,21 @@ POUILLY = {
     "gdpr_controller": "Communauté de communes Pouilly-en-Auxois / Bligny-sur-Ouche",
     "gdpr_contact_email": "relais@ccpouillybligny.fr",
     "gdpr_retention_years": 5,
+    # Seed 004's contacts page, "Guichet unique", shown on the portal's Contact page.
+    "contact_guidance": (
+        "Guichet unique\n\n"
+        "Parents ou futurs parents, vous cherchez un mode de garde pour votre enfant de 0 à 6 ans ? "
+        "Le Relais Petite Enfance vous accueille et vous renseigne : "
+        "relais@ccpouillybligny.fr / 03 80 64 01 02 ou 07 84 60 28 83.\n\n"
+        "Sinon, votre demande concerne :\n"
+        "– le Multi-accueil de Pouilly-en-Auxois (pour les 2 mois-4 ans) : "
+        "multiaccueil@ccpouillybligny.fr / 03 80 64 01 03 ;\n"
+        "– l'accueil de loisirs de Pouilly-en-Auxois ou de Bligny-sur-Ouche (pour les 3-12 ans) : "
+        "accueildeloisirs@ccpouillybligny.fr / Pouilly 03 80 64 01 01, Bligny 07 84 72 20 45 ;\n"
+        "– l'espace jeunes du territoire (pour les 12-18 ans) : espacejeunes@ccpouillybligny.fr / 06 82 67 02 27 ;\n"
+        "– la restauration ou le périscolaire de Bligny-sur-Ouche (pour les enfants scolarisés à Bligny-sur-Ouche) : "
+        "mairie.bligny-sur-ouche@wanadoo.fr / 03 80 20 11 21."
+    ),
 }
 # The seed's "Guichet unique" list, with its e-mails and phones.
 POUILLY_STRUCTURES = [

@@ -132,14 +132,17 @@ class DocumentType(TenantModel):
         return self.is_mandatory or bool(activity_kinds & set(self.activity_kinds or []))
 
     def period_label(self, day: date) -> str:
-        """What the family reads next to the name: "23/24", "valable 12 mois", "" (permanent)."""
+        """What the family reads next to the name: "23/24", "à renouveler tous les 12 mois", "" (permanent).
+
+        Not "valable 12 mois": a type often asks for a recent paper ("de moins de 3 mois"), which
+        then counts for 12 months; "valable" beside "de moins de 3 mois" read as a contradiction."""
         if self.validity == Validity.SCHOOL_YEAR:
             return school_year_label(school_year_start(day))
         if self.validity == Validity.MONTHS and self.validity_months:
             # Same word in French for 1 and 12, not in English: hence ngettext.
-            return ngettext("valable %(n)s mois", "valable %(n)s mois", self.validity_months) % {
-                "n": self.validity_months
-            }
+            months = self.validity_months
+            every = ngettext("à renouveler tous les %(n)s mois", "à renouveler tous les %(n)s mois", months)
+            return every % {"n": self.validity_months}
         return ""
 
 

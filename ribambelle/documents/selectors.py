@@ -160,16 +160,40 @@ def active_types(organisation, *, include_health: bool = True):
     return types
 
 
+def registered_kinds(*, organisation, family) -> dict[int | None, set[str]]:
+    """The activity kinds of the family's registrations that hold or ask for a place: per child,
+    and all of them under None for the family's own documents. The same rule as the registration
+    summary and the staff queue (`missing_for_registrations`): what a registration requires."""
+    from ribambelle.registrations.models import ACTIVE_STATUSES, Registration
+
+    kinds: dict[int | None, set[str]] = {None: set()}
+    for child_id, kind in Registration.objects.filter(
+        organisation=organisation, family=family, status__in=ACTIVE_STATUSES
+    ).values_list("child_id", "activity__kind"):
+        kinds.setdefault(child_id, set()).add(kind)
+        kinds[None].add(kind)
+    return kinds
+
+
 def document_sections(
-    *, organisation, family, activity_kind=None, include_health: bool = True, today: date | None = None
+    *,
+    organisation,
+    family,
+    activity_kind=None,
+    include_health: bool = True,
+    today: date | None = None,
+    for_registrations: bool = False,
 ) -> list[DocumentSection]:
     """The family section, then one per member: required types and anything sent, with states.
 
     A type is listed for a section when it is always mandatory, required by one of the
-    given activity kinds, or when something was already sent for it. Four queries.
+    given activity kinds (with `for_registrations`, also by the kinds of the family's
+    registrations, as the registration summary says), or when something was already sent
+    for it. Four queries, five with `for_registrations`.
     """
     today = today or timezone.localdate()
     kinds = _kinds(activity_kind)
+    by_person = registered_kinds(organisation=organisation, family=family) if for_registrations else {}
     types = list(active_types(organisation, include_health=include_health))
     members = list(Person.objects.filter(organisation=organisation, family=family).order_by("role", "birth_date", "id"))
     submissions: dict[tuple[int, int | None], list[SubmittedDocument]] = {}
@@ -192,7 +216,7 @@ def document_sections(
             current = _current(
                 document_type, submissions.get((document_type.pk, getattr(person, "pk", None)), []), today
             )
-            required = document_type.is_required_for(kinds)
+            required = document_type.is_required_for(kinds | by_person.get(getattr(person, "pk", None), set()))
             if not required and current is None:
                 continue
             section.documents.append(
@@ -227,7 +251,9 @@ def missing_documents(*, organisation, family, person=None, activity_kind=None, 
 
 
 def pending_count_for_family(*, organisation, family, include_health: bool = True) -> int:
-    sections = document_sections(organisation=organisation, family=family, include_health=include_health)
+    sections = document_sections(
+        organisation=organisation, family=family, include_health=include_health, for_registrations=True
+    )
     return sum(section.pending_count for section in sections)
 
 

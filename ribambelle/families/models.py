@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ribambelle.core.models import TenantModel
+from ribambelle.core.wording import of
 
 phone_validator = RegexValidator(
     r"^\+?[0-9 .()\-]{6,25}$",
@@ -221,7 +222,7 @@ class HealthRecord(TenantModel):
         verbose_name = _("informations sanitaires")
 
     def __str__(self) -> str:
-        return _("Fiche sanitaire de %(child)s") % {"child": self.child}
+        return _("Fiche sanitaire %(of_child)s") % {"of_child": of(self.child)}
 
 
 class Vaccination(TenantModel):

@@ -32,6 +32,8 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ribambelle.core.wording import of_organisation
+
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 # What staff may have meant as a placeholder ({user.password}, {Prénom}…), to report it.
 PLACEHOLDER_LIKE = re.compile(r"\{([^{}\s]+)\}")
@@ -250,13 +252,17 @@ for _kind in [
         gettext_lazy("Réponse à un message de la famille"),
         {
             "structure": (gettext_lazy("Nom de la structure qui répond"), lambda ctx: ctx["thread"].structure.name),
+            "de_structure": (
+                gettext_lazy("« de » suivi du nom de la structure (« de l'Accueil de loisirs… »)"),
+                lambda ctx: of_organisation(ctx["thread"].structure),
+            ),
             "objet": (gettext_lazy("Objet du message"), lambda ctx: ctx["thread"].subject),
             "reponse": (gettext_lazy("Texte de la réponse (obligatoire)"), lambda ctx: ctx["message"].body),
         },
         action=(gettext_lazy("Voir la conversation"), "url"),
         required=("reponse",),
         sample=_sample_reply,
-        default_subject=gettext_lazy("Réponse de {structure} : {objet}"),
+        default_subject=gettext_lazy("Réponse {de_structure} : {objet}"),
         default_body=gettext_lazy("Bonjour,\n\n{structure} a répondu à votre message « {objet} » :\n\n{reponse}"),
     ),
 ]:

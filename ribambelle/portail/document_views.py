@@ -20,8 +20,10 @@ def _health(request) -> bool:
 @family_required
 def documents(request):
     family = request.user.family
+    # What the family's registrations require too (the CAF certificate for the holidays…), as the
+    # registration summary and the staff queue say.
     sections = selectors.document_sections(
-        organisation=request.organisation, family=family, include_health=_health(request)
+        organisation=request.organisation, family=family, include_health=_health(request), for_registrations=True
     )
     return render(
         request,

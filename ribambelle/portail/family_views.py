@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.versioning import EditConflict
+from ribambelle.core.wording import of
 from ribambelle.families import selectors, services
 from ribambelle.families.export import family_export
 from ribambelle.families.forms import (
@@ -190,10 +191,10 @@ def child_add(request):
                 messages.warning(
                     request,
                     _(
-                        "Certaines données sont en attente de modération : l'ajout de %(name)s sera visible "
+                        "Certaines données sont en attente de modération : l'ajout %(of_name)s sera visible "
                         "quand le service l'aura validé. Vous recevrez un e-mail."
                     )
-                    % {"name": outcome.pending[0]},
+                    % {"of_name": of(outcome.pending[0])},
                 )
             else:
                 messages.success(request, _("%(name)s est ajouté(e) à votre famille.") % {"name": outcome.applied[0]})
@@ -248,7 +249,8 @@ def child_health(request, person_id: int):
                 _apply_errors(form, error)
             else:
                 messages.success(
-                    request, _("Les informations de santé de %(name)s sont enregistrées.") % {"name": child.first_name}
+                    request,
+                    _("Les informations de santé %(of_name)s sont enregistrées.") % {"of_name": of(child.first_name)},
                 )
                 return _to_family(request)
     vaccinations = Vaccination.objects.filter(organisation=request.organisation, child=child)
@@ -333,8 +335,8 @@ def authorised_remove(request, authorisedperson_id: int):
     if outcome.pending:
         messages.warning(
             request,
-            _("Certaines données sont en attente de modération : le retrait de %(name)s attend le service.")
-            % {"name": outcome.pending[0]},
+            _("Certaines données sont en attente de modération : le retrait %(of_name)s attend le service.")
+            % {"of_name": of(outcome.pending[0])},
         )
     else:
         messages.success(request, _("%(name)s n'est plus autorisé(e).") % {"name": outcome.applied[0]})

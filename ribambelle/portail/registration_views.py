@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ribambelle.activities.models import ActivityKind
-from ribambelle.activities.selectors import activities_for_child, fitting_groups
+from ribambelle.activities.selectors import activities_for_child, fitting_groups, structures_registering_child
+from ribambelle.bookings import selectors as booking_selectors
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.params import parse_id
 from ribambelle.documents.selectors import missing_for_registrations
@@ -25,9 +26,12 @@ PERIODS = [
 
 
 def _bookings_url(request, registration):
-    return reverse(
+    """The planning on the registration's first bookable week, not the current one (which may
+    show nothing of an activity months ahead)."""
+    url = reverse(
         "portail:bookings_child", kwargs={"org_slug": request.organisation.slug, "person_id": registration.child_id}
     )
+    return f"{url}?vue=semaine&date={booking_selectors.first_bookable_day(registration):%Y-%m-%d}"
 
 
 @family_required
@@ -62,8 +66,10 @@ def new_registration(request, person_id: int):
         organisation=request.organisation, child=child, kind=kind, structure_id=structure_id, period=period
     )
     sectors: dict[str, list] = {}
+    existing = selectors.active_registrations_by_activity(child)
     for activity in activities:
         activity.window = services.registration_window_state(activity)
+        activity.existing = existing.get(activity.pk)
         sector = activity.sector or activity.structure.sector
         sectors.setdefault(sector.name if sector else _("Autres"), []).append(activity)
     return render(
@@ -79,6 +85,9 @@ def new_registration(request, person_id: int):
             "structure_id": structure_id,
             "structures": Structure.objects.filter(organisation=request.organisation, is_active=True).only(
                 "id", "name"
+            ),
+            "registering_structures": structures_registering_child(
+                organisation=request.organisation, child=child, registered_activity_ids=set(existing)
             ),
             "active_tab": "registrations",
         },
@@ -134,7 +143,9 @@ def registration_detail(request, registration_id: int):
         "portail/registrations/detail.html",
         {
             "registration": registration,
-            "bookings_url": _bookings_url(request, registration),
+            "bookings_url": (
+                _bookings_url(request, registration) if registration.status == RegistrationStatus.ACCEPTED else None
+            ),
             "missing": missing,
             "active_tab": "registrations",
         },

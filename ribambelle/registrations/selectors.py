@@ -5,7 +5,7 @@ from ribambelle.activities.models import Activity
 from ribambelle.families.models import Person, PersonRole
 from ribambelle.tenancy.selectors import structures_for_staff
 
-from .models import Registration, RegistrationStatus
+from .models import ACTIVE_STATUSES, Registration, RegistrationStatus
 
 
 def _registrations():
@@ -61,3 +61,14 @@ def pending_queue(membership):
 
 def get_registration_for_staff(membership, registration_id: int) -> Registration:
     return get_object_or_404(registrations_for_staff(membership), pk=registration_id)
+
+
+def active_registrations_by_activity(child) -> dict[int, Registration]:
+    """The child's registrations that hold or ask for a place, by activity: "Nouvelle inscription"
+    says "Déjà inscrit(e)" or "Demande en attente" for those instead of "S'inscrire"."""
+    return {
+        registration.activity_id: registration
+        for registration in Registration.objects.filter(
+            organisation_id=child.organisation_id, child=child, status__in=ACTIVE_STATUSES
+        ).only("id", "activity_id", "status")
+    }

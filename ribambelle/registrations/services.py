@@ -11,6 +11,7 @@ from ribambelle.core.actions import action
 from ribambelle.core.dates import shown_date
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
+from ribambelle.core.wording import registered
 from ribambelle.families.models import PersonRole
 from ribambelle.families.recipients import family_recipients
 from ribambelle.outbox.services import queue_email
@@ -90,8 +91,8 @@ def _create(*, child, activity, group, status, acting_user) -> Registration:
             registration.save()
     except IntegrityError as exc:
         raise DomainError(
-            _("%(child)s est déjà inscrit(e) ou en attente pour « %(activity)s ».")
-            % {"child": child.first_name, "activity": activity.name}
+            _("%(child)s est déjà %(registered)s ou en attente pour « %(activity)s ».")
+            % {"child": child.first_name, "registered": registered(child), "activity": activity.name}
         ) from exc
     return registration
 
@@ -115,8 +116,8 @@ def request_registration(*, child, activity, group: Group | None = None, acting_
         raise DomainError(_("Les inscriptions à cette activité sont closes."))
     if Registration.objects.filter(child=child, activity=activity, status__in=ACTIVE_STATUSES).exists():
         raise DomainError(
-            _("%(child)s est déjà inscrit(e) ou en attente pour « %(activity)s ».")
-            % {"child": child.first_name, "activity": activity.name}
+            _("%(child)s est déjà %(registered)s ou en attente pour « %(activity)s ».")
+            % {"child": child.first_name, "registered": registered(child), "activity": activity.name}
         )
     group = _choose_group(child, activity, group)
     automatic = activity.validation_mode == "automatic"

@@ -59,6 +59,20 @@ class Organisation(TimeStampedModel):
     gdpr_text = models.TextField(_("texte d'information RGPD"), blank=True)
     gdpr_text_version = models.PositiveIntegerField(_("version du texte RGPD"), default=1, editable=False)
     staff_requires_2fa = models.BooleanField(_("double authentification obligatoire pour le personnel"), default=False)
+    # "de la Communauté de communes…", "du Syndicat…": guessed from the name unless set here.
+    article = models.CharField(
+        _("article devant le nom"),
+        max_length=3,
+        blank=True,
+        choices=[("", _("Automatique")), ("la", "la"), ("le", "le"), ("l'", "l'"), ("les", "les"), ("-", _("Aucun"))],
+        help_text=_("Pour écrire « de la Communauté de communes… », « du Syndicat… » ; automatique selon le nom."),
+    )
+    # Seed 004's "Guichet unique": whom to ask for which age, shown on the portal's Contact page.
+    contact_guidance = models.TextField(
+        _("orientation des familles (page Contact)"),
+        blank=True,
+        help_text=_("Par exemple le guichet unique : à qui s'adresser pour un mode de garde, selon l'âge de l'enfant."),
+    )
     # Accessibility statement (RGAA 4.1, required of public bodies by article 47 of law 2005-102).
     # Without an audit the law only allows "non conforme": that is the default, never a claim we cannot prove.
     accessibility_status = models.CharField(

@@ -97,7 +97,7 @@ def test_parent_registers_an_eight_year_old_to_the_july_holidays(live_server, pa
     page.get_by_label("PRIM 8-10 ans").check()
     page.get_by_role("button", name="Enregistrer").click()
     assert page.get_by_role("heading", name="Récapitulatif de l'inscription").is_visible()
-    assert page.locator(".rb-status").inner_text().strip() == "✔ inscrit"
+    assert page.locator(".rb-status").inner_text().strip() == "✔ inscrit(e)"  # Léa's sex is not given
     assert page.get_by_text("PRIM 8-10 ans").is_visible()
     assert page.get_by_role("link", name=re.compile("Effectuer les réservations des journées")).is_visible()
     page.get_by_role("link", name=re.compile("Effectuer les réservations des journées")).click()
