@@ -1,7 +1,6 @@
 """The outbox against a real SMTP server (aiosmtpd): a mail server that is down delays
 mail, never loses it, and each message is delivered exactly once."""
 
-import socket
 from email import message_from_bytes
 from email import policy as email_policy
 
@@ -15,26 +14,12 @@ from ribambelle.outbox.services import deliver, deliver_due_emails, queue_email
 
 from .conftest import client_for
 from .factories import InvoiceLineFactory
-
-
-class Recorder:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        self.messages.append(envelope)
-        return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from .mailserver import Recorder, free_port
 
 
 @pytest.fixture
 def smtp(settings):
-    port = _free_port()
+    port = free_port()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = port
@@ -142,7 +127,7 @@ def test_the_task_worker_sends_the_outbox(tenant_a, smtp, settings, django_captu
 def test_a_failing_mail_server_never_breaks_a_request(tenant_a, settings, django_capture_on_commit_callbacks):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", _free_port()
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(tenant_a.admin).post(
             tenant_a.url("gestion/equipe/inviter/"),
