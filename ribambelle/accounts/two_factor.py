@@ -16,7 +16,7 @@ from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ribambelle.core.actions import one_statement, step_by_step
@@ -24,8 +24,10 @@ from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
 
 DEVICE_NAME = "Application d'authentification"
-WRONG_CODE_MESSAGE = _lazy("Ce code ne correspond pas. Saisissez le code affiché maintenant par votre application.")
-LOCKED_MESSAGE = _lazy(
+WRONG_CODE_MESSAGE = gettext_lazy(
+    "Ce code ne correspond pas. Saisissez le code affiché maintenant par votre application."
+)
+LOCKED_MESSAGE = gettext_lazy(
     "Trop de tentatives ont échoué : par sécurité, ce compte est bloqué pendant 15 minutes. Réessayez plus tard."
 )
 

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
@@ -150,7 +150,7 @@ def accessibility(request):
 # What Ribambelle itself knows falls short of RGAA 4.1, published in every statement: a
 # statement must list the non-conformities, and these are ours, not the organisation's.
 KNOWN_ACCESSIBILITY_ISSUES = [
-    _lazy("Les documents PDF produits (factures, reçus, listes de présence) ne sont pas balisés : "
+    gettext_lazy("Les documents PDF produits (factures, reçus, listes de présence) ne sont pas balisés : "
           "un lecteur d'écran peut en lire le texte mais pas la structure (critère 13.3). "
           "Les mêmes informations sont disponibles en HTML dans l'Espace Famille."),
 ]
