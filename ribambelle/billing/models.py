@@ -49,6 +49,19 @@ class BillingSettings(TenantModel):
     sepa_creditor_id = models.CharField(_("identifiant créancier SEPA (ICS)"), max_length=35, blank=True)
     sepa_iban = models.CharField(_("IBAN du créancier"), max_length=34, blank=True)
     sepa_bic = models.CharField(_("BIC du créancier"), max_length=11, blank=True)
+    sepa_prenotification_days = models.PositiveSmallIntegerField(
+        _("pré-notification des prélèvements (jours avant)"),
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_("Les familles reçoivent le montant et la date du prélèvement ce nombre de jours avant."),
+    )
+    sepa_reject_fee = models.DecimalField(
+        _("frais de rejet de prélèvement"),
+        default=ZERO,
+        validators=[MinValueValidator(0)],
+        help_text=_("Facturés à la famille à chaque prélèvement rejeté (0 : aucun frais)."),
+        **MONEY,
+    )
 
     class Meta:
         verbose_name = _("réglages de facturation")
@@ -203,6 +216,8 @@ class Invoice(TenantModel):
     period_end = models.DateField(_("au"))
     total = models.DecimalField(_("montant"), **MONEY)
     amount_paid = models.DecimalField(_("réglé"), default=ZERO, **MONEY)
+    # What partial credit notes took off this invoice (a full credit note marks it CREDITED).
+    amount_credited = models.DecimalField(_("déduit par avoir"), default=ZERO, **MONEY)
     status = models.CharField(_("statut"), max_length=10, choices=InvoiceStatus.choices, default=InvoiceStatus.DUE)
     credited_invoice = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_notes"
@@ -228,7 +243,12 @@ class Invoice(TenantModel):
 
     @property
     def balance(self) -> Decimal:
-        return self.total - self.amount_paid
+        return self.total - self.amount_credited - self.amount_paid
+
+    @property
+    def net_total(self) -> Decimal:
+        """What the family owes for this invoice once partial credit notes are deducted."""
+        return self.total - self.amount_credited
 
     @property
     def is_open(self) -> bool:
@@ -251,6 +271,10 @@ class InvoiceLine(TenantModel):
     unit_price = models.DecimalField(**MONEY)
     reduction = models.DecimalField(default=ZERO, **MONEY)
     amount = models.DecimalField(**MONEY)
+    # On a credit note: the invoice line it takes back (a line is credited once at most).
+    credits_line = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credited_by"
+    )
 
     class Meta:
         ordering = ["child_name", "activity_name", "date", "id"]
@@ -279,6 +303,10 @@ class Payment(TenantModel):
     reference = models.CharField(_("référence (n° de chèque…)"), max_length=100, blank=True)
     receipt_number = models.CharField(_("n° de reçu"), max_length=30)
     recorded_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # A voided payment stays (its receipt number is never reused) but counts for nothing.
+    voided_at = models.DateTimeField(_("annulé le"), null=True, blank=True)
+    void_reason = models.CharField(_("motif d'annulation"), max_length=200, blank=True)
+    voided_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     class Meta:
         ordering = ["-received_on", "-id"]
@@ -291,6 +319,10 @@ class Payment(TenantModel):
     @property
     def allocated(self) -> Decimal:
         return sum((a.amount for a in self.allocations.all()), ZERO)
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None
 
 
 class PaymentAllocation(TenantModel):
@@ -327,3 +359,25 @@ class SepaMandate(TenantModel):
 
     def __str__(self) -> str:
         return self.rum
+
+
+class Refund(TenantModel):
+    """Money given back to a family out of what a payment left unallocated (its credit)."""
+
+    family = models.ForeignKey("families.Family", on_delete=models.PROTECT, related_name="+")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(_("montant"), validators=[MinValueValidator(Decimal("0.01"))], **MONEY)
+    refunded_on = models.DateField(_("remboursé le"))
+    method = models.CharField(_("mode"), max_length=10, choices=PaymentMethod.choices)
+    reason = models.CharField(_("motif"), max_length=200)
+    recorded_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-refunded_on", "-id"]
+        verbose_name = _("remboursement")
+
+    def __str__(self) -> str:
+        return _("Remboursement de %(amount)s €") % {"amount": self.amount}
+
+
+from .sepa_models import SepaCollection, SepaCollectionLine  # noqa: E402, F401 - SEPA collections

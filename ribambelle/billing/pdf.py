@@ -8,7 +8,7 @@ from functools import wraps
 from itertools import groupby
 
 from django.conf import settings as django_settings
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -208,6 +208,14 @@ def receipt_pdf(payment) -> bytes:
         lang="fr-FR",
     )
     story = _header(organisation, title, _colour(organisation))
+    if payment.voided_at is not None:
+        # A cancelled receipt stays readable, and says it is void (never reused, never valid).
+        story.append(
+            _p(
+                _("REÇU ANNULÉ le %(date)s : %(reason)s")
+                % {"date": long_date(timezone.localdate(payment.voided_at)), "reason": payment.void_reason}
+            )
+        )
     story.append(_p(_("Famille : %(name)s") % {"name": payment.family.name}))
     values = {
         "date": long_date(payment.received_on),

@@ -21,6 +21,7 @@ from .models import (
     Payment,
     PaymentAllocation,
     QuotientBracket,
+    Refund,
     SepaMandate,
     Tariff,
 )
@@ -28,8 +29,21 @@ from .models import (
 OPEN = (InvoiceStatus.DUE, InvoiceStatus.PARTIAL)
 
 
+def with_collection(queryset):
+    """Each invoice with the date of the SEPA collection under way for it (None if none): the
+    invoice then shows "prélèvement en cours" with that date."""
+    from .sepa_models import LineStatus, SepaCollectionLine
+
+    pending = SepaCollectionLine.objects.filter(invoice=OuterRef("pk"), status=LineStatus.PENDING).values(
+        "collection__collection_date"
+    )[:1]
+    return queryset.annotate(sepa_collection_date=Subquery(pending))
+
+
 def invoices_for_family(family):
-    return Invoice.objects.filter(organisation=family.organisation, family=family).select_related("credited_invoice")
+    return with_collection(
+        Invoice.objects.filter(organisation=family.organisation, family=family).select_related("credited_invoice")
+    )
 
 
 def get_invoice_for_family(family, invoice_id: int) -> Invoice:
@@ -41,7 +55,7 @@ def _billing_reach(membership) -> Q:
 
 
 def invoices_for_staff(membership):
-    return Invoice.objects.filter(_billing_reach(membership)).select_related("family")
+    return with_collection(Invoice.objects.filter(_billing_reach(membership)).select_related("family"))
 
 
 def get_invoice_for_staff(membership, invoice_id: int) -> Invoice:
@@ -140,25 +154,28 @@ def family_situation(family) -> Situation:
 
     invoices = Invoice.objects.filter(organisation=family.organisation, family=family, kind=InvoiceKind.INVOICE)
     open_ = invoices.filter(status__in=OPEN)
-    payments = Payment.objects.filter(organisation=family.organisation, family=family)
+    # A voided payment counts for nothing (its allocations are gone too).
+    payments = Payment.objects.filter(organisation=family.organisation, family=family, voided_at__isnull=True)
     row = (
         Family.objects.filter(pk=family.pk)
         .values(
             total=_scalar(open_, Sum("total")),
+            credited_on_open=_scalar(open_, Sum("amount_credited")),
             paid_on_open=_scalar(open_, Sum("amount_paid")),
             paid=_scalar(payments, Sum("amount")),
             # Summed apart from the payments: a payment with two allocations would count twice.
             allocated=_scalar(PaymentAllocation.objects.filter(payment__in=payments.values("pk")), Sum("amount")),
+            refunded=_scalar(Refund.objects.filter(payment__in=payments.values("pk")), Sum("amount")),
             next_due=Subquery(open_.order_by("due_date").values("due_date")[:1]),
         )
         .get()
     )
     paid = row["paid"] or ZERO
     return Situation(
-        total_due=(row["total"] or ZERO) - (row["paid_on_open"] or ZERO),
-        total_paid=paid,
+        total_due=(row["total"] or ZERO) - (row["credited_on_open"] or ZERO) - (row["paid_on_open"] or ZERO),
+        total_paid=paid - (row["refunded"] or ZERO),
         next_due_date=row["next_due"],
-        credit=paid - (row["allocated"] or ZERO),
+        credit=paid - (row["allocated"] or ZERO) - (row["refunded"] or ZERO),
     )
 
 
@@ -191,16 +208,22 @@ def balances(membership):
     from ribambelle.families.models import Family
 
     organisation = membership.organisation_id
+    # Invoices and credit notes together: a credit note's negative total cancels what it
+    # takes back, all of an invoice or part of it.
     invoiced = (
         Invoice.objects.filter(organisation=organisation, family=OuterRef("pk"))
-        .exclude(status=InvoiceStatus.CREDITED)
-        .exclude(kind=InvoiceKind.CREDIT_NOTE)
         .values("family")
         .annotate(s=Sum("total"))
         .values("s")
     )
     paid = (
-        Payment.objects.filter(organisation=organisation, family=OuterRef("pk"))
+        Payment.objects.filter(organisation=organisation, family=OuterRef("pk"), voided_at__isnull=True)
+        .values("family")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
+    refunded = (
+        Refund.objects.filter(organisation=organisation, family=OuterRef("pk"), payment__voided_at__isnull=True)
         .values("family")
         .annotate(s=Sum("amount"))
         .values("s")
@@ -209,7 +232,8 @@ def balances(membership):
         Family.objects.filter(in_reach(membership, "pk", Area.BILLING), organisation=organisation)
         .annotate(
             invoiced=Coalesce(Subquery(invoiced), ZERO, output_field=DecimalField()),
-            paid=Coalesce(Subquery(paid), ZERO, output_field=DecimalField()),
+            paid=Coalesce(Subquery(paid), ZERO, output_field=DecimalField())
+            - Coalesce(Subquery(refunded), ZERO, output_field=DecimalField()),
         )
         .annotate(balance=F("invoiced") - F("paid"))
         .filter(Q(invoiced__gt=0) | Q(paid__gt=0))
@@ -226,3 +250,65 @@ def invoice_list_for_staff(membership, params):
     from .filters import InvoiceFilter
 
     return InvoiceFilter(params, queryset=invoices_for_staff(membership))
+
+
+# --- SEPA collections and corrections ---------------------------------------------------
+
+
+def _whole_organisation(membership) -> None:
+    """A collection file covers every mandate of the organisation: staff limited to some
+    structures do not see it (404, as for anything out of their reach)."""
+    if structure_limit(membership, Area.BILLING) is not None:
+        raise Http404
+
+
+def collections_for_staff(membership):
+    from .sepa_models import SepaCollection
+
+    _whole_organisation(membership)
+    return SepaCollection.objects.filter(organisation_id=membership.organisation_id).defer("content")
+
+
+def get_collection_for_staff(membership, collection_id: int, *, with_content: bool = False):
+    from .sepa_models import SepaCollection
+
+    _whole_organisation(membership)
+    collections = SepaCollection.objects.filter(organisation_id=membership.organisation_id)
+    return get_object_or_404(collections if with_content else collections.defer("content"), pk=collection_id)
+
+
+def collection_lines(collection):
+    from .sepa_models import SepaCollectionLine
+
+    return SepaCollectionLine.objects.filter(
+        organisation_id=collection.organisation_id, collection=collection
+    ).select_related("invoice", "family", "mandate", "fee_invoice", "payment")
+
+
+def get_collection_line_for_staff(membership, line_id: int):
+    from .sepa_models import SepaCollectionLine
+
+    _whole_organisation(membership)
+    lines = SepaCollectionLine.objects.filter(organisation_id=membership.organisation_id).select_related(
+        "invoice", "family", "collection"
+    )
+    return get_object_or_404(lines, pk=line_id)
+
+
+def collection_counts(collection) -> dict[str, int]:
+    from django.db.models import Count
+
+    return dict(collection_lines(collection).order_by().values_list("status").annotate(n=Count("pk")))
+
+
+def refunds_for_family(family):
+    return Refund.objects.filter(organisation=family.organisation, family=family).select_related("payment")
+
+
+def creditable_lines(invoice):
+    """The lines of an invoice a partial credit note may still take back."""
+    from .models import InvoiceLine
+
+    return InvoiceLine.objects.filter(organisation_id=invoice.organisation_id, invoice=invoice).filter(
+        credited_by__isnull=True
+    )

@@ -1,11 +1,16 @@
-"""SEPA direct debit: mandates checked with schwifty, pain.008 built and validated
-against its XSD by sepaxml (the file is refused, not sent, when it does not validate)."""
+"""SEPA direct debit: mandates checked with schwifty, pain.008 built by sepaxml and validated
+against its XSD (the file is refused, not offered, when it does not validate). Collections
+(what a file debits, its settlement and rejects) are in `sepa_collections`."""
 
 from datetime import date
-from decimal import Decimal
+from functools import cache
+from pathlib import Path
 
+import sepaxml
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
+from lxml import etree
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 from sepaxml import SepaDD
@@ -16,9 +21,8 @@ from ribambelle.core.actions import action
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
 
-from .models import ZERO, Invoice, InvoiceKind, SepaMandate, SequenceType
+from .models import ZERO, Invoice, InvoiceKind, SepaMandate
 from .selectors import OPEN
-from .services import settings_for
 
 
 def clean_iban(value: str) -> str:
@@ -71,26 +75,45 @@ def create_mandate(
 
 
 def collectable(organisation):
-    """Open invoices of families with an active mandate, with that mandate."""
+    """THE selection of a pain.008: open invoices (balance > 0) of families with an active
+    mandate, with that mandate, leaving out every invoice already in a collection under way
+    (a family is never debited twice for one invoice). Every rule about which invoices we
+    collect ourselves goes here, and only here."""
+    from .sepa_models import LineStatus, SepaCollectionLine
+
     mandates = {m.family_id: m for m in SepaMandate.objects.filter(organisation=organisation, is_active=True)}
-    invoices = Invoice.objects.filter(
-        organisation=organisation, kind=InvoiceKind.INVOICE, status__in=OPEN, family_id__in=list(mandates)
-    ).order_by("family_id", "due_date", "pk")
+    in_collection = SepaCollectionLine.objects.filter(
+        organisation=organisation, invoice=OuterRef("pk"), status=LineStatus.PENDING
+    )
+    invoices = (
+        Invoice.objects.filter(
+            organisation=organisation, kind=InvoiceKind.INVOICE, status__in=OPEN, family_id__in=list(mandates)
+        )
+        .filter(~Exists(in_collection))
+        .order_by("family_id", "due_date", "pk")
+    )
     return [(invoice, mandates[invoice.family_id]) for invoice in invoices if invoice.balance > ZERO]
 
 
-@action
-def pain008(*, organisation, collection_date: date, acting_user) -> bytes:
-    """The pain.008.001.02 file for the collection date; first collections of a mandate go
-    out as FRST, later ones as RCUR (mandates move to RCUR once exported)."""
-    settings = settings_for(organisation)
+PAIN008_XSD = Path(sepaxml.__file__).parent / "schemas" / "pain.008.001.02.xsd"
+
+
+@cache
+def _pain008_schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(PAIN008_XSD)))
+
+
+def check_creditor(settings) -> None:
     if not (settings.sepa_creditor_id and settings.sepa_iban and settings.sepa_bic):
         raise DomainError(
             _("Renseignez l'identifiant créancier SEPA, l'IBAN et le BIC dans les réglages de facturation.")
         )
-    rows = collectable(organisation)
-    if not rows:
-        raise DomainError(_("Aucune facture à prélever."))
+
+
+def build_pain008(*, organisation, settings, collection_date: date, lines) -> bytes:
+    """The pain.008.001.02 file for `lines` (invoice, mandate, amount, sequence, end-to-end id):
+    built by sepaxml, then checked by lxml against the XSD sepaxml ships; a file that does not
+    validate is refused, never offered."""
     sepa = SepaDD(
         {
             "name": (settings.sepa_creditor_name or organisation.name)[:70],
@@ -102,19 +125,19 @@ def pain008(*, organisation, collection_date: date, acting_user) -> bytes:
         },
         schema="pain.008.001.02",
     )
-    for invoice, mandate in rows:
+    for invoice, mandate, amount, sequence, end_to_end_id in lines:
         sepa.add_payment(
             {
                 "name": mandate.holder,
                 "IBAN": mandate.iban,
                 "BIC": mandate.bic,
-                "amount": int((invoice.balance * 100).to_integral_value()),
-                "type": mandate.sequence,
+                "amount": int((amount * 100).to_integral_value()),
+                "type": sequence,
                 "collection_date": collection_date,
                 "mandate_id": mandate.rum,
                 "mandate_date": mandate.signed_on,
                 "description": f"Facture {invoice.number}",
-                "endtoend_id": invoice.number.replace("-", ""),
+                "endtoend_id": end_to_end_id,
             }
         )
     try:
@@ -123,15 +146,7 @@ def pain008(*, organisation, collection_date: date, acting_user) -> bytes:
         raise DomainError(
             _("Le fichier de prélèvement ne respecte pas le format SEPA : vérifiez les IBAN et BIC.")
         ) from exc
-    with transaction.atomic():
-        SepaMandate.objects.filter(
-            organisation=organisation, pk__in={m.pk for _invoice, m in rows}, sequence=SequenceType.FIRST
-        ).update(sequence=SequenceType.RECURRENT)
-        record_audit(
-            organisation=organisation,
-            actor=acting_user,
-            action="sepa_export",
-            obj=organisation,
-            changes={"invoices": len(rows), "total": str(sum((i.balance for i, _mandate in rows), Decimal(0)))},
-        )
+    schema = _pain008_schema()
+    if not schema.validate(etree.fromstring(xml)):
+        raise DomainError(_("Le fichier de prélèvement ne respecte pas le format SEPA : vérifiez les IBAN et BIC."))
     return xml

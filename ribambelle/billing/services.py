@@ -385,6 +385,13 @@ def issue_credit_note(*, invoice: Invoice, reason: str, acting_user) -> Invoice:
             raise DomainError(_("Un avoir ne peut pas être lui-même annulé."))
         if invoice.status == InvoiceStatus.CREDITED:
             raise DomainError(_("Cette facture est déjà annulée par un avoir."))
+        if invoice.amount_credited > 0 and invoice.amount_paid == 0:
+            # Partly credited already: the rest is credited the same way, and the invoice cancelled.
+            from .corrections import issue_partial_credit_note
+
+            return issue_partial_credit_note.inner(
+                invoice=invoice, reason=reason, amount=invoice.net_total, acting_user=acting_user
+            )
         if invoice.amount_paid > 0:
             raise DomainError(_("Cette facture a des règlements : retirez-les avant d'émettre un avoir."))
         today = timezone.localdate()
@@ -452,7 +459,7 @@ def issue_credit_note(*, invoice: Invoice, reason: str, acting_user) -> Invoice:
 def _refresh_status(invoice: Invoice) -> None:
     if invoice.status == InvoiceStatus.CREDITED:
         return
-    if invoice.amount_paid >= invoice.total:
+    if invoice.amount_paid >= invoice.net_total:
         invoice.status = InvoiceStatus.PAID
     elif invoice.amount_paid > 0:
         invoice.status = InvoiceStatus.PARTIAL
