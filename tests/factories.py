@@ -1,6 +1,7 @@
 """factory_boy factories: one per model. The 404 walk (test_isolation) requires a
 factory for every tenant-owned model, so each new model gets one here."""
 
+import hashlib
 from datetime import time, timedelta
 from decimal import Decimal
 
@@ -19,10 +20,12 @@ from ribambelle.billing.models import (
     Payment,
     PaymentAllocation,
     QuotientBracket,
+    Refund,
     SepaMandate,
     Tariff,
     TariffPrice,
 )
+from ribambelle.billing.sepa_models import SepaCollection, SepaCollectionLine
 from ribambelle.bookings.models import Booking, BookingSettings, CalendarFeed
 from ribambelle.communication.models import (
     Banner,
@@ -734,6 +737,54 @@ class SepaMandateFactory(factory.django.DjangoModelFactory):
     signed_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=60))
 
 
+class RefundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Refund
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    family = factory.SubFactory(FamilyFactory, organisation=factory.SelfAttribute("..organisation"))
+    payment = factory.SubFactory(
+        PaymentFactory, organisation=factory.SelfAttribute("..organisation"), family=factory.SelfAttribute("..family")
+    )
+    amount = Decimal("5.00")
+    refunded_on = factory.LazyFunction(timezone.localdate)
+    method = "transfer"
+    reason = "Trop-perçu"
+
+
+class SepaCollectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SepaCollection
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    collection_date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=14))
+    file_name = "prelevements.xml"
+    content = b"<Document/>"
+    sha256 = factory.LazyAttribute(lambda o: hashlib.sha256(o.content).hexdigest())
+    total = Decimal("42.50")
+    line_count = 1
+
+
+class SepaCollectionLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SepaCollectionLine
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    collection = factory.SubFactory(SepaCollectionFactory, organisation=factory.SelfAttribute("..organisation"))
+    family = factory.SubFactory(FamilyFactory, organisation=factory.SelfAttribute("..organisation"))
+    invoice = factory.SubFactory(
+        InvoiceFactory, organisation=factory.SelfAttribute("..organisation"), family=factory.SelfAttribute("..family")
+    )
+    mandate = factory.SubFactory(
+        SepaMandateFactory,
+        organisation=factory.SelfAttribute("..organisation"),
+        family=factory.SelfAttribute("..family"),
+    )
+    amount = Decimal("42.50")
+    sequence = "FRST"
+    end_to_end_id = factory.Sequence(lambda n: f"F2026{n:06d}-1")
+
+
 class ProviderConfigFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ProviderConfig
@@ -817,6 +868,9 @@ FACTORIES = {
         PaymentFactory,
         PaymentAllocationFactory,
         SepaMandateFactory,
+        RefundFactory,
+        SepaCollectionFactory,
+        SepaCollectionLineFactory,
         ProviderConfigFactory,
         OnlineTransactionFactory,
     ]

@@ -1,10 +1,9 @@
 """Back office, "Facturation": invoice runs, invoices and credit notes, payments desk,
 balances and unpaid invoices, SEPA direct debit, exports, tariffs and settings."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,6 +17,7 @@ from ribambelle.billing.pdf import invoice_pdf, receipt_pdf
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.exports import csv_response
 from ribambelle.core.formpage import form_page
+from ribambelle.core.money import parse_euros
 from ribambelle.core.pagination import paginate
 from ribambelle.core.params import parse_ids
 from ribambelle.families.selectors import families_for_staff, get_family_for_staff
@@ -32,12 +32,11 @@ from .billing_forms import (
     BracketForm,
     CreditNoteForm,
     MandateForm,
-    PaymentForm,
     ProviderForm,
     RunForm,
-    SepaExportForm,
     TariffForm,
 )
+from .correction_forms import CheckedPaymentForm
 
 BILLING = Perm.MANAGE_BILLING
 
@@ -223,9 +222,17 @@ def payment_list(request):
     if request.GET.get("format") == "csv":
         return _csv(
             "reglements.csv",
-            [_("Reçu"), _("Famille"), _("Reçu le"), _("Mode"), _("Référence"), _("Montant")],
+            [_("Reçu"), _("Famille"), _("Reçu le"), _("Mode"), _("Référence"), _("Montant"), _("Annulé le")],
             (
-                [p.receipt_number, p.family.name, p.received_on, p.get_method_display(), p.reference, _money(p.amount)]
+                [
+                    p.receipt_number,
+                    p.family.name,
+                    p.received_on,
+                    p.get_method_display(),
+                    p.reference,
+                    _money(p.amount),
+                    timezone.localdate(p.voided_at) if p.voided_at else "",
+                ]
                 for p in payments.iterator()
             ),
         )
@@ -251,7 +258,12 @@ def family_statement(request, family_id: int):
     """A family's financial statement: invoices, payments, balance, recording a payment (not its logins:
     those are family_account_views.family_accounts)."""
     family = get_family_for_staff(request.membership, family_id, area=Area.BILLING)
-    form = PaymentForm(request.POST or None, initial={"received_on": timezone.localdate(), "method": "cheque"})
+    situation = selectors.family_situation(family)
+    form = CheckedPaymentForm(
+        request.POST or None,
+        initial={"received_on": timezone.localdate(), "method": "cheque"},
+        due=situation.total_due,
+    )
     open_invoices = list(
         selectors.invoices_for_family(family).filter(kind="invoice", status__in=selectors.OPEN).order_by("due_date")
     )
@@ -260,11 +272,12 @@ def family_statement(request, family_id: int):
         if form.cleaned_data["by_hand"]:
             allocations = {}
             for invoice in open_invoices:
-                raw = request.POST.get(f"alloc_{invoice.pk}", "").replace(",", ".").strip()
+                raw = request.POST.get(f"alloc_{invoice.pk}", "").strip()
                 if raw:
-                    try:
-                        allocations[invoice.pk] = Decimal(raw)
-                    except InvalidOperation:
+                    share = parse_euros(raw)
+                    if share is not None:
+                        allocations[invoice.pk] = share
+                    else:
                         form.add_error(
                             None,
                             _("Montant affecté à %(number)s illisible : écrivez par ex. 12,50.")
@@ -293,7 +306,7 @@ def family_statement(request, family_id: int):
         "backoffice/billing/family_statement.html",
         {
             "family": family,
-            "situation": selectors.family_situation(family),
+            "situation": situation,
             "open_invoices": open_invoices,
             "invoices": selectors.invoices_for_family(family)[:50],
             "payments": selectors.payments_for_family(family)[:50],
@@ -358,45 +371,6 @@ def unpaid(request):
 
 
 # --- SEPA -----------------------------------------------------------------------------
-
-
-@staff_required(BILLING)
-def sepa_home(request):
-    if structure_limit(request.membership, Area.BILLING) is not None:
-        # One collection file for all the organisation's mandates: it cannot be cut by structure.
-        raise PermissionDenied(
-            _("Le prélèvement couvre toute l'organisation : votre accès est limité à des structures.")
-        )
-    form = SepaExportForm(
-        request.POST or None, initial={"collection_date": timezone.localdate() + timezone.timedelta(days=7)}
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            xml = sepa.pain008(
-                organisation=request.organisation,
-                collection_date=form.cleaned_data["collection_date"],
-                acting_user=request.user,
-            )
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
-            response = HttpResponse(xml, content_type="application/xml")
-            name = f"prelevements-{form.cleaned_data['collection_date']:%Y-%m-%d}.xml"
-            response["Content-Disposition"] = f'attachment; filename="{name}"'
-            return response
-    return render(
-        request,
-        "backoffice/billing/sepa.html",
-        {
-            "form": form,
-            "mandates": selectors.mandates_for_staff(request.membership)
-            .filter(is_active=True)
-            .select_related("family"),
-            "collectable": sepa.collectable(request.organisation),
-            "nav": "sepa",
-        },
-        status=400 if form.errors else 200,
-    )
 
 
 @staff_required(BILLING)

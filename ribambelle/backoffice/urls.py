@@ -6,9 +6,11 @@ from . import (
     billing_views,
     booking_views,
     communication_views,
+    correction_views,
     document_views,
     family_account_views,
     family_views,
+    sepa_views,
     views,
 )
 
@@ -153,7 +155,30 @@ urlpatterns = [
     path("facturation/familles/<int:family_id>/", billing_views.family_statement, name="family_statement"),
     path("facturation/familles/<int:family_id>/mandat/", billing_views.mandate_new, name="billing_mandate_new"),
     path("facturation/impayes/", billing_views.unpaid, name="billing_unpaid"),
-    path("facturation/prelevements/", billing_views.sepa_home, name="billing_sepa"),
+    path("facturation/prelevements/", sepa_views.sepa_home, name="billing_sepa"),
+    path("facturation/prelevements/<int:sepacollection_id>/", sepa_views.collection_detail, name="billing_collection"),
+    path(
+        "facturation/prelevements/<int:sepacollection_id>/fichier/",
+        sepa_views.collection_file,
+        name="billing_collection_file",
+    ),
+    path(
+        "facturation/prelevements/<int:sepacollection_id>/regler/",
+        sepa_views.collection_settle,
+        name="billing_collection_settle",
+    ),
+    path(
+        "facturation/prelevements/lignes/<int:sepacollectionline_id>/rejet/",
+        sepa_views.collection_line_reject,
+        name="billing_collection_reject",
+    ),
+    path("facturation/reglements/<int:payment_id>/annuler/", correction_views.payment_void, name="billing_void"),
+    path("facturation/reglements/<int:payment_id>/rembourser/", correction_views.payment_refund, name="billing_refund"),
+    path(
+        "facturation/factures/<int:invoice_id>/avoir-partiel/",
+        correction_views.partial_credit_note,
+        name="billing_partial_credit",
+    ),
     path("facturation/reglages/", billing_views.billing_settings, name="billing_settings"),
     path("facturation/reglages/paiement-en-ligne/", billing_views.provider_save, name="billing_provider"),
     path("facturation/reglages/tranches/", billing_views.bracket_add, name="billing_bracket_add"),

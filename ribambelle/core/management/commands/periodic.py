@@ -12,7 +12,8 @@ logger = logging.getLogger(__name__)
 class Command(BaseCommand):
     help = (
         "Travaux périodiques : e-mails dus de la file d'attente, propositions de liste d'attente expirées, "
-        "rappels d'expiration des documents. Une fois, ou en boucle avec --loop N (secondes)."
+        "rappels d'expiration des documents, prélèvements SEPA arrivés à leur date. "
+        "Une fois, ou en boucle avec --loop N (secondes)."
     )
 
     def add_arguments(self, parser):
@@ -38,6 +39,7 @@ class Command(BaseCommand):
             close_old_connections()
 
     def run_once(self) -> None:
+        from ribambelle.billing.sepa_collections import settle_due_collections
         from ribambelle.bookings.services import expire_offers
         from ribambelle.core.scoping import for_each_organisation
         from ribambelle.documents.services import send_expiry_reminders
@@ -47,5 +49,9 @@ class Command(BaseCommand):
         sent = for_each_organisation(deliver_due_emails)
         expired = for_each_organisation(expire_offers)
         reminders = for_each_organisation(send_expiry_reminders)
-        if sent or expired or reminders:
-            self.stdout.write(f"e-mails envoyés : {sent} · propositions expirées : {expired} · rappels : {reminders}")
+        settled = for_each_organisation(settle_due_collections)
+        if sent or expired or reminders or settled:
+            self.stdout.write(
+                f"e-mails envoyés : {sent} · propositions expirées : {expired} · rappels : {reminders}"
+                f" · prélèvements réglés : {settled}"
+            )
