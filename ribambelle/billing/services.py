@@ -595,7 +595,10 @@ def allocate_credit(*, payment: Payment, acting_user) -> Payment:
     """Allocate what is left of a payment to the family's open invoices, oldest first."""
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment.pk, organisation=payment.organisation)
-        left = payment.amount - payment.allocated
+        if payment.voided_at is not None:
+            raise DomainError(_("Ce règlement est annulé : il ne règle plus rien."))
+        # What was refunded out of it is no longer there to allocate.
+        left = payment.amount - payment.allocated - sum((r.amount for r in payment.refunds.all()), ZERO)
         plan = []
         for invoice in open_invoices_locked(payment.family):
             if left <= 0:
