@@ -421,6 +421,8 @@ def test_pain008_is_generated_and_valid_against_its_schema():
     import sepaxml
     import xmlschema
 
+    from ribambelle.billing.sepa_collections import create_collection, settle_collection
+
     world = World(
         sepa_creditor_id="FR72ZZZ123456",
         sepa_iban="FR7630006000011234567890189",
@@ -430,22 +432,28 @@ def test_pain008_is_generated_and_valid_against_its_schema():
     family = world.family("700")
     _invoices(world, family, 2)
     SepaMandateFactory(organisation=world.org, family=family)
-    xml = sepa.pain008(organisation=world.org, collection_date=START + timedelta(days=40), acting_user=None)
+    today = timezone.localdate()
+    collection = create_collection(organisation=world.org, collection_date=today + timedelta(days=20), acting_user=None)
+    xml = bytes(collection.content)
     schema = xmlschema.XMLSchema(os.path.join(os.path.dirname(sepaxml.__file__), "schemas", "pain.008.001.02.xsd"))
     schema.validate(xml.decode())
     tree = etree.fromstring(xml)
     ns = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.008.001.02"}
     assert tree.findtext(".//p:GrpHdr/p:CtrlSum", namespaces=ns) == "16.00"
     assert tree.findtext(".//p:SeqTp", namespaces=ns) == "FRST"
-    # After the first export the mandate is recurrent.
-    xml = sepa.pain008(organisation=world.org, collection_date=START + timedelta(days=70), acting_user=None)
-    assert etree.fromstring(xml).findtext(".//p:SeqTp", namespaces=ns) == "RCUR"
+    # Once that first collection is settled, the mandate is recurrent.
+    settle_collection(collection=collection, acting_user=None, force=True)
+    _invoices(world, family, 1)
+    later = create_collection(organisation=world.org, collection_date=today + timedelta(days=30), acting_user=None)
+    assert etree.fromstring(bytes(later.content)).findtext(".//p:SeqTp", namespaces=ns) == "RCUR"
 
 
 def test_pain008_needs_the_creditor_settings():
+    from ribambelle.billing.sepa_collections import create_collection
+
     world = World()
     with pytest.raises(DomainError):
-        sepa.pain008(organisation=world.org, collection_date=START, acting_user=None)
+        create_collection(organisation=world.org, collection_date=START, acting_user=None)
 
 
 def test_invoice_runs_are_per_organisation():

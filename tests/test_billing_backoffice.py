@@ -201,7 +201,10 @@ def test_mandate_and_sepa_file_from_the_back_office(tenant_a, admin):
             "sepa_bic": "PSSTFRPPPAR",
         },
     )
-    response = admin.post(tenant_a.url("gestion/facturation/prelevements/"), {"collection_date": "2026-12-05"})
+    day = timezone.localdate() + timedelta(days=20)
+    response = admin.post(tenant_a.url("gestion/facturation/prelevements/"), {"collection_date": day.isoformat()})
+    assert response.status_code == 302
+    response = admin.get(response["Location"] + "fichier/")
     assert response["Content-Type"] == "application/xml"
     assert b"pain.008.001.02" in response.content and b"42.50" in response.content
 

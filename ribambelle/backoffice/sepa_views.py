@@ -2,6 +2,7 @@
 follow it, settle it, enter or import (pain.002) the bank's rejects."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,8 +16,8 @@ from ribambelle.billing.services import settings_for
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.formpage import form_page
 from ribambelle.core.pagination import paginate
-from ribambelle.tenancy.access import staff_required
-from ribambelle.tenancy.roles import Perm
+from ribambelle.tenancy.access import staff_required, structure_limit
+from ribambelle.tenancy.roles import Area, Perm
 
 from .correction_forms import CollectionForm, RejectForm, StatusReportForm
 
@@ -25,7 +26,12 @@ BILLING = Perm.MANAGE_BILLING
 
 @staff_required(BILLING)
 def sepa_home(request):
-    collections = selectors.collections_for_staff(request.membership)  # 404 for structure-limited staff
+    if structure_limit(request.membership, Area.BILLING) is not None:
+        # One collection file for all the organisation's mandates: it cannot be cut by structure.
+        raise PermissionDenied(
+            _("Le prélèvement couvre toute l'organisation : votre accès est limité à des structures.")
+        )
+    collections = selectors.collections_for_staff(request.membership)
     settings = settings_for(request.organisation)
     earliest = sepa_collections.earliest_collection_date(settings, timezone.localdate())
     form = CollectionForm(request.POST or None, initial={"collection_date": earliest})
