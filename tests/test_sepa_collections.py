@@ -399,3 +399,18 @@ def test_collections_are_refused_to_staff_limited_to_structures(tenant_a):
 
 def test_mandate_factory_sequence_default():
     assert SepaMandate._meta.get_field("sequence").default == "FRST"
+
+
+def test_the_demo_has_a_settled_collection_and_a_reject():
+    from ribambelle.tenancy.models import Organisation
+
+    call_command("load_demo", stdout=open("/dev/null", "w"))
+    call_command("load_demo", stdout=open("/dev/null", "w"))
+    pouilly = Organisation.objects.get(slug="pouilly-bligny")
+    collections = list(SepaCollection.objects.filter(organisation=pouilly).order_by("collection_date"))
+    assert len(collections) == 2
+    rejected, settled = collections
+    assert rejected.lines.get().status == LineStatus.REJECTED and rejected.lines.get().reject_code == "AM04"
+    assert settled.settled_at is not None
+    assert set(settled.lines.values_list("status", flat=True)) == {LineStatus.SETTLED}
+    assert SepaMandate.objects.get(organisation=pouilly, is_active=True).sequence == "RCUR"

@@ -34,12 +34,15 @@ def earliest_collection_date(settings, today: date) -> date:
 
 
 @action
-def create_collection(*, organisation, collection_date: date, acting_user) -> SepaCollection:
+def create_collection(
+    *, organisation, collection_date: date, acting_user, as_of: date | None = None
+) -> SepaCollection:
     """Generate the pain.008 for every collectable invoice, store it (SHA-256) with one line per
-    invoice, and pre-notify the families (amount and date)."""
+    invoice, and pre-notify the families (amount and date). `as_of`, the day the file is made,
+    is today except for the demo, which writes a past collection's history."""
     settings = settings_for(organisation)
     sepa.check_creditor(settings)
-    today = timezone.localdate()
+    today = as_of or timezone.localdate()
     earliest = earliest_collection_date(settings, today)
     if collection_date < earliest:
         raise DomainError(
