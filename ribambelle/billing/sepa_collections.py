@@ -34,9 +34,7 @@ def earliest_collection_date(settings, today: date) -> date:
 
 
 @action
-def create_collection(
-    *, organisation, collection_date: date, acting_user, as_of: date | None = None
-) -> SepaCollection:
+def create_collection(*, organisation, collection_date: date, acting_user, as_of: date | None = None) -> SepaCollection:
     """Generate the pain.008 for every collectable invoice, store it (SHA-256) with one line per
     invoice, and pre-notify the families (amount and date). `as_of`, the day the file is made,
     is today except for the demo, which writes a past collection's history."""
