@@ -414,3 +414,22 @@ def test_the_demo_has_a_settled_collection_and_a_reject():
     assert settled.settled_at is not None
     assert set(settled.lines.values_list("status", flat=True)) == {LineStatus.SETTLED}
     assert SepaMandate.objects.get(organisation=pouilly, is_active=True).sequence == "RCUR"
+
+
+def test_the_prenotification_delay_and_the_reject_fee_are_settings(tenant_a):
+    admin = client_for(tenant_a.admin)
+    data = {
+        "payment_instructions": "",
+        "due_days": 30,
+        "sibling_reduction_percent": "0",
+        "sibling_reduction_from_rank": 2,
+        "quotient_validity_months": 12,
+        "sepa_prenotification_days": 7,
+        "sepa_reject_fee": "4,50",
+    }
+    response = admin.post(tenant_a.url("gestion/facturation/reglages/"), data)
+    assert response.status_code == 302, page_text(response)
+    settings = BillingSettings.objects.get(organisation=tenant_a.organisation)
+    assert (settings.sepa_prenotification_days, settings.sepa_reject_fee) == (7, Decimal("4.50"))
+    response = admin.post(tenant_a.url("gestion/facturation/reglages/"), {**data, "sepa_prenotification_days": 0})
+    assert response.status_code == 400

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ribambelle.billing.models import BillingSettings, PaymentMethod, QuotientBracket, Tariff
 from ribambelle.core.forms import StyledForm, StyledModelForm
+from ribambelle.core.money import EuroField
 from ribambelle.payments.providers.registry import choices as provider_choices
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -73,11 +74,28 @@ class BillingSettingsForm(StyledModelForm):
             "sepa_creditor_id",
             "sepa_iban",
             "sepa_bic",
+            "sepa_prenotification_days",
+            "sepa_reject_fee",
         ]
+        field_classes = {"sepa_reject_fee": EuroField}
         widgets = {
             "payment_instructions": forms.Textarea(attrs={"rows": 3}),
             "legal_mentions": forms.Textarea(attrs={"rows": 3}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Added later than the other settings: a form posted without them keeps what is stored.
+        for name in ("sepa_prenotification_days", "sepa_reject_fee"):
+            self.fields[name].required = False
+
+    def clean_sepa_prenotification_days(self):
+        value = self.cleaned_data.get("sepa_prenotification_days")
+        return self.instance.sepa_prenotification_days if value is None else value
+
+    def clean_sepa_reject_fee(self):
+        value = self.cleaned_data.get("sepa_reject_fee")
+        return self.instance.sepa_reject_fee if value is None else value
 
 
 class BracketForm(StyledModelForm):

@@ -23,7 +23,17 @@ from ribambelle.families.recipients import family_recipients
 from ribambelle.outbox.services import queue_email
 
 from . import sepa
-from .models import ZERO, Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, PaymentMethod, SepaMandate, SequenceType
+from .models import (
+    ZERO,
+    BillingSettings,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceStatus,
+    PaymentMethod,
+    SepaMandate,
+    SequenceType,
+)
 from .sepa_models import LineStatus, SepaCollection, SepaCollectionLine, reject_label
 from .services import next_number, record_payment, settings_for
 
@@ -38,7 +48,8 @@ def create_collection(*, organisation, collection_date: date, acting_user, as_of
     """Generate the pain.008 for every collectable invoice, store it (SHA-256) with one line per
     invoice, and pre-notify the families (amount and date). `as_of`, the day the file is made,
     is today except for the demo, which writes a past collection's history."""
-    settings = settings_for(organisation)
+    settings_for(organisation)  # created if missing, then locked: one file is made at a time
+    settings = BillingSettings.objects.select_for_update().get(organisation=organisation)
     sepa.check_creditor(settings)
     today = as_of or timezone.localdate()
     earliest = earliest_collection_date(settings, today)
@@ -51,8 +62,9 @@ def create_collection(*, organisation, collection_date: date, acting_user, as_of
             % {"days": settings.sepa_prenotification_days, "date": f"{earliest:%d/%m/%Y}"},
             field="collection_date",
         )
-    # Invoices of a running collection are locked out by the partial unique constraint on
-    # pending lines: two files made at once cannot both take an invoice.
+    # Two files made at once: the second waits for the lock above, then finds the invoices of
+    # the first in a running collection (and the partial unique constraint on pending lines
+    # guards it anyway).
     rows = sepa.collectable(organisation)
     if not rows:
         raise DomainError(_("Aucune facture à prélever."))
