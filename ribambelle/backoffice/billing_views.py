@@ -309,7 +309,7 @@ def family_statement(request, family_id: int):
             "situation": situation,
             "open_invoices": open_invoices,
             "invoices": selectors.invoices_for_family(family)[:50],
-            "payments": selectors.payments_for_family(family)[:50],
+            "payments": selectors.payments_for_family(family).prefetch_related("refunds")[:50],
             "mandates": selectors.mandates_for_staff(request.membership).filter(family=family),
             "form": form,
             "nav": "balances",

@@ -324,6 +324,14 @@ class Payment(TenantModel):
     def is_voided(self) -> bool:
         return self.voided_at is not None
 
+    @property
+    def left_over(self) -> Decimal:
+        """The family's credit from this payment: neither allocated nor refunded (prefetch
+        `allocations` and `refunds` when listing)."""
+        if self.voided_at is not None:
+            return ZERO
+        return self.amount - self.allocated - sum((r.amount for r in self.refunds.all()), ZERO)
+
 
 class PaymentAllocation(TenantModel):
     payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="allocations")
