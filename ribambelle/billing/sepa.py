@@ -90,6 +90,7 @@ def collectable(organisation):
             organisation=organisation, kind=InvoiceKind.INVOICE, status__in=OPEN, family_id__in=list(mandates)
         )
         .filter(~Exists(in_collection))
+        .select_related("family")
         .order_by("family_id", "due_date", "pk")
     )
     return [(invoice, mandates[invoice.family_id]) for invoice in invoices if invoice.balance > ZERO]

@@ -19,7 +19,7 @@ from ribambelle.core.actions import action, action_helper, step_by_step
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.formats import format_euros
 from ribambelle.core.services import record_audit
-from ribambelle.families.recipients import family_recipients
+from ribambelle.families.recipients import family_recipients, recipients_by_family
 from ribambelle.outbox.services import queue_email
 
 from . import sepa
@@ -133,9 +133,11 @@ def _prenotify(collection: SepaCollection, lines, planned) -> None:
     by_family: dict[int, list] = {}
     for line, (invoice, mandate, amount, _sequence, _e2e) in zip(lines, planned, strict=True):
         by_family.setdefault(line.family_id, []).append((invoice, mandate, amount))
-    for entries in by_family.values():
+    creditor_id = settings_for(collection.organisation).sepa_creditor_id
+    recipients = recipients_by_family(collection.organisation, list(by_family))
+    for family_id, entries in by_family.items():
         family = entries[0][0].family
-        for recipient in family_recipients(family):
+        for recipient in recipients[family_id]:
             queue_email(
                 organisation=collection.organisation,
                 to=recipient.email,
@@ -146,7 +148,7 @@ def _prenotify(collection: SepaCollection, lines, planned) -> None:
                     "total": format_euros(sum((amount for _i, _m, amount in entries), ZERO)),
                     "invoices": [(invoice.number, format_euros(amount)) for invoice, _m, amount in entries],
                     "rum": entries[0][1].rum,
-                    "creditor_id": settings_for(collection.organisation).sepa_creditor_id,
+                    "creditor_id": creditor_id,
                     "url": _portal_url(collection.organisation),
                 },
                 family=family,
