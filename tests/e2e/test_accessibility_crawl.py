@@ -56,6 +56,7 @@ SKIP_NAMES = {
     "document_type_blank_form",
     "billing_receipt",
     "receipt_file",
+    "billing_collection_file",
 }
 FILE_SUFFIXES = (".pdf", ".csv", ".ics", ".xlsx", ".png", ".jpg", ".xml", ".txt", ".webmanifest", ".css")
 
