@@ -1,6 +1,7 @@
 """Back office, "Facturation": invoice runs, invoices and credit notes, payments desk,
 balances and unpaid invoices, SEPA direct debit, exports, tariffs and settings."""
 
+import uuid
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
@@ -22,7 +23,8 @@ from ribambelle.core.pagination import paginate
 from ribambelle.core.params import parse_ids
 from ribambelle.families.selectors import families_for_staff, get_family_for_staff
 from ribambelle.payments import services as payment_services
-from ribambelle.payments.providers.registry import PROVIDERS
+from ribambelle.payments.providers.registry import callback_urls
+from ribambelle.payments.providers.registry import offered as offered_providers
 from ribambelle.tenancy.access import staff_required, structure_limit
 from ribambelle.tenancy.roles import Area, Perm
 from ribambelle.tenancy.selectors import active_structures
@@ -272,7 +274,8 @@ def family_statement(request, family_id: int):
                         )
         if not form.errors:
             try:
-                payment = services.record_payment(
+                payment, created = payment_services.record_desk_payment(
+                    token=form.cleaned_data["token"] or uuid.uuid4(),
                     family=family,
                     method=form.cleaned_data["method"],
                     amount=form.cleaned_data["amount"],
@@ -284,9 +287,16 @@ def family_statement(request, family_id: int):
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(
-                    request, _("Règlement enregistré (reçu %(number)s).") % {"number": payment.receipt_number}
-                )
+                if created:
+                    messages.success(
+                        request, _("Règlement enregistré (reçu %(number)s).") % {"number": payment.receipt_number}
+                    )
+                else:
+                    messages.info(
+                        request,
+                        _("Ce règlement était déjà enregistré (reçu %(number)s) : il ne l'a pas été une seconde fois.")
+                        % {"number": payment.receipt_number},
+                    )
                 return redirect("backoffice:family_statement", org_slug=request.organisation.slug, family_id=family.pk)
     return render(
         request,
@@ -435,7 +445,14 @@ def billing_settings(request):
             "form": form,
             "provider_form": provider_form,
             "config": config,
-            "providers": PROVIDERS,
+            "providers": [
+                (
+                    kind,
+                    cls,
+                    callback_urls(request.organisation, kind, base_url=f"{request.scheme}://{request.get_host()}"),
+                )
+                for kind, cls in offered_providers().items()
+            ],
             "brackets": selectors.brackets(request.organisation),
             "bracket_form": BracketForm(),
             "nav": "billing_settings",
@@ -450,7 +467,7 @@ def provider_save(request):
     form = ProviderForm(request.POST, prefix="p")
     if form.is_valid():
         kind = form.cleaned_data["kind"]
-        cls = PROVIDERS.get(kind)
+        cls = offered_providers().get(kind)
         options = {
             name: request.POST.get(f"opt_{kind}_{name}", "").strip()
             for name, _label, _required in (cls.options if cls else [])

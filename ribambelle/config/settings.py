@@ -227,6 +227,16 @@ EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ne-pas-repondre@ribambelle.localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Online payment -----------------------------------------------------------
+# The providers staff may choose. The demo provider ("dummy", no real money) only outside
+# production: the demo and the tests.
+PAYMENT_PROVIDERS = env_list("PAYMENT_PROVIDERS", "payfip,payzen" if PRODUCTION else "payfip,payzen,dummy")
+# The providers' addresses: the real services by default; the tests and the demo point them
+# to the local doubles of ribambelle.payments.doubles.
+PAYFIP_WSDL_URL = os.environ.get("PAYFIP_WSDL_URL", "")  # empty: eopayment's copy of the real WSDL
+PAYFIP_PAYMENT_URL = os.environ.get("PAYFIP_PAYMENT_URL", "https://www.payfip.gouv.fr/tpa/paiementws.web")
+PAYZEN_SERVICE_URL = os.environ.get("PAYZEN_SERVICE_URL", "https://secure.payzen.eu/vads-payment/")
+
 # --- Tasks ------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

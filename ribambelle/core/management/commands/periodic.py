@@ -12,7 +12,8 @@ logger = logging.getLogger(__name__)
 class Command(BaseCommand):
     help = (
         "Travaux périodiques : e-mails dus de la file d'attente, propositions de liste d'attente expirées, "
-        "rappels d'expiration des documents. Une fois, ou en boucle avec --loop N (secondes)."
+        "rappels d'expiration des documents, paiements en ligne en attente revérifiés. "
+        "Une fois, ou en boucle avec --loop N (secondes)."
     )
 
     def add_arguments(self, parser):
@@ -42,10 +43,15 @@ class Command(BaseCommand):
         from ribambelle.core.scoping import for_each_organisation
         from ribambelle.documents.services import send_expiry_reminders
         from ribambelle.outbox.services import deliver_due_emails
+        from ribambelle.payments.services import recheck_pending
 
         # Each sweep visits the organisations one by one, inside each one's scope.
         sent = for_each_organisation(deliver_due_emails)
         expired = for_each_organisation(expire_offers)
         reminders = for_each_organisation(send_expiry_reminders)
+        # Online payments still pending (a lost notification, PayFiP's "not finished" P5): ask again.
+        payments = for_each_organisation(recheck_pending)
+        if payments:
+            self.stdout.write(f"paiements en ligne réglés après vérification : {payments}")
         if sent or expired or reminders:
             self.stdout.write(f"e-mails envoyés : {sent} · propositions expirées : {expired} · rappels : {reminders}")
