@@ -445,12 +445,16 @@ def billing_settings(request):
             "form": form,
             "provider_form": provider_form,
             "config": config,
+            # Plain dicts: a template would call a provider class instead of reading it.
             "providers": [
-                (
-                    kind,
-                    cls,
-                    callback_urls(request.organisation, kind, base_url=f"{request.scheme}://{request.get_host()}"),
-                )
+                {
+                    "kind": kind,
+                    "label": cls.label,
+                    "options": cls.options,
+                    "urls": callback_urls(
+                        request.organisation, kind, base_url=f"{request.scheme}://{request.get_host()}"
+                    ),
+                }
                 for kind, cls in offered_providers().items()
             ],
             "brackets": selectors.brackets(request.organisation),

@@ -21,6 +21,7 @@ from ribambelle.billing.models import Invoice, PaymentMethod
 from ribambelle.billing.services import record_payment
 from ribambelle.core.actions import action, step_by_step
 from ribambelle.core.exceptions import DomainError
+from ribambelle.core.formats import format_euros
 
 from .models import OnlineTransaction, PaymentFormToken, ProviderConfig, TransactionStatus
 from .providers.base import CANCELLED, ERROR, PENDING, Outcome
@@ -223,8 +224,8 @@ def _apply(*, tx: OnlineTransaction, outcome: Outcome) -> OnlineTransaction | No
         # Refused: the transaction stays as it was; staff see the anomaly on it.
         logger.warning("payment amount mismatch on %s", tx.pk)
         OnlineTransaction.objects.filter(pk=tx.pk).update(
-            anomaly=_("Montant annoncé %(received)s € au lieu de %(expected)s € : réponse refusée.")
-            % {"received": outcome.amount, "expected": tx.amount},
+            anomaly=_("Montant annoncé %(received)s au lieu de %(expected)s : réponse refusée.")
+            % {"received": format_euros(outcome.amount), "expected": format_euros(tx.amount)},
             updated_at=now,
         )
         return None
