@@ -18,9 +18,12 @@ from ribambelle.payments import services
 from ribambelle.payments.models import OnlineTransaction, TransactionStatus
 from ribambelle.payments.providers.payfip import normalise_answer
 
+from . import payment_doubles
 from .conftest import client_for, page_text
 from .factories import InvoiceFactory, ProviderConfigFactory
-from .payment_doubles import http_request, local_path, payfip_double  # noqa: F401 - fixture
+from .payment_doubles import http_request, local_path
+
+payfip_double = payment_doubles.payfip_double  # the fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,8 +44,9 @@ def parent(tenant_a, site):
 
 @pytest.fixture
 def invoice(tenant_a):
-    ProviderConfigFactory(organisation=tenant_a.organisation, kind="payfip", options={"numcli": "123456", "saisie": "T"})
-    return InvoiceFactory(organisation=tenant_a.organisation, family=tenant_a.family_user.family, total=Decimal("42.50"))
+    organisation = tenant_a.organisation
+    ProviderConfigFactory(organisation=organisation, kind="payfip", options={"numcli": "123456", "saisie": "T"})
+    return InvoiceFactory(organisation=organisation, family=tenant_a.family_user.family, total=Decimal("42.50"))
 
 
 def _pay(parent, tenant_a, invoice, double, choice="payer"):
