@@ -21,6 +21,7 @@ from ribambelle.payments import selectors as payment_selectors
 from ribambelle.payments import services as payments
 from ribambelle.payments.models import TransactionStatus
 from ribambelle.payments.providers.dummy import signed_answer
+from ribambelle.payments.providers.registry import provider_class
 from ribambelle.tenancy.access import family_required
 
 STATUSES = [
@@ -79,11 +80,12 @@ def _quotient_notice(family, settings) -> str:
 @family_required
 def invoice_detail(request, invoice_id: int):
     invoice = selectors.get_invoice_for_family(request.user.family, invoice_id)
+    config = payments.enabled_config(request.organisation)
     lines = list(invoice.lines.all())
     groups: dict[tuple[str, str], list] = {}
     for line in lines:
         groups.setdefault((line.child_name, line.activity_name), []).append(line)
-    return render(
+    response = render(
         request,
         "portail/billing/invoice_detail.html",
         {
@@ -94,10 +96,14 @@ def invoice_detail(request, invoice_id: int):
                 for (c, a), ls in groups.items()
             ],
             "allocations": invoice.allocations.select_related("payment"),
-            "online": payments.enabled_config(request.organisation) is not None,
+            "online": config is not None,
             "settings": settings_for(request.organisation),
         },
     )
+    if config is not None and (origins := provider_class(config.kind).redirect_origins()):
+        # CSP: "Payer" posts here and is redirected to the provider's page (PayFiP).
+        response._csp_update = {"form-action": origins}
+    return response
 
 
 @family_required

@@ -20,6 +20,10 @@ class Handler(BaseHTTPRequestHandler):
     def _dispatch(self, method: str) -> None:
         parts = urlsplit(self.path)
         body = self._body() if method == "POST" else b""
+        if parts.path == "/favicon.ico":
+            self.send_response(204)
+            self.end_headers()
+            return
         try:
             status, headers, content = self.double.handle(method, parts.path, parts.query, body, self.headers)
         except Exception as exc:  # noqa: BLE001 - a double never crashes: it answers 500 and says why

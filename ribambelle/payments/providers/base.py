@@ -71,6 +71,11 @@ class Provider:
             return transaction_id, "form", data
         raise NotImplementedError("Ce prestataire renvoie une réponse non prise en charge.")
 
+    @classmethod
+    def redirect_origins(cls) -> list[str]:
+        """Origins our "Payer" form may be redirected to (the page's CSP form-action)."""
+        return []
+
     def status(self, transaction) -> Outcome | None:
         """Ask the provider for the transaction's state (None: this provider cannot be asked)."""
         return None

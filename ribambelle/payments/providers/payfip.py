@@ -10,7 +10,7 @@ is asked again later (periodic task, next return)."""
 
 import secrets
 from decimal import Decimal
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.conf import settings
 from django.utils import timezone
@@ -40,6 +40,11 @@ class PayFiPProvider(Provider):
         ("numcli", _("Numéro client PayFiP (6 chiffres)"), False),
         ("saisie", _("Mode (T : test, X : activation, W : production)"), False),
     ]
+
+    @classmethod
+    def redirect_origins(cls) -> list[str]:
+        parts = urlsplit(settings.PAYFIP_PAYMENT_URL)
+        return [f"{parts.scheme}://{parts.netloc}"]
 
     def backend_options(self) -> dict:
         options = super().backend_options()
