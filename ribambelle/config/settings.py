@@ -238,7 +238,9 @@ PAYMENT_DOUBLES_PORT = int(os.environ.get("PAYMENT_DOUBLES_PORT", "8901"))
 _PAYFIP_DOUBLE = f"http://127.0.0.1:{PAYMENT_DOUBLES_PORT}"
 _PAYZEN_DOUBLE = f"http://127.0.0.1:{PAYMENT_DOUBLES_PORT + 1}"
 # Empty: eopayment's copy of the real WSDL (www.payfip.gouv.fr).
-PAYFIP_WSDL_URL = os.environ.get("PAYFIP_WSDL_URL", "" if PRODUCTION else f"{_PAYFIP_DOUBLE}/tpa/services/securite?wsdl")
+PAYFIP_WSDL_URL = os.environ.get(
+    "PAYFIP_WSDL_URL", "" if PRODUCTION else f"{_PAYFIP_DOUBLE}/tpa/services/securite?wsdl"
+)
 PAYFIP_PAYMENT_URL = os.environ.get(
     "PAYFIP_PAYMENT_URL",
     "https://www.payfip.gouv.fr/tpa/paiementws.web" if PRODUCTION else f"{_PAYFIP_DOUBLE}/tpa/paiementws.web",
