@@ -46,3 +46,14 @@ def transaction_list_for_staff(membership, params):
 
 def anomaly_count_for_staff(membership) -> int:
     return transactions_for_staff(membership).exclude(anomaly="").count()
+
+
+def pending_transaction_for_invoice(family, invoice) -> OnlineTransaction | None:
+    """The family's online payment of this invoice still awaiting the bank's answer, if any."""
+    return pending_transactions_for_family_invoice(family, invoice).first()
+
+
+def pending_transactions_for_family_invoice(family, invoice):
+    return OnlineTransaction.objects.filter(
+        organisation_id=family.organisation_id, family=family, invoice=invoice, status=TransactionStatus.PENDING
+    )

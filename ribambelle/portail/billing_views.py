@@ -97,6 +97,9 @@ def invoice_detail(request, invoice_id: int):
             ],
             "allocations": invoice.allocations.select_related("payment"),
             "online": config is not None,
+            "pending_payment": payment_selectors.pending_transaction_for_invoice(request.user.family, invoice)
+            if invoice.is_open
+            else None,
             "settings": settings_for(request.organisation),
         },
     )

@@ -91,6 +91,7 @@ def test_payfip_not_finished_then_paid(live_server, page, payfip_double):
     page.get_by_role("button", name=re.compile("Payer 29,40")).click()
     page.get_by_role("button", name="Payer par carte bancaire").click()
     assert page.get_by_text(re.compile("en cours de traitement")).is_visible()
+    assert page.get_by_test_id("pending-online-payment").is_visible()
     assert page.get_by_text("À payer").first.is_visible()
     _axe_phone_and_desk(page, "paiement en cours")
     # PayFiP finishes and notifies: the invoice is paid once.
