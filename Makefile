@@ -28,7 +28,8 @@ install: $(STAMP)
 install-test: $(TEST_STAMP)
 
 # Creates the virtualenv, migrates var/ribambelle.sqlite3, loads the demo, then serves
-# the site with the task worker (which sends the e-mails) until Ctrl-C.
+# the site with the task worker (which sends the e-mails) and the local PayFiP/PayZen doubles
+# (manage.py payment_doubles) until Ctrl-C.
 run: install
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
@@ -39,6 +40,7 @@ run: install
 	    echo "Worker arrêté : redémarrage dans 2 s"; sleep 2; done & \
 	  while :; do $(BIN)/python manage.py periodic --loop 300; \
 	    echo "Tâches périodiques arrêtées : redémarrage dans 2 s"; sleep 2; done & \
+	  $(BIN)/python manage.py payment_doubles --verbosity 0 & \
 	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Debian's Chromium drives the browser tests (nothing is downloaded at run time).

@@ -170,7 +170,7 @@ def test_notification_to_another_organisation_changes_nothing(client, parent, te
     assert Invoice.objects.get(pk=invoice.pk).status == InvoiceStatus.DUE
 
 
-def test_payzen_sends_the_family_to_its_signed_payment_form(parent, tenant_a, invoice):
+def test_payzen_sends_the_family_to_its_signed_payment_form(parent, tenant_a, invoice, settings):
     ProviderConfigFactory(
         organisation=tenant_a.organisation,
         kind="payzen",
@@ -179,7 +179,8 @@ def test_payzen_sends_the_family_to_its_signed_payment_form(parent, tenant_a, in
     response = parent.post(tenant_a.url(f"mes-factures/{invoice.pk}/payer/"))
     assert response.status_code == 200
     assert "payzen" in response.content.decode() and 'name="signature"' in response.content.decode()
-    assert "payzen" in response["Content-Security-Policy"]
+    service = urlsplit(settings.PAYZEN_SERVICE_URL)
+    assert f"{service.scheme}://{service.netloc}" in response["Content-Security-Policy"]
     tx = OnlineTransaction.objects.get()
     assert (tx.provider, tx.amount, tx.status) == ("payzen", Decimal("42.50"), TransactionStatus.PENDING)
     # An answer with a wrong signature changes nothing.
@@ -191,7 +192,8 @@ def test_payzen_sends_the_family_to_its_signed_payment_form(parent, tenant_a, in
     assert invoice.status == InvoiceStatus.DUE
 
 
-def test_payfip_answers_are_confirmed_with_payfip_so_forgeries_change_nothing(parent, tenant_a, invoice):
+def test_payfip_answers_are_confirmed_with_payfip_so_forgeries_change_nothing(parent, tenant_a, invoice, settings):
+    settings.PAYFIP_WSDL_URL = "http://127.0.0.1:9/tpa/services/securite?wsdl"  # nothing listens there
     ProviderConfigFactory(organisation=tenant_a.organisation, kind="payfip", options={"numcli": "123456"})
     # No PayFiP server reachable here: the family is told, nothing is recorded.
     response = parent.post(tenant_a.url(f"mes-factures/{invoice.pk}/payer/"), follow=True)

@@ -1,3 +1,5 @@
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -38,6 +40,8 @@ class PaymentForm(StyledForm):
     by_hand = forms.BooleanField(
         label=_("Affecter à la main (sinon : aux factures les plus anciennes d'abord)"), required=False
     )
+    # One-time token: the same form sent twice (double click, resubmission) records one payment.
+    token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4, required=False)
 
 
 class CreditNoteForm(StyledForm):
@@ -132,6 +136,4 @@ class TariffForm(StyledModelForm):
 
 
 class ProviderForm(StyledForm):
-    kind = forms.ChoiceField(
-        label=_("Paiement en ligne"), choices=[("", _("Pas de paiement en ligne"))] + provider_choices(), required=False
-    )
+    kind = forms.ChoiceField(label=_("Paiement en ligne"), choices=provider_choices, required=False)

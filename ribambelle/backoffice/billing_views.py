@@ -1,7 +1,8 @@
 """Back office, "Facturation": invoice runs, invoices and credit notes, payments desk,
 balances and unpaid invoices, SEPA direct debit, exports, tariffs and settings."""
 
-from decimal import Decimal
+import uuid
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -22,7 +23,8 @@ from ribambelle.core.pagination import paginate
 from ribambelle.core.params import parse_ids
 from ribambelle.families.selectors import families_for_staff, get_family_for_staff
 from ribambelle.payments import services as payment_services
-from ribambelle.payments.providers.registry import PROVIDERS
+from ribambelle.payments.providers.registry import callback_urls
+from ribambelle.payments.providers.registry import offered as offered_providers
 from ribambelle.tenancy.access import staff_required, structure_limit
 from ribambelle.tenancy.roles import Area, Perm
 from ribambelle.tenancy.selectors import active_structures
@@ -285,7 +287,8 @@ def family_statement(request, family_id: int):
                         )
         if not form.errors:
             try:
-                payment = services.record_payment(
+                payment, created = payment_services.record_desk_payment(
+                    token=form.cleaned_data["token"] or uuid.uuid4(),
                     family=family,
                     method=form.cleaned_data["method"],
                     amount=form.cleaned_data["amount"],
@@ -297,9 +300,16 @@ def family_statement(request, family_id: int):
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(
-                    request, _("Règlement enregistré (reçu %(number)s).") % {"number": payment.receipt_number}
-                )
+                if created:
+                    messages.success(
+                        request, _("Règlement enregistré (reçu %(number)s).") % {"number": payment.receipt_number}
+                    )
+                else:
+                    messages.info(
+                        request,
+                        _("Ce règlement était déjà enregistré (reçu %(number)s) : il ne l'a pas été une seconde fois.")
+                        % {"number": payment.receipt_number},
+                    )
                 return redirect("backoffice:family_statement", org_slug=request.organisation.slug, family_id=family.pk)
     return render(
         request,
@@ -409,7 +419,18 @@ def billing_settings(request):
             "form": form,
             "provider_form": provider_form,
             "config": config,
-            "providers": PROVIDERS,
+            # Plain dicts: a template would call a provider class instead of reading it.
+            "providers": [
+                {
+                    "kind": kind,
+                    "label": cls.label,
+                    "options": cls.options,
+                    "urls": callback_urls(
+                        request.organisation, kind, base_url=f"{request.scheme}://{request.get_host()}"
+                    ),
+                }
+                for kind, cls in offered_providers().items()
+            ],
             "brackets": selectors.brackets(request.organisation),
             "bracket_form": BracketForm(),
             "nav": "billing_settings",
@@ -424,7 +445,7 @@ def provider_save(request):
     form = ProviderForm(request.POST, prefix="p")
     if form.is_valid():
         kind = form.cleaned_data["kind"]
-        cls = PROVIDERS.get(kind)
+        cls = offered_providers().get(kind)
         options = {
             name: request.POST.get(f"opt_{kind}_{name}", "").strip()
             for name, _label, _required in (cls.options if cls else [])

@@ -10,6 +10,7 @@ from . import (
     document_views,
     family_account_views,
     family_views,
+    online_payment_views,
     sepa_views,
     views,
 )
@@ -148,6 +149,7 @@ urlpatterns = [
     path("facturation/emissions/<int:invoicerun_id>/", billing_views.run_detail, name="billing_run"),
     path("facturation/emissions/<int:invoicerun_id>/emettre/", billing_views.run_issue, name="billing_run_issue"),
     path("facturation/reglements/", billing_views.payment_list, name="billing_payments"),
+    path("facturation/paiements-en-ligne/", online_payment_views.online_payments, name="billing_online_payments"),
     path("facturation/reglements/nouveau/", billing_views.payment_new, name="billing_payment_new"),
     path("facturation/reglements/<int:payment_id>/recu/", billing_views.receipt_file, name="billing_receipt"),
     path("facturation/reglements/<int:payment_id>/affecter/", billing_views.payment_allocate, name="billing_allocate"),

@@ -227,6 +227,29 @@ EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ne-pas-repondre@ribambelle.localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Online payment -----------------------------------------------------------
+# The providers staff may choose. The demo provider ("dummy", no real money) only outside
+# production: the demo and the tests.
+PAYMENT_PROVIDERS = env_list("PAYMENT_PROVIDERS", "payfip,payzen" if PRODUCTION else "payfip,payzen,dummy")
+# The providers' addresses: the real services in production; elsewhere (the demo, `make run`)
+# the local doubles of ribambelle.payments.doubles that `manage.py payment_doubles` serves on
+# PAYMENT_DOUBLES_PORT (PayFiP) and the next port (PayZen). The tests start their own.
+PAYMENT_DOUBLES_PORT = int(os.environ.get("PAYMENT_DOUBLES_PORT", "8901"))
+_PAYFIP_DOUBLE = f"http://127.0.0.1:{PAYMENT_DOUBLES_PORT}"
+_PAYZEN_DOUBLE = f"http://127.0.0.1:{PAYMENT_DOUBLES_PORT + 1}"
+# Empty: eopayment's copy of the real WSDL (www.payfip.gouv.fr).
+PAYFIP_WSDL_URL = os.environ.get(
+    "PAYFIP_WSDL_URL", "" if PRODUCTION else f"{_PAYFIP_DOUBLE}/tpa/services/securite?wsdl"
+)
+PAYFIP_PAYMENT_URL = os.environ.get(
+    "PAYFIP_PAYMENT_URL",
+    "https://www.payfip.gouv.fr/tpa/paiementws.web" if PRODUCTION else f"{_PAYFIP_DOUBLE}/tpa/paiementws.web",
+)
+PAYZEN_SERVICE_URL = os.environ.get(
+    "PAYZEN_SERVICE_URL",
+    "https://secure.payzen.eu/vads-payment/" if PRODUCTION else f"{_PAYZEN_DOUBLE}/vads-payment/",
+)
+
 # --- Tasks ------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

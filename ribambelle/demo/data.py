@@ -16,6 +16,7 @@ from django.utils import timezone
 from ribambelle.accounts.models import User
 from ribambelle.core.actions import batch
 from ribambelle.demo.sepa import load_sepa_collections
+from ribambelle.demo.online_payment import add_online_payment
 from ribambelle.families.models import Family, Person, PersonRole, Sex
 from ribambelle.tenancy.models import Membership, Organisation, Sector, Structure, StructureKind
 from ribambelle.tenancy.roles import Role
@@ -1157,6 +1158,7 @@ def load() -> list[DemoLogin]:
         (pouilly, "documents", _documents, pouilly),
         (quercy, "billing", _billing, quercy, pouilly),
         (pouilly, "sepa", load_sepa_collections, pouilly),
+        (pouilly, "online_payment", add_online_payment, pouilly),
     ]
     for organisation in (quercy, pouilly):
         _adopt_legacy(organisation, [f"section:{o.slug}:{name}" for o, name, *_ in sections if o == organisation])

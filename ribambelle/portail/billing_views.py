@@ -17,9 +17,11 @@ from ribambelle.billing import selectors
 from ribambelle.billing.pdf import invoice_pdf, receipt_pdf
 from ribambelle.billing.services import settings_for
 from ribambelle.core.exceptions import DomainError
+from ribambelle.payments import selectors as payment_selectors
 from ribambelle.payments import services as payments
 from ribambelle.payments.models import TransactionStatus
 from ribambelle.payments.providers.dummy import signed_answer
+from ribambelle.payments.providers.registry import provider_class
 from ribambelle.tenancy.access import family_required
 
 STATUSES = [
@@ -68,6 +70,7 @@ def _quotient_notice(family, settings) -> str:
     from django.utils import timezone
 
     from ribambelle.billing.charges import PricingContext, choose_bracket
+
     # Only the brackets and the settings decide it: the tariffs are not loaded for this.
     brackets = list(selectors.brackets(family.organisation_id))
     context = PricingContext(settings=settings, brackets=brackets, tariffs={}, on=timezone.localdate())
@@ -77,11 +80,12 @@ def _quotient_notice(family, settings) -> str:
 @family_required
 def invoice_detail(request, invoice_id: int):
     invoice = selectors.get_invoice_for_family(request.user.family, invoice_id)
+    config = payments.enabled_config(request.organisation)
     lines = list(invoice.lines.all())
     groups: dict[tuple[str, str], list] = {}
     for line in lines:
         groups.setdefault((line.child_name, line.activity_name), []).append(line)
-    return render(
+    response = render(
         request,
         "portail/billing/invoice_detail.html",
         {
@@ -92,10 +96,17 @@ def invoice_detail(request, invoice_id: int):
                 for (c, a), ls in groups.items()
             ],
             "allocations": invoice.allocations.select_related("payment"),
-            "online": payments.enabled_config(request.organisation) is not None,
+            "online": config is not None,
+            "pending_payment": payment_selectors.pending_transaction_for_invoice(request.user.family, invoice)
+            if invoice.is_open
+            else None,
             "settings": settings_for(request.organisation),
         },
     )
+    if config is not None and (origins := provider_class(config.kind).redirect_origins()):
+        # CSP: "Payer" posts here and is redirected to the provider's page (PayFiP).
+        response._csp_update = {"form-action": origins}
+    return response
 
 
 @family_required
@@ -136,6 +147,15 @@ def invoice_pay(request, invoice_id: int):
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("portail:invoice_detail", org_slug=request.organisation.slug, invoice_id=invoice.pk)
+    if kind == "paid":
+        messages.success(request, _("Cette facture vient d'être payée : votre reçu est disponible ci-dessous."))
+        return redirect("portail:invoice_detail", org_slug=request.organisation.slug, invoice_id=invoice.pk)
+    if kind == "blocked":
+        messages.error(
+            request,
+            _("Un paiement en ligne de cette facture est en cours de vérification par le service : contactez-le."),
+        )
+        return redirect("portail:invoice_detail", org_slug=request.organisation.slug, invoice_id=invoice.pk)
     if kind == "form":
         # Providers that expect a signed form (PayZen): the family confirms with one click.
         response = render(
@@ -152,9 +172,11 @@ def _query(request) -> str:
     return request.META.get("QUERY_STRING", "") if request.method == "GET" else request.body.decode("utf-8", "replace")
 
 
-@family_required
+@csrf_exempt
 def payment_return(request, provider: str):
-    """The family's browser comes back from the provider: settle (idempotent) and say what happened."""
+    """The family's browser comes back from the provider (GET, or POST from its page: no CSRF
+    token then): settle (idempotent, verified with the provider) and say what happened. The
+    session may be missing after a cross-site POST: the answer is settled all the same."""
     tx = payments.settle(
         organisation=request.organisation,
         provider_kind=provider,
@@ -162,7 +184,15 @@ def payment_return(request, provider: str):
         base_url=_base_url(request),
     )
     slug = request.organisation.slug
-    if tx is None or tx.family_id != request.user.family.pk:
+    family = getattr(request.user, "family", None) if request.user.is_authenticated else None
+    if tx is None and family is not None:
+        # No usable answer (missing, or not readable): ask the provider about this family's
+        # payments under way (PayFiP's state query).
+        for pending in payment_selectors.pending_transactions_for_family(family, provider=provider):
+            payments.check_transaction(pending)
+    if family is None:
+        return redirect("portail:invoices", org_slug=slug)
+    if tx is None or tx.family_id != family.pk:
         messages.error(
             request,
             _(
@@ -177,6 +207,14 @@ def payment_return(request, provider: str):
             _("Merci, votre paiement de la facture %(number)s est enregistré. Votre reçu est disponible ci-dessous.")
             % {"number": tx.invoice.number},
         )
+    elif tx.status == TransactionStatus.PENDING:
+        messages.info(
+            request,
+            _(
+                "Votre paiement est en cours de traitement par la banque : la facture sera marquée payée "
+                "dès sa confirmation. Inutile de payer une seconde fois."
+            ),
+        )
     elif tx.status == TransactionStatus.CANCELLED:
         messages.warning(
             request, _("Paiement annulé : la facture reste à payer. Vous pouvez réessayer quand vous voulez.")
@@ -190,7 +228,7 @@ def payment_return(request, provider: str):
 
 @csrf_exempt
 def payment_notify(request, provider: str):
-    """The provider's server-to-server notification (no session): signed answers only."""
+    """The provider's server-to-server notification (no session): verified answers only."""
     tx = payments.settle(
         organisation=request.organisation,
         provider_kind=provider,
@@ -205,17 +243,21 @@ def payment_notify(request, provider: str):
 @family_required
 def simulated_bank(request):
     """The demo bank of the dummy provider: the family chooses to pay, refuse or cancel.
-    Its answer is signed, notified to us server-side, then the browser is sent back."""
+    Its answer is signed, notified to us server-side, then the browser is sent back. Only the
+    family's own pending transaction can be answered (another's id: 404)."""
     config = payments.enabled_config(request.organisation)
     if config is None or config.kind != "dummy":
         return HttpResponseBadRequest(_("Le paiement de démonstration n'est pas activé."))
     transaction_id = request.GET.get("transaction_id", "") or request.POST.get("transaction_id", "")
-    amount = request.GET.get("amount", "") or request.POST.get("amount", "")
+    tx = payment_selectors.pending_transaction_for_family(
+        request.user.family, provider="dummy", transaction_id=transaction_id
+    )
+    amount = str(tx.amount)
     if request.method == "POST":
         result = request.POST.get("result")
         if result not in ("ok", "refused", "cancelled"):
             return HttpResponseBadRequest(_("Choix inconnu."))
-        query = signed_answer(request.organisation.pk, transaction_id, amount, result)
+        query = signed_answer(request.organisation.pk, tx.transaction_id, amount, result)
         payments.settle(
             organisation=request.organisation, provider_kind="dummy", query_string=query, base_url=_base_url(request)
         )
@@ -226,7 +268,7 @@ def simulated_bank(request):
         "portail/billing/simulated_bank.html",
         {
             "active_tab": "invoices",
-            "transaction_id": transaction_id,
+            "transaction_id": tx.transaction_id,
             "amount": amount,
             "subject": request.GET.get("subject", ""),
         },

@@ -65,7 +65,24 @@ def tile_summaries(family, *, include_health: bool) -> dict[str, str]:
         if documents
         else _("Dossier complet")
     )
+    summaries["invoices"] = _invoices_summary(family)
     unread = counts["unread"]
     if unread:
         summaries["messages"] = ngettext("%(n)s nouvelle réponse", "%(n)s nouvelles réponses", unread) % {"n": unread}
     return summaries
+
+
+def _invoices_summary(family) -> str:
+    """ "Mes factures": the amount due and the next due date (one query)."""
+    from ribambelle.billing.selectors import family_situation
+    from ribambelle.core.formats import format_euros as euros
+
+    situation = family_situation(family)
+    if situation.total_due <= 0:
+        return _("Aucune facture à payer")
+    if situation.next_due_date:
+        return _("À payer : %(amount)s – prochaine échéance le %(date)s") % {
+            "amount": euros(situation.total_due),
+            "date": shown_date(situation.next_due_date),
+        }
+    return _("À payer : %(amount)s") % {"amount": euros(situation.total_due)}

@@ -5,14 +5,30 @@ from decimal import Decimal
 
 import eopayment
 
+# What an answer says, in our words: paid, not final yet (pending), refused, cancelled by the
+# family (or expired), or unreadable (error: nothing is changed).
+PAID, PENDING, REFUSED, CANCELLED, ERROR = "paid", "pending", "refused", "cancelled", "error"
+_RESULTS = {
+    eopayment.PAID: PAID,
+    eopayment.WAITING: PENDING,
+    eopayment.RECEIVED: PENDING,
+    eopayment.DENIED: REFUSED,
+    eopayment.CANCELLED: CANCELLED,
+    eopayment.EXPIRED: CANCELLED,
+}
+
 
 @dataclass
 class Outcome:
     transaction_id: str
-    paid: bool
+    result: str
     signed: bool
     amount: Decimal | None = None
     bank_data: dict = field(default_factory=dict)
+
+    @property
+    def paid(self) -> bool:
+        return self.result == PAID
 
 
 def _plain(value) -> str:
@@ -55,11 +71,20 @@ class Provider:
             return transaction_id, "form", data
         raise NotImplementedError("Ce prestataire renvoie une réponse non prise en charge.")
 
+    @classmethod
+    def redirect_origins(cls) -> list[str]:
+        """Origins our "Payer" form may be redirected to (the page's CSP form-action)."""
+        return []
+
+    def status(self, transaction) -> Outcome | None:
+        """Ask the provider for the transaction's state (None: this provider cannot be asked)."""
+        return None
+
     def response(self, query_string: str) -> Outcome:
         response = self.backend().response(query_string)
         return Outcome(
             transaction_id=response.order_id or response.transaction_id,
-            paid=response.result == eopayment.PAID,
+            result=_RESULTS.get(response.result, ERROR),
             signed=bool(response.signed),
             bank_data={k: _plain(v) for k, v in (response.bank_data or {}).items()},
         )

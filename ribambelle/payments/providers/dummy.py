@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from .base import Outcome, Provider
+from .base import CANCELLED, PAID, REFUSED, Outcome, Provider
 
 
 def _key(organisation_id: int) -> bytes:
@@ -49,6 +49,7 @@ class DummyProvider(Provider):
         result = "ok" if "ok" in form else form.get("result", "refused")
         expected = sign(self.config.organisation_id, outcome.transaction_id, form.get("amount", ""), result)
         outcome.signed = hmac.compare_digest(expected, form.get("signature", ""))
+        outcome.result = {"ok": PAID, "cancelled": CANCELLED}.get(result, REFUSED)
         try:
             outcome.amount = Decimal(form.get("amount", ""))
         except ArithmeticError:

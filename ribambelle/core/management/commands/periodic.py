@@ -12,7 +12,8 @@ logger = logging.getLogger(__name__)
 class Command(BaseCommand):
     help = (
         "Travaux périodiques : e-mails dus de la file d'attente, propositions de liste d'attente expirées, "
-        "rappels d'expiration des documents, prélèvements SEPA arrivés à leur date. "
+        "rappels d'expiration des documents, prélèvements SEPA arrivés à leur date, "
+        "paiements en ligne en attente revérifiés. "
         "Une fois, ou en boucle avec --loop N (secondes)."
     )
 
@@ -44,12 +45,17 @@ class Command(BaseCommand):
         from ribambelle.core.scoping import for_each_organisation
         from ribambelle.documents.services import send_expiry_reminders
         from ribambelle.outbox.services import deliver_due_emails
+        from ribambelle.payments.services import recheck_pending
 
         # Each sweep visits the organisations one by one, inside each one's scope.
         sent = for_each_organisation(deliver_due_emails)
         expired = for_each_organisation(expire_offers)
         reminders = for_each_organisation(send_expiry_reminders)
         settled = for_each_organisation(settle_due_collections)
+        # Online payments still pending (a lost notification, PayFiP's "not finished" P5): ask again.
+        payments = for_each_organisation(recheck_pending)
+        if payments:
+            self.stdout.write(f"paiements en ligne réglés après vérification : {payments}")
         if sent or expired or reminders or settled:
             self.stdout.write(
                 f"e-mails envoyés : {sent} · propositions expirées : {expired} · rappels : {reminders}"

@@ -1,0 +1,45 @@
+"""`manage.py payment_doubles`: serve the local PayFiP and PayZen doubles for the demo
+(`make run` starts it), on PAYMENT_DOUBLES_PORT and the next port, until interrupted."""
+
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django_scopes import scopes_disabled
+
+from ribambelle.payments.doubles.payfip import PayFiPDouble
+from ribambelle.payments.doubles.payzen import PayzenDouble
+
+
+class Command(BaseCommand):
+    help = "Doubles locaux de PayFiP et PayZen pour la démonstration (jamais en production)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=settings.PAYMENT_DOUBLES_PORT)
+
+    def handle(self, *args, port: int, **options):
+        if getattr(settings, "PRODUCTION", False):
+            self.stderr.write("Les doubles de paiement ne tournent jamais en production.")
+            return
+        payfip = PayFiPDouble(port=port).start()
+        payzen = PayzenDouble(port=port + 1).start()
+        self.stdout.write(f"Double PayFiP : {payfip.url} · double PayZen : {payzen.url}")
+        try:
+            while True:
+                self._load_shops(payzen)
+                time.sleep(5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            payfip.stop()
+            payzen.stop()
+
+    @staticmethod
+    def _load_shops(payzen: PayzenDouble) -> None:
+        """The PayZen shops configured in the back office (their test keys), read again now and then."""
+        from ribambelle.payments.models import ProviderConfig
+
+        with scopes_disabled():  # a platform-wide helper of the demo, reading one setting per organisation
+            for options in ProviderConfig.objects.filter(kind="payzen").values_list("options", flat=True):
+                if options.get("vads_site_id") and options.get("secret_test"):
+                    payzen.shops[options["vads_site_id"]] = options["secret_test"]
