@@ -2,7 +2,7 @@
 balances and unpaid invoices, SEPA direct debit, exports, tariffs and settings."""
 
 import uuid
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.contrib import messages
 from django.http import HttpResponse

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from ribambelle.accounts.models import User
 from ribambelle.core.actions import batch
-from ribambelle.demo.sepa import load_sepa_collections
 from ribambelle.demo.online_payment import add_online_payment
+from ribambelle.demo.sepa import load_sepa_collections
 from ribambelle.families.models import Family, Person, PersonRole, Sex
 from ribambelle.tenancy.models import Membership, Organisation, Sector, Structure, StructureKind
 from ribambelle.tenancy.roles import Role
