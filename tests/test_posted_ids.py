@@ -428,7 +428,7 @@ def _portal_child(tenant_a, tenant_b):
 
 CASES = {
     "backoffice.family_views:family_import_invite": _invite_adults("backoffice:family_import_invite"),
-    "backoffice.family_account_views:_invite": _invite_adults("backoffice:family_accounts"),
+    "backoffice.family_login_views:_invite": _invite_adults("backoffice:family_accounts"),
     "backoffice.activity_views:registration_bulk_accept": _bulk_accept,
     "backoffice.billing_views:unpaid": _unpaid,
     "backoffice.booking_views:family_planning": _family_planning,

@@ -219,7 +219,8 @@ def run_issue(request, invoicerun_id: int):
 
 @staff_required(BILLING)
 def payment_list(request):
-    payments = selectors.payments_for_staff(request.membership)
+    filterset = selectors.payment_list_for_staff(request.membership, request.GET)
+    payments = filterset.qs
     if request.GET.get("format") == "csv":
         return _csv(
             "reglements.csv",
@@ -230,7 +231,9 @@ def payment_list(request):
             ),
         )
     page = paginate(request, payments)
-    return render(request, "backoffice/billing/payment_list.html", {"page": page, "nav": "payments"})
+    return render(
+        request, "backoffice/billing/payment_list.html", {"page": page, "filterset": filterset, "nav": "payments"}
+    )
 
 
 @staff_required(BILLING)
@@ -249,7 +252,7 @@ def payment_new(request):
 @staff_required(BILLING)
 def family_statement(request, family_id: int):
     """A family's financial statement: invoices, payments, balance, recording a payment (not its logins:
-    those are family_account_views.family_accounts)."""
+    those are family_login_views.family_logins)."""
     family = get_family_for_staff(request.membership, family_id, area=Area.BILLING)
     form = PaymentForm(request.POST or None, initial={"received_on": timezone.localdate(), "method": "cheque"})
     open_invoices = list(
@@ -327,8 +330,11 @@ def payment_allocate(request, payment_id: int):
 
 @staff_required(BILLING)
 def balances(request):
-    page = paginate(request, selectors.balances(request.membership))
-    return render(request, "backoffice/billing/balances.html", {"page": page, "nav": "balances"})
+    filterset = selectors.balance_list_for_staff(request.membership, request.GET)
+    page = paginate(request, filterset.qs)
+    return render(
+        request, "backoffice/billing/balances.html", {"page": page, "filterset": filterset, "nav": "balances"}
+    )
 
 
 @staff_required(BILLING)
@@ -350,10 +356,12 @@ def unpaid(request):
                 % {"count": sent},
             )
         return redirect("backoffice:billing_unpaid", org_slug=request.organisation.slug)
-    invoices = selectors.unpaid(request.membership)
-    page = paginate(request, invoices, 100)
+    filterset = selectors.unpaid_list_for_staff(request.membership, request.GET)
+    page = paginate(request, filterset.qs, 100)
     return render(
-        request, "backoffice/billing/unpaid.html", {"page": page, "today": timezone.localdate(), "nav": "unpaid"}
+        request,
+        "backoffice/billing/unpaid.html",
+        {"page": page, "filterset": filterset, "today": timezone.localdate(), "nav": "unpaid"},
     )
 
 

@@ -37,25 +37,16 @@ def _go(request, name: str, **kwargs):
 # --- Inbox ------------------------------------------------------------------------------
 @staff_required(Perm.COMMUNICATE)
 def inbox(request):
-    structures = structures_for_staff(request.membership)
-    structure_id = request.GET.get("structure", "")
-    structure_id = parse_id(structure_id)
-    status = request.GET.get("statut", ThreadStatus.NEW)
-    if status not in ThreadStatus.values and status != "tous":
-        status = ThreadStatus.NEW
-    threads = selectors.threads_for_staff(
-        request.membership, structure_id=structure_id, status=None if status == "tous" else status
-    )
-    page = paginate(request, threads)
+    filterset = selectors.thread_list_for_staff(request.membership, request.GET)
+    page = paginate(request, filterset.qs)
     counts = selectors.inbox_counts(request.membership)
     return render(
         request,
         "backoffice/inbox.html",
         {
             "page": page,
-            "structures": structures,
-            "structure_id": structure_id,
-            "status": status,
+            "filterset": filterset,
+            "status": filterset.status_value,
             "statuses": [(value, label, counts.get(value, 0)) for value, label in ThreadStatus.choices],
             "nav": "inbox",
         },
@@ -221,8 +212,9 @@ def banner_delete(request, banner_id: int):
 # --- Mass e-mail ------------------------------------------------------------------------
 @staff_required(Perm.COMMUNICATE)
 def mailing_list(request):
-    page = paginate(request, selectors.mailings_for_staff(request.membership), 30)
-    return render(request, "backoffice/mailing_list.html", {"page": page, "nav": "mailings"})
+    filterset = selectors.mailing_list_for_staff(request.membership, request.GET)
+    page = paginate(request, filterset.qs, 30)
+    return render(request, "backoffice/mailing_list.html", {"page": page, "filterset": filterset, "nav": "mailings"})
 
 
 @staff_required(Perm.COMMUNICATE)

@@ -36,9 +36,11 @@ def _can_review(request) -> bool:
 # --- Review queue ---------------------------------------------------------------------
 @staff_required(Perm.VIEW_FAMILIES)
 def queue(request):
-    documents = selectors.review_queue(request.membership, include_health=_health(request))
-    page = paginate(request, documents)
-    return render(request, "backoffice/documents_queue.html", {"page": page, "nav": "documents"})
+    filterset = selectors.review_queue_list_for_staff(request.membership, request.GET, include_health=_health(request))
+    page = paginate(request, filterset.qs)
+    return render(
+        request, "backoffice/documents_queue.html", {"page": page, "filterset": filterset, "nav": "documents"}
+    )
 
 
 @staff_required(Perm.VIEW_FAMILIES)

@@ -21,7 +21,7 @@ from ribambelle.tenancy import selectors, services
 from ribambelle.tenancy.access import staff_required
 from ribambelle.tenancy.roles import Perm, has_permission
 
-from .forms import AuditFilterForm, OrganisationForm, SectorForm, StaffEditForm, StaffInviteForm, StructureForm
+from .forms import OrganisationForm, SectorForm, StaffEditForm, StaffInviteForm, StructureForm
 
 
 def _org_redirect(request, name: str, **kwargs):
@@ -228,22 +228,8 @@ def outbox(request):
 @staff_required(Perm.VIEW_AUDIT)
 def audit_log(request):
     """Who changed what, when (and who opened health information): newest first, filterable."""
-    actions, object_types = audit.filter_choices(request.organisation)
-    form = AuditFilterForm(
-        request.GET or None, organisation=request.organisation, actions=actions, object_types=object_types
-    )
-    filters = audit.AuditFilters()
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        filters = audit.AuditFilters(
-            actor_id=data["actor"],
-            action=data["action"],
-            object_type=data["object_type"],
-            since=data["since"],
-            until=data["until"],
-            text=data["text"].strip(),
-        )
-    page = paginate(request, audit.audit_entries(request.organisation, filters))
+    filterset = audit.audit_list_for_staff(request.membership, request.GET)
+    page = paginate(request, filterset.qs)
     rows = [
         {
             "entry": entry,
@@ -253,4 +239,6 @@ def audit_log(request):
         }
         for entry, changes in zip(page, audit.describe_entries(page), strict=True)
     ]
-    return render(request, "backoffice/audit_log.html", {"form": form, "page": page, "rows": rows, "nav": "audit"})
+    return render(
+        request, "backoffice/audit_log.html", {"filterset": filterset, "page": page, "rows": rows, "nav": "audit"}
+    )
