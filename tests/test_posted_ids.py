@@ -444,7 +444,7 @@ CASES = {
     "backoffice.billing_views:run_list": _run_list,
     "backoffice.document_views:_published_form": _published_form,
     "backoffice.document_views:family_documents": _family_documents,
-    "backoffice.views:_structure_form_view": _structure_form,
+    "backoffice.views:_structure_form": _structure_form,
     "backoffice.views:staff_invite": _staff_invite,
     "backoffice.views:staff_edit": _staff_edit,
     "portail.booking_views:_save": _portal_planning,

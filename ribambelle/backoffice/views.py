@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ribambelle.accounts import services as account_services
 from ribambelle.bookings import selectors as booking_selectors
@@ -12,7 +13,7 @@ from ribambelle.communication import selectors as communication_selectors
 from ribambelle.core import selectors as audit
 from ribambelle.core.counting import count_each
 from ribambelle.core.exceptions import DomainError
-from ribambelle.core.formpage import form_page
+from ribambelle.core.formpage import EditPage, form_page
 from ribambelle.core.pagination import paginate
 from ribambelle.core.qr import qr_svg
 from ribambelle.core.wording import of
@@ -96,34 +97,25 @@ def structure_list(request):
     return render(request, "backoffice/structure_list.html", {"structures": structures, "nav": "structures"})
 
 
-def _structure_form_view(request, structure=None):
-    form = StructureForm(request.POST or None, instance=structure, organisation=request.organisation)
-
-    return form_page(
-        request,
-        form,
-        save=lambda form: services.save_structure(
-            organisation=request.organisation,
-            structure=structure,
-            fields=form.domain_fields(),
-            acting_user=request.user,
-        ),
-        refresh=structure,
-        success=lambda saved: _("La structure « %(name)s » est enregistrée.") % {"name": saved.name},
-        redirect_to=_org_redirect(request, "backoffice:structure_list"),
-        template="backoffice/structure_form.html",
-        context={"structure": structure, "nav": "structures"},
-    )
+def _structure_form(request, structure):
+    return StructureForm(request.POST or None, instance=structure, organisation=request.organisation)
 
 
-@staff_required(Perm.MANAGE_STRUCTURES)
-def structure_create(request):
-    return _structure_form_view(request)
-
-
-@staff_required(Perm.MANAGE_STRUCTURES)
-def structure_edit(request, structure_id: int):
-    return _structure_form_view(request, selectors.get_structure_for_staff(request.membership, structure_id))
+structure_create, structure_edit = EditPage(
+    form=_structure_form,
+    save=lambda request, form, structure: services.save_structure(
+        organisation=request.organisation, structure=structure, fields=form.domain_fields(), acting_user=request.user
+    ),
+    success=lambda saved: _("La structure « %(name)s » est enregistrée.") % {"name": saved.name},
+    redirect_to="backoffice:structure_list",
+    new_title=gettext_lazy("Nouvelle structure"),
+    back="backoffice:structure_list",
+    back_label=gettext_lazy("Structures"),
+    nav="structures",
+).views(
+    staff_required(Perm.MANAGE_STRUCTURES),
+    get=lambda request, structure_id: selectors.get_structure_for_staff(request.membership, structure_id),
+)
 
 
 # --- Sectors ----------------------------------------------------------------------------
@@ -133,31 +125,25 @@ def sector_list(request):
     return render(request, "backoffice/sector_list.html", {"sectors": sectors, "nav": "sectors"})
 
 
-def _sector_form_view(request, sector=None):
-    form = SectorForm(request.POST or None, instance=sector)
-
-    return form_page(
-        request,
-        form,
-        save=lambda form: services.save_sector(
-            organisation=request.organisation, sector=sector, name=form.cleaned_data["name"], acting_user=request.user
-        ),
-        refresh=sector,
-        success=lambda saved: _("Le secteur « %(name)s » est enregistré.") % {"name": saved.name},
-        redirect_to=_org_redirect(request, "backoffice:sector_list"),
-        template="backoffice/sector_form.html",
-        context={"sector": sector, "nav": "sectors"},
-    )
+def _sector_form(request, sector):
+    return SectorForm(request.POST or None, instance=sector)
 
 
-@staff_required(Perm.MANAGE_STRUCTURES)
-def sector_create(request):
-    return _sector_form_view(request)
-
-
-@staff_required(Perm.MANAGE_STRUCTURES)
-def sector_edit(request, sector_id: int):
-    return _sector_form_view(request, selectors.get_sector_for_staff(request.membership, sector_id))
+sector_create, sector_edit = EditPage(
+    form=_sector_form,
+    save=lambda request, form, sector: services.save_sector(
+        organisation=request.organisation, sector=sector, name=form.cleaned_data["name"], acting_user=request.user
+    ),
+    success=lambda saved: _("Le secteur « %(name)s » est enregistré.") % {"name": saved.name},
+    redirect_to="backoffice:sector_list",
+    new_title=gettext_lazy("Nouveau secteur"),
+    back="backoffice:sector_list",
+    back_label=gettext_lazy("Secteurs"),
+    nav="sectors",
+).views(
+    staff_required(Perm.MANAGE_STRUCTURES),
+    get=lambda request, sector_id: selectors.get_sector_for_staff(request.membership, sector_id),
+)
 
 
 # --- Staff --------------------------------------------------------------------------------

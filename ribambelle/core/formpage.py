@@ -5,12 +5,15 @@ and returns what it saved), the success message and where to go next. A `DomainE
 from the service is shown on the form, next to the field it concerns, and the page answers 400.
 """
 
+import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from .exceptions import DomainError
 from .versioning import EditConflict
@@ -65,3 +68,80 @@ def form_page(request, form, *, save, success, redirect_to, template: str, conte
             messages.success(request, _resolve(success, result))
         return _resolve(redirect_to, result)
     return render(request, template, {"form": form, **(context or {})}, status=status_for(form))
+
+
+@dataclass(frozen=True)
+class EditPage:
+    """A create-or-edit page, declared once; `views()` makes its two views (one call per pair).
+
+    - `form(request, instance, **parent)`: the form, bound to `request.POST` (None on the create page);
+    - `save(request, form, instance, **parent)`: one service call, returns what it saved;
+    - `success`: the message, or a function of what was saved;
+    - `redirect_to`: a URL name of the organisation, or `f(request, saved, **parent)` returning a response;
+    - `template`: the page, extending `backoffice/form_page.html` (`backoffice/edit_page.html` shows
+      `new_title` or the object, a breadcrumb and "Annuler" back to `back`, a URL name, labelled `back_label`);
+    - `context(request, instance, **parent)`: more for the template; `nav`: the menu entry.
+
+    `parent` is what the object belongs to (a group's activity): `views(parent=…)` reads it from the create
+    page's URL, `parent_of` from the edited object. The template sees `instance`, `name` (the same object,
+    under the name it prefers), the parent and `new_title`."""
+
+    form: Callable[..., Any]
+    save: Callable[..., Any]
+    success: Any
+    redirect_to: Any
+    template: str = "backoffice/edit_page.html"
+    name: str = "instance"
+    new_title: Any = ""
+    back: str = ""
+    back_label: Any = ""
+    nav: str = ""
+    context: Callable[..., dict] | None = None
+
+    def render(self, request, instance=None, **parent):
+        redirect_to = self.redirect_to
+        if isinstance(redirect_to, str):
+            redirect_to = redirect(redirect_to, org_slug=request.organisation.slug)
+        else:
+            redirect_to = functools.partial(self.redirect_to, request, **parent)
+        extra = self.context(request, instance, **parent) if self.context else {}
+        return form_page(
+            request,
+            self.form(request, instance, **parent),
+            save=lambda form: self.save(request, form, instance, **parent),
+            success=self.success,
+            redirect_to=redirect_to,
+            template=self.template,
+            refresh=instance,
+            context={
+                "instance": instance,
+                self.name: instance,
+                "new_title": self.new_title,
+                "back_url": _org_url(request, self.back) if self.back else "",
+                "back_label": self.back_label,
+                "nav": self.nav,
+                **parent,
+                **extra,
+            },
+        )
+
+    def views(self, guard, *, get, parent=None, parent_of=None):
+        """(create, edit): `guard` decorates both (the role's check, e.g. `staff_required(perm)`); `get(request,
+        **url_kwargs)` reads the edited object from its `<model>_id` (404 out of reach); `parent(request,
+        **url_kwargs)` and `parent_of(instance)` give the parent as a dict of template names."""
+
+        @guard
+        def create(request, **kwargs):
+            return self.render(request, None, **(parent(request, **kwargs) if parent else {}))
+
+        @guard
+        def edit(request, **kwargs):
+            instance = get(request, **kwargs)
+            return self.render(request, instance, **(parent_of(instance) if parent_of else {}))
+
+        create.edit_page = edit.edit_page = self  # tests/test_page_pattern.py recognises the helper's views
+        return create, edit
+
+
+def _org_url(request, name: str) -> str:
+    return reverse(name, kwargs={"org_slug": request.organisation.slug})
