@@ -8,13 +8,14 @@ from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ribambelle.activities import selectors as activity_selectors
 from ribambelle.activities import services as activity_services
 from ribambelle.bookings import services as booking_services
 from ribambelle.core.exceptions import DomainError
-from ribambelle.core.formpage import form_page
+from ribambelle.core.formpage import EditPage, form_page
 from ribambelle.core.params import date_param, parse_id, parse_ids
 from ribambelle.core.wording import of, registered
 from ribambelle.documents.selectors import missing_for_registrations
@@ -106,71 +107,60 @@ def activity_duplicate(request, activity_id: int):
     return _to_activity(request, copy)
 
 
-def _child_form_view(request, activity, *, form, save, new_title, obj=None):
-    """A group's or a unit's form page, inside its activity."""
-
-    return form_page(
-        request,
-        form,
-        save=save,
-        refresh=obj,
-        success=_("Enregistré."),
-        redirect_to=_to_activity(request, activity),
+def _part_of_activity(**page):
+    """A group's or a unit's create-or-edit pages, inside their activity: created from the activity's URL,
+    edited from the part's own; both go back to the activity."""
+    return EditPage(
+        success=gettext_lazy("Enregistré."),
+        redirect_to=lambda request, saved, activity: _to_activity(request, activity),
         template="backoffice/activities/part_form.html",
-        context={"activity": activity, "obj": obj, "new_title": new_title, "nav": "activities"},
+        name="obj",
+        nav="activities",
+        **page,
     )
 
 
-def _group_page(request, activity, group=None):
-    return _child_form_view(
-        request,
-        activity,
-        form=GroupForm(request.POST or None, instance=group),
-        obj=group,
-        new_title=_("Nouveau groupe"),
-        save=lambda f: activity_services.save_group(
-            activity=activity, group=group, fields=f.domain_fields(), acting_user=request.user
-        ),
-    )
+def _activity_of_url(request, activity_id: int) -> dict:
+    return {"activity": activity_selectors.get_activity_for_staff(request.membership, activity_id)}
 
 
-def _unit_page(request, activity, unit=None):
-    return _child_form_view(
-        request,
-        activity,
-        form=UnitForm(request.POST or None, instance=unit, activity=activity),
-        obj=unit,
-        new_title=_("Nouvelle unité"),
-        save=lambda f: activity_services.save_unit(
-            activity=activity,
-            unit=unit,
-            fields={n: f.cleaned_data[n] for n in UnitForm.Meta.fields},
-            excludes=f.cleaned_data["exclude_units"],
-            acting_user=request.user,
-        ),
-    )
+def _group_form(request, group, activity):
+    return GroupForm(request.POST or None, instance=group)
 
 
-@staff_required(Perm.MANAGE_ACTIVITIES)
-def group_create(request, activity_id: int):
-    return _group_page(request, activity_selectors.get_activity_for_staff(request.membership, activity_id))
+def _unit_form(request, unit, activity):
+    return UnitForm(request.POST or None, instance=unit, activity=activity)
 
 
-@staff_required(Perm.MANAGE_ACTIVITIES)
-def group_edit(request, group_id: int):
-    group = activity_selectors.get_group_for_staff(request.membership, group_id)
-    return _group_page(request, group.activity, group)
+group_create, group_edit = _part_of_activity(
+    form=_group_form,
+    save=lambda request, form, group, activity: activity_services.save_group(
+        activity=activity, group=group, fields=form.domain_fields(), acting_user=request.user
+    ),
+    new_title=gettext_lazy("Nouveau groupe"),
+).views(
+    staff_required(Perm.MANAGE_ACTIVITIES),
+    get=lambda request, group_id: activity_selectors.get_group_for_staff(request.membership, group_id),
+    parent=_activity_of_url,
+    parent_of=lambda group: {"activity": group.activity},
+)
 
-
-@staff_required(Perm.MANAGE_ACTIVITIES)
-def unit_create(request, activity_id: int):
-    return _unit_page(request, activity_selectors.get_activity_for_staff(request.membership, activity_id))
-
-
-@staff_required(Perm.MANAGE_ACTIVITIES)
-def unit_edit(request, unit_id: int):
-    unit = activity_selectors.get_unit_for_staff(request.membership, unit_id)
-    return _unit_page(request, unit.activity, unit)
+unit_create, unit_edit = _part_of_activity(
+    form=_unit_form,
+    save=lambda request, form, unit, activity: activity_services.save_unit(
+        activity=activity,
+        unit=unit,
+        fields={n: form.cleaned_data[n] for n in UnitForm.Meta.fields},
+        excludes=form.cleaned_data["exclude_units"],
+        acting_user=request.user,
+    ),
+    new_title=gettext_lazy("Nouvelle unité"),
+).views(
+    staff_required(Perm.MANAGE_ACTIVITIES),
+    get=lambda request, unit_id: activity_selectors.get_unit_for_staff(request.membership, unit_id),
+    parent=_activity_of_url,
+    parent_of=lambda unit: {"activity": unit.activity},
+)
 
 
 @staff_required(Perm.MANAGE_ACTIVITIES)
