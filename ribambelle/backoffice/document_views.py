@@ -5,9 +5,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ribambelle.core.exceptions import DomainError
-from ribambelle.core.formpage import apply_errors, form_page
+from ribambelle.core.formpage import EditPage, apply_errors
 from ribambelle.core.pagination import paginate
 from ribambelle.core.services import record_audit
 from ribambelle.documents import selectors, services
@@ -189,42 +190,37 @@ def type_list(request):
     )
 
 
-def _type_form(request, instance=None):
-    organisation = request.organisation
-    form = DocumentTypeForm(request.POST or None, request.FILES or None, instance=instance)
+def _upload(form, name: str):
+    uploads = form.cleaned_data.get(name) or []
+    return uploads[0] if uploads else None
 
-    def save(form):
-        fields = {name: form.cleaned_data[name] for name in DocumentTypeForm.Meta.fields}
-        uploads = form.cleaned_data.get("blank_form") or []
-        services.save_document_type(
-            organisation=organisation,
-            acting_user=request.user,
-            fields=fields,
-            instance=instance,
-            blank_form=uploads[0] if uploads else None,
-        )
-        return fields
 
-    return form_page(
-        request,
-        form,
-        save=save,
-        success=lambda fields: _("Le type de document « %(name)s » est enregistré.") % {"name": fields["name"]},
-        redirect_to=redirect("backoffice:document_type_list", org_slug=organisation.slug),
-        template="backoffice/document_type_form.html",
-        refresh=instance,
-        context={"instance": instance, "nav": "document_types"},
+def _save_type(request, form, instance):
+    fields = {name: form.cleaned_data[name] for name in DocumentTypeForm.Meta.fields}
+    services.save_document_type(
+        organisation=request.organisation,
+        acting_user=request.user,
+        fields=fields,
+        instance=instance,
+        blank_form=_upload(form, "blank_form"),
     )
+    return fields
 
 
-@staff_required(Perm.MANAGE_ORGANISATION)
-def type_create(request):
-    return _type_form(request)
-
-
-@staff_required(Perm.MANAGE_ORGANISATION)
-def type_edit(request, documenttype_id: int):
-    return _type_form(request, selectors.get_type(request.organisation, documenttype_id))
+type_create, type_edit = EditPage(
+    form=lambda request, instance: DocumentTypeForm(request.POST or None, request.FILES or None, instance=instance),
+    save=_save_type,
+    success=lambda fields: _("Le type de document « %(name)s » est enregistré.") % {"name": fields["name"]},
+    redirect_to="backoffice:document_type_list",
+    template="backoffice/document_type_form.html",
+    new_title=gettext_lazy("Nouveau type de document"),
+    back="backoffice:document_type_list",
+    back_label=gettext_lazy("Types de documents"),
+    nav="document_types",
+).views(
+    staff_required(Perm.MANAGE_ORGANISATION),
+    get=lambda request, documenttype_id: selectors.get_type(request.organisation, documenttype_id),
+)
 
 
 @staff_required(Perm.VIEW_FAMILIES)
@@ -248,54 +244,50 @@ def published_list(request):
     )
 
 
-def _published_form(request, instance=None):
-    organisation = request.organisation
+def _published_form(request, instance):
     form = PublishedDocumentForm(
-        request.POST or None, request.FILES or None, instance=instance, organisation=organisation
+        request.POST or None, request.FILES or None, instance=instance, organisation=request.organisation
     )
     if structure_limit(request.membership) is not None:
         # Limited to some structures: publish for one of them, never for the whole organisation.
         form.fields["structure"].queryset = structures_for_staff(request.membership)
         form.fields["structure"].required = True
-
-    def save(form):
-        fields = {name: form.cleaned_data[name] for name in PublishedDocumentForm.Meta.fields}
-        uploads = form.cleaned_data.get("upload") or []
-        try:
-            services.save_published_document(
-                organisation=organisation,
-                acting_user=request.user,
-                fields=fields,
-                instance=instance,
-                upload=uploads[0] if uploads else None,
-            )
-        except DomainError as error:
-            if error.field != "file":
-                raise
-            raise DomainError(error.message, field="upload") from error  # the form calls the file "upload"
-        return fields
-
-    return form_page(
-        request,
-        form,
-        save=save,
-        success=lambda fields: _("« %(title)s » est enregistré.") % {"title": fields["title"]},
-        redirect_to=redirect("backoffice:published_list", org_slug=organisation.slug),
-        template="backoffice/published_form.html",
-        refresh=instance,
-        context={"instance": instance, "nav": "documentation"},
-    )
+    return form
 
 
-@staff_required(Perm.COMMUNICATE)
-def published_create(request):
-    return _published_form(request)
+def _save_published(request, form, instance):
+    fields = {name: form.cleaned_data[name] for name in PublishedDocumentForm.Meta.fields}
+    try:
+        services.save_published_document(
+            organisation=request.organisation,
+            acting_user=request.user,
+            fields=fields,
+            instance=instance,
+            upload=_upload(form, "upload"),
+        )
+    except DomainError as error:
+        if error.field != "file":
+            raise
+        raise DomainError(error.message, field="upload") from error  # the form calls the file "upload"
+    return fields
 
 
-@staff_required(Perm.COMMUNICATE)
-def published_edit(request, publisheddocument_id: int):
-    instance = get_object_or_404(selectors.published_for_staff(request.membership), pk=publisheddocument_id)
-    return _published_form(request, instance)
+published_create, published_edit = EditPage(
+    form=_published_form,
+    save=_save_published,
+    success=lambda fields: _("« %(title)s » est enregistré.") % {"title": fields["title"]},
+    redirect_to="backoffice:published_list",
+    template="backoffice/published_form.html",
+    new_title=gettext_lazy("Publier un document"),
+    back="backoffice:published_list",
+    back_label=gettext_lazy("Documentation structure"),
+    nav="documentation",
+).views(
+    staff_required(Perm.COMMUNICATE),
+    get=lambda request, publisheddocument_id: get_object_or_404(
+        selectors.published_for_staff(request.membership), pk=publisheddocument_id
+    ),
+)
 
 
 @staff_required(Perm.COMMUNICATE)
