@@ -4,12 +4,12 @@ balances and unpaid invoices, SEPA direct debit, exports, tariffs and settings."
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from ribambelle.billing import selectors, sepa, services
@@ -17,7 +17,7 @@ from ribambelle.billing.models import InvoiceStatus, RunStatus
 from ribambelle.billing.pdf import invoice_pdf, receipt_pdf
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.exports import csv_response
-from ribambelle.core.formpage import form_page
+from ribambelle.core.formpage import EditPage, form_page
 from ribambelle.core.pagination import paginate
 from ribambelle.core.params import parse_ids
 from ribambelle.families.selectors import families_for_staff, get_family_for_staff
@@ -502,43 +502,41 @@ def tariffs(request):
     return render(request, "backoffice/billing/tariffs.html", {"rows": rows, "nav": "tariffs"})
 
 
-def _tariff_form(request, activity, tariff=None):
-    form = TariffForm(
+def _tariff_form(request, tariff, activity):
+    return TariffForm(
         request.POST or None, instance=tariff, activity=activity, brackets=selectors.brackets(request.organisation)
     )
-    if request.method == "POST" and form.is_valid():
-        fields = {k: form.cleaned_data[k] for k in ("unit", "mode", "flat_price", "outside_price", "sibling_reduction")}
-        try:
-            services.save_tariff(
-                organisation=request.organisation,
-                activity=activity,
-                tariff=tariff,
-                fields=fields,
-                bracket_prices=form.bracket_prices(),
-                acting_user=request.user,
-            )
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        except Exception:  # noqa: BLE001 - model validation (one tariff per unit)
-            form.add_error("unit", _("Un tarif existe déjà pour cette unité : modifiez-le."))
-        else:
-            messages.success(request, _("Tarif enregistré."))
-            return redirect("backoffice:billing_tariffs", org_slug=request.organisation.slug)
-    return render(
-        request,
-        "backoffice/billing/tariff_form.html",
-        {"form": form, "activity": activity, "tariff": tariff, "nav": "tariffs"},
-        status=400 if form.errors else 200,
-    )
 
 
-@staff_required(BILLING)
-def tariff_new(request, activity_id: int):
-    activity = selectors.get_activity_to_price(request.membership, activity_id)
-    return _tariff_form(request, activity)
+def _save_tariff(request, form, tariff, activity):
+    fields = {k: form.cleaned_data[k] for k in ("unit", "mode", "flat_price", "outside_price", "sibling_reduction")}
+    try:
+        return services.save_tariff(
+            organisation=request.organisation,
+            activity=activity,
+            tariff=tariff,
+            fields=fields,
+            bracket_prices=form.bracket_prices(),
+            acting_user=request.user,
+        )
+    except ValidationError as error:  # the model's rule: one tariff per unit
+        raise DomainError(_("Un tarif existe déjà pour cette unité : modifiez-le."), field="unit") from error
 
 
-@staff_required(BILLING)
-def tariff_edit(request, tariff_id: int):
-    tariff = selectors.get_tariff_for_staff(request.membership, tariff_id)
-    return _tariff_form(request, tariff.activity, tariff)
+tariff_new, tariff_edit = EditPage(
+    form=_tariff_form,
+    save=_save_tariff,
+    success=gettext_lazy("Tarif enregistré."),
+    redirect_to="backoffice:billing_tariffs",
+    template="backoffice/billing/tariff_form.html",
+    name="tariff",
+    new_title=gettext_lazy("Tarif"),
+    back="backoffice:billing_tariffs",
+    back_label=gettext_lazy("Tarifs"),
+    nav="tariffs",
+).views(
+    staff_required(BILLING),
+    get=lambda request, tariff_id: selectors.get_tariff_for_staff(request.membership, tariff_id),
+    parent=lambda request, activity_id: {"activity": selectors.get_activity_to_price(request.membership, activity_id)},
+    parent_of=lambda tariff: {"activity": tariff.activity},
+)
