@@ -112,6 +112,7 @@ def _part_of_activity(**page):
     edited from the part's own; both go back to the activity."""
     return EditPage(
         success=gettext_lazy("Enregistré."),
+        back=("backoffice:activity_list", gettext_lazy("Activités")),
         redirect_to=lambda request, saved, activity: _to_activity(request, activity),
         template="backoffice/activities/part_form.html",
         name="obj",
@@ -140,7 +141,7 @@ group_create, group_edit = _part_of_activity(
     new_title=gettext_lazy("Nouveau groupe"),
 ).views(
     staff_required(Perm.MANAGE_ACTIVITIES),
-    get=lambda request, group_id: activity_selectors.get_group_for_staff(request.membership, group_id),
+    for_staff=activity_selectors.get_group_for_staff,
     parent=_activity_of_url,
     parent_of=lambda group: {"activity": group.activity},
 )
@@ -157,7 +158,7 @@ unit_create, unit_edit = _part_of_activity(
     new_title=gettext_lazy("Nouvelle unité"),
 ).views(
     staff_required(Perm.MANAGE_ACTIVITIES),
-    get=lambda request, unit_id: activity_selectors.get_unit_for_staff(request.membership, unit_id),
+    for_staff=activity_selectors.get_unit_for_staff,
     parent=_activity_of_url,
     parent_of=lambda unit: {"activity": unit.activity},
 )

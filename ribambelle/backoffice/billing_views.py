@@ -527,16 +527,13 @@ tariff_new, tariff_edit = EditPage(
     form=_tariff_form,
     save=_save_tariff,
     success=gettext_lazy("Tarif enregistré."),
-    redirect_to="backoffice:billing_tariffs",
+    back=("backoffice:billing_tariffs", gettext_lazy("Tarifs")),
     template="backoffice/billing/tariff_form.html",
     name="tariff",
-    new_title=gettext_lazy("Tarif"),
-    back="backoffice:billing_tariffs",
-    back_label=gettext_lazy("Tarifs"),
     nav="tariffs",
 ).views(
     staff_required(BILLING),
-    get=lambda request, tariff_id: selectors.get_tariff_for_staff(request.membership, tariff_id),
+    for_staff=selectors.get_tariff_for_staff,
     parent=lambda request, activity_id: {"activity": selectors.get_activity_to_price(request.membership, activity_id)},
     parent_of=lambda tariff: {"activity": tariff.activity},
 )

@@ -125,10 +125,8 @@ def publications(request):
 def _publication(kind: str, **page):
     """News and banners share one form page, back to the publications."""
     return EditPage(
-        redirect_to="backoffice:publications",
         template="backoffice/publication_form.html",
-        back="backoffice:publications",
-        back_label=gettext_lazy("Actualités et bandeaux"),
+        back=("backoffice:publications", gettext_lazy("Actualités et bandeaux")),
         nav="publications",
         context=lambda request, instance: {"kind": kind},
         **page,
@@ -149,12 +147,9 @@ news_create, news_edit = _publication(
         structures=form.cleaned_data["structures"],
         acting_user=request.user,
     ),
-    success=lambda saved: _("L'actualité « %(title)s » est enregistrée.") % {"title": saved.title},
+    success=gettext_lazy("L'actualité « %(name)s » est enregistrée."),
     new_title=gettext_lazy("Nouvelle actualité"),
-).views(
-    staff_required(Perm.COMMUNICATE),
-    get=lambda request, newsitem_id: selectors.get_newsitem_for_staff(request.membership, newsitem_id),
-)
+).views(staff_required(Perm.COMMUNICATE), for_staff=selectors.get_newsitem_for_staff)
 
 
 @staff_required(Perm.COMMUNICATE)
@@ -184,7 +179,7 @@ banner_create, banner_edit = _publication(
     new_title=gettext_lazy("Message du bandeau"),
 ).views(
     staff_required(Perm.COMMUNICATE),
-    get=lambda request, banner_id: selectors.get_banner_for_staff(request.membership, banner_id),
+    for_staff=selectors.get_banner_for_staff,
     parent=_banner_for_all,
 )
 

@@ -106,16 +106,11 @@ structure_create, structure_edit = EditPage(
     save=lambda request, form, structure: services.save_structure(
         organisation=request.organisation, structure=structure, fields=form.domain_fields(), acting_user=request.user
     ),
-    success=lambda saved: _("La structure « %(name)s » est enregistrée.") % {"name": saved.name},
-    redirect_to="backoffice:structure_list",
+    success=gettext_lazy("La structure « %(name)s » est enregistrée."),
+    back=("backoffice:structure_list", gettext_lazy("Structures")),
     new_title=gettext_lazy("Nouvelle structure"),
-    back="backoffice:structure_list",
-    back_label=gettext_lazy("Structures"),
     nav="structures",
-).views(
-    staff_required(Perm.MANAGE_STRUCTURES),
-    get=lambda request, structure_id: selectors.get_structure_for_staff(request.membership, structure_id),
-)
+).views(staff_required(Perm.MANAGE_STRUCTURES), for_staff=selectors.get_structure_for_staff)
 
 
 # --- Sectors ----------------------------------------------------------------------------
@@ -134,16 +129,11 @@ sector_create, sector_edit = EditPage(
     save=lambda request, form, sector: services.save_sector(
         organisation=request.organisation, sector=sector, name=form.cleaned_data["name"], acting_user=request.user
     ),
-    success=lambda saved: _("Le secteur « %(name)s » est enregistré.") % {"name": saved.name},
-    redirect_to="backoffice:sector_list",
+    success=gettext_lazy("Le secteur « %(name)s » est enregistré."),
+    back=("backoffice:sector_list", gettext_lazy("Secteurs")),
     new_title=gettext_lazy("Nouveau secteur"),
-    back="backoffice:sector_list",
-    back_label=gettext_lazy("Secteurs"),
     nav="sectors",
-).views(
-    staff_required(Perm.MANAGE_STRUCTURES),
-    get=lambda request, sector_id: selectors.get_sector_for_staff(request.membership, sector_id),
-)
+).views(staff_required(Perm.MANAGE_STRUCTURES), for_staff=selectors.get_sector_for_staff)
 
 
 # --- Staff --------------------------------------------------------------------------------

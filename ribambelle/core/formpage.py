@@ -76,59 +76,61 @@ class EditPage:
 
     - `form(request, instance, **parent)`: the form, bound to `request.POST` (None on the create page);
     - `save(request, form, instance, **parent)`: one service call, returns what it saved;
-    - `success`: the message, or a function of what was saved;
-    - `redirect_to`: a URL name of the organisation, or `f(request, saved, **parent)` returning a response;
-    - `template`: the page, extending `backoffice/form_page.html` (`backoffice/edit_page.html` shows
-      `new_title` or the object, a breadcrumb and "Annuler" back to `back`, a URL name, labelled `back_label`);
+    - `success`: the message (`%(name)s` is what was saved), or a function of what was saved;
+    - `back`: (URL name, label) of the list the page belongs to: the breadcrumb, "Annuler", and where a save
+      goes unless `redirect_to` says otherwise (`f(request, saved, **parent)` returning a response);
+    - `template`: extends `backoffice/form_page.html`; `backoffice/edit_page.html` (the default) shows the
+      object, or `new_title` on the create page, as title and heading;
     - `context(request, instance, **parent)`: more for the template; `nav`: the menu entry.
 
     `parent` is what the object belongs to (a group's activity): `views(parent=…)` reads it from the create
-    page's URL, `parent_of` from the edited object. The template sees `instance`, `name` (the same object,
-    under the name it prefers), the parent and `new_title`."""
+    page's URL (or refuses the page), `parent_of` from the edited object. The template sees `instance`, also
+    under `name`, the parent, `new_title`, `back_url` and `back_label`."""
 
     form: Callable[..., Any]
     save: Callable[..., Any]
     success: Any
-    redirect_to: Any
+    back: tuple[str, Any]
+    new_title: Any = ""
+    nav: str = ""
+    redirect_to: Callable[..., Any] | None = None
     template: str = "backoffice/edit_page.html"
     name: str = "instance"
-    new_title: Any = ""
-    back: str = ""
-    back_label: Any = ""
-    nav: str = ""
     context: Callable[..., dict] | None = None
 
     def render(self, request, instance=None, **parent):
-        redirect_to = self.redirect_to
-        if isinstance(redirect_to, str):
-            redirect_to = redirect(redirect_to, org_slug=request.organisation.slug)
-        else:
-            redirect_to = functools.partial(self.redirect_to, request, **parent)
+        back_url = reverse(self.back[0], kwargs={"org_slug": request.organisation.slug})
         extra = self.context(request, instance, **parent) if self.context else {}
         return form_page(
             request,
             self.form(request, instance, **parent),
             save=lambda form: self.save(request, form, instance, **parent),
-            success=self.success,
-            redirect_to=redirect_to,
+            success=self.success if callable(self.success) else functools.partial(_say, self.success),
+            redirect_to=functools.partial(self.redirect_to, request, **parent)
+            if self.redirect_to
+            else redirect(back_url),
             template=self.template,
             refresh=instance,
             context={
                 "instance": instance,
                 self.name: instance,
                 "new_title": self.new_title,
-                "back_url": _org_url(request, self.back) if self.back else "",
-                "back_label": self.back_label,
+                "back_url": back_url,
+                "back_label": self.back[1],
                 "nav": self.nav,
                 **parent,
                 **extra,
             },
         )
 
-    def views(self, guard, *, get, parent=None, parent_of=None):
-        """(create, edit): `guard` decorates both (the role's check, e.g. `staff_required(perm)`); `get(request,
-        **url_kwargs)` reads the edited object from its `<model>_id` (404 out of reach); `parent(request,
-        **url_kwargs)` and `parent_of(instance)` give the parent as a dict of template names."""
+    def views(self, guard, *, for_staff=None, get=None, parent=None, parent_of=None):
+        """(create, edit): `guard` decorates both (the role's check, e.g. `staff_required(perm)`). The edited
+        object comes from its `<model>_id` in the URL, 404 out of reach: `for_staff(membership, id)` (a
+        `get_<model>_for_staff` selector) or `get(request, **url_kwargs)`. `parent(request, **url_kwargs)` and
+        `parent_of(instance)` give the parent as a dict of template names."""
+
+        def read(request, kwargs):
+            return for_staff(request.membership, *kwargs.values()) if for_staff else get(request, **kwargs)
 
         @guard
         def create(request, **kwargs):
@@ -136,12 +138,12 @@ class EditPage:
 
         @guard
         def edit(request, **kwargs):
-            instance = get(request, **kwargs)
+            instance = read(request, kwargs)
             return self.render(request, instance, **(parent_of(instance) if parent_of else {}))
 
         create.edit_page = edit.edit_page = self  # tests/test_page_pattern.py recognises the helper's views
         return create, edit
 
 
-def _org_url(request, name: str) -> str:
-    return reverse(name, kwargs={"org_slug": request.organisation.slug})
+def _say(message, saved) -> str:
+    return str(message) % {"name": saved} if "%(name)s" in str(message) else str(message)
