@@ -435,7 +435,7 @@ CASES = {
     "backoffice.communication_views:_news_form": _news,
     "backoffice.communication_views:mailing_new": _mailing,
     "backoffice.communication_views:structure_families": _structure_families,
-    "backoffice.activity_views:_activity_form_view": _activity_form,
+    "backoffice.activity_views:_activity_form": _activity_form,
     "backoffice.activity_views:_unit_form": _unit_forms,
     "backoffice.activity_views:calendar": _calendar,
     "backoffice.activity_views:registration_staff_create": _staff_registration,

@@ -15,7 +15,7 @@ from ribambelle.activities import selectors as activity_selectors
 from ribambelle.activities import services as activity_services
 from ribambelle.bookings import services as booking_services
 from ribambelle.core.exceptions import DomainError
-from ribambelle.core.formpage import EditPage, form_page
+from ribambelle.core.formpage import EditPage
 from ribambelle.core.params import date_param, parse_id, parse_ids
 from ribambelle.core.wording import of, registered
 from ribambelle.documents.selectors import missing_for_registrations
@@ -40,50 +40,46 @@ def activity_list(request):
     return render(request, "backoffice/activities/list.html", {"activities": activities, "nav": "activities"})
 
 
-def _activity_form_view(request, activity=None):
-    form = ActivityForm(
+def _activity_form(request, activity):
+    return ActivityForm(
         request.POST or None,
         instance=activity,
         organisation=request.organisation,
         structures=structures_for_staff(request.membership),
     )
 
-    def save(form):
-        saved = activity_services.save_activity(
-            organisation=request.organisation, activity=activity, fields=form.domain_fields(), acting_user=request.user
-        )
-        activity_services.generate_openings(activity=saved)
-        return saved
 
-    context = {"activity": activity, "nav": "activities"}
-    if activity is not None:
-        context.update(
-            groups=activity.groups.all(),
-            units=activity.units.all(),
-            duplicate_form=DuplicateForm(
-                initial={"name": activity.name, "start_date": activity.start_date + timedelta(days=364)}
-            ),
-        )
-    return form_page(
-        request,
-        form,
-        save=save,
-        success=lambda saved: _("L'activité « %(name)s » est enregistrée.") % {"name": saved.name},
-        redirect_to=lambda saved: _to_activity(request, saved),
-        template="backoffice/activities/form.html",
-        context=context,
-        refresh=activity,
+def _save_activity(request, form, activity):
+    saved = activity_services.save_activity(
+        organisation=request.organisation, activity=activity, fields=form.domain_fields(), acting_user=request.user
     )
+    activity_services.generate_openings(activity=saved)
+    return saved
 
 
-@staff_required(Perm.MANAGE_ACTIVITIES)
-def activity_create(request):
-    return _activity_form_view(request)
+def _activity_parts(request, activity) -> dict:
+    """The edit page also lists the groups and units, and offers to duplicate the activity."""
+    if activity is None:
+        return {}
+    start = activity.start_date + timedelta(days=364)
+    return {
+        "groups": activity.groups.all(),
+        "units": activity.units.all(),
+        "duplicate_form": DuplicateForm(initial={"name": activity.name, "start_date": start}),
+    }
 
 
-@staff_required(Perm.MANAGE_ACTIVITIES)
-def activity_edit(request, activity_id: int):
-    return _activity_form_view(request, activity_selectors.get_activity_for_staff(request.membership, activity_id))
+activity_create, activity_edit = EditPage(
+    form=_activity_form,
+    save=_save_activity,
+    success=gettext_lazy("L'activité « %(name)s » est enregistrée."),
+    back=("backoffice:activity_list", gettext_lazy("Activités")),
+    redirect_to=lambda request, saved: _to_activity(request, saved),
+    template="backoffice/activities/form.html",
+    name="activity",
+    context=_activity_parts,
+    nav="activities",
+).views(staff_required(Perm.MANAGE_ACTIVITIES), for_staff=activity_selectors.get_activity_for_staff)
 
 
 @require_POST
