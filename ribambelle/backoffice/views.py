@@ -17,7 +17,6 @@ from ribambelle.core.formpage import EditPage, form_page
 from ribambelle.core.pagination import paginate
 from ribambelle.core.qr import qr_svg
 from ribambelle.core.wording import of
-from ribambelle.outbox.models import EmailStatus
 from ribambelle.tenancy import selectors, services
 from ribambelle.tenancy.access import staff_required
 from ribambelle.tenancy.roles import Perm, has_permission
@@ -191,13 +190,9 @@ def staff_edit(request, membership_id: int):
 # --- Outbox ---------------------------------------------------------------------------------
 @staff_required(Perm.VIEW_OUTBOX)
 def outbox(request):
-    status = request.GET.get("statut", "")
-    page = paginate(request, communication_selectors.outbox_list_for_staff(request.membership, request.GET).qs)
-    return render(
-        request,
-        "backoffice/outbox.html",
-        {"page": page, "status": status, "nav": "outbox", "statuses": EmailStatus.choices},
-    )
+    filterset = communication_selectors.outbox_list_for_staff(request.membership, request.GET)
+    page = paginate(request, filterset.qs)
+    return render(request, "backoffice/outbox.html", {"page": page, "filterset": filterset, "nav": "outbox"})
 
 
 # --- Audit trail ------------------------------------------------------------------------------

@@ -12,7 +12,9 @@ from .models import MailingScope, ThreadStatus
 class OutboxFilter(ListFilter):
     """`?statut=`; a value outside the statuses is ignored."""
 
-    statut = django_filters.ChoiceFilter(field_name="status", choices=EmailStatus.choices, label=_("Statut"))
+    statut = django_filters.ChoiceFilter(
+        field_name="status", choices=EmailStatus.choices, label=_("Statut"), empty_label=_("Tous")
+    )
 
 
 ALL_THREADS = "tous"

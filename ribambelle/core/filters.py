@@ -27,6 +27,12 @@ class ListFilter(django_filters.FilterSet):
 
     form_base = FilterForm
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for filter_ in self.filters.values():
+            if isinstance(filter_, django_filters.ChoiceFilter):
+                filter_.extra.setdefault("empty_label", _("Tous"))  # not django-filter's "---------"
+
     def get_form_class(self):
         fields = OrderedDict((name, filter_.field) for name, filter_ in self.filters.items())
         return type(f"{type(self).__name__}Form", (self.form_base,), fields)
