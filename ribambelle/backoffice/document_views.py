@@ -1,14 +1,14 @@
 """Back office: the documents review queue, a family's documents, document types, documentation."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ribambelle.core.exceptions import DomainError
-from ribambelle.core.formpage import EditPage, apply_errors
+from ribambelle.core.formpage import EditPage, submit
 from ribambelle.core.pagination import paginate
 from ribambelle.core.services import record_audit
 from ribambelle.documents import selectors, services
@@ -54,41 +54,33 @@ def review(request, submitteddocument_id: int):
     if request.method == "POST":
         if not _can_review(request):
             raise PermissionDenied(_("Votre rôle ne permet pas d'accepter ou de refuser des documents."))
+        # Two forms on the page, one button each: the one pressed goes through core.formpage.submit.
         if "accept" in request.POST:
             accept_form = AcceptForm(request.POST, prefix="accept")
-            if accept_form.is_valid():
-                try:
-                    services.accept_document(
-                        submission=submission,
-                        acting_user=request.user,
-                        expires_on=accept_form.cleaned_data["expires_on"],
-                    )
-                except (DomainError, ValidationError) as error:
-                    apply_errors(accept_form, error)
-                else:
-                    messages.success(request, _("Document accepté : %(document)s.") % {"document": submission})
-                    return _next_in_queue(request)
+            decided, _saved = submit(
+                request,
+                accept_form,
+                lambda form: services.accept_document(
+                    submission=submission, acting_user=request.user, expires_on=form.cleaned_data["expires_on"]
+                ),
+            )
+            said = _("Document accepté : %(document)s.")
         elif "refuse" in request.POST:
             refuse_form = RefuseForm(request.POST, prefix="refuse")
-            if refuse_form.is_valid():
-                try:
-                    services.refuse_document(
-                        submission=submission,
-                        acting_user=request.user,
-                        reason=refuse_form.cleaned_data["reason"],
-                        note=refuse_form.cleaned_data["note"],
-                    )
-                except (DomainError, ValidationError) as error:
-                    apply_errors(refuse_form, error)
-                else:
-                    messages.success(
-                        request,
-                        _("Document refusé : %(document)s. La famille est prévenue par e-mail.")
-                        % {"document": submission},
-                    )
-                    return _next_in_queue(request)
+            decided, _saved = submit(
+                request,
+                refuse_form,
+                lambda form: services.refuse_document(
+                    submission=submission, acting_user=request.user, **form.cleaned_data
+                ),
+            )
+            said = _("Document refusé : %(document)s. La famille est prévenue par e-mail.")
         else:
+            decided, said = False, None
             messages.error(request, _("Choisissez « Accepter » ou « Refuser »."))
+        if decided:
+            messages.success(request, said % {"document": submission})
+            return _next_in_queue(request)
     has_errors = bool(accept_form.errors or refuse_form.errors) or request.method == "POST"
     return render(
         request,
