@@ -135,3 +135,74 @@ def test_the_outbox_filters_by_status_through_its_filterset(tenant_a):
     assert "En souffrance" in html and "Parti" not in html
     html = client.get(tenant_a.url("gestion/courriels/?statut=inconnu")).content.decode()
     assert "En souffrance" in html and "Parti" in html
+
+
+# --- The pattern holds by construction: a new list or create/edit page that skips it is caught ----------
+def _view_functions():
+    import importlib
+    import inspect
+    import pkgutil
+
+    from ribambelle import backoffice, portail
+
+    for package in (backoffice, portail):
+        for info in pkgutil.iter_modules(package.__path__):
+            if info.name.endswith("views"):
+                module = importlib.import_module(f"{package.__name__}.{info.name}")
+                for name, function in inspect.getmembers(module, inspect.isfunction):
+                    if function.__module__ == module.__name__:
+                        yield f"{info.name}.{name}", inspect.getsource(function)
+
+
+# Paginated lists inside a detail page, not list pages of their own: nothing to filter or sort.
+PAGINATED_WITHOUT_FILTERS = {
+    "communication_views.mailing_detail": "the recipients of one mass e-mail",
+    "family_views.family_changes": "one family's change history",
+}
+
+
+def test_every_paginated_list_page_filters_and_sorts_through_a_filterset():
+    """A view that paginates must paginate the `.qs` of a FilterSet returned by a selector
+    (`<things>_list_for_staff(membership, request.GET)`, see core.filters.ListFilter)."""
+    offending = [
+        name
+        for name, source in _view_functions()
+        if "paginate(" in source
+        and name not in PAGINATED_WITHOUT_FILTERS
+        and not ("_list_for_staff(request.membership, request.GET" in source and ".qs" in source)
+    ]
+    assert not offending, f"Paginez le .qs d'un FilterSet rendu par un sélecteur : {offending}"
+
+
+# Create and edit pages that are not one form with two states: said here, with the reason.
+NOT_EDIT_PAGES = {
+    "family": "creating a family asks for its first adult and checks for similar files first",
+}
+
+
+def test_create_and_edit_views_of_one_object_are_made_by_the_edit_page_helper():
+    """A `<thing>_create`/`_new` and `<thing>_edit` pair of URLs is one `core.formpage.EditPage` (its
+    `views()` marks both): no copied create/edit skeleton."""
+    from django.urls import get_resolver
+
+    from ribambelle.core.formpage import EditPage
+
+    resolver = get_resolver()
+    patterns = {}
+    for namespace in ("backoffice", "portail"):
+        _prefix, sub = resolver.namespace_dict[namespace]
+        patterns.update({f"{namespace}:{p.name}": p.callback for p in sub.url_patterns if getattr(p, "name", None)})
+    pairs = []
+    for name, callback in patterns.items():
+        for suffix in ("_create", "_new"):
+            stem = name.removesuffix(suffix)
+            if name.endswith(suffix) and f"{stem}_edit" in patterns:
+                pairs.append((stem, callback, patterns[f"{stem}_edit"]))
+    assert len(pairs) >= 10  # structures, sectors, activities, groups, units, news, banners, documents, tariffs…
+    offending = [
+        stem
+        for stem, create, edit in pairs
+        if stem.split(":")[-1].removeprefix("billing_") not in NOT_EDIT_PAGES
+        and not (isinstance(getattr(create, "edit_page", None), EditPage) and getattr(edit, "edit_page", None))
+    ]
+    assert not offending, f"Déclarez ces pages avec core.formpage.EditPage(...).views(...) : {offending}"

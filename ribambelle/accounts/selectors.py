@@ -12,21 +12,17 @@ def activity_for_family(family, *, limit: int = 200):
     ]
 
 
-def families_with_accounts(membership, *, search: str = "", status: str = ""):
+def family_login_list_for_staff(membership, params):
+    """The family logins page as filtered and sorted (`filterset.qs`, see `filters.FamilyLoginFilter`)."""
+    from .filters import FamilyLoginFilter
+
+    return FamilyLoginFilter(params, queryset=families_with_accounts(membership))
+
+
+def families_with_accounts(membership):
     """Families with their adults and logins, for the staff's accounts page (constant queries)."""
     families = Family.objects.filter(in_reach(membership, "pk"), organisation_id=membership.organisation_id)
-    families = families.order_by("name", "id")
-    if search:
-        families = families.filter(
-            Q(name__icontains=search) | Q(members__email__icontains=search) | Q(members__last_name__icontains=search)
-        ).distinct()
-    if status == "active":
-        families = families.filter(accounts__activated_at__isnull=False).distinct()
-    elif status == "pending":
-        families = families.filter(accounts__isnull=False, accounts__activated_at__isnull=True).distinct()
-    elif status == "none":
-        families = families.filter(accounts__isnull=True)
-    return families.prefetch_related(
+    return families.order_by("name", "id").prefetch_related(
         Prefetch(
             "members", queryset=Person.objects.filter(role=PersonRole.ADULT).order_by("first_name"), to_attr="adults"
         ),

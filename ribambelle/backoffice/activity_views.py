@@ -8,13 +8,14 @@ from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ribambelle.activities import selectors as activity_selectors
 from ribambelle.activities import services as activity_services
 from ribambelle.bookings import services as booking_services
 from ribambelle.core.exceptions import DomainError
-from ribambelle.core.formpage import form_page
+from ribambelle.core.formpage import EditPage
 from ribambelle.core.params import date_param, parse_id, parse_ids
 from ribambelle.core.wording import of, registered
 from ribambelle.documents.selectors import missing_for_registrations
@@ -39,50 +40,46 @@ def activity_list(request):
     return render(request, "backoffice/activities/list.html", {"activities": activities, "nav": "activities"})
 
 
-def _activity_form_view(request, activity=None):
-    form = ActivityForm(
+def _activity_form(request, activity):
+    return ActivityForm(
         request.POST or None,
         instance=activity,
         organisation=request.organisation,
         structures=structures_for_staff(request.membership),
     )
 
-    def save(form):
-        saved = activity_services.save_activity(
-            organisation=request.organisation, activity=activity, fields=form.domain_fields(), acting_user=request.user
-        )
-        activity_services.generate_openings(activity=saved)
-        return saved
 
-    context = {"activity": activity, "nav": "activities"}
-    if activity is not None:
-        context.update(
-            groups=activity.groups.all(),
-            units=activity.units.all(),
-            duplicate_form=DuplicateForm(
-                initial={"name": activity.name, "start_date": activity.start_date + timedelta(days=364)}
-            ),
-        )
-    return form_page(
-        request,
-        form,
-        save=save,
-        success=lambda saved: _("L'activité « %(name)s » est enregistrée.") % {"name": saved.name},
-        redirect_to=lambda saved: _to_activity(request, saved),
-        template="backoffice/activities/form.html",
-        context=context,
-        refresh=activity,
+def _save_activity(request, form, activity):
+    saved = activity_services.save_activity(
+        organisation=request.organisation, activity=activity, fields=form.domain_fields(), acting_user=request.user
     )
+    activity_services.generate_openings(activity=saved)
+    return saved
 
 
-@staff_required(Perm.MANAGE_ACTIVITIES)
-def activity_create(request):
-    return _activity_form_view(request)
+def _activity_parts(request, activity) -> dict:
+    """The edit page also lists the groups and units, and offers to duplicate the activity."""
+    if activity is None:
+        return {}
+    start = activity.start_date + timedelta(days=364)
+    return {
+        "groups": activity.groups.all(),
+        "units": activity.units.all(),
+        "duplicate_form": DuplicateForm(initial={"name": activity.name, "start_date": start}),
+    }
 
 
-@staff_required(Perm.MANAGE_ACTIVITIES)
-def activity_edit(request, activity_id: int):
-    return _activity_form_view(request, activity_selectors.get_activity_for_staff(request.membership, activity_id))
+activity_create, activity_edit = EditPage(
+    form=_activity_form,
+    save=_save_activity,
+    success=gettext_lazy("L'activité « %(name)s » est enregistrée."),
+    back=("backoffice:activity_list", gettext_lazy("Activités")),
+    redirect_to=lambda request, saved: _to_activity(request, saved),
+    template="backoffice/activities/form.html",
+    name="activity",
+    context=_activity_parts,
+    nav="activities",
+).views(staff_required(Perm.MANAGE_ACTIVITIES), for_staff=activity_selectors.get_activity_for_staff)
 
 
 @require_POST
@@ -106,71 +103,61 @@ def activity_duplicate(request, activity_id: int):
     return _to_activity(request, copy)
 
 
-def _child_form_view(request, activity, *, form, save, new_title, obj=None):
-    """A group's or a unit's form page, inside its activity."""
-
-    return form_page(
-        request,
-        form,
-        save=save,
-        refresh=obj,
-        success=_("Enregistré."),
-        redirect_to=_to_activity(request, activity),
+def _part_of_activity(**page):
+    """A group's or a unit's create-or-edit pages, inside their activity: created from the activity's URL,
+    edited from the part's own; both go back to the activity."""
+    return EditPage(
+        success=gettext_lazy("Enregistré."),
+        back=("backoffice:activity_list", gettext_lazy("Activités")),
+        redirect_to=lambda request, saved, activity: _to_activity(request, activity),
         template="backoffice/activities/part_form.html",
-        context={"activity": activity, "obj": obj, "new_title": new_title, "nav": "activities"},
+        name="obj",
+        nav="activities",
+        **page,
     )
 
 
-def _group_page(request, activity, group=None):
-    return _child_form_view(
-        request,
-        activity,
-        form=GroupForm(request.POST or None, instance=group),
-        obj=group,
-        new_title=_("Nouveau groupe"),
-        save=lambda f: activity_services.save_group(
-            activity=activity, group=group, fields=f.domain_fields(), acting_user=request.user
-        ),
-    )
+def _activity_of_url(request, activity_id: int) -> dict:
+    return {"activity": activity_selectors.get_activity_for_staff(request.membership, activity_id)}
 
 
-def _unit_page(request, activity, unit=None):
-    return _child_form_view(
-        request,
-        activity,
-        form=UnitForm(request.POST or None, instance=unit, activity=activity),
-        obj=unit,
-        new_title=_("Nouvelle unité"),
-        save=lambda f: activity_services.save_unit(
-            activity=activity,
-            unit=unit,
-            fields={n: f.cleaned_data[n] for n in UnitForm.Meta.fields},
-            excludes=f.cleaned_data["exclude_units"],
-            acting_user=request.user,
-        ),
-    )
+def _group_form(request, group, activity):
+    return GroupForm(request.POST or None, instance=group)
 
 
-@staff_required(Perm.MANAGE_ACTIVITIES)
-def group_create(request, activity_id: int):
-    return _group_page(request, activity_selectors.get_activity_for_staff(request.membership, activity_id))
+def _unit_form(request, unit, activity):
+    return UnitForm(request.POST or None, instance=unit, activity=activity)
 
 
-@staff_required(Perm.MANAGE_ACTIVITIES)
-def group_edit(request, group_id: int):
-    group = activity_selectors.get_group_for_staff(request.membership, group_id)
-    return _group_page(request, group.activity, group)
+group_create, group_edit = _part_of_activity(
+    form=_group_form,
+    save=lambda request, form, group, activity: activity_services.save_group(
+        activity=activity, group=group, fields=form.domain_fields(), acting_user=request.user
+    ),
+    new_title=gettext_lazy("Nouveau groupe"),
+).views(
+    staff_required(Perm.MANAGE_ACTIVITIES),
+    for_staff=activity_selectors.get_group_for_staff,
+    parent=_activity_of_url,
+    parent_of=lambda group: {"activity": group.activity},
+)
 
-
-@staff_required(Perm.MANAGE_ACTIVITIES)
-def unit_create(request, activity_id: int):
-    return _unit_page(request, activity_selectors.get_activity_for_staff(request.membership, activity_id))
-
-
-@staff_required(Perm.MANAGE_ACTIVITIES)
-def unit_edit(request, unit_id: int):
-    unit = activity_selectors.get_unit_for_staff(request.membership, unit_id)
-    return _unit_page(request, unit.activity, unit)
+unit_create, unit_edit = _part_of_activity(
+    form=_unit_form,
+    save=lambda request, form, unit, activity: activity_services.save_unit(
+        activity=activity,
+        unit=unit,
+        fields={n: form.cleaned_data[n] for n in UnitForm.Meta.fields},
+        excludes=form.cleaned_data["exclude_units"],
+        acting_user=request.user,
+    ),
+    new_title=gettext_lazy("Nouvelle unité"),
+).views(
+    staff_required(Perm.MANAGE_ACTIVITIES),
+    for_staff=activity_selectors.get_unit_for_staff,
+    parent=_activity_of_url,
+    parent_of=lambda unit: {"activity": unit.activity},
+)
 
 
 @staff_required(Perm.MANAGE_ACTIVITIES)

@@ -5,11 +5,12 @@ import uuid
 from decimal import Decimal
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from ribambelle.billing import selectors, sepa, services
@@ -17,7 +18,7 @@ from ribambelle.billing.models import InvoiceStatus, RunStatus
 from ribambelle.billing.pdf import invoice_pdf, receipt_pdf
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.exports import csv_response
-from ribambelle.core.formpage import form_page
+from ribambelle.core.formpage import EditPage, form_page
 from ribambelle.core.money import parse_euros
 from ribambelle.core.pagination import paginate
 from ribambelle.core.params import parse_ids
@@ -220,7 +221,8 @@ def run_issue(request, invoicerun_id: int):
 
 @staff_required(BILLING)
 def payment_list(request):
-    payments = selectors.payments_for_staff(request.membership)
+    filterset = selectors.payment_list_for_staff(request.membership, request.GET)
+    payments = filterset.qs
     if request.GET.get("format") == "csv":
         return _csv(
             "reglements.csv",
@@ -239,7 +241,9 @@ def payment_list(request):
             ),
         )
     page = paginate(request, payments)
-    return render(request, "backoffice/billing/payment_list.html", {"page": page, "nav": "payments"})
+    return render(
+        request, "backoffice/billing/payment_list.html", {"page": page, "filterset": filterset, "nav": "payments"}
+    )
 
 
 @staff_required(BILLING)
@@ -258,7 +262,7 @@ def payment_new(request):
 @staff_required(BILLING)
 def family_statement(request, family_id: int):
     """A family's financial statement: invoices, payments, balance, recording a payment (not its logins:
-    those are family_account_views.family_accounts)."""
+    those are family_login_views.family_logins)."""
     family = get_family_for_staff(request.membership, family_id, area=Area.BILLING)
     situation = selectors.family_situation(family)
     form = CheckedPaymentForm(
@@ -350,8 +354,11 @@ def payment_allocate(request, payment_id: int):
 
 @staff_required(BILLING)
 def balances(request):
-    page = paginate(request, selectors.balances(request.membership))
-    return render(request, "backoffice/billing/balances.html", {"page": page, "nav": "balances"})
+    filterset = selectors.balance_list_for_staff(request.membership, request.GET)
+    page = paginate(request, filterset.qs)
+    return render(
+        request, "backoffice/billing/balances.html", {"page": page, "filterset": filterset, "nav": "balances"}
+    )
 
 
 @staff_required(BILLING)
@@ -373,10 +380,12 @@ def unpaid(request):
                 % {"count": sent},
             )
         return redirect("backoffice:billing_unpaid", org_slug=request.organisation.slug)
-    invoices = selectors.unpaid(request.membership)
-    page = paginate(request, invoices, 100)
+    filterset = selectors.unpaid_list_for_staff(request.membership, request.GET)
+    page = paginate(request, filterset.qs, 100)
     return render(
-        request, "backoffice/billing/unpaid.html", {"page": page, "today": timezone.localdate(), "nav": "unpaid"}
+        request,
+        "backoffice/billing/unpaid.html",
+        {"page": page, "filterset": filterset, "today": timezone.localdate(), "nav": "unpaid"},
     )
 
 
@@ -489,43 +498,38 @@ def tariffs(request):
     return render(request, "backoffice/billing/tariffs.html", {"rows": rows, "nav": "tariffs"})
 
 
-def _tariff_form(request, activity, tariff=None):
-    form = TariffForm(
+def _tariff_form(request, tariff, activity):
+    return TariffForm(
         request.POST or None, instance=tariff, activity=activity, brackets=selectors.brackets(request.organisation)
     )
-    if request.method == "POST" and form.is_valid():
-        fields = {k: form.cleaned_data[k] for k in ("unit", "mode", "flat_price", "outside_price", "sibling_reduction")}
-        try:
-            services.save_tariff(
-                organisation=request.organisation,
-                activity=activity,
-                tariff=tariff,
-                fields=fields,
-                bracket_prices=form.bracket_prices(),
-                acting_user=request.user,
-            )
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        except Exception:  # noqa: BLE001 - model validation (one tariff per unit)
-            form.add_error("unit", _("Un tarif existe déjà pour cette unité : modifiez-le."))
-        else:
-            messages.success(request, _("Tarif enregistré."))
-            return redirect("backoffice:billing_tariffs", org_slug=request.organisation.slug)
-    return render(
-        request,
-        "backoffice/billing/tariff_form.html",
-        {"form": form, "activity": activity, "tariff": tariff, "nav": "tariffs"},
-        status=400 if form.errors else 200,
-    )
 
 
-@staff_required(BILLING)
-def tariff_new(request, activity_id: int):
-    activity = selectors.get_activity_to_price(request.membership, activity_id)
-    return _tariff_form(request, activity)
+def _save_tariff(request, form, tariff, activity):
+    fields = {k: form.cleaned_data[k] for k in ("unit", "mode", "flat_price", "outside_price", "sibling_reduction")}
+    try:
+        return services.save_tariff(
+            organisation=request.organisation,
+            activity=activity,
+            tariff=tariff,
+            fields=fields,
+            bracket_prices=form.bracket_prices(),
+            acting_user=request.user,
+        )
+    except ValidationError as error:  # the model's rule: one tariff per unit
+        raise DomainError(_("Un tarif existe déjà pour cette unité : modifiez-le."), field="unit") from error
 
 
-@staff_required(BILLING)
-def tariff_edit(request, tariff_id: int):
-    tariff = selectors.get_tariff_for_staff(request.membership, tariff_id)
-    return _tariff_form(request, tariff.activity, tariff)
+tariff_new, tariff_edit = EditPage(
+    form=_tariff_form,
+    save=_save_tariff,
+    success=gettext_lazy("Tarif enregistré."),
+    back=("backoffice:billing_tariffs", gettext_lazy("Tarifs")),
+    template="backoffice/billing/tariff_form.html",
+    name="tariff",
+    nav="tariffs",
+).views(
+    staff_required(BILLING),
+    for_staff=selectors.get_tariff_for_staff,
+    parent=lambda request, activity_id: {"activity": selectors.get_activity_to_price(request.membership, activity_id)},
+    parent_of=lambda tariff: {"activity": tariff.activity},
+)

@@ -5,12 +5,13 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ribambelle.activities.selectors import current_groups
 from ribambelle.communication import mailing, messaging, publishing, selectors
 from ribambelle.communication.models import MailingScope, ThreadStatus
 from ribambelle.core.exceptions import DomainError
-from ribambelle.core.formpage import apply_errors, form_page
+from ribambelle.core.formpage import EditPage, apply_errors
 from ribambelle.core.pagination import paginate
 from ribambelle.core.params import parse_id
 from ribambelle.outbox.templating import EMAIL_KINDS, default_wording, render_override
@@ -37,25 +38,16 @@ def _go(request, name: str, **kwargs):
 # --- Inbox ------------------------------------------------------------------------------
 @staff_required(Perm.COMMUNICATE)
 def inbox(request):
-    structures = structures_for_staff(request.membership)
-    structure_id = request.GET.get("structure", "")
-    structure_id = parse_id(structure_id)
-    status = request.GET.get("statut", ThreadStatus.NEW)
-    if status not in ThreadStatus.values and status != "tous":
-        status = ThreadStatus.NEW
-    threads = selectors.threads_for_staff(
-        request.membership, structure_id=structure_id, status=None if status == "tous" else status
-    )
-    page = paginate(request, threads)
+    filterset = selectors.thread_list_for_staff(request.membership, request.GET)
+    page = paginate(request, filterset.qs)
     counts = selectors.inbox_counts(request.membership)
     return render(
         request,
         "backoffice/inbox.html",
         {
             "page": page,
-            "structures": structures,
-            "structure_id": structure_id,
-            "status": status,
+            "filterset": filterset,
+            "status": filterset.status_value,
             "statuses": [(value, label, counts.get(value, 0)) for value, label in ThreadStatus.choices],
             "nav": "inbox",
         },
@@ -130,46 +122,34 @@ def publications(request):
     )
 
 
-def _publication_form_page(request, form, *, save, success, obj, kind):
-    """News and banners share one form page."""
-
-    return form_page(
-        request,
-        form,
-        save=save,
-        refresh=obj,
-        success=success,
-        redirect_to=_go(request, "backoffice:publications"),
+def _publication(kind: str, **page):
+    """News and banners share one form page, back to the publications."""
+    return EditPage(
         template="backoffice/publication_form.html",
-        context={"object": obj, "kind": kind, "nav": "publications"},
+        back=("backoffice:publications", gettext_lazy("Actualités et bandeaux")),
+        nav="publications",
+        context=lambda request, instance: {"kind": kind},
+        **page,
     )
 
 
-def _news_form(request, news=None):
-    return _publication_form_page(
-        request,
-        NewsForm(request.POST or None, instance=news, structures=structures_for_staff(request.membership)),
-        save=lambda form: publishing.save_news(
-            organisation=request.organisation,
-            news=news,
-            fields=form.domain_fields(),
-            structures=form.cleaned_data["structures"],
-            acting_user=request.user,
-        ),
-        success=lambda saved: _("L'actualité « %(title)s » est enregistrée.") % {"title": saved.title},
-        obj=news,
-        kind="news",
-    )
+def _news_form(request, news):
+    return NewsForm(request.POST or None, instance=news, structures=structures_for_staff(request.membership))
 
 
-@staff_required(Perm.COMMUNICATE)
-def news_create(request):
-    return _news_form(request)
-
-
-@staff_required(Perm.COMMUNICATE)
-def news_edit(request, newsitem_id: int):
-    return _news_form(request, selectors.get_newsitem_for_staff(request.membership, newsitem_id))
+news_create, news_edit = _publication(
+    "news",
+    form=_news_form,
+    save=lambda request, form, news: publishing.save_news(
+        organisation=request.organisation,
+        news=news,
+        fields=form.domain_fields(),
+        structures=form.cleaned_data["structures"],
+        acting_user=request.user,
+    ),
+    success=gettext_lazy("L'actualité « %(name)s » est enregistrée."),
+    new_title=gettext_lazy("Nouvelle actualité"),
+).views(staff_required(Perm.COMMUNICATE), for_staff=selectors.get_newsitem_for_staff)
 
 
 @staff_required(Perm.COMMUNICATE)
@@ -182,30 +162,26 @@ def news_delete(request, newsitem_id: int):
     return _go(request, "backoffice:publications")
 
 
-def _banner_form(request, banner=None):
-    return _publication_form_page(
-        request,
-        BannerForm(request.POST or None, instance=banner),
-        save=lambda form: publishing.save_banner(
-            organisation=request.organisation, banner=banner, fields=form.domain_fields(), acting_user=request.user
-        ),
-        success=_("Le bandeau est enregistré."),
-        obj=banner,
-        kind="banner",
-    )
-
-
-@staff_required(Perm.COMMUNICATE)
-def banner_create(request):
+def _banner_for_all(request) -> dict:
     if structure_limit(request.membership) is not None:
         # The banner shows to every family: like banners_for_staff, not for a limited member.
         raise Http404
-    return _banner_form(request)
+    return {}
 
 
-@staff_required(Perm.COMMUNICATE)
-def banner_edit(request, banner_id: int):
-    return _banner_form(request, selectors.get_banner_for_staff(request.membership, banner_id))
+banner_create, banner_edit = _publication(
+    "banner",
+    form=lambda request, banner: BannerForm(request.POST or None, instance=banner),
+    save=lambda request, form, banner: publishing.save_banner(
+        organisation=request.organisation, banner=banner, fields=form.domain_fields(), acting_user=request.user
+    ),
+    success=gettext_lazy("Le bandeau est enregistré."),
+    new_title=gettext_lazy("Message du bandeau"),
+).views(
+    staff_required(Perm.COMMUNICATE),
+    for_staff=selectors.get_banner_for_staff,
+    parent=_banner_for_all,
+)
 
 
 @staff_required(Perm.COMMUNICATE)
@@ -221,8 +197,9 @@ def banner_delete(request, banner_id: int):
 # --- Mass e-mail ------------------------------------------------------------------------
 @staff_required(Perm.COMMUNICATE)
 def mailing_list(request):
-    page = paginate(request, selectors.mailings_for_staff(request.membership), 30)
-    return render(request, "backoffice/mailing_list.html", {"page": page, "nav": "mailings"})
+    filterset = selectors.mailing_list_for_staff(request.membership, request.GET)
+    page = paginate(request, filterset.qs, 30)
+    return render(request, "backoffice/mailing_list.html", {"page": page, "filterset": filterset, "nav": "mailings"})
 
 
 @staff_required(Perm.COMMUNICATE)

@@ -1,13 +1,14 @@
 """Back office: the documents review queue, a family's documents, document types, documentation."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ribambelle.core.exceptions import DomainError
-from ribambelle.core.formpage import apply_errors, form_page
+from ribambelle.core.formpage import EditPage, submit
 from ribambelle.core.pagination import paginate
 from ribambelle.core.services import record_audit
 from ribambelle.documents import selectors, services
@@ -36,9 +37,11 @@ def _can_review(request) -> bool:
 # --- Review queue ---------------------------------------------------------------------
 @staff_required(Perm.VIEW_FAMILIES)
 def queue(request):
-    documents = selectors.review_queue(request.membership, include_health=_health(request))
-    page = paginate(request, documents)
-    return render(request, "backoffice/documents_queue.html", {"page": page, "nav": "documents"})
+    filterset = selectors.review_queue_list_for_staff(request.membership, request.GET, include_health=_health(request))
+    page = paginate(request, filterset.qs)
+    return render(
+        request, "backoffice/documents_queue.html", {"page": page, "filterset": filterset, "nav": "documents"}
+    )
 
 
 @staff_required(Perm.VIEW_FAMILIES)
@@ -51,41 +54,33 @@ def review(request, submitteddocument_id: int):
     if request.method == "POST":
         if not _can_review(request):
             raise PermissionDenied(_("Votre rôle ne permet pas d'accepter ou de refuser des documents."))
+        # Two forms on the page, one button each: the one pressed goes through core.formpage.submit.
         if "accept" in request.POST:
             accept_form = AcceptForm(request.POST, prefix="accept")
-            if accept_form.is_valid():
-                try:
-                    services.accept_document(
-                        submission=submission,
-                        acting_user=request.user,
-                        expires_on=accept_form.cleaned_data["expires_on"],
-                    )
-                except (DomainError, ValidationError) as error:
-                    apply_errors(accept_form, error)
-                else:
-                    messages.success(request, _("Document accepté : %(document)s.") % {"document": submission})
-                    return _next_in_queue(request)
+            decided, _saved = submit(
+                request,
+                accept_form,
+                lambda form: services.accept_document(
+                    submission=submission, acting_user=request.user, expires_on=form.cleaned_data["expires_on"]
+                ),
+            )
+            said = _("Document accepté : %(document)s.")
         elif "refuse" in request.POST:
             refuse_form = RefuseForm(request.POST, prefix="refuse")
-            if refuse_form.is_valid():
-                try:
-                    services.refuse_document(
-                        submission=submission,
-                        acting_user=request.user,
-                        reason=refuse_form.cleaned_data["reason"],
-                        note=refuse_form.cleaned_data["note"],
-                    )
-                except (DomainError, ValidationError) as error:
-                    apply_errors(refuse_form, error)
-                else:
-                    messages.success(
-                        request,
-                        _("Document refusé : %(document)s. La famille est prévenue par e-mail.")
-                        % {"document": submission},
-                    )
-                    return _next_in_queue(request)
+            decided, _saved = submit(
+                request,
+                refuse_form,
+                lambda form: services.refuse_document(
+                    submission=submission, acting_user=request.user, **form.cleaned_data
+                ),
+            )
+            said = _("Document refusé : %(document)s. La famille est prévenue par e-mail.")
         else:
+            decided, said = False, None
             messages.error(request, _("Choisissez « Accepter » ou « Refuser »."))
+        if decided:
+            messages.success(request, said % {"document": submission})
+            return _next_in_queue(request)
     has_errors = bool(accept_form.errors or refuse_form.errors) or request.method == "POST"
     return render(
         request,
@@ -187,42 +182,35 @@ def type_list(request):
     )
 
 
-def _type_form(request, instance=None):
-    organisation = request.organisation
-    form = DocumentTypeForm(request.POST or None, request.FILES or None, instance=instance)
+def _upload(form, name: str):
+    uploads = form.cleaned_data.get(name) or []
+    return uploads[0] if uploads else None
 
-    def save(form):
-        fields = {name: form.cleaned_data[name] for name in DocumentTypeForm.Meta.fields}
-        uploads = form.cleaned_data.get("blank_form") or []
-        services.save_document_type(
-            organisation=organisation,
-            acting_user=request.user,
-            fields=fields,
-            instance=instance,
-            blank_form=uploads[0] if uploads else None,
-        )
-        return fields
 
-    return form_page(
-        request,
-        form,
-        save=save,
-        success=lambda fields: _("Le type de document « %(name)s » est enregistré.") % {"name": fields["name"]},
-        redirect_to=redirect("backoffice:document_type_list", org_slug=organisation.slug),
-        template="backoffice/document_type_form.html",
-        refresh=instance,
-        context={"instance": instance, "nav": "document_types"},
+def _save_type(request, form, instance):
+    fields = {name: form.cleaned_data[name] for name in DocumentTypeForm.Meta.fields}
+    services.save_document_type(
+        organisation=request.organisation,
+        acting_user=request.user,
+        fields=fields,
+        instance=instance,
+        blank_form=_upload(form, "blank_form"),
     )
+    return fields
 
 
-@staff_required(Perm.MANAGE_ORGANISATION)
-def type_create(request):
-    return _type_form(request)
-
-
-@staff_required(Perm.MANAGE_ORGANISATION)
-def type_edit(request, documenttype_id: int):
-    return _type_form(request, selectors.get_type(request.organisation, documenttype_id))
+type_create, type_edit = EditPage(
+    form=lambda request, instance: DocumentTypeForm(request.POST or None, request.FILES or None, instance=instance),
+    save=_save_type,
+    success=lambda fields: _("Le type de document « %(name)s » est enregistré.") % {"name": fields["name"]},
+    template="backoffice/document_type_form.html",
+    new_title=gettext_lazy("Nouveau type de document"),
+    back=("backoffice:document_type_list", gettext_lazy("Types de documents")),
+    nav="document_types",
+).views(
+    staff_required(Perm.MANAGE_ORGANISATION),
+    get=lambda request, documenttype_id: selectors.get_type(request.organisation, documenttype_id),
+)
 
 
 @staff_required(Perm.VIEW_FAMILIES)
@@ -246,54 +234,48 @@ def published_list(request):
     )
 
 
-def _published_form(request, instance=None):
-    organisation = request.organisation
+def _published_form(request, instance):
     form = PublishedDocumentForm(
-        request.POST or None, request.FILES or None, instance=instance, organisation=organisation
+        request.POST or None, request.FILES or None, instance=instance, organisation=request.organisation
     )
     if structure_limit(request.membership) is not None:
         # Limited to some structures: publish for one of them, never for the whole organisation.
         form.fields["structure"].queryset = structures_for_staff(request.membership)
         form.fields["structure"].required = True
-
-    def save(form):
-        fields = {name: form.cleaned_data[name] for name in PublishedDocumentForm.Meta.fields}
-        uploads = form.cleaned_data.get("upload") or []
-        try:
-            services.save_published_document(
-                organisation=organisation,
-                acting_user=request.user,
-                fields=fields,
-                instance=instance,
-                upload=uploads[0] if uploads else None,
-            )
-        except DomainError as error:
-            if error.field != "file":
-                raise
-            raise DomainError(error.message, field="upload") from error  # the form calls the file "upload"
-        return fields
-
-    return form_page(
-        request,
-        form,
-        save=save,
-        success=lambda fields: _("« %(title)s » est enregistré.") % {"title": fields["title"]},
-        redirect_to=redirect("backoffice:published_list", org_slug=organisation.slug),
-        template="backoffice/published_form.html",
-        refresh=instance,
-        context={"instance": instance, "nav": "documentation"},
-    )
+    return form
 
 
-@staff_required(Perm.COMMUNICATE)
-def published_create(request):
-    return _published_form(request)
+def _save_published(request, form, instance):
+    fields = {name: form.cleaned_data[name] for name in PublishedDocumentForm.Meta.fields}
+    try:
+        services.save_published_document(
+            organisation=request.organisation,
+            acting_user=request.user,
+            fields=fields,
+            instance=instance,
+            upload=_upload(form, "upload"),
+        )
+    except DomainError as error:
+        if error.field != "file":
+            raise
+        raise DomainError(error.message, field="upload") from error  # the form calls the file "upload"
+    return fields
 
 
-@staff_required(Perm.COMMUNICATE)
-def published_edit(request, publisheddocument_id: int):
-    instance = get_object_or_404(selectors.published_for_staff(request.membership), pk=publisheddocument_id)
-    return _published_form(request, instance)
+published_create, published_edit = EditPage(
+    form=_published_form,
+    save=_save_published,
+    success=lambda fields: _("« %(title)s » est enregistré.") % {"title": fields["title"]},
+    template="backoffice/published_form.html",
+    new_title=gettext_lazy("Publier un document"),
+    back=("backoffice:published_list", gettext_lazy("Documentation structure")),
+    nav="documentation",
+).views(
+    staff_required(Perm.COMMUNICATE),
+    get=lambda request, publisheddocument_id: get_object_or_404(
+        selectors.published_for_staff(request.membership), pk=publisheddocument_id
+    ),
+)
 
 
 @staff_required(Perm.COMMUNICATE)

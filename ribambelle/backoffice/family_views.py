@@ -361,11 +361,12 @@ def vaccination_delete(request, vaccination_id: int):
 # --- Moderation -------------------------------------------------------------------------------------
 @staff_required(Perm.MANAGE_FAMILIES)
 def moderation_queue(request):
-    page = paginate(request, selectors.pending_changes_for_staff(request.membership))
+    filterset = selectors.pending_change_list_for_staff(request.membership, request.GET)
+    page = paginate(request, filterset.qs)
     return render(
         request,
         "backoffice/families/moderation.html",
-        {"page": page, "refuse_form": RefuseForm(), "nav": "moderation"},
+        {"page": page, "filterset": filterset, "refuse_form": RefuseForm(), "nav": "moderation"},
     )
 
 

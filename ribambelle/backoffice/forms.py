@@ -2,13 +2,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from ribambelle.accounts.models import User
 from ribambelle.core.forms import StyledForm, StyledModelForm
 from ribambelle.portail.branding import contrast_ratio
 from ribambelle.tenancy.models import Organisation, Sector, Structure
 from ribambelle.tenancy.roles import Role
-
-from .activity_forms import DATE
 
 MAX_LOGO_BYTES = 1024 * 1024
 
@@ -164,28 +161,3 @@ class StaffEditForm(StyledForm):
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["structures"].queryset = Structure.objects.filter(organisation=organisation)
-
-
-class AuditFilterForm(StyledForm):
-    """Filters of the audit trail (GET): a wrong value is reported and ignored, never a 500."""
-
-    actor = forms.TypedChoiceField(label=_("Qui"), coerce=int, empty_value=None, required=False)
-    action = forms.ChoiceField(label=_("Action"), required=False)
-    object_type = forms.ChoiceField(label=_("Sur quoi"), required=False)
-    since = forms.DateField(label=_("Du"), required=False, widget=DATE)
-    until = forms.DateField(label=_("Au"), required=False, widget=DATE)
-    text = forms.CharField(label=_("Objet contenant"), required=False, max_length=100)
-
-    def __init__(self, *args, organisation, actions, object_types, **kwargs):
-        super().__init__(*args, **kwargs)
-        staff = User.objects.filter(organisation=organisation, membership__isnull=False).order_by("last_name", "email")
-        everyone = [("", _("Tous"))]
-        self.fields["actor"].choices = everyone + [(u.pk, u.get_full_name() or u.email) for u in staff]
-        self.fields["action"].choices = everyone + actions
-        self.fields["object_type"].choices = everyone + object_types
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("since") and cleaned.get("until") and cleaned["since"] > cleaned["until"]:
-            raise ValidationError(_("La date de début doit précéder la date de fin."))
-        return cleaned

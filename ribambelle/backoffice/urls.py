@@ -8,7 +8,7 @@ from . import (
     communication_views,
     correction_views,
     document_views,
-    family_account_views,
+    family_login_views,
     family_views,
     online_payment_views,
     sepa_views,
@@ -65,7 +65,7 @@ urlpatterns = [
     path(
         "inscriptions/<int:registration_id>/modifier/", activity_views.registration_change, name="registration_change"
     ),
-    path("comptes-familles/", family_account_views.family_accounts, name="family_accounts"),
+    path("comptes-familles/", family_login_views.family_logins, name="family_accounts"),
     path("familles/", family_views.family_list, name="family_list"),
     path("familles/nouvelle/", family_views.family_create, name="family_create"),
     path("familles/import/", family_views.family_import, name="family_import"),
@@ -96,7 +96,7 @@ urlpatterns = [
     ),
     path("moderation/", family_views.moderation_queue, name="moderation_queue"),
     path("moderation/<int:changerequest_id>/", family_views.moderation_decide, name="moderation_decide"),
-    path("familles/<int:family_id>/historique/", family_account_views.family_history, name="family_history"),
+    path("familles/<int:family_id>/historique/", family_login_views.family_history, name="family_history"),
     path("messages/", communication_views.inbox, name="inbox"),
     path("messages/<int:messagethread_id>/", communication_views.message_thread, name="message_thread"),
     path(

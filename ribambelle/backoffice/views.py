@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ribambelle.accounts import services as account_services
 from ribambelle.bookings import selectors as booking_selectors
@@ -12,16 +13,15 @@ from ribambelle.communication import selectors as communication_selectors
 from ribambelle.core import selectors as audit
 from ribambelle.core.counting import count_each
 from ribambelle.core.exceptions import DomainError
-from ribambelle.core.formpage import form_page
+from ribambelle.core.formpage import EditPage, form_page
 from ribambelle.core.pagination import paginate
 from ribambelle.core.qr import qr_svg
 from ribambelle.core.wording import of
-from ribambelle.outbox.models import EmailStatus
 from ribambelle.tenancy import selectors, services
 from ribambelle.tenancy.access import staff_required
 from ribambelle.tenancy.roles import Perm, has_permission
 
-from .forms import AuditFilterForm, OrganisationForm, SectorForm, StaffEditForm, StaffInviteForm, StructureForm
+from .forms import OrganisationForm, SectorForm, StaffEditForm, StaffInviteForm, StructureForm
 
 
 def _org_redirect(request, name: str, **kwargs):
@@ -96,34 +96,20 @@ def structure_list(request):
     return render(request, "backoffice/structure_list.html", {"structures": structures, "nav": "structures"})
 
 
-def _structure_form_view(request, structure=None):
-    form = StructureForm(request.POST or None, instance=structure, organisation=request.organisation)
-
-    return form_page(
-        request,
-        form,
-        save=lambda form: services.save_structure(
-            organisation=request.organisation,
-            structure=structure,
-            fields=form.domain_fields(),
-            acting_user=request.user,
-        ),
-        refresh=structure,
-        success=lambda saved: _("La structure « %(name)s » est enregistrée.") % {"name": saved.name},
-        redirect_to=_org_redirect(request, "backoffice:structure_list"),
-        template="backoffice/structure_form.html",
-        context={"structure": structure, "nav": "structures"},
-    )
+def _structure_form(request, structure):
+    return StructureForm(request.POST or None, instance=structure, organisation=request.organisation)
 
 
-@staff_required(Perm.MANAGE_STRUCTURES)
-def structure_create(request):
-    return _structure_form_view(request)
-
-
-@staff_required(Perm.MANAGE_STRUCTURES)
-def structure_edit(request, structure_id: int):
-    return _structure_form_view(request, selectors.get_structure_for_staff(request.membership, structure_id))
+structure_create, structure_edit = EditPage(
+    form=_structure_form,
+    save=lambda request, form, structure: services.save_structure(
+        organisation=request.organisation, structure=structure, fields=form.domain_fields(), acting_user=request.user
+    ),
+    success=gettext_lazy("La structure « %(name)s » est enregistrée."),
+    back=("backoffice:structure_list", gettext_lazy("Structures")),
+    new_title=gettext_lazy("Nouvelle structure"),
+    nav="structures",
+).views(staff_required(Perm.MANAGE_STRUCTURES), for_staff=selectors.get_structure_for_staff)
 
 
 # --- Sectors ----------------------------------------------------------------------------
@@ -133,31 +119,20 @@ def sector_list(request):
     return render(request, "backoffice/sector_list.html", {"sectors": sectors, "nav": "sectors"})
 
 
-def _sector_form_view(request, sector=None):
-    form = SectorForm(request.POST or None, instance=sector)
-
-    return form_page(
-        request,
-        form,
-        save=lambda form: services.save_sector(
-            organisation=request.organisation, sector=sector, name=form.cleaned_data["name"], acting_user=request.user
-        ),
-        refresh=sector,
-        success=lambda saved: _("Le secteur « %(name)s » est enregistré.") % {"name": saved.name},
-        redirect_to=_org_redirect(request, "backoffice:sector_list"),
-        template="backoffice/sector_form.html",
-        context={"sector": sector, "nav": "sectors"},
-    )
+def _sector_form(request, sector):
+    return SectorForm(request.POST or None, instance=sector)
 
 
-@staff_required(Perm.MANAGE_STRUCTURES)
-def sector_create(request):
-    return _sector_form_view(request)
-
-
-@staff_required(Perm.MANAGE_STRUCTURES)
-def sector_edit(request, sector_id: int):
-    return _sector_form_view(request, selectors.get_sector_for_staff(request.membership, sector_id))
+sector_create, sector_edit = EditPage(
+    form=_sector_form,
+    save=lambda request, form, sector: services.save_sector(
+        organisation=request.organisation, sector=sector, name=form.cleaned_data["name"], acting_user=request.user
+    ),
+    success=gettext_lazy("Le secteur « %(name)s » est enregistré."),
+    back=("backoffice:sector_list", gettext_lazy("Secteurs")),
+    new_title=gettext_lazy("Nouveau secteur"),
+    nav="sectors",
+).views(staff_required(Perm.MANAGE_STRUCTURES), for_staff=selectors.get_sector_for_staff)
 
 
 # --- Staff --------------------------------------------------------------------------------
@@ -215,35 +190,17 @@ def staff_edit(request, membership_id: int):
 # --- Outbox ---------------------------------------------------------------------------------
 @staff_required(Perm.VIEW_OUTBOX)
 def outbox(request):
-    status = request.GET.get("statut", "")
-    page = paginate(request, communication_selectors.outbox_list_for_staff(request.membership, request.GET).qs)
-    return render(
-        request,
-        "backoffice/outbox.html",
-        {"page": page, "status": status, "nav": "outbox", "statuses": EmailStatus.choices},
-    )
+    filterset = communication_selectors.outbox_list_for_staff(request.membership, request.GET)
+    page = paginate(request, filterset.qs)
+    return render(request, "backoffice/outbox.html", {"page": page, "filterset": filterset, "nav": "outbox"})
 
 
 # --- Audit trail ------------------------------------------------------------------------------
 @staff_required(Perm.VIEW_AUDIT)
 def audit_log(request):
     """Who changed what, when (and who opened health information): newest first, filterable."""
-    actions, object_types = audit.filter_choices(request.organisation)
-    form = AuditFilterForm(
-        request.GET or None, organisation=request.organisation, actions=actions, object_types=object_types
-    )
-    filters = audit.AuditFilters()
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        filters = audit.AuditFilters(
-            actor_id=data["actor"],
-            action=data["action"],
-            object_type=data["object_type"],
-            since=data["since"],
-            until=data["until"],
-            text=data["text"].strip(),
-        )
-    page = paginate(request, audit.audit_entries(request.organisation, filters))
+    filterset = audit.audit_list_for_staff(request.membership, request.GET)
+    page = paginate(request, filterset.qs)
     rows = [
         {
             "entry": entry,
@@ -253,4 +210,6 @@ def audit_log(request):
         }
         for entry, changes in zip(page, audit.describe_entries(page), strict=True)
     ]
-    return render(request, "backoffice/audit_log.html", {"form": form, "page": page, "rows": rows, "nav": "audit"})
+    return render(
+        request, "backoffice/audit_log.html", {"filterset": filterset, "page": page, "rows": rows, "nav": "audit"}
+    )

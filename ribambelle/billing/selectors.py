@@ -252,6 +252,27 @@ def invoice_list_for_staff(membership, params):
     return InvoiceFilter(params, queryset=invoices_for_staff(membership))
 
 
+def payment_list_for_staff(membership, params):
+    """The payments desk as the back office filters and sorts it (`filterset.qs`)."""
+    from .filters import PaymentFilter
+
+    return PaymentFilter(params, queryset=payments_for_staff(membership))
+
+
+def balance_list_for_staff(membership, params):
+    """The families' balances as the back office filters and sorts them (`filterset.qs`)."""
+    from .filters import BalanceFilter
+
+    return BalanceFilter(params, queryset=balances(membership))
+
+
+def unpaid_list_for_staff(membership, params):
+    """The open invoices to remind, filtered and sorted by the page (`filterset.qs`)."""
+    from .filters import UnpaidFilter
+
+    return UnpaidFilter(params, queryset=unpaid(membership))
+
+
 # --- SEPA collections and corrections ---------------------------------------------------
 
 

@@ -203,3 +203,17 @@ def outbox_list_for_staff(membership, params):
         "created_at", "to", "subject", "status", "attempts", "sent_at", "last_error", "next_attempt_at"
     )
     return OutboxFilter(params, queryset=emails)
+
+
+def thread_list_for_staff(membership, params):
+    """The staff inbox as filtered and sorted by the page (`filterset.qs`), newest conversation first."""
+    from .filters import ThreadFilter
+
+    return ThreadFilter(params, queryset=threads_for_staff(membership), structures=structures_for_staff(membership))
+
+
+def mailing_list_for_staff(membership, params):
+    """The mass e-mails as filtered and sorted by the page (`filterset.qs`)."""
+    from .filters import MailingFilter
+
+    return MailingFilter(params, queryset=mailings_for_staff(membership))

@@ -81,7 +81,11 @@ class AuditFilters:
 
 def audit_entries(organisation, filters: AuditFilters):
     """This organisation's entries, newest first, with their author in the same query."""
-    entries = AuditEntry.objects.filter(organisation=organisation).select_related("actor")
+    return narrow_audit(AuditEntry.objects.filter(organisation=organisation).select_related("actor"), filters)
+
+
+def narrow_audit(entries, filters: AuditFilters):
+    """The entries that match the filters (days counted in Europe/Paris)."""
     if filters.actor_id:
         entries = entries.filter(actor_id=filters.actor_id)
     if filters.action:
@@ -229,3 +233,26 @@ def _value_words(value) -> str:
     if isinstance(value, list):
         return ", ".join(_value_words(item) for item in value)
     return str(value)
+
+
+def audit_list_for_staff(membership, params):
+    """The audit trail page as filtered and sorted (`filterset.qs`): the filters offer the organisation's
+    staff, every action the code records, and the object types present in the trail."""
+    from django.contrib.auth import get_user_model
+
+    from .filters import AuditFilter
+
+    organisation = membership.organisation_id
+    actions, object_types = filter_choices(organisation)
+    staff = (
+        get_user_model()
+        .objects.filter(organisation=organisation, membership__isnull=False)
+        .order_by("last_name", "email")
+    )
+    return AuditFilter(
+        params,
+        queryset=AuditEntry.objects.filter(organisation=organisation).select_related("actor"),
+        actors=[(user.pk, user.get_full_name() or user.email) for user in staff],
+        actions=actions,
+        object_types=object_types,
+    )

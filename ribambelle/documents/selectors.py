@@ -421,3 +421,15 @@ def missing_for_registrations(organisation, registrations, *, today: date | None
                     rows.append(expected)
         missing[registration.pk] = rows
     return missing
+
+
+def review_queue_list_for_staff(membership, params, *, include_health: bool = True):
+    """The review queue as filtered and sorted by the page (`filterset.qs`); the type filter offers the types
+    the member may see (no health document types without the right to see health)."""
+    from .filters import ReviewQueueFilter
+
+    return ReviewQueueFilter(
+        params,
+        queryset=review_queue(membership, include_health=include_health),
+        document_types=active_types(membership.organisation_id, include_health=include_health).order_by("name"),
+    )

@@ -1,14 +1,17 @@
-"""What the back office's family list can be filtered and sorted by (django-filter)."""
+"""What the back office's family list and moderation queue can be filtered and sorted by (django-filter)."""
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from ribambelle.core.filters import ListFilter
+
+from .models import ChangeKind
 from .search import search_filter
 
 ACCOUNT_CHOICES = [("active", _("Compte activé")), ("inactive", _("Sans compte activé"))]
 
 
-class FamilyFilter(django_filters.FilterSet):
+class FamilyFilter(ListFilter):
     """`?q=` (names, e-mails, phones, folded), `?compte=`, `?en_attente=1` and `?tri=`, on the queryset of
     `selectors.families_for_staff` (which annotates the account state and the pending count)."""
 
@@ -29,3 +32,12 @@ class FamilyFilter(django_filters.FilterSet):
 
     def pending(self, queryset, name, value):
         return queryset.filter(pending_count__gt=0)
+
+
+class PendingChangeFilter(ListFilter):
+    """The moderation queue: `?q=` (family name), `?type=` (kind of change) and `?tri=`; oldest first
+    otherwise."""
+
+    q = django_filters.CharFilter(field_name="family__name", lookup_expr="icontains", label=_("Famille"))
+    type = django_filters.ChoiceFilter(field_name="kind", choices=ChangeKind.choices, label=_("Objet"))
+    tri = django_filters.OrderingFilter(fields=(("created_at", "date"), ("family__name", "famille"), ("kind", "objet")))

@@ -349,3 +349,10 @@ def family_list_for_staff(membership, params):
     from .filters import FamilyFilter
 
     return FamilyFilter(params, queryset=families_for_staff(membership))
+
+
+def pending_change_list_for_staff(membership, params):
+    """The moderation queue as filtered and sorted by the page (`filterset.qs`)."""
+    from .filters import PendingChangeFilter
+
+    return PendingChangeFilter(params, queryset=pending_changes_for_staff(membership))

@@ -8,15 +8,11 @@ from django.views.decorators.http import require_POST
 
 from ribambelle.communication import messaging, selectors
 from ribambelle.communication.mailing import set_email_preference
-from ribambelle.core.exceptions import DomainError
+from ribambelle.core.formpage import form_page, status_for, submit
 from ribambelle.core.params import parse_id
 from ribambelle.tenancy.access import family_required
 
 from .communication_forms import ContactStructureForm, EmailPreferenceForm, FollowUpForm
-
-
-def _refuse(form, error: DomainError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
 @family_required
@@ -49,52 +45,50 @@ def message_new(request):
     if parse_id(request.GET.get("structure")):
         initial["structure"] = parse_id(request.GET["structure"])
     form = ContactStructureForm(request.POST or None, request.FILES or None, structures=structures, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            thread = messaging.send_message_to_structure(
-                user=request.user,
-                structure=data["structure"],
-                subject=data["subject"],
-                body=data["body"],
-                attachment=data.get("attachment") or None,
-                request=request,
-            )
-        except DomainError as error:
-            _refuse(form, error)
-        else:
-            messages.success(
-                request, _("Votre message est envoyé à « %(structure)s ».") % {"structure": thread.structure.name}
-            )
-            return redirect("portail:message_thread", org_slug=request.organisation.slug, messagethread_id=thread.pk)
-    return render(
+    return form_page(
         request,
-        "portail/message_new.html",
-        {"form": form, "active_tab": "messages"},
-        status=400 if form.errors else 200,
+        form,
+        save=lambda form: messaging.send_message_to_structure(
+            user=request.user,
+            structure=form.cleaned_data["structure"],
+            subject=form.cleaned_data["subject"],
+            body=form.cleaned_data["body"],
+            attachment=form.cleaned_data.get("attachment") or None,
+            request=request,
+        ),
+        success=_sent,
+        redirect_to=lambda thread: _to_thread(request, thread),
+        template="portail/message_new.html",
+        context={"active_tab": "messages"},
     )
+
+
+def _sent(thread) -> str:
+    return _("Votre message est envoyé à « %(structure)s ».") % {"structure": thread.structure.name}
+
+
+def _to_thread(request, thread):
+    return redirect("portail:message_thread", org_slug=request.organisation.slug, messagethread_id=thread.pk)
 
 
 @family_required
 def message_thread(request, messagethread_id: int):
     thread = selectors.get_thread_for_family(request.user.family, messagethread_id)
     form = FollowUpForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            messaging.family_follow_up(
-                user=request.user,
-                thread=thread,
-                body=form.cleaned_data["body"],
-                attachment=form.cleaned_data.get("attachment") or None,
-                request=request,
-            )
-        except DomainError as error:
-            _refuse(form, error)
-        else:
-            messages.success(
-                request, _("Votre message est envoyé à « %(structure)s ».") % {"structure": thread.structure.name}
-            )
-            return redirect("portail:message_thread", org_slug=request.organisation.slug, messagethread_id=thread.pk)
+    saved, _result = submit(
+        request,
+        form,
+        lambda form: messaging.family_follow_up(
+            user=request.user,
+            thread=thread,
+            body=form.cleaned_data["body"],
+            attachment=form.cleaned_data.get("attachment") or None,
+            request=request,
+        ),
+    )
+    if saved:
+        messages.success(request, _sent(thread))
+        return _to_thread(request, thread)
     if request.method == "GET":
         messaging.mark_read_by_family(thread)
     return render(
@@ -106,7 +100,7 @@ def message_thread(request, messagethread_id: int):
             "form": form,
             "active_tab": "messages",
         },
-        status=400 if form.errors else 200,
+        status=status_for(form),
     )
 
 

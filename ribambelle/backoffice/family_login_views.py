@@ -1,38 +1,27 @@
-"""Family logins seen by staff: who is invited, who has activated; the family's history."""
+"""Family logins seen by staff (not a family's financial statement, which is billing_views.family_statement):
+who is invited, who has activated; the family's history."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from ribambelle.accounts.family_accounts import invite_adults
-from ribambelle.accounts.selectors import activity_for_family, families_with_accounts
+from ribambelle.accounts.selectors import activity_for_family, family_login_list_for_staff
 from ribambelle.core.pagination import paginate
 from ribambelle.core.params import parse_ids
 from ribambelle.families.selectors import get_family_for_staff, person_ids_for_staff
 from ribambelle.tenancy.access import staff_required
 from ribambelle.tenancy.roles import Perm
 
-STATUSES = [
-    ("", gettext_lazy("Toutes")),
-    ("none", gettext_lazy("Sans compte")),
-    ("pending", gettext_lazy("Invitation en attente")),
-    ("active", gettext_lazy("Compte activé")),
-]
-
 
 @staff_required(Perm.VIEW_FAMILIES)
-def family_accounts(request):
+def family_logins(request):
     if request.method == "POST":
         return _invite(request)
-    search = request.GET.get("q", "").strip()[:100]
-    status = request.GET.get("statut", "")
-    families = families_with_accounts(request.membership, search=search, status=status)
-    page = paginate(request, families)
+    filterset = family_login_list_for_staff(request.membership, request.GET)
+    page = paginate(request, filterset.qs)
     return render(
-        request,
-        "backoffice/family_accounts.html",
-        {"page": page, "q": search, "status": status, "statuses": STATUSES, "nav": "family_accounts"},
+        request, "backoffice/family_logins.html", {"page": page, "filterset": filterset, "nav": "family_accounts"}
     )
 
 
