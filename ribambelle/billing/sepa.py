@@ -15,6 +15,7 @@ from ribambelle.accounts.services import log_family_action
 from ribambelle.core.actions import action
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
+from ribambelle.helios.selectors import invoices_collected_by_tresor  # debited by the Trésor inside a PES rôle
 
 from .models import ZERO, Invoice, InvoiceKind, SepaMandate, SequenceType
 from .selectors import OPEN
@@ -73,9 +74,13 @@ def create_mandate(
 def collectable(organisation):
     """Open invoices of families with an active mandate, with that mandate."""
     mandates = {m.family_id: m for m in SepaMandate.objects.filter(organisation=organisation, is_active=True)}
-    invoices = Invoice.objects.filter(
-        organisation=organisation, kind=InvoiceKind.INVOICE, status__in=OPEN, family_id__in=list(mandates)
-    ).order_by("family_id", "due_date", "pk")
+    invoices = (
+        Invoice.objects.filter(
+            organisation=organisation, kind=InvoiceKind.INVOICE, status__in=OPEN, family_id__in=list(mandates)
+        )
+        .exclude(pk__in=invoices_collected_by_tresor(organisation))
+        .order_by("family_id", "due_date", "pk")
+    )
     return [(invoice, mandates[invoice.family_id]) for invoice in invoices if invoice.balance > ZERO]
 
 
