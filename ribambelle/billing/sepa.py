@@ -74,13 +74,10 @@ def create_mandate(
 def collectable(organisation):
     """Open invoices of families with an active mandate, with that mandate."""
     mandates = {m.family_id: m for m in SepaMandate.objects.filter(organisation=organisation, is_active=True)}
-    invoices = (
-        Invoice.objects.filter(
-            organisation=organisation, kind=InvoiceKind.INVOICE, status__in=OPEN, family_id__in=list(mandates)
-        )
-        .exclude(pk__in=invoices_collected_by_tresor(organisation))
-        .order_by("family_id", "due_date", "pk")
-    )
+    invoices = Invoice.objects.filter(
+        organisation=organisation, kind=InvoiceKind.INVOICE, status__in=OPEN, family_id__in=list(mandates)
+    ).order_by("family_id", "due_date", "pk")
+    invoices = invoices.exclude(pk__in=invoices_collected_by_tresor(organisation))
     return [(invoice, mandates[invoice.family_id]) for invoice in invoices if invoice.balance > ZERO]
 
 
