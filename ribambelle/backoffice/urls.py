@@ -9,6 +9,7 @@ from . import (
     document_views,
     family_account_views,
     family_views,
+    helios_urls,
     views,
 )
 
@@ -161,3 +162,4 @@ urlpatterns = [
     path("facturation/tarifs/activite/<int:activity_id>/", billing_views.tariff_new, name="billing_tariff_new"),
     path("facturation/tarifs/<int:tariff_id>/", billing_views.tariff_edit, name="billing_tariff_edit"),
 ]
+urlpatterns += helios_urls.urlpatterns  # Hélios (PES) pages

@@ -12,6 +12,7 @@ from django.db.models import Sum
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
+from ribambelle.activities.models import Activity
 from ribambelle.billing.models import ZERO, Invoice, InvoiceKind, InvoiceLine, InvoiceRun, SepaMandate, SequenceType
 from ribambelle.billing.selectors import OPEN, get_run_for_staff
 from ribambelle.families.models import Family, Person, PersonRole
@@ -32,6 +33,11 @@ def get_heliossettings_for_staff(membership, heliossettings_id: int) -> HeliosSe
     return get_object_or_404(
         HeliosSettings.objects.filter(organisation_id=membership.organisation_id), pk=heliossettings_id
     )
+
+
+def activities_for_codes(organisation):
+    """Every activity of the organisation, each of which may have its own product code."""
+    return Activity.objects.filter(organisation=organisation).order_by("name", "id")
 
 
 def product_codes(settings) -> dict[int, str]:
