@@ -172,6 +172,9 @@ def _lines(invoice: Invoice, groups: list[tuple[int | None, str, Decimal]], code
         deduction -= taken
         if amount - taken > 0:
             lines.append(Line(code, ", ".join(names) or invoice.number, amount - taken))
+    if sum((line.amount for line in lines), ZERO) != invoice.balance:
+        # No lines (a hand-made invoice) or lines that do not add up: one line for the balance.
+        return [Line(default_code, invoice.number, invoice.balance)]
     return lines
 
 
@@ -179,10 +182,12 @@ def exportable(run: InvoiceRun):
     return Invoice.objects.filter(organisation_id=run.organisation_id, run=run, kind=InvoiceKind.INVOICE)
 
 
-def articles(run: InvoiceRun, settings: HeliosSettings, *, roll_key: str, issued_on: date, ids: list[int]):
+def articles(
+    run: InvoiceRun, settings: HeliosSettings, *, roll_key: str, issued_on: date, ids: list[int], first_piece: int = 1
+):
     """The articles of the export, in invoice order, read by chunks (a generator)."""
     codes = product_codes(settings)
-    piece = 0
+    piece = first_piece - 1
     for chunk in _chunks(ids):
         invoices = list(
             Invoice.objects.filter(organisation_id=run.organisation_id, pk__in=chunk)

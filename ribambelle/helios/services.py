@@ -21,7 +21,7 @@ from ribambelle.core.services import record_audit, save_with_audit
 
 from . import pes
 from .models import Edition, HeliosProductCode, HeliosSettings, PesPiece, PesRoll, RollCounter
-from .selectors import articles, export_plan
+from .selectors import CHUNK, articles, export_plan
 
 _CODE = re.compile(r"^[A-Z0-9]+$")
 TEMPLATE_KEYS = {
@@ -31,7 +31,7 @@ TEMPLATE_KEYS = {
 }
 
 
-def luhn_ok(digits: str) -> bool:
+def _luhn_ok(digits: str) -> bool:
     total = 0
     for index, char in enumerate(reversed(digits)):
         value = int(char) * (2 if index % 2 else 1)
@@ -39,14 +39,14 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-def clean_settings_values(values: dict) -> dict:
+def _clean_settings_values(values: dict) -> dict:
     """Hélios rejects a whole file for one wrong header value: refuse them on entry."""
     values = {**values}
     for name in ("id_post", "siret", "cod_col", "cod_bud", "default_product_code", "nature"):
         values[name] = re.sub(r"\s", "", str(values.get(name, ""))).upper()
     if not re.fullmatch(r"[0-9]{6,7}", values["id_post"]):
         raise DomainError(_("Le codique du poste comptable compte 6 ou 7 chiffres."), field="id_post")
-    if not re.fullmatch(r"[0-9]{14}", values["siret"]) or not luhn_ok(values["siret"]):
+    if not re.fullmatch(r"[0-9]{14}", values["siret"]) or not _luhn_ok(values["siret"]):
         raise DomainError(
             _("Ce SIRET n'est pas valide : 14 chiffres dont le dernier est une clé de contrôle."), field="siret"
         )
@@ -78,7 +78,7 @@ def save_helios_settings(
     *, organisation, instance: HeliosSettings | None, values: dict, codes: dict, acting_user
 ) -> HeliosSettings:
     """Save a budget's settings and its product codes per activity (empty: the default)."""
-    values = clean_settings_values(values)
+    values = _clean_settings_values(values)
     for activity_id, code in codes.items():
         code = re.sub(r"\s", "", code or "").upper()
         if code and not re.fullmatch(r"[A-Z0-9]{1,4}", code):
@@ -250,17 +250,23 @@ def _fill_roll(settings, run, number, exercice) -> str:
 
 
 def _attachments(run, settings, roll_key, today, ids):
-    """(article, PDF renderer) pairs: each PDF is rendered when written, then dropped."""
+    """(article, PDF renderer) pairs, read by chunks with their lines: each PDF is rendered
+    when written, then dropped."""
     billing = billing_settings_for(run.organisation)
-    for article in articles(run, settings, roll_key=roll_key, issued_on=today, ids=ids):
-        yield article, _renderer(run.organisation_id, article.invoice_id, billing, Invoice)
+    for offset in range(0, len(ids), CHUNK):
+        chunk = ids[offset : offset + CHUNK]
+        invoices = {
+            invoice.pk: invoice
+            for invoice in Invoice.objects.filter(organisation_id=run.organisation_id, pk__in=chunk)
+            .select_related("organisation", "credited_invoice")
+            .prefetch_related("lines")
+        }
+        for article in articles(run, settings, roll_key=roll_key, issued_on=today, ids=chunk, first_piece=offset + 1):
+            yield article, _renderer(invoices.pop(article.invoice_id), billing)
 
 
-def _renderer(organisation_id, invoice_id, billing, invoice_model):
+def _renderer(invoice, billing):
     def render() -> bytes:
-        invoice = invoice_model.objects.select_related("organisation", "family").get(
-            organisation_id=organisation_id, pk=invoice_id
-        )
         return invoice_pdf(invoice, lines=list(invoice.lines.all()), settings=billing)
 
     return render
