@@ -364,3 +364,33 @@ def test_back_office_preview_generate_download_cancel(world):
     assert roll.cancelled_at is not None and roll.cancel_reason == "Doublon"
     # An animateur never reaches the page.
     assert client_for(tenant.agent).get(base).status_code == 403
+
+
+def test_back_office_settings_form_saves_codes_per_activity(tenant_a):
+    activity = ActivityFactory(organisation=tenant_a.organisation, name="Mercredis")
+    client = client_for(tenant_a.admin)
+    url = tenant_a.url("gestion/facturation/helios/nouveau/")
+    page = client.get(url)
+    assert page.status_code == 200 and "Code produit : Mercredis" in page.content.decode()
+    data = {
+        "budget_label": "Budget principal",
+        "id_post": "058000",
+        "siret": "215 801 234 00018",
+        "cod_col": "123",
+        "cod_bud": "01",
+        "default_product_code": "enf",
+        "nature": "588",
+        "edition": "06",
+        "roll_subject": "Facturation du {debut} au {fin}",
+        "article_subject": "Facture {facture}",
+        "debit_label": "Facture {facture}",
+        "debit_days": "10",
+        f"code_{activity.pk}": "merc",
+    }
+    refused = client.post(url, {**data, "siret": "21580123400017"})
+    assert refused.status_code == 400 and "SIRET" in refused.content.decode()
+    assert client.post(url, data).status_code == 302
+    settings = tenant_a.organisation and HeliosProductCode.objects.get().settings
+    assert (settings.siret, settings.default_product_code) == ("21580123400018", "ENF")
+    assert HeliosProductCode.objects.get().code == "MERC"
+    assert client.get(tenant_a.url("gestion/facturation/helios/")).status_code == 200

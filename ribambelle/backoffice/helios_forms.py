@@ -35,6 +35,11 @@ class HeliosSettingsForm(StyledModelForm):
 
     def __init__(self, *args, activities=(), codes=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # Typed as printed ("215 801 234 00018"): spaces are taken out before the checks.
+        for name in ("siret", "id_post"):
+            self.fields[name].max_length = 20
+            self.fields[name].validators = []
+            self.fields[name].widget.attrs["maxlength"] = 20
         codes = codes or {}
         for activity in activities:
             self.fields[f"{CODE_PREFIX}{activity.pk}"] = forms.CharField(
@@ -44,6 +49,12 @@ class HeliosSettingsForm(StyledModelForm):
                 initial=codes.get(activity.pk, ""),
                 help_text=_("Vide : le code par défaut."),
             )
+
+    def clean_siret(self):
+        return "".join(self.cleaned_data["siret"].split())
+
+    def clean_id_post(self):
+        return "".join(self.cleaned_data["id_post"].split())
 
     def values(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}

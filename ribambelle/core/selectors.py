@@ -45,6 +45,8 @@ ACTION_LABELS = {
     "allocate": _("Affectation d'un règlement"),
     "reminders": _("Relances des impayés"),
     "sepa_export": _("Export des prélèvements SEPA"),
+    "pes_export": _("Rôle Hélios (PES) généré"),
+    "pes_cancel": _("Rôle Hélios (PES) annulé"),
     "payment_provider": _("Réglage du paiement en ligne"),
     "mass_mailing": _("Envoi groupé"),
     "message_reply": _("Réponse à un message"),
