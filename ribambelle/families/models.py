@@ -70,6 +70,7 @@ class Family(TenantModel):
         max_length=2,
         choices=DebtorCategory.choices,
         default=DebtorCategory.PERSON,
+        blank=True,  # empty reads as 01 (particulier)
     )
     # The family key of the software the file was imported from (CSV import): never reused.
     external_ref = models.CharField(_("référence d'import"), max_length=60, blank=True)
