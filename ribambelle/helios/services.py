@@ -167,13 +167,32 @@ def export_pes(*, run: InvoiceRun, settings: HeliosSettings, acting_user, today:
         edition=settings.edition,
         attachment_type="010" if settings.edition == Edition.DGFIP else "011",
     )
-    pieces = []
+    # The rôle row first (same transaction: all or nothing), so its pieces are written by
+    # chunks while the file is, and memory does not grow with the run.
+    counter.last_number = number
+    counter.save(update_fields=["last_number", "updated_at"])
+    roll = PesRoll.objects.create(
+        organisation_id=run.organisation_id,
+        run=run,
+        settings=settings,
+        exercice=today.year,
+        number=number,
+        issued_on=today,
+        file_name=file_name,
+        total=plan.total,
+        piece_count=plan.count,
+        created_by=acting_user if acting_user is not None and acting_user.is_authenticated else None,
+    )
+    pending = []
+    sepa_count = 0
 
     def collect():
+        nonlocal sepa_count
         for article in articles(run, settings, roll_key=roll_key, issued_on=today, ids=plan.invoice_ids):
-            pieces.append(
+            pending.append(
                 PesPiece(
                     organisation_id=run.organisation_id,
+                    roll=roll,
                     invoice_id=article.invoice_id,
                     piece_number=article.piece_number,
                     amount=article.amount,
@@ -181,7 +200,13 @@ def export_pes(*, run: InvoiceRun, settings: HeliosSettings, acting_user, today:
                     debited_by_tresor=article.debit is not None,
                 )
             )
+            sepa_count += article.debit is not None
+            if len(pending) >= CHUNK:
+                PesPiece.objects.bulk_create(pending)
+                pending.clear()
             yield article
+        PesPiece.objects.bulk_create(pending)
+        pending.clear()
 
     with tempfile.NamedTemporaryFile(suffix=".xml") as out:
         pes.write_pes(out, header, collect(), _attachments(run, settings, roll_key, today, plan.invoice_ids))
@@ -202,27 +227,11 @@ def export_pes(*, run: InvoiceRun, settings: HeliosSettings, acting_user, today:
         slug = re.sub(r"[^a-z0-9-]", "", run.organisation.slug) or str(run.organisation_id)
         stored = default_storage.save(f"helios/{slug}/{today.year}/{file_name}", File(out, name=file_name))
     try:
-        counter.last_number = number
-        counter.save(update_fields=["last_number", "updated_at"])
-        roll = PesRoll.objects.create(
-            organisation_id=run.organisation_id,
-            run=run,
-            settings=settings,
-            exercice=today.year,
-            number=number,
-            issued_on=today,
-            file=stored,
-            file_name=file_name,
-            sha256=digest.hexdigest(),
-            size=size,
-            total=plan.total,
-            piece_count=plan.count,
-            sepa_count=sum(1 for piece in pieces if piece.debited_by_tresor),
-            created_by=acting_user if acting_user is not None and acting_user.is_authenticated else None,
-        )
-        for piece in pieces:
-            piece.roll = roll
-        PesPiece.objects.bulk_create(pieces, batch_size=1000)
+        roll.file = stored
+        roll.sha256 = digest.hexdigest()
+        roll.size = size
+        roll.sepa_count = sepa_count
+        roll.save(update_fields=["file", "sha256", "size", "sepa_count", "updated_at"])
         record_audit(
             organisation=run.organisation,
             actor=acting_user,
