@@ -66,6 +66,7 @@ from ribambelle.families.models import (
     PersonRole,
     Vaccination,
 )
+from ribambelle.helios.models import HeliosSettings, PesRoll
 from ribambelle.payments.models import OnlineTransaction, ProviderConfig
 from ribambelle.registrations.models import Registration
 from ribambelle.tenancy.models import (
@@ -809,6 +810,34 @@ class OnlineTransactionFactory(factory.django.DjangoModelFactory):
     amount = Decimal("42.50")
 
 
+class HeliosSettingsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = HeliosSettings
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    id_post = "058000"
+    siret = "21580123400018"  # Luhn key correct
+    cod_col = factory.Sequence(lambda n: f"{n % 1000:03d}")
+    cod_bud = "01"
+    budget_label = "Budget principal"
+    default_product_code = "ENF"
+
+
+class PesRollFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PesRoll
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    run = factory.SubFactory(InvoiceRunFactory, organisation=factory.SelfAttribute("..organisation"))
+    settings = factory.SubFactory(HeliosSettingsFactory, organisation=factory.SelfAttribute("..organisation"))
+    exercice = 2026
+    number = factory.Sequence(lambda n: 1000 + n)
+    issued_on = factory.LazyFunction(timezone.localdate)
+    file = factory.django.FileField(filename="PESORMC_test.xml", data=b"<PES_Aller/>")
+    file_name = "PESORMC_test.xml"
+    sha256 = "0" * 64
+
+
 FACTORIES = {
     factory_class._meta.model: factory_class
     for factory_class in [
@@ -873,5 +902,7 @@ FACTORIES = {
         SepaCollectionLineFactory,
         ProviderConfigFactory,
         OnlineTransactionFactory,
+        HeliosSettingsFactory,
+        PesRollFactory,
     ]
 }

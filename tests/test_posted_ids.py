@@ -426,6 +426,20 @@ def _portal_child(tenant_a, tenant_b):
     _assert_accepted(client, url, {**data, "diets": [DietFactory(organisation=tenant_a.organisation).pk]})
 
 
+def _helios_generate(tenant_a, tenant_b):
+    from .factories import HeliosSettingsFactory, InvoiceRunFactory
+
+    run = InvoiceRunFactory(organisation=tenant_a.organisation, status="done")
+    InvoiceFactory(organisation=tenant_a.organisation, run=run, family__payer_civility="M", family__city="Nevers",
+                   family__address_line="1 rue", family__postal_code="58000", family__payer_first_name="Jo",
+                   family__payer_last_name="Martin")  # fmt: skip
+    url = _url(tenant_a, "backoffice:helios_generate", invoicerun_id=run.pk)
+    foreign = HeliosSettingsFactory(organisation=tenant_b.organisation)
+    _assert_refused(client_for(tenant_a.admin), url, {"settings": foreign.pk})
+    own = HeliosSettingsFactory(organisation=tenant_a.organisation)
+    _assert_accepted(client_for(tenant_a.admin), url, {"settings": own.pk})
+
+
 CASES = {
     "backoffice.family_views:family_import_invite": _invite_adults("backoffice:family_import_invite"),
     "backoffice.family_login_views:_invite": _invite_adults("backoffice:family_accounts"),
@@ -447,6 +461,7 @@ CASES = {
     "backoffice.views:_structure_form": _structure_form,
     "backoffice.views:staff_invite": _staff_invite,
     "backoffice.views:staff_edit": _staff_edit,
+    "backoffice.helios_views:pes_generate": _helios_generate,
     "portail.booking_views:_save": _portal_planning,
     "portail.booking_views:join_waiting_list": _portal_waiting_list,
     "portail.booking_views:typical_week": _portal_typical_week,

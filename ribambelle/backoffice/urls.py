@@ -10,6 +10,7 @@ from . import (
     document_views,
     family_login_views,
     family_views,
+    helios_urls,
     online_payment_views,
     sepa_views,
     views,
@@ -188,3 +189,4 @@ urlpatterns = [
     path("facturation/tarifs/activite/<int:activity_id>/", billing_views.tariff_new, name="billing_tariff_new"),
     path("facturation/tarifs/<int:tariff_id>/", billing_views.tariff_edit, name="billing_tariff_edit"),
 ]
+urlpatterns += helios_urls.urlpatterns  # Hélios (PES) pages

@@ -20,6 +20,7 @@ from ribambelle.accounts.services import log_family_action
 from ribambelle.core.actions import action
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
+from ribambelle.helios.selectors import invoices_collected_by_tresor  # debited by the Trésor inside a PES rôle
 
 from .models import ZERO, Invoice, InvoiceKind, SepaMandate
 from .selectors import OPEN
@@ -93,6 +94,7 @@ def collectable(organisation):
         .select_related("family")
         .order_by("family_id", "due_date", "pk")
     )
+    invoices = invoices.exclude(pk__in=invoices_collected_by_tresor(organisation))
     return [(invoice, mandates[invoice.family_id]) for invoice in invoices if invoice.balance > ZERO]
 
 

@@ -49,6 +49,8 @@ ACTION_LABELS = {
     "sepa_reject": _("Rejet d'un prélèvement SEPA"),
     "payment_void": _("Annulation d'un règlement"),
     "refund": _("Remboursement"),
+    "pes_export": _("Rôle Hélios (PES) généré"),
+    "pes_cancel": _("Rôle Hélios (PES) annulé"),
     "payment_provider": _("Réglage du paiement en ligne"),
     "mass_mailing": _("Envoi groupé"),
     "message_reply": _("Réponse à un message"),

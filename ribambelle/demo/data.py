@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from ribambelle.accounts.models import User
 from ribambelle.core.actions import batch
+from ribambelle.demo.helios import load_helios  # Hélios settings, Pouilly's run exported to PES
 from ribambelle.demo.online_payment import add_online_payment
 from ribambelle.demo.sepa import load_sepa_collections
 from ribambelle.families.models import Family, Person, PersonRole, Sex
@@ -1159,6 +1160,7 @@ def load() -> list[DemoLogin]:
         (quercy, "billing", _billing, quercy, pouilly),
         (pouilly, "sepa", load_sepa_collections, pouilly),
         (pouilly, "online_payment", add_online_payment, pouilly),
+        (pouilly, "helios", load_helios, quercy, pouilly),
     ]
     for organisation in (quercy, pouilly):
         _adopt_legacy(organisation, [f"section:{o.slug}:{name}" for o, name, *_ in sections if o == organisation])

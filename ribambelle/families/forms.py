@@ -54,6 +54,10 @@ class FamilyStaffForm(FamilyContactForm):
             "family_quotient_date",
             "family_quotient_source",
             "allocataire_number",
+            "payer_civility",
+            "payer_last_name",
+            "payer_first_name",
+            "debtor_category",
         ]
         widgets = {**FamilyContactForm.Meta.widgets, "family_quotient_date": DATE_WIDGET}
 

@@ -21,6 +21,19 @@ class QuotientSource(models.TextChoices):
     OTHER = "other", _("Autre")
 
 
+class PayerCivility(models.TextChoices):
+    """DGFiP's closed list for a person debtor ("Mlle" is refused)."""
+
+    MR = "M", _("Monsieur")
+    MRS = "MME", _("Madame")
+
+
+class DebtorCategory(models.TextChoices):
+    """CatTiers/NatJur pairs of the PES annex 3 grid that apply to a family payer."""
+
+    PERSON = "01", _("Particulier")
+
+
 class Family(TenantModel):
     """A household: its name and address, its members and its logins."""
 
@@ -47,6 +60,18 @@ class Family(TenantModel):
         _("source du quotient familial"), max_length=12, choices=QuotientSource.choices, blank=True
     )
     allocataire_number = models.CharField(_("numéro d'allocataire CAF / MSA"), max_length=20, blank=True)
+    # The payer as the Trésor public knows the debtor (Hélios PES export): civilité from
+    # DGFiP's closed list, name and first name (empty: the first responsible adult's).
+    payer_civility = models.CharField(_("civilité du payeur"), max_length=3, choices=PayerCivility.choices, blank=True)
+    payer_last_name = models.CharField(_("nom du payeur"), max_length=120, blank=True)
+    payer_first_name = models.CharField(_("prénom du payeur"), max_length=120, blank=True)
+    debtor_category = models.CharField(
+        _("catégorie de débiteur (Trésor public)"),
+        max_length=2,
+        choices=DebtorCategory.choices,
+        default=DebtorCategory.PERSON,
+        blank=True,  # empty reads as 01 (particulier)
+    )
     # The family key of the software the file was imported from (CSV import): never reused.
     external_ref = models.CharField(_("référence d'import"), max_length=60, blank=True)
     # Lower-case, unaccented names, e-mails and phone digits of the family and its members,

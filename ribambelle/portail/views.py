@@ -150,9 +150,11 @@ def accessibility(request):
 # What Ribambelle itself knows falls short of RGAA 4.1, published in every statement: a
 # statement must list the non-conformities, and these are ours, not the organisation's.
 KNOWN_ACCESSIBILITY_ISSUES = [
-    gettext_lazy("Les documents PDF produits (factures, reçus, listes de présence) ne sont pas balisés : "
-          "un lecteur d'écran peut en lire le texte mais pas la structure (critère 13.3). "
-          "Les mêmes informations sont disponibles en HTML dans l'Espace Famille."),
+    gettext_lazy(
+        "Les documents PDF produits (factures, reçus, listes de présence) ne sont pas balisés : "
+        "un lecteur d'écran peut en lire le texte mais pas la structure (critère 13.3). "
+        "Les mêmes informations sont disponibles en HTML dans l'Espace Famille."
+    ),
 ]
 
 
