@@ -50,19 +50,28 @@ def load_helios(quercy, pouilly) -> None:
                 ],
                 ignore_conflicts=True,
             )
-    run = InvoiceRun.objects.filter(organisation=pouilly, status=RunStatus.DONE).order_by("-created_at").first()
+    # Each organisation's last issued run goes to the Trésor when something is left to collect
+    # (Pouilly's only invoice is paid by its SEPA demo, so Quercy's run shows the rôle there).
+    for organisation in (pouilly, quercy):
+        _export_last_run(organisation)
+
+
+def _export_last_run(organisation) -> None:
+    run = InvoiceRun.objects.filter(organisation=organisation, status=RunStatus.DONE).order_by("-created_at").first()
     if run is None:
         return
     # The demo families of the run get the payer fields the Trésor needs (the demo's own rows).
-    families = Family.objects.filter(organisation=pouilly, pk__in=run.invoices.values("family_id"))
+    families = Family.objects.filter(organisation=organisation, pk__in=run.invoices.values("family_id"))
     families.filter(payer_civility="").update(payer_civility=PayerCivility.MRS)
     families.filter(address_line="").update(address_line="Place de la Mairie")
-    families.filter(postal_code="").update(postal_code="21320")
-    families.filter(city="").update(city="Pouilly-en-Auxois")
+    families.filter(postal_code="").update(postal_code="21320" if organisation.slug == "pouilly-bligny" else "82800")
+    families.filter(city="").update(
+        city="Pouilly-en-Auxois" if organisation.slug == "pouilly-bligny" else "Nègrepelisse"
+    )
     try:
         export_pes(
             run=run,
-            settings=HeliosSettings.objects.get(organisation=pouilly, cod_bud="01"),
+            settings=HeliosSettings.objects.filter(organisation=organisation).first(),
             acting_user=None,
             today=timezone.localdate(),
         )
