@@ -20,6 +20,7 @@ OTHER_WRITERS = [
     "accounts.family_accounts",
     "accounts.two_factor",
     "billing.sepa",
+    "bookings.taps",
     "communication.mailing",
     "communication.messaging",
     "communication.publishing",
