@@ -3,9 +3,11 @@ worker that keeps the day's list on it, the home-screen manifest, and the confli
 
 import hashlib
 import json
+import os
 import uuid
 from datetime import datetime, time
 
+from django.contrib.staticfiles import finders
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -139,8 +141,10 @@ def service_worker(request):
         "backoffice/bookings/roll_call_sw.js",
         {"assets_json": json.dumps(assets), "scope": _scope(request)},
     )
-    # A new version of the worker (or of an asset's URL) replaces the cached assets.
-    version = hashlib.sha256(source.encode()).hexdigest()[:12]
+    # A new version of the worker, of an asset's URL or of an asset's file (development serves
+    # them without a hash in their name) replaces the cached assets.
+    stamps = [str(os.path.getmtime(found)) for found in map(finders.find, OFFLINE_ASSETS) if isinstance(found, str)]
+    version = hashlib.sha256("\n".join([source, *stamps]).encode()).hexdigest()[:12]
     response = HttpResponse(source.replace("__VERSION__", version), content_type="text/javascript; charset=utf-8")
     response["Service-Worker-Allowed"] = _scope(request)
     response["Cache-Control"] = "no-cache"

@@ -26,6 +26,13 @@
 
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register(root.dataset.swUrl, { scope: scope }).catch(function () {});
+    // The first time, this page came before its worker: once the worker is in charge, ask for the
+    // page again so that the worker keeps a copy of the day's list on the device.
+    if (!navigator.serviceWorker.controller) {
+      navigator.serviceWorker.addEventListener("controllerchange", function () {
+        fetch(window.location.href, { credentials: "same-origin" }).catch(function () {});
+      });
+    }
   }
 
   // --- IndexedDB: one store of taps, by id ---------------------------------------------------
