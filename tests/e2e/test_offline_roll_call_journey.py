@@ -37,7 +37,10 @@ STATUS = {"Présent": "present", "Absent": "absent", "Justifié": "excused"}
 @pytest.fixture
 def today_list(db):
     organisation = OrganisationFactory(
-        name="Communauté de communes Quercy Vert-Aveyron", slug="quercy", primary_colour="#1d5e3a"
+        name="Communauté de communes Quercy Vert-Aveyron",
+        short_name="CC Quercy Vert-Aveyron",
+        slug="quercy",
+        primary_colour="#1d5e3a",
     )
     MembershipFactory(organisation=organisation, role=Role.AGENT, user__email="animateur@quercy.example")
     today = timezone.localdate()
@@ -153,5 +156,36 @@ def test_mark_ten_children_offline_reload_and_send_once_back_online(live_server,
     assert outcomes == [10] + ["duplicate"] * 20
     assert AttendanceTap.objects.count() == 10
     assert sorted(Booking.objects.values_list("pk", "status", "arrived_at", "left_at", "updated_at")) == before
+
+    # Online, a tap goes at once: "Départ" records the departure time.
+    _card(page, "Tom").get_by_role("button", name="Départ – Tom").click()
+    expect(_card(page, "Tom").locator(".roll-state")).to_contain_text("parti à")
+    expect(page.locator("#taps-pending")).to_have_text("Tous les pointages sont envoyés.")
+    assert Booking.objects.get(pk=tom.pk).left_at is not None
+    # The phone page never scrolls sideways.
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
     # The browser's own failed requests while offline are not script errors.
     assert not [e for e in page.js_errors if "ERR_INTERNET_DISCONNECTED" not in e], page.js_errors
+
+    # Logging out takes the kept lists (health flags) off the device.
+    assert page.evaluate("caches.has('rb-pointage-pages')")
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_url(re.compile("/connexion/"))
+    page.wait_for_function("async () => !(await caches.has('rb-pointage-pages'))", polling=200)
+
+
+def test_the_roll_call_on_a_tablet_is_accessible_and_fits(live_server, browser, today_list):
+    context = browser.new_context(locale="fr-FR", viewport={"width": 820, "height": 1180}, timezone_id="Europe/Paris")
+    page = context.new_page()
+    try:
+        base = live_server.url + "/quercy/"
+        log_in(page, base + "gestion/connexion/", "animateur@quercy.example", PASSWORD)
+        page.wait_for_url(re.compile("/gestion/$"))
+        page.goto(base + f"gestion/activites/{today_list['activity'].pk}/pointage/")
+        _card(page, "Léa").get_by_role("button", name="Présent – Léa").click()
+        expect(page.locator("#taps-pending")).to_have_text("Tous les pointages sont envoyés.")
+        assert Booking.objects.get(pk=today_list["bookings"]["Léa"].pk).status == "present"
+        assert_accessible(page, context="pointage tablette")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 820
+    finally:
+        context.close()
