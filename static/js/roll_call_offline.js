@@ -205,7 +205,20 @@
         scope: scope,
       };
       show(cardEl, tap, true);
-      saveTaps([tap]).then(refresh).then(flush);
+      saveTaps([tap])
+        .then(refresh)
+        .then(flush)
+        .catch(function () {
+          // No storage on this device (a private window…): the tap goes straight to the server.
+          post([tap])
+            .then(function (response) {
+              if (response.ok) show(cardEl, tap, false);
+              else problem(texts.login);
+            })
+            .catch(function () {
+              problem(texts.offline);
+            });
+        });
     },
     true
   );
