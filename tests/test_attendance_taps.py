@@ -145,7 +145,8 @@ def test_a_conflict_keeps_the_later_tap_whatever_the_order_they_arrive_in(tenant
     activity_id = booking.activity_id
     roll_call = page_text(client_for(tenant_a.admin).get(tenant_a.url(f"gestion/activites/{activity_id}/pointage/")))
     assert "2 conflits de pointage ce jour-là" in roll_call
-    assert "Conflit de pointage :" in roll_call
+    assert roll_call.count("Conflit de pointage :") == 2
+    assert "Inès ROCHE avait noté « Présent » à" in roll_call and "plus ancien, est écarté" in roll_call
     listing = client_for(tenant_a.admin).get(tenant_a.url(f"gestion/activites/{activity_id}/pointage/conflits/"))
     assert listing.status_code == 200
     rows = re.findall(r"<tr>(.*?)</tr>", page_text(listing), flags=re.S)[1:]

@@ -149,7 +149,8 @@ def roll_call(request, activity_id: int):
     children = _care(request, activity, day, bookings, listing="roll_call")
     conflicts = {}
     for tap in selectors.tap_conflicts(activity, day):
-        conflicts.setdefault(tap.booking_id, tap)  # the latest one of each child
+        # The latest conflict of each child, shown by the mark that was set aside.
+        conflicts.setdefault(tap.booking_id, tap.conflicts_with if tap.outcome == TapOutcome.APPLIED else tap)
     for booking in bookings:
         booking.care = children.get(booking.child_id, {})
         booking.tap_conflict = conflicts.get(booking.pk)
