@@ -206,6 +206,7 @@ def test_a_tap_the_rules_refuse_is_kept_as_refused_and_not_retried(tenant_a):
             {"taps": [{"id": str(uuid.uuid4()), "booking": 10**30, "status": "present", "at": "2026-01-01T08:00Z"}]}
         ),
         json.dumps({"taps": [None]}),
+        json.dumps({"taps": [{"id": str(uuid.uuid4()), "booking": 1, "status": "present", "at": "0001-01-01T00:00Z"}]}),
     ],
 )
 def test_an_unreadable_batch_gets_a_french_message_and_changes_nothing(tenant_a, body):

@@ -73,7 +73,7 @@ def _parse(body: bytes) -> list[taps.Tap]:
             tapped_at = datetime.fromisoformat(str(item.get("at", "")).replace("Z", "+00:00"))
         except (TypeError, ValueError):
             raise BadBatch(_("Pointage illisible."), [str(item.get("id", ""))]) from None
-        if not 0 < booking_id < 2**63 or timezone.is_naive(tapped_at):
+        if not 0 < booking_id < 2**63 or timezone.is_naive(tapped_at) or tapped_at.year < 2000:
             raise BadBatch(_("Pointage illisible."), [str(tap_id)])
         status = str(item.get("status", ""))[:10]
         parsed.append(
