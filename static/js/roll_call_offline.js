@@ -18,6 +18,7 @@
   const DB_NAME = "rb-pointage";
   const STORE = "taps";
   const KEEP_SENT_MS = 36 * 3600 * 1000;
+  const BATCH = 100;
   let token = (document.querySelector("input[name=csrfmiddlewaretoken]") || {}).value || "";
   let sending = false;
   let delay = 1000;
@@ -269,9 +270,11 @@
 
   async function flush() {
     if (sending) return;
-    const batch = (await allTaps()).filter(function (tap) {
+    const waiting = (await allTaps()).filter(function (tap) {
       return !tap.sent;
     });
+    // A day's worth of taps goes in batches of 100: each request stays short on a poor network.
+    const batch = waiting.slice(0, BATCH);
     if (!batch.length) {
       delay = 1000;
       return refresh();
@@ -286,6 +289,7 @@
         sentSome = true;
         delay = 1000;
         problem("");
+        if (waiting.length > batch.length) setTimeout(flush, 0);
       } else if (response.status === 400 && isJson(response)) {
         const answer = await response.json();
         // Refused taps (a child out of reach…) are dropped, the others sent again at once.
