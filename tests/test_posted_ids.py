@@ -440,12 +440,52 @@ def _helios_generate(tenant_a, tenant_b):
     _assert_accepted(client_for(tenant_a.admin), url, {"settings": own.pk})
 
 
+def _roll_call_taps(tenant_a, tenant_b):
+    """The offline roll call's batch (JSON, not a form): every booking id must be within reach."""
+    import json
+    import uuid
+
+    from django.utils import timezone
+
+    membership, mine, other = _limited(tenant_a, role=Role.AGENT)
+    today = timezone.localdate()
+
+    def booking(organisation, structure=None):
+        extra = {"activity__structure": structure} if structure else {}
+        opening = OpeningFactory(organisation=organisation, activity__start_date=today, **extra)
+        return BookingFactory(organisation=organisation, registration__group=opening.group, opening=opening)
+
+    def post(client, *bookings):
+        taps = [
+            {"id": str(uuid.uuid4()), "booking": b.pk, "status": "present", "at": timezone.now().isoformat()}
+            for b in bookings
+        ]
+        return client.post(
+            _url(tenant_a, "backoffice:roll_call_taps"), json.dumps({"taps": taps}), content_type="application/json"
+        )
+
+    own, theirs, foreign = (
+        booking(tenant_a.organisation, mine),
+        booking(tenant_a.organisation, other),
+        booking(tenant_b.organisation),
+    )
+    client = client_for(membership.user)
+    for outside in ([theirs], [foreign], [own, theirs], [own, foreign]):
+        before = _snapshot()
+        assert post(client, *outside).status_code == 400
+        assert _snapshot() == before
+    before = _snapshot()
+    assert post(client, own).status_code == 200
+    assert _snapshot() != before
+
+
 CASES = {
     "backoffice.family_views:family_import_invite": _invite_adults("backoffice:family_import_invite"),
     "backoffice.family_login_views:_invite": _invite_adults("backoffice:family_accounts"),
     "backoffice.activity_views:registration_bulk_accept": _bulk_accept,
     "backoffice.billing_views:unpaid": _unpaid,
     "backoffice.booking_views:family_planning": _family_planning,
+    "backoffice.roll_call_views:tap_batch": _roll_call_taps,
     "backoffice.communication_views:_news_form": _news,
     "backoffice.communication_views:mailing_new": _mailing,
     "backoffice.communication_views:structure_families": _structure_families,

@@ -1,7 +1,9 @@
 """Back office: occupancy, attendance lists (print, CSV, PDF), the tablet roll call, and
 booking on a family's behalf."""
 
+import uuid
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -13,7 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ribambelle.activities import selectors as activity_selectors
-from ribambelle.bookings import selectors, services
+from ribambelle.bookings import selectors, services, taps
+from ribambelle.bookings.models import BookingStatus, TapOutcome
 from ribambelle.bookings.pdf import attendance_pdf
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.exports import csv_response
@@ -144,8 +147,13 @@ def roll_call(request, activity_id: int):
     group_id = parse_id(group_id)
     bookings = list(selectors.attendance_list(activity, day, group_id))
     children = _care(request, activity, day, bookings, listing="roll_call")
+    conflicts = {}
+    for tap in selectors.tap_conflicts(activity, day):
+        # The latest conflict of each child, shown by the mark that was set aside.
+        conflicts.setdefault(tap.booking_id, tap.conflicts_with if tap.outcome == TapOutcome.APPLIED else tap)
     for booking in bookings:
         booking.care = children.get(booking.child_id, {})
+        booking.tap_conflict = conflicts.get(booking.pk)
     return render(
         request,
         "backoffice/bookings/roll_call.html",
@@ -157,8 +165,33 @@ def roll_call(request, activity_id: int):
             "group_id": group_id,
             "nav": "activities",
             "is_today": day == timezone.localdate(),
+            "conflict_count": len(conflicts),
+            "offline_texts": roll_call_texts(),
         },
     )
+
+
+def roll_call_texts() -> dict:
+    """What the offline script says, translated here (static/js/roll_call_offline.js has no text)."""
+    return {
+        "pending_one": _("1 pointage en attente d'envoi"),
+        "pending_many": _("%(n)s pointages en attente d'envoi"),
+        "all_sent": _("Tous les pointages sont envoyés."),
+        "offline": _("Hors ligne : les pointages sont gardés sur cet appareil et partiront au retour du réseau."),
+        "login": _("Session expirée : reconnectez-vous pour envoyer les pointages (ils restent sur cet appareil)."),
+        "refused": _("Pointage refusé :"),
+        "not_sent": _("non envoyé"),
+        "old_list": _(
+            "Liste d'un autre jour, gardée sur cet appareil : "
+            "reconnectez-vous au réseau pour charger celle d'aujourd'hui."
+        ),
+        "arrived": _("arrivé à"),
+        "left": _("parti à"),
+        "booked": _("Attendu"),
+        "present": _("Présent"),
+        "absent": _("Absent"),
+        "excused": _("Absence justifiée"),
+    }
 
 
 @require_POST
@@ -167,17 +200,25 @@ def mark(request, booking_id: int):
     booking = selectors.get_booking_for_staff(request.membership, booking_id)
     arrived = _time(request.POST.get("arrived_at"))
     left = _time(request.POST.get("left_at"))
+    status = request.POST.get("status", "")
+    if status == "left":  # "Départ": still present, leaving now (or at the time typed)
+        status = BookingStatus.PRESENT
+        left = left or timezone.localtime(timezone=ZoneInfo(request.organisation.time_zone)).time().replace(
+            second=0, microsecond=0
+        )
     error = None
+    # The same way as a device's taps (bookings/taps.py): a tap made later elsewhere is not undone.
+    tap = taps.Tap(uuid.uuid4(), booking.pk, status[:10], arrived, left, timezone.now())
     try:
-        booking = services.mark_attendance(
-            booking=booking,
-            status=request.POST.get("status", ""),
-            arrived_at=arrived,
-            left_at=left,
-            acting_user=request.user,
+        result = taps.apply_taps(
+            organisation_id=booking.organisation_id, booking_ids={booking.pk}, taps=[tap], acting_user=request.user
         )
     except DomainError as exc:
         error = exc.message
+    else:
+        booking = result.bookings[booking.pk]
+        if result.results[0].outcome != TapOutcome.APPLIED:
+            error = result.results[0].message or _("Un pointage plus récent a déjà été enregistré pour cet enfant.")
     if request.htmx:
         booking.care = care_details(
             [booking.child], include_health=has_permission(request.membership, Perm.VIEW_HEALTH)

@@ -12,6 +12,7 @@ from . import (
     family_views,
     helios_urls,
     online_payment_views,
+    roll_call_views,
     sepa_views,
     views,
 )
@@ -54,6 +55,12 @@ urlpatterns = [
     path("activites/<int:activity_id>/occupation/", booking_views.occupancy, name="occupancy"),
     path("activites/<int:activity_id>/presences/", booking_views.attendance, name="attendance"),
     path("activites/<int:activity_id>/pointage/", booking_views.roll_call, name="roll_call"),
+    path(
+        "activites/<int:activity_id>/pointage/manifest.webmanifest", roll_call_views.manifest, name="roll_call_manifest"
+    ),
+    path("activites/<int:activity_id>/pointage/conflits/", roll_call_views.conflicts, name="roll_call_conflicts"),
+    path("pointage/envoi/", roll_call_views.tap_batch, name="roll_call_taps"),
+    path("pointage-sw.js", roll_call_views.service_worker, name="roll_call_sw"),
     path("reservations/<int:booking_id>/presence/", booking_views.mark, name="mark_attendance"),
     path(
         "familles/<int:family_id>/reservations/<int:person_id>/", booking_views.family_planning, name="family_planning"

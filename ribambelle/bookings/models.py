@@ -113,3 +113,40 @@ class CalendarFeed(TenantModel):
 
     def __str__(self) -> str:
         return f"Agenda {self.family_id}"
+
+
+class TapOutcome(models.TextChoices):
+    APPLIED = "applied", _("appliqué")
+    SUPERSEDED = "superseded", _("remplacé par un pointage plus récent")
+    REJECTED = "rejected", _("refusé")
+
+
+class AttendanceTap(TenantModel):
+    """One tap on the roll call (present, absent, justified, times), as the device recorded it.
+
+    The device gives each tap its own id: a batch sent twice (a retry after a lost answer) finds
+    its taps already here and changes nothing. When two taps on the same booking disagree, the
+    one tapped later on its device wins (server receipt breaks a tie); a disagreement between two
+    staff members is kept as a conflict (`conflicts_with`) for the back office to look at."""
+
+    tap_id = models.UUIDField(_("identifiant du pointage"))
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="taps")
+    status = models.CharField(_("statut"), max_length=10, choices=BookingStatus.choices)
+    arrived_at = models.TimeField(_("arrivée"), null=True, blank=True)
+    left_at = models.TimeField(_("départ"), null=True, blank=True)
+    tapped_at = models.DateTimeField(_("pointé le (appareil)"))
+    received_at = models.DateTimeField(_("reçu le"))
+    recorded_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    outcome = models.CharField(_("résultat"), max_length=10, choices=TapOutcome.choices)
+    message = models.CharField(_("motif"), max_length=200, blank=True)
+    conflicts_with = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("en conflit avec")
+    )
+
+    class Meta:
+        verbose_name = _("pointage")
+        constraints = [models.UniqueConstraint(fields=["organisation", "tap_id"], name="attendance_tap_once")]
+        indexes = [models.Index(fields=["organisation", "booking", "outcome", "tapped_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.tap_id} {self.status}"

@@ -486,3 +486,30 @@ def get_calendar_feed(organisation, token: str):
     return get_object_or_404(
         CalendarFeed.objects.select_related("family", "family__organisation"), organisation=organisation, token=token
     )
+
+
+# --- Roll-call taps (sent by devices, possibly after working offline) ---------------------------
+def booking_ids_for_staff(membership, booking_ids) -> set[int]:
+    """The ids, among those sent, of bookings of the member's structures (others dropped)."""
+    bookings = Booking.objects.filter(
+        organisation_id=membership.organisation_id,
+        activity__structure__in=structures_for_staff(membership),
+        pk__in=list(booking_ids),
+    )
+    return set(bookings.values_list("pk", flat=True))
+
+
+def tap_conflicts(activity, day: date):
+    """Taps of the day where two staff members marked the same child differently, latest first."""
+    from .models import AttendanceTap
+
+    return (
+        AttendanceTap.objects.filter(
+            organisation_id=activity.organisation_id,
+            booking__activity=activity,
+            booking__date=day,
+            conflicts_with__isnull=False,
+        )
+        .select_related("booking__child", "booking__opening__unit", "recorded_by", "conflicts_with__recorded_by")
+        .order_by("-received_at", "-pk")
+    )
