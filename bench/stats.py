@@ -16,7 +16,8 @@ import random
 import statistics
 import sys
 import time
-from datetime import date, time as clock, timedelta
+from datetime import date, timedelta
+from datetime import time as clock
 from decimal import Decimal
 from pathlib import Path
 
