@@ -48,7 +48,7 @@ def build_world(children: int):
     structures = [Structure.objects.create(organisation=org, name=f"Structure {i}") for i in range(4)]
     plans = [
         # name, kind, weekdays, units (name, from, to), share of children, groups (name, min, max, capacity)
-        ("Périscolaire", "periscolaire", 0b11011, [("Matin", 7, 8), ("Soir", 16, 18)], 0.5),
+        ("Périscolaire", "periscolaire", 0b11011, [("Matin", 7, 8), ("Soir", 16, 18)], 0.4),
         ("Mercredis", "mercredis", 0b100, [("Journée", 8, 18)], 0.75),
         ("Restauration", "restauration", 0b11011, [("Repas", 12, 13)], 0.25),
     ]

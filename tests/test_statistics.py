@@ -396,7 +396,7 @@ def test_each_charts_query_count_does_not_grow_with_children_or_period(tenant_a,
         "enfants": 3,
         "argent": 2,
         "anciennete-impayes": 1,
-        "heures": 1,
+        "heures": 2,
     }
 
 

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
+from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -27,12 +28,12 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
+from django.db.models.functions import Cast, Coalesce, Substr, TruncMonth, TruncWeek
 
-from ribambelle.activities.models import Activity, ActivityKind, Opening
+from ribambelle.activities.models import Activity, ActivityKind, Opening, Unit
 from ribambelle.billing.models import Invoice, InvoiceKind, InvoiceStatus, Payment
 from ribambelle.bookings.models import PLACE_STATUSES, Booking, BookingStatus
-from ribambelle.families.models import Family, Person
+from ribambelle.families.models import Person
 from ribambelle.tenancy.access import in_reach
 from ribambelle.tenancy.roles import Area
 from ribambelle.tenancy.selectors import structures_for_staff
@@ -88,13 +89,33 @@ def _activity_filter(scope: StatsScope, prefix: str = "") -> Q:
     return condition
 
 
+def _scoped_activities(scope: StatsScope):
+    activities = activities_for_stats(scope.membership)
+    if scope.structure_id:
+        activities = activities.filter(structure_id=scope.structure_id)
+    if scope.activity_id:
+        activities = activities.filter(pk=scope.activity_id)
+    return activities
+
+
 def _bookings(scope: StatsScope):
     return Booking.objects.filter(
         _activity_filter(scope), organisation_id=scope.organisation_id, date__gte=scope.start, date__lte=scope.end
     )
 
 
+def _month(field: str):
+    """The month of a date column, to GROUP BY. PostgreSQL truncates natively; on SQLite Django's
+    Trunc is a Python function called once per row (seconds over a year of bookings), whereas the
+    ISO text of the date cut to "YYYY-MM" stays inside the database engine."""
+    if connection.vendor == "sqlite":
+        return Substr(Cast(field, CharField()), 1, 7)
+    return TruncMonth(field)
+
+
 def _to_date(value) -> date:
+    if isinstance(value, str):  # "YYYY-MM" from _month on SQLite
+        return date(int(value[:4]), int(value[5:7]), 1)
     return value.date() if isinstance(value, datetime) else value
 
 
@@ -177,7 +198,7 @@ def attendance_by_month(scope: StatsScope) -> list[dict]:
     rows = (
         _bookings(scope)
         .values("activity_id", "activity__name")
-        .annotate(month=TruncMonth("date"))
+        .annotate(month=_month("date"))
         .values("activity_id", "activity__name", "month")
         .annotate(
             booked=Count("pk", filter=Q(status__in=PLACE_STATUSES)),
@@ -207,7 +228,7 @@ def children_by_month(scope: StatsScope) -> list[dict]:
     rows = (
         _bookings(scope)
         .filter(status__in=PLACE_STATUSES)
-        .annotate(month=TruncMonth("date"), band=_age_band(scope, "child__birth_date"))
+        .annotate(month=_month("date"), band=_age_band(scope, "child__birth_date"))
         .values("month", "band")
         .annotate(children=Count("child", distinct=True))
         .order_by("month", "band")
@@ -220,16 +241,19 @@ def people_served(scope: StatsScope) -> dict:
     first place ever held, in the structures shown, falls in the period). Two queries."""
     served = _bookings(scope).filter(status__in=PLACE_STATUSES)
     children = _children_by_band(scope, served)
-    first_place = (
-        Booking.objects.filter(_activity_filter(scope), family=OuterRef("pk"), status__in=PLACE_STATUSES)
-        .order_by("date")
-        .values("date")[:1]
+    # A family is new when none of its places, in the activities shown, came before the period.
+    families = Booking.objects.filter(
+        _activity_filter(scope),
+        organisation_id=scope.organisation_id,
+        status__in=PLACE_STATUSES,
+        date__lte=scope.end,
+    ).aggregate(
+        families=Count("family", distinct=True, filter=Q(date__gte=scope.start)),
+        returning=Count(
+            "family", distinct=True, filter=Q(date__lt=scope.start, family_id__in=served.values("family_id"))
+        ),
     )
-    families = (
-        Family.objects.filter(organisation_id=scope.organisation_id, pk__in=served.values("family_id"))
-        .alias(first=Subquery(first_place))
-        .aggregate(families=Count("pk"), new_families=Count("pk", filter=Q(first__gte=scope.start)))
-    )
+    families["new_families"] = families["families"] - families.pop("returning")
     return {**children, **families}
 
 
@@ -259,7 +283,7 @@ def money_by_month(scope: StatsScope) -> list[dict]:
     invoiced = (
         _invoices(scope)
         .filter(issue_date__gte=scope.start, issue_date__lte=scope.end)
-        .annotate(month=TruncMonth("issue_date"))
+        .annotate(month=_month("issue_date"))
         .values("month")
         .annotate(
             invoiced=Coalesce(Sum("total"), ZERO, output_field=MONEY),
@@ -276,7 +300,7 @@ def money_by_month(scope: StatsScope) -> list[dict]:
             received_on__gte=scope.start,
             received_on__lte=scope.end,
         )
-        .annotate(month=TruncMonth("received_on"))
+        .annotate(month=_month("received_on"))
         .values("month")
         .annotate(collected=Coalesce(Sum("amount"), ZERO, output_field=MONEY))
         .order_by("month")
@@ -333,21 +357,33 @@ def _minutes(start, end) -> int:
 def hours_by_month(scope: StatsScope, *, split: str = "kind") -> list[dict]:
     """Hours attended per month: children present × their unit's duration, split by type of care.
 
-    One query grouped by month, split and unit times; the rows (months × types × distinct unit
-    durations) are multiplied out here — their number does not depend on the children."""
+    Two queries: presences grouped by month and unit (and split), then the units' durations; the
+    rows (months × units) are multiplied out here — their number does not depend on the children."""
     field, label = HOURS_SPLITS[split]
+    # A split read on the activity (its kind) comes with the units' durations in a second, small
+    # query: the big one then joins nothing but the opening. A split read on the booking or the
+    # family (the CAF régime) is grouped in the big query itself.
+    on_activity = field.startswith("activity__")
+    grouped = ["month", "opening__unit_id"] + ([] if on_activity else [field])
     rows = (
         _bookings(scope)
         .filter(status=BookingStatus.PRESENT)
-        .annotate(month=TruncMonth("date"))
-        .values("month", field, "opening__unit__start_time", "opening__unit__end_time")
+        .annotate(month=_month("date"))
+        .values(*grouped)
         .annotate(n=Count("pk"))
         .order_by()
     )
+    units = {
+        pk: (_minutes(start, end), value)
+        for pk, start, end, value in Unit.objects.filter(
+            organisation_id=scope.organisation_id, activity__in=_scoped_activities(scope).values("pk")
+        ).values_list("pk", "start_time", "end_time", field)
+    }
     hours = defaultdict(Decimal)
     for row in rows:
-        minutes = _minutes(row["opening__unit__start_time"], row["opening__unit__end_time"]) * row["n"]
-        hours[(_to_date(row["month"]), label(row[field]))] += Decimal(minutes) / 60
+        minutes, value = units.get(row["opening__unit_id"], (0, ""))
+        split_value = value if on_activity else row[field]
+        hours[(_to_date(row["month"]), label(split_value))] += Decimal(minutes * row["n"]) / 60
     return [
         {"month": month, "split": name, "hours": value.quantize(Decimal("0.01"))}
         for (month, name), value in sorted(hours.items())
