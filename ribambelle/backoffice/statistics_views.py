@@ -84,16 +84,14 @@ def _summary(request):
     form = _form(request, today)
     scope = form.scope(request.membership)
     charts = {chart.key: chart for chart in figures.build(scope, today=today, keys=ELECTED_CHARTS)}
-    occupancy = selectors.occupancy_by_week(scope)
-    places = sum(row["places"] or 0 for row in occupancy)
-    booked = sum(row["booked"] or 0 for row in occupancy)
+    occupancy = figures.average_occupancy(selectors.occupancy_by_week(scope), today=today)
     served = charts["enfants"].served
     key_figures = [
         (_("Enfants accueillis"), number(served["children"])),
         (_("Familles accueillies"), number(served["families"])),
         (_("dont nouvelles familles"), number(served["new_families"])),
         (_("Heures de présence"), f"{number(charts['heures'].total)} h"),
-        (_("Taux d'occupation moyen"), f"{number(figures.rate(booked, places))} %"),
+        (_("Taux d'occupation moyen"), f"{number(occupancy)} %"),
         (_("Montant facturé"), figures.format_euros(charts["argent"].totals["invoiced"])),
         (_("Montant encaissé"), figures.format_euros(charts["argent"].totals["collected"])),
     ]

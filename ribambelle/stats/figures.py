@@ -49,6 +49,13 @@ def _months(scope: StatsScope) -> list[date]:
 
 
 # --- Occupancy ------------------------------------------------------------------------------------
+def average_occupancy(rows: list[dict], *, today: date) -> float:
+    """Places held ÷ places offered over the weeks already begun: the coming weeks are still
+    filling up and would pull the average down."""
+    begun = [row for row in rows if row["week"] <= today] or rows
+    return rate(sum(row["booked"] or 0 for row in begun), sum(row["places"] or 0 for row in begun))
+
+
 def occupancy(scope: StatsScope, *, today: date) -> Chart:
     rows = selectors.occupancy_by_week(scope)
     weeks = sorted({row["week"] for row in rows})
@@ -64,8 +71,7 @@ def occupancy(scope: StatsScope, *, today: date) -> Chart:
             row = by_key.get((activity_id, week))
             values.append(rate(row["booked"], row["places"]) if row and row["places"] else None)
         series.append(Series(name, values))
-    total_places = sum(row["places"] or 0 for row in rows)
-    total_booked = sum(row["booked"] or 0 for row in rows)
+    average_rate = average_occupancy(rows, today=today)
     full_weeks = defaultdict(int)
     open_weeks = defaultdict(int)
     for row in rows:
@@ -75,7 +81,7 @@ def occupancy(scope: StatsScope, *, today: date) -> Chart:
         summary = _("Aucune ouverture sur la période choisie.")
     else:
         busiest = max(open_weeks, key=lambda name: (full_weeks[name], open_weeks[name]))
-        average = number(rate(total_booked, total_places))
+        average = number(average_rate)
         if full_weeks[busiest]:
             summary = _(
                 "« %(name)s » a été complet au moins un jour %(full)s semaines sur %(weeks)s ; "
