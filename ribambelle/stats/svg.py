@@ -31,6 +31,11 @@ def _f(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
+def _short(name: str, limit: int = 20) -> str:
+    """A line's end label fits the right margin; the legend carries the full name."""
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+
+
 def nice_max(value: float) -> float:
     """The top of the axis: 1, 2, 2.5 or 5 times a power of ten, just above `value`."""
     if value <= 0:
@@ -144,6 +149,8 @@ def render(chart: Chart) -> SafeString:
     else:
         peak = max((float(v or 0) for s in chart.series for v in s.values), default=0)
     maximum = chart.y_max if chart.y_max and peak <= chart.y_max else nice_max(peak)
+    if chart.unit in ("", "h") and maximum % 4:
+        maximum = max(math.ceil(peak / 4), 1) * 4  # counts: whole numbers on the four gridlines
     band = (right - LEFT) / n
 
     def x_of(i: int) -> float:
@@ -153,7 +160,18 @@ def render(chart: Chart) -> SafeString:
         return bottom - (bottom - top) * float(value or 0) / maximum
 
     body = []
+    label_y = {}
     if chart.kind == "line":
+        # Labels at the lines' ends, pushed apart so that two lines ending close stay readable.
+        ends = []
+        for index, series in enumerate(chart.series):
+            last = next((v for v in reversed(series.values) if v is not None), None)
+            if last is not None:
+                ends.append((y_of(last) + 4, index))
+        previous = -math.inf
+        for y, index in sorted(ends):
+            label_y[index] = max(y, previous + 14)
+            previous = label_y[index]
         for index, series in enumerate(chart.series):
             colour = PALETTE[index % len(PALETTE)]
             dash = DASHES[index % len(DASHES)]
@@ -181,8 +199,8 @@ def render(chart: Chart) -> SafeString:
             body.append(
                 f'<g class="series" data-series="{escape(series.name)}" data-marker="{MARKERS[index % len(MARKERS)]}">'
                 f"{lines}{markers}"
-                f'<text class="direct-label" x="{_f(last_x + 8)}" y="{_f(last_y + 4)}" font-size="12">'
-                f"{escape(series.name[:18])}</text></g>"
+                f'<text class="direct-label" x="{_f(last_x + 8)}" y="{_f(label_y.get(index, last_y + 4))}" '
+                f'font-size="12">{escape(_short(series.name))}</text></g>'
             )
     else:
         count = len(chart.series)
