@@ -56,8 +56,17 @@ def average_occupancy(rows: list[dict], *, today: date) -> float:
     return rate(sum(row["booked"] or 0 for row in begun), sum(row["places"] or 0 for row in begun))
 
 
-def occupancy(scope: StatsScope, *, today: date) -> Chart:
-    rows = selectors.occupancy_by_week(scope)
+def _occupancy_rows(scope: StatsScope, cache: dict | None) -> list[dict]:
+    """The occupancy and waiting-list charts read the same rows: once per page."""
+    if cache is None:
+        return selectors.occupancy_by_week(scope)
+    if "occupancy" not in cache:
+        cache["occupancy"] = selectors.occupancy_by_week(scope)
+    return cache["occupancy"]
+
+
+def occupancy(scope: StatsScope, *, today: date, cache: dict | None = None) -> Chart:
+    rows = _occupancy_rows(scope, cache)
     weeks = sorted({row["week"] for row in rows})
     places = defaultdict(int)
     for row in rows:
@@ -160,8 +169,8 @@ def full_days(scope: StatsScope, *, today: date) -> Chart:
     )
 
 
-def waiting_list(scope: StatsScope, *, today: date) -> Chart:
-    rows = selectors.occupancy_by_week(scope)
+def waiting_list(scope: StatsScope, *, today: date, cache: dict | None = None) -> Chart:
+    rows = _occupancy_rows(scope, cache)
     weeks = sorted({row["week"] for row in rows})
     totals = defaultdict(int)
     for row in rows:
@@ -408,7 +417,11 @@ CHARTS = {
 
 
 def build(scope: StatsScope, *, today: date, keys=None) -> list[Chart]:
-    return [CHARTS[key](scope, today=today) for key in (keys or CHARTS)]
+    cache = {}
+    return [CHARTS[key](scope, today=today, **({"cache": cache} if key in SHARED else {})) for key in (keys or CHARTS)]
+
+
+SHARED = {"occupation", "liste-attente"}
 
 
 def trend_figures(membership, *, today: date) -> list[dict]:
