@@ -107,7 +107,7 @@ QUERIES = {
     "portal_invoices": 10,
     "portal_week": 10,
     "portal_month": 10,
-    "staff_dashboard": 8,  # session, user, membership (+ its structures), counts, today, filling up, queues
+    "staff_dashboard": 9,  # session, user, membership (+ its structures), counts, today, filling up, queues, trend
     "staff_families": 8,
     "staff_occupancy": 9,
     "staff_invoices": 7,

@@ -14,6 +14,7 @@ from . import (
     online_payment_views,
     roll_call_views,
     sepa_views,
+    statistics_views,
     views,
 )
 
@@ -37,6 +38,10 @@ urlpatterns = [
     path("equipe/<int:membership_id>/", views.staff_edit, name="staff_edit"),
     path("courriels/", views.outbox, name="outbox"),
     path("journal/", views.audit_log, name="audit_log"),
+    path("statistiques/", statistics_views.statistics, name="statistics"),
+    path("statistiques/export/<slug:chart>.csv", statistics_views.statistics_csv, name="statistics_csv"),
+    path("statistiques/synthese-elus/", statistics_views.elected_summary, name="elected_summary"),
+    path("statistiques/synthese-elus.pdf", statistics_views.elected_summary_pdf, name="elected_summary_pdf"),
     path("activites/", activity_views.activity_list, name="activity_list"),
     path("activites/nouvelle/", activity_views.activity_create, name="activity_create"),
     path("activites/<int:activity_id>/", activity_views.activity_edit, name="activity_edit"),

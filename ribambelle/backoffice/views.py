@@ -17,6 +17,7 @@ from ribambelle.core.formpage import EditPage, form_page
 from ribambelle.core.pagination import paginate
 from ribambelle.core.qr import qr_svg
 from ribambelle.core.wording import of
+from ribambelle.stats import figures as stats_figures
 from ribambelle.tenancy import selectors, services
 from ribambelle.tenancy.access import staff_required
 from ribambelle.tenancy.roles import Perm, has_permission
@@ -43,6 +44,8 @@ def dashboard(request):
     if has_permission(request.membership, Perm.MARK_ATTENDANCE):
         context["activities_today"] = booking_selectors.today_for_staff(request.membership, today)
         context["filling_up"] = list(booking_selectors.filling_up(request.membership, today))
+    if has_permission(request.membership, Perm.VIEW_STATISTICS):
+        context["trends"] = stats_figures.trend_figures(request.membership, today=today)
     return render(request, "backoffice/dashboard.html", context)
 
 

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "ribambelle.billing",
     "ribambelle.payments",
     "ribambelle.helios",
+    "ribambelle.stats",
     "ribambelle.portail",
     "ribambelle.backoffice",
     "ribambelle.demo",

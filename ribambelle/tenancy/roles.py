@@ -28,6 +28,7 @@ class Perm:
     COMMUNICATE = "communicate"
     VIEW_OUTBOX = "view_outbox"
     VIEW_AUDIT = "view_audit"  # the whole organisation's trail, health consultations included
+    VIEW_STATISTICS = "view_statistics"  # charts and the elected officials' summary (within reach)
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -45,10 +46,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.COMMUNICATE,
             Perm.VIEW_OUTBOX,
             Perm.VIEW_AUDIT,
+            Perm.VIEW_STATISTICS,
         }
     ),
     Role.DIRECTOR: frozenset(
         {
+            Perm.VIEW_STATISTICS,
             Perm.VIEW_FAMILIES,
             Perm.MANAGE_FAMILIES,
             Perm.VIEW_HEALTH,
@@ -60,7 +63,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     # Animateurs need health data (allergies, PAI) to care for the children in front of them.
     Role.AGENT: frozenset({Perm.VIEW_FAMILIES, Perm.VIEW_HEALTH, Perm.MARK_ATTENDANCE}),
-    Role.FINANCE: frozenset({Perm.VIEW_FAMILIES, Perm.MANAGE_BILLING}),
+    Role.FINANCE: frozenset({Perm.VIEW_FAMILIES, Perm.MANAGE_BILLING, Perm.VIEW_STATISTICS}),
 }
 
 

@@ -1,0 +1,253 @@
+"""Time of each "Statistiques" chart, and of the whole page, over a school year for 2,000 children.
+
+Builds, inside a transaction rolled back at the end, an organisation with a school year of
+périscolaire (mornings and evenings, four days a week), Wednesdays and school canteen for
+2,000 children of 1,400 families — about 300,000 bookings, marked present, absent, excused,
+cancelled late or on the waiting list — with monthly invoices and payments. Then computes
+every chart N times (median and max in ms, with its number of SQL queries) and requests the
+whole page through the test client. SQLite by default, PostgreSQL when DATABASE_URL says so.
+
+    .venv/bin/python bench/stats.py [--children 2000] [--runs 5]
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import date, timedelta
+from datetime import time as clock
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ribambelle.config.settings")
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+os.environ.setdefault("LOG_LEVEL", "ERROR")
+
+
+def build_world(children: int):
+    from ribambelle.accounts.models import User
+    from ribambelle.activities.models import Activity, Group, Opening, Unit
+    from ribambelle.activities.services import opening_days
+    from ribambelle.billing.models import Invoice, Payment
+    from ribambelle.bookings.models import Booking
+    from ribambelle.demo.statistics import fast_insert
+    from ribambelle.families.models import Family, Person
+    from ribambelle.registrations.models import Registration
+    from ribambelle.tenancy.models import Membership, Organisation, Structure
+    from ribambelle.tenancy.roles import Role
+
+    rng = random.Random(1)
+    start, end = date(2025, 9, 1), date(2026, 7, 4)
+    org = Organisation.objects.create(name="Banc d'essai statistiques", slug="banc-statistiques")
+    user = User.objects.create(organisation=org, email="admin@banc.example", first_name="Banc")
+    membership = Membership.objects.create(organisation=org, user=user, role=Role.ADMINISTRATOR)
+    structures = [Structure.objects.create(organisation=org, name=f"Structure {i}") for i in range(4)]
+    plans = [
+        # name, kind, weekdays, units (name, from, to), share of children, groups (name, min, max, capacity)
+        ("Périscolaire", "periscolaire", 0b11011, [("Matin", 7, 8), ("Soir", 16, 18)], 0.4),
+        ("Mercredis", "mercredis", 0b100, [("Journée", 8, 18)], 0.75),
+        ("Restauration", "restauration", 0b11011, [("Repas", 12, 13)], 0.25),
+    ]
+    families = Family.objects.bulk_create(
+        Family(organisation=org, name=f"FAMILLE{i}") for i in range(children * 7 // 10)
+    )
+    kids = Person.objects.bulk_create(
+        Person(
+            organisation=org,
+            family=families[i % len(families)],
+            role="child",
+            first_name=f"Enfant {i}",
+            last_name="X",
+            birth_date=start - timedelta(days=rng.randint(3 * 365, 11 * 365)),
+        )
+        for i in range(children)
+    )
+    bookings = []
+    now_statuses = ["present"] * 86 + ["absent"] * 5 + ["excused"] * 5 + ["cancelled"] * 4
+    for index, (name, kind, weekdays, units, share) in enumerate(plans):
+        activity = Activity.objects.create(
+            organisation=org,
+            structure=structures[index],
+            kind=kind,
+            name=name,
+            start_date=start,
+            end_date=end,
+            weekdays=weekdays,
+            registration_opens_at=org.created_at,
+        )
+        groups = Group.objects.bulk_create(
+            [
+                Group(organisation=org, activity=activity, name="Maternelle", age_min_months=0, age_max_months=71),
+                Group(organisation=org, activity=activity, name="Élémentaire", age_min_months=72, age_max_months=200),
+            ]
+        )
+        made_units = Unit.objects.bulk_create(
+            Unit(organisation=org, activity=activity, name=u, start_time=clock(a), end_time=clock(b))
+            for u, a, b in units
+        )
+        chosen = [kid for kid in kids if rng.random() < share]
+        by_group = {g.pk: [] for g in groups}
+        registrations = Registration.objects.bulk_create(
+            Registration(
+                organisation=org,
+                family_id=kid.family_id,
+                child=kid,
+                activity=activity,
+                group=groups[0] if (start - kid.birth_date).days < 6 * 365 else groups[1],
+                status="accepted",
+            )
+            for kid in chosen
+        )
+        for registration in registrations:
+            by_group[registration.group_id].append(registration)
+        days = opening_days(activity)
+        openings = Opening.objects.bulk_create(
+            Opening(
+                organisation=org,
+                activity=activity,
+                unit=unit,
+                group=group,
+                date=day,
+                capacity=int(len(by_group[group.pk]) * 0.85) + 1,
+            )
+            for day in days
+            for unit in made_units
+            for group in groups
+        )
+        for opening in openings:
+            held = 0
+            for registration in by_group[opening.group_id]:
+                if rng.random() > 0.8:
+                    continue
+                status = rng.choice(now_statuses)
+                if status != "cancelled":
+                    if held >= opening.capacity:
+                        status = "waiting"
+                    else:
+                        held += 1
+                bookings.append(
+                    {
+                        "organisation_id": org.pk,
+                        "family_id": registration.family_id,
+                        "child_id": registration.child_id,
+                        "registration_id": registration.pk,
+                        "opening_id": opening.pk,
+                        "activity_id": activity.pk,
+                        "date": opening.date,
+                        "status": status,
+                        "late_cancellation": status == "cancelled",
+                    }
+                )
+    fast_insert(Booking, bookings)
+    invoices, payments, sequence = [], [], 0
+    for month in range(9, 19):
+        issue = date(2025 + (month > 12), (month - 1) % 12 + 1, 5)
+        for family in families:
+            sequence += 1
+            total = Decimal(rng.randint(1000, 20000)) / 100
+            paid = total if rng.random() < 0.8 else Decimal(0)
+            invoices.append(
+                {
+                    "organisation_id": org.pk,
+                    "family_id": family.pk,
+                    "kind": "invoice",
+                    "number": f"F-{sequence}",
+                    "sequence": sequence,
+                    "year": 2025,
+                    "issue_date": issue,
+                    "due_date": issue + timedelta(days=30),
+                    "period_start": issue,
+                    "period_end": issue,
+                    "total": total,
+                    "amount_paid": paid,
+                    "status": "paid" if paid else "due",
+                    "family_name": family.name,
+                }
+            )
+            if paid:
+                payments.append(
+                    {
+                        "organisation_id": org.pk,
+                        "family_id": family.pk,
+                        "method": "cheque",
+                        "amount": paid,
+                        "received_on": issue + timedelta(days=rng.randint(3, 40)),
+                        "receipt_number": f"R-{sequence}",
+                    }
+                )
+    fast_insert(Invoice, invoices)
+    fast_insert(Payment, payments)
+    return org, user, membership, len(bookings), (start, date(2026, 8, 31))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--children", type=int, default=2000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.db import connection, transaction
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django_scopes import scope, scopes_disabled
+
+    from ribambelle.stats import figures
+    from ribambelle.stats.selectors import StatsScope
+    from ribambelle.tenancy.selectors import membership_for_user
+
+    with transaction.atomic():
+        started = time.perf_counter()
+        with scopes_disabled():
+            org, user, membership, bookings, (start, end) = build_world(args.children)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        print(
+            f"{args.children} enfants, {bookings} réservations, données prêtes en "
+            f"{time.perf_counter() - started:.0f} s ({connection.vendor})"
+        )
+        today = date(2026, 6, 30)
+        with scope(organisation=org):
+            membership = membership_for_user(user)
+            stats_scope = StatsScope(membership=membership, start=start, end=end)
+            total = 0.0
+            for key, builder in figures.CHARTS.items():
+                timings = []
+                for _ in range(args.runs):
+                    with CaptureQueriesContext(connection) as queries:
+                        t = time.perf_counter()
+                        builder(stats_scope, today=today)
+                        timings.append((time.perf_counter() - t) * 1000)
+                total += statistics.median(timings)
+                print(
+                    f"  {key:<20} médiane {statistics.median(timings):7.1f} ms · max {max(timings):7.1f} ms · "
+                    f"{len(queries)} requête(s)"
+                )
+            print(f"  {'somme des graphiques':<20} {total:7.1f} ms")
+        client = Client()
+        client.force_login(user, backend="ribambelle.accounts.backends.OrganisationEmailBackend")
+        url = f"/{org.slug}/gestion/statistiques/?periode=annee&annee=2025"
+        timings = []
+        for _ in range(args.runs):
+            t = time.perf_counter()
+            response = client.get(url)
+            timings.append((time.perf_counter() - t) * 1000)
+            assert response.status_code == 200, response.status_code
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url)
+        print(
+            f"Page Statistiques entière : médiane {statistics.median(timings):.0f} ms · max {max(timings):.0f} ms · "
+            f"{len(queries)} requêtes SQL"
+        )
+        transaction.set_rollback(True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,414 @@
+"""Statistics reads: each figure is one aggregate query (GROUP BY week or month, conditional
+counts and sums), so its cost depends on the number of weeks, activities and units shown,
+never on the number of children or bookings — no Python loop over the year's rows.
+
+Everything is bounded by the staff member's reach: the activities of their structures
+(`tenancy.selectors.structures_for_staff`), and for money the families within reach of
+the billing area (`tenancy.access.in_reach`: the finance office sees the whole organisation).
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.db import connection
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DecimalField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Substr, TruncMonth, TruncWeek
+
+from ribambelle.activities.models import Activity, ActivityKind, Opening, Unit
+from ribambelle.billing.models import Invoice, InvoiceKind, InvoiceStatus, Payment
+from ribambelle.bookings.models import PLACE_STATUSES, Booking, BookingStatus
+from ribambelle.families.models import Person
+from ribambelle.tenancy.access import in_reach
+from ribambelle.tenancy.roles import Area
+from ribambelle.tenancy.selectors import structures_for_staff
+
+ZERO = Decimal("0.00")
+MONEY = DecimalField(max_digits=12, decimal_places=2)
+OPEN_INVOICES = (InvoiceStatus.DUE, InvoiceStatus.PARTIAL)
+# Age on the first day of the period; the bands of French children's services.
+AGE_BANDS = [("0-2", 0, 3), ("3-5", 3, 6), ("6-11", 6, 12), ("12+", 12, None)]
+
+
+@dataclass(frozen=True)
+class StatsScope:
+    """Who looks (their reach), at which period, narrowed to a structure or an activity."""
+
+    membership: object
+    start: date
+    end: date
+    structure_id: int | None = None
+    activity_id: int | None = None
+
+    @property
+    def organisation_id(self) -> int:
+        return self.membership.organisation_id
+
+
+def school_year(day: date) -> tuple[date, date]:
+    """The school year holding `day`: 1 September to 31 August (the summer closes it)."""
+    first = day.year if day.month >= 9 else day.year - 1
+    return date(first, 9, 1), date(first + 1, 8, 31)
+
+
+def structures_for_stats(membership):
+    return structures_for_staff(membership).order_by("name")
+
+
+def activities_for_stats(membership):
+    return (
+        Activity.objects.filter(
+            organisation_id=membership.organisation_id, structure__in=structures_for_staff(membership)
+        )
+        .select_related("structure")
+        .order_by("name", "id")
+    )
+
+
+def _activity_filter(scope: StatsScope, prefix: str = "") -> Q:
+    condition = Q(**{f"{prefix}activity__in": activities_for_stats(scope.membership).values("pk")})
+    if scope.structure_id:
+        condition &= Q(**{f"{prefix}activity__structure_id": scope.structure_id})
+    if scope.activity_id:
+        condition &= Q(**{f"{prefix}activity_id": scope.activity_id})
+    return condition
+
+
+def _scoped_activities(scope: StatsScope):
+    activities = activities_for_stats(scope.membership)
+    if scope.structure_id:
+        activities = activities.filter(structure_id=scope.structure_id)
+    if scope.activity_id:
+        activities = activities.filter(pk=scope.activity_id)
+    return activities
+
+
+def _bookings(scope: StatsScope):
+    return Booking.objects.filter(
+        _activity_filter(scope), organisation_id=scope.organisation_id, date__gte=scope.start, date__lte=scope.end
+    )
+
+
+def _month(field: str):
+    """The month of a date column, to GROUP BY. PostgreSQL truncates natively; on SQLite Django's
+    Trunc is a Python function called once per row (seconds over a year of bookings), whereas the
+    ISO text of the date cut to "YYYY-MM" stays inside the database engine."""
+    if connection.vendor == "sqlite":
+        return Substr(Cast(field, CharField()), 1, 7)
+    return TruncMonth(field)
+
+
+def _to_date(value) -> date:
+    if isinstance(value, str):  # "YYYY-MM" from _month on SQLite
+        return date(int(value[:4]), int(value[5:7]), 1)
+    return value.date() if isinstance(value, datetime) else value
+
+
+# --- Occupancy ---------------------------------------------------------------------------------
+def occupancy_by_week(scope: StatsScope) -> list[dict]:
+    """Per activity and week: places offered (open days' capacities), places held, openings
+    full (held ≥ capacity) and bookings left on the waiting list. One query."""
+    held = (
+        Booking.objects.filter(opening=OuterRef("pk"), status__in=PLACE_STATUSES)
+        .values("opening")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    waiting = (
+        Booking.objects.filter(opening=OuterRef("pk"), status=BookingStatus.WAITING)
+        .values("opening")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    rows = (
+        Opening.objects.filter(
+            _activity_filter(scope),
+            organisation_id=scope.organisation_id,
+            date__gte=scope.start,
+            date__lte=scope.end,
+            is_closed=False,
+        )
+        .alias(
+            held=Coalesce(Subquery(held, output_field=IntegerField()), 0),
+            queued=Coalesce(Subquery(waiting, output_field=IntegerField()), 0),
+        )
+        .values("activity_id", "activity__name")
+        .annotate(
+            week=TruncWeek("date"),
+        )
+        .values("activity_id", "activity__name", "week")
+        .annotate(
+            places=Sum("capacity"),
+            booked=Sum("held"),
+            waiting=Sum("queued"),
+            openings=Count("pk"),
+            full=Count("pk", filter=Q(held__gte=F("capacity"))),
+        )
+        .order_by("week", "activity__name", "activity_id")
+    )
+    return [{**row, "week": _to_date(row["week"])} for row in rows]
+
+
+def full_days(scope: StatsScope) -> list[dict]:
+    """Per activity: the days on which at least one unit and group was full, and the days open."""
+    held = (
+        Booking.objects.filter(opening=OuterRef("pk"), status__in=PLACE_STATUSES)
+        .values("opening")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    full_openings = (
+        Opening.objects.filter(
+            _activity_filter(scope),
+            organisation_id=scope.organisation_id,
+            date__gte=scope.start,
+            date__lte=scope.end,
+            is_closed=False,
+        )
+        .alias(held=Coalesce(Subquery(held, output_field=IntegerField()), 0))
+        .values("activity_id", "activity__name")
+        .annotate(
+            days=Count("date", distinct=True),
+            full_days=Count("date", distinct=True, filter=Q(held__gte=F("capacity"))),
+        )
+        .order_by("activity__name", "activity_id")
+    )
+    return list(full_openings)
+
+
+# --- Attendance ----------------------------------------------------------------------------------
+def attendance_by_month(scope: StatsScope) -> list[dict]:
+    """Per activity and month: places held, present, absent (unjustified), excused, not yet
+    marked, and cancellations after the deadline. One query."""
+    rows = (
+        _bookings(scope)
+        .values("activity_id", "activity__name")
+        .annotate(month=_month("date"))
+        .values("activity_id", "activity__name", "month")
+        .annotate(
+            booked=Count("pk", filter=Q(status__in=PLACE_STATUSES)),
+            present=Count("pk", filter=Q(status=BookingStatus.PRESENT)),
+            absent=Count("pk", filter=Q(status=BookingStatus.ABSENT)),
+            excused=Count("pk", filter=Q(status=BookingStatus.EXCUSED)),
+            unmarked=Count("pk", filter=Q(status=BookingStatus.BOOKED)),
+            late_cancelled=Count("pk", filter=Q(status=BookingStatus.CANCELLED, late_cancellation=True)),
+        )
+        .order_by("month", "activity__name", "activity_id")
+    )
+    return [{**row, "month": _to_date(row["month"])} for row in rows]
+
+
+# --- Children and families -------------------------------------------------------------------------
+def _age_band(scope: StatsScope, field: str) -> Case:
+    whens = []
+    for key, _low, high in AGE_BANDS:
+        if high is None:
+            break
+        whens.append(When(**{f"{field}__gt": scope.start - relativedelta(years=high)}, then=Value(key)))
+    return Case(*whens, default=Value(AGE_BANDS[-1][0]), output_field=CharField())
+
+
+def children_by_month(scope: StatsScope) -> list[dict]:
+    """Per month and age band (age on the period's first day): children who held a place."""
+    rows = (
+        _bookings(scope)
+        .filter(status__in=PLACE_STATUSES)
+        .annotate(month=_month("date"), band=_age_band(scope, "child__birth_date"))
+        .values("month", "band")
+        .annotate(children=Count("child", distinct=True))
+        .order_by("month", "band")
+    )
+    return [{**row, "month": _to_date(row["month"])} for row in rows]
+
+
+def people_served(scope: StatsScope) -> dict:
+    """Over the period: children served by age band, families served, and new families (whose
+    first place ever held, in the structures shown, falls in the period). Two queries."""
+    served = _bookings(scope).filter(status__in=PLACE_STATUSES)
+    children = _children_by_band(scope, served)
+    # A family is new when none of its places, in the activities shown, came before the period.
+    families = Booking.objects.filter(
+        _activity_filter(scope),
+        organisation_id=scope.organisation_id,
+        status__in=PLACE_STATUSES,
+        date__lte=scope.end,
+    ).aggregate(
+        families=Count("family", distinct=True, filter=Q(date__gte=scope.start)),
+        returning=Count(
+            "family", distinct=True, filter=Q(date__lt=scope.start, family_id__in=served.values("family_id"))
+        ),
+    )
+    families["new_families"] = families["families"] - families.pop("returning")
+    return {**children, **families}
+
+
+def _children_by_band(scope: StatsScope, served) -> dict:
+    rows = (
+        Person.objects.filter(organisation_id=scope.organisation_id, pk__in=served.values("child_id"))
+        .annotate(band=_age_band(scope, "birth_date"))
+        .values("band")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    bands = {key: 0 for key, *_ in AGE_BANDS}
+    for row in rows:  # one row per age band
+        bands[row["band"]] = row["n"]
+    return {"children": sum(bands.values()), "bands": bands}
+
+
+# --- Money -------------------------------------------------------------------------------------------
+def _invoices(scope: StatsScope):
+    return Invoice.objects.filter(in_reach(scope.membership, area=Area.BILLING), organisation_id=scope.organisation_id)
+
+
+def money_by_month(scope: StatsScope) -> list[dict]:
+    """Per month: invoiced (net of credit notes, by issue date), collected (payments received)
+    and still unpaid on the invoices issued that month. Two queries."""
+    balance = F("total") - F("amount_paid")
+    invoiced = (
+        _invoices(scope)
+        .filter(issue_date__gte=scope.start, issue_date__lte=scope.end)
+        .annotate(month=_month("issue_date"))
+        .values("month")
+        .annotate(
+            invoiced=Coalesce(Sum("total"), ZERO, output_field=MONEY),
+            unpaid=Coalesce(
+                Sum(balance, filter=Q(kind=InvoiceKind.INVOICE, status__in=OPEN_INVOICES)), ZERO, output_field=MONEY
+            ),
+        )
+        .order_by("month")
+    )
+    collected = (
+        Payment.objects.filter(
+            in_reach(scope.membership, area=Area.BILLING),
+            organisation_id=scope.organisation_id,
+            received_on__gte=scope.start,
+            received_on__lte=scope.end,
+        )
+        .annotate(month=_month("received_on"))
+        .values("month")
+        .annotate(collected=Coalesce(Sum("amount"), ZERO, output_field=MONEY))
+        .order_by("month")
+    )
+    months = defaultdict(lambda: {"invoiced": ZERO, "collected": ZERO, "unpaid": ZERO})
+    for row in invoiced:
+        months[_to_date(row["month"])].update(invoiced=row["invoiced"], unpaid=row["unpaid"])
+    for row in collected:
+        months[_to_date(row["month"])]["collected"] = row["collected"]
+    return [{"month": month, **months[month]} for month in sorted(months)]
+
+
+AGEING_BUCKETS = ["not_due", "under_30", "30_90", "over_90"]
+
+
+def unpaid_ageing(scope: StatsScope, *, today: date) -> dict:
+    """What families still owe today, by days past the due date: not yet due, under 30 days,
+    30 to 90 days, over 90 days (amount and number of invoices). One query."""
+    balance = F("total") - F("amount_paid")
+    buckets = {
+        "not_due": Q(due_date__gte=today),
+        "under_30": Q(due_date__lt=today, due_date__gt=today - timedelta(days=30)),
+        "30_90": Q(due_date__lte=today - timedelta(days=30), due_date__gte=today - timedelta(days=90)),
+        "over_90": Q(due_date__lt=today - timedelta(days=90)),
+    }
+    totals = (
+        _invoices(scope)
+        .filter(kind=InvoiceKind.INVOICE, status__in=OPEN_INVOICES)
+        .aggregate(
+            **{
+                f"{key}_amount": Coalesce(Sum(balance, filter=q), ZERO, output_field=MONEY)
+                for key, q in buckets.items()
+            },
+            **{f"{key}_count": Count("pk", filter=q) for key, q in buckets.items()},
+        )
+    )
+    return {key: {"amount": totals[f"{key}_amount"], "count": totals[f"{key}_count"]} for key in AGEING_BUCKETS}
+
+
+# --- Hours -------------------------------------------------------------------------------------------
+# How the hours are split. The CAF report (issue of the "caf" app) will add its régime
+# (general / MSA / other) here as another entry: a field reachable from Booking and a label.
+HOURS_SPLITS = {
+    "kind": ("activity__kind", lambda value: str(ActivityKind(value).label) if value in ActivityKind.values else value),
+}
+
+
+def _minutes(start, end) -> int:
+    if start is None or end is None:
+        return 0
+    return max(0, (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute))
+
+
+def hours_by_month(scope: StatsScope, *, split: str = "kind") -> list[dict]:
+    """Hours attended per month: children present × their unit's duration, split by type of care.
+
+    Two queries: presences grouped by month and unit (and split), then the units' durations; the
+    rows (months × units) are multiplied out here — their number does not depend on the children."""
+    field, label = HOURS_SPLITS[split]
+    # A split read on the activity (its kind) comes with the units' durations in a second, small
+    # query: the big one then joins nothing but the opening. A split read on the booking or the
+    # family (the CAF régime) is grouped in the big query itself.
+    on_activity = field.startswith("activity__")
+    grouped = ["month", "opening__unit_id"] + ([] if on_activity else [field])
+    rows = (
+        _bookings(scope)
+        .filter(status=BookingStatus.PRESENT)
+        .annotate(month=_month("date"))
+        .values(*grouped)
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    units = {
+        pk: (_minutes(start, end), value)
+        for pk, start, end, value in Unit.objects.filter(
+            organisation_id=scope.organisation_id, activity__in=_scoped_activities(scope).values("pk")
+        ).values_list("pk", "start_time", "end_time", field)
+    }
+    hours = defaultdict(Decimal)
+    for row in rows:
+        minutes, value = units.get(row["opening__unit_id"], (0, ""))
+        split_value = value if on_activity else row[field]
+        hours[(_to_date(row["month"]), label(split_value))] += Decimal(minutes * row["n"]) / 60
+    return [
+        {"month": month, "split": name, "hours": value.quantize(Decimal("0.01"))}
+        for (month, name), value in sorted(hours.items())
+    ]
+
+
+# --- Dashboard trend -----------------------------------------------------------------------------------
+def weekly_trend(membership, *, today: date, weeks: int = 8) -> list[dict]:
+    """The last `weeks` weeks (this one last): places held and children present. One query."""
+    monday = today - timedelta(days=today.weekday())
+    start = monday - timedelta(weeks=weeks - 1)
+    scope = StatsScope(membership=membership, start=start, end=monday + timedelta(days=6))
+    rows = (
+        _bookings(scope)
+        .annotate(week=TruncWeek("date"))
+        .values("week")
+        .annotate(
+            booked=Count("pk", filter=Q(status__in=PLACE_STATUSES)),
+            present=Count("pk", filter=Q(status=BookingStatus.PRESENT)),
+            children=Count("child", distinct=True, filter=Q(status__in=PLACE_STATUSES)),
+        )
+        .order_by("week")
+    )
+    found = {_to_date(row["week"]): row for row in rows}
+    return [
+        {"week": week, **{k: found.get(week, {}).get(k, 0) for k in ("booked", "present", "children")}}
+        for week in (start + timedelta(weeks=i) for i in range(weeks))
+    ]
