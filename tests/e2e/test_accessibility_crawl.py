@@ -134,8 +134,7 @@ def _axe_violations(page) -> list[str]:
     page.evaluate(AXE_SOURCE)
     result = page.evaluate("async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
     return [
-        f"{v['id']} ({v['impact']}): {v['help']} — "
-        + "; ".join(str(n["target"][0]) for n in v["nodes"][:3])
+        f"{v['id']} ({v['impact']}): {v['help']} — " + "; ".join(str(n["target"][0]) for n in v["nodes"][:3])
         for v in result["violations"]
     ]
 
