@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "ribambelle.documents",
     "ribambelle.billing",
     "ribambelle.payments",
+    "ribambelle.caf",
     "ribambelle.portail",
     "ribambelle.backoffice",
     "ribambelle.demo",
