@@ -635,3 +635,11 @@ def hours_by_month(organisation, *, start: date, end: date, structure_ids: list[
         for row in report.rows
         if row.month != MONTH_TOTAL and row.dimension == "total" and row.care_type != ALL_CARE
     }
+
+
+def quotient_history(family) -> list[QuotientRecord]:
+    return list(
+        QuotientRecord.objects.filter(organisation=family.organisation, family=family)
+        .select_related("recorded_by")
+        .order_by("-reference_month")
+    )

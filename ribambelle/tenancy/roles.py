@@ -28,6 +28,7 @@ class Perm:
     COMMUNICATE = "communicate"
     VIEW_OUTBOX = "view_outbox"
     VIEW_AUDIT = "view_audit"  # the whole organisation's trail, health consultations included
+    CAF_REPORT = "caf_report"  # the CAF activity report: figures, exports, freezing
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -45,6 +46,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.COMMUNICATE,
             Perm.VIEW_OUTBOX,
             Perm.VIEW_AUDIT,
+            Perm.CAF_REPORT,
         }
     ),
     Role.DIRECTOR: frozenset(
@@ -56,11 +58,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.MARK_ATTENDANCE,
             Perm.COMMUNICATE,
             Perm.VIEW_OUTBOX,
+            Perm.CAF_REPORT,
         }
     ),
     # Animateurs need health data (allergies, PAI) to care for the children in front of them.
     Role.AGENT: frozenset({Perm.VIEW_FAMILIES, Perm.VIEW_HEALTH, Perm.MARK_ATTENDANCE}),
-    Role.FINANCE: frozenset({Perm.VIEW_FAMILIES, Perm.MANAGE_BILLING}),
+    Role.FINANCE: frozenset({Perm.VIEW_FAMILIES, Perm.MANAGE_BILLING, Perm.CAF_REPORT}),
 }
 
 
