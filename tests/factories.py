@@ -1,7 +1,7 @@
 """factory_boy factories: one per model. The 404 walk (test_isolation) requires a
 factory for every tenant-owned model, so each new model gets one here."""
 
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 import factory
@@ -24,6 +24,7 @@ from ribambelle.billing.models import (
     TariffPrice,
 )
 from ribambelle.bookings.models import Booking, BookingSettings, CalendarFeed
+from ribambelle.caf.models import CafSnapshot
 from ribambelle.communication.models import (
     Banner,
     CommunicationPreference,
@@ -821,3 +822,17 @@ FACTORIES = {
         OnlineTransactionFactory,
     ]
 }
+
+
+class CafSnapshotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CafSnapshot
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    structure = factory.SubFactory(StructureFactory, organisation=factory.SelfAttribute("..organisation"))
+    period_start = date(2026, 1, 1)
+    period_end = date(2026, 1, 31)
+    figures = factory.LazyFunction(lambda: {"rows": []})
+
+
+FACTORIES[CafSnapshot] = CafSnapshotFactory

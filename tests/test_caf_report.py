@@ -459,3 +459,89 @@ def test_agent_and_outsiders_cannot_open_the_report(month, tenant_a):
     assert client_for(tenant_a.agent).get(f"/{month.org.slug}/gestion/caf/bilan/").status_code == 403
     finance = MembershipFactory(organisation=month.org, role=Role.FINANCE).user
     assert client_for(finance).get(f"/{month.org.slug}/gestion/caf/bilan/", _params(month)).status_code == 200
+
+
+# --- The family's régime and dated quotients ------------------------------------------------
+
+
+def test_staff_records_dated_quotients_and_the_current_qf_follows_the_latest(tenant_a):
+    org = tenant_a.organisation
+    family = FamilyFactory(organisation=org, name="DURAND")
+    client = client_for(tenant_a.admin)
+    url = f"/{org.slug}/gestion/familles/{family.pk}/quotients/"
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"value": "640", "source": "caf", "reference_month": "2026-09"})
+    assert response.status_code == 302
+    family.refresh_from_db()
+    assert family.family_quotient == Decimal("640")
+    assert family.family_quotient_date == date(2026, 9, 1)
+    # An older month goes into the history without replacing the current QF.
+    client.post(url, {"value": "580", "source": "msa", "reference_month": "2026-03"})
+    family.refresh_from_db()
+    assert family.family_quotient == Decimal("640")
+    assert family.quotient_records.count() == 2
+    # The same month twice: refused with a French message, nothing changed.
+    response = client.post(url, {"value": "700", "source": "caf", "reference_month": "2026-09"})
+    assert response.status_code == 400
+    assert "Un quotient est déjà enregistré pour 09/2026" in response.content.decode()
+    assert family.quotient_records.count() == 2
+    response = client.post(url, {"value": "-5", "source": "caf", "reference_month": "2026-10"})
+    assert response.status_code == 400
+    # The régime.
+    response = client.post(f"/{org.slug}/gestion/familles/{family.pk}/regime/", {"regime": Regime.MSA})
+    assert response.status_code == 302
+    family.refresh_from_db()
+    assert family.regime == Regime.MSA
+    assert "MSA" in client.get(f"/{org.slug}/gestion/familles/{family.pk}/").content.decode()
+    # The QF of a day is the one valid that day.
+    with scope(organisation=org):
+        assert selectors.quotient_history(family)[0].value == Decimal("640")
+
+
+def test_an_agent_sees_but_cannot_change_quotients(tenant_a):
+    org = tenant_a.organisation
+    family = FamilyFactory(organisation=org)
+    client = client_for(tenant_a.agent)
+    url = f"/{org.slug}/gestion/familles/{family.pk}/quotients/"
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"value": "640", "source": "caf", "reference_month": "2026-09"}).status_code == 403
+    assert client.post(f"/{org.slug}/gestion/familles/{family.pk}/regime/", {"regime": "msa"}).status_code == 403
+    assert not family.quotient_records.exists()
+
+
+def test_settings_pages_save_identifiers_rules_and_age_bands(month):
+    client = client_for(month.admin)
+    base = f"/{month.org.slug}/gestion/caf/"
+    assert client.get(base + "reglages/").status_code == 200
+    response = client.post(
+        base + f"structures/{month.structure.pk}/",
+        {"caf_number": "82-123456", "agreement_number": "0820001CL000123", "convention_number": "PSO-2026-12"},
+    )
+    assert response.status_code == 302
+    response = client.post(
+        base + f"activites/{month.peri.pk}/",
+        {
+            "care_type": CareType.PERISCOLAIRE,
+            "daily_cap_hours": "",
+            "wednesday_cap_hours": "",
+            "rounding": "0",
+            f"unit_{month.evening.pk}": "1.5",
+            f"unit_{month.morning.pk}": "",
+        },
+    )
+    assert response.status_code == 302
+    # The evening now counts 1.5 h: Alice 4 × 1.5 + Bruno 2 × (1 + 1.5) + Chloé 1.5 = 12.5 h.
+    assert _row(_report(month), CareType.PERISCOLAIRE).hours_attended == Decimal("12.50")
+    response = client.post(base + "reglages/", {"age_bounds": "6, 12"})
+    assert response.status_code == 302
+    report = _report(month)
+    assert [r.value_label for r in report.rows if r.dimension == "age" and r.care_type == "periscolaire"][:3] == [
+        "Moins de 6 ans",
+        "De 6 à 11 ans",
+        "12 ans et plus",
+    ]
+    response = client.post(base + "reglages/", {"age_bounds": "six"})
+    assert response.status_code == 400
+    assert "Indiquez des âges entiers" in response.content.decode()
+    page = client.get(base + "bilan/", _params(month)).content.decode()
+    assert "82-123456" in page

@@ -21,6 +21,7 @@ BELOW_COMMUNICATION = [
     "documents",
     "billing",
     "payments",
+    "caf",
 ]
 
 
