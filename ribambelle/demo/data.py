@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from ribambelle.accounts.models import User
 from ribambelle.core.actions import batch
+from ribambelle.demo import caf as caf_demo
 from ribambelle.families.models import Family, Person, PersonRole, Sex
 from ribambelle.tenancy.models import Membership, Organisation, Sector, Structure, StructureKind
 from ribambelle.tenancy.roles import Role
@@ -1155,6 +1156,7 @@ def load() -> list[DemoLogin]:
         (pouilly, "communication", _communication, pouilly),
         (pouilly, "documents", _documents, pouilly),
         (quercy, "billing", _billing, quercy, pouilly),
+        (quercy, "caf", caf_demo.load, quercy, pouilly),
     ]
     for organisation in (quercy, pouilly):
         _adopt_legacy(organisation, [f"section:{o.slug}:{name}" for o, name, *_ in sections if o == organisation])
