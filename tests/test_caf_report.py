@@ -346,13 +346,13 @@ def test_screen_csv_and_xlsx_hold_the_same_figures(month):
         report = selectors.build_report(month.org, start=OCTOBER[0], end=OCTOBER[1], structure=month.structure)
     assert len(screen) == len(report.rows)
 
-    response = client.get(url, _params(month, format="csv"))
+    response = client.get(url + "export/csv/", _params(month))
     assert response["Content-Type"].startswith("text/csv")
     text = response.content.decode("utf-8-sig")
     table = list(csv.reader(io.StringIO(text), delimiter=";"))
     header, body = table[0], table[1:]
     assert header[:4] == ["Mois", "Type d'accueil", "Répartition", "Valeur"]
-    response = client.get(url, _params(month, format="xlsx"))
+    response = client.get(url + "export/xlsx/", _params(month))
     assert response["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
     sheet = load_workbook(io.BytesIO(response.content)).active
     xlsx = [list(row) for row in sheet.iter_rows(min_row=2, values_only=True)]

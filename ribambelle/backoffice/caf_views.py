@@ -74,11 +74,6 @@ def report(request):
         result = selectors.build_report(
             request.organisation, start=form.cleaned_data["du"], end=form.cleaned_data["au"], structure=structure
         )
-        fmt = request.GET.get("format")
-        if fmt == "csv":
-            return exports.report_csv(result)
-        if fmt == "xlsx":
-            return exports.report_xlsx(result)
     return render(
         request,
         "backoffice/caf/report.html",
@@ -94,6 +89,39 @@ def report(request):
         },
         status=400 if form.errors else 200,
     )
+
+
+def _export(request, writer):
+    """The report's file: the same period, structure and figures as the screen."""
+    structures, allow_all = _structures(request)
+    data = request.GET.copy()
+    if not allow_all and structures and not data.get("structure"):
+        data["structure"] = str(structures[0].pk)
+    form = ReportForm(data, structures=structures, allow_all=allow_all)
+    if not form.is_valid():
+        return render(
+            request,
+            "backoffice/caf/report.html",
+            {"form": form, "report": None, "snapshots": selectors.snapshots_for_staff(request.membership)[:20]},
+            status=400,
+        )
+    result = selectors.build_report(
+        request.organisation,
+        start=form.cleaned_data["du"],
+        end=form.cleaned_data["au"],
+        structure=_chosen(form, structures),
+    )
+    return writer(result)
+
+
+@staff_required(REPORT)
+def export_csv(request):
+    return _export(request, exports.report_csv)
+
+
+@staff_required(REPORT)
+def export_xlsx(request):
+    return _export(request, exports.report_xlsx)
 
 
 @require_POST

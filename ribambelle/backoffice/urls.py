@@ -141,6 +141,8 @@ urlpatterns = [
         name="published_delete",
     ),
     path("caf/bilan/", caf_views.report, name="caf_report"),
+    path("caf/bilan/export/csv/", caf_views.export_csv, name="caf_export_csv"),
+    path("caf/bilan/export/xlsx/", caf_views.export_xlsx, name="caf_export_xlsx"),
     path("caf/figer/", caf_views.freeze, name="caf_freeze"),
     path("caf/figes/<int:cafsnapshot_id>/", caf_views.snapshot, name="caf_snapshot"),
     path("caf/reglages/", caf_views.settings, name="caf_settings"),
