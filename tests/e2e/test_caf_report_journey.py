@@ -36,8 +36,8 @@ def _open_report(browser, live_server, user, width: int):
     context.add_cookies([_cookie(live_server, user)])
     page = context.new_page()
     page.goto(live_server.url + "/quercy/gestion/caf/bilan/")
-    page.get_by_label("Du").fill("2026-10-01")
-    page.get_by_label("Au").fill("2026-10-31")
+    page.locator("#id_du").fill("2026-10-01")
+    page.locator("#id_au").fill("2026-10-31")
     page.get_by_role("button", name="Afficher").click()
     return context, page
 
