@@ -69,6 +69,10 @@ class DayRule:
     wednesday_cap: int | None = None
     rounding: int = 0
 
+    @property
+    def adjusts(self) -> bool:
+        return bool(self.rounding) or self.daily_cap is not None or self.wednesday_cap is not None
+
     def day_minutes(self, minutes: int, day: date) -> int:
         if self.rounding and minutes % self.rounding:
             minutes += self.rounding - minutes % self.rounding
@@ -124,16 +128,23 @@ def age_band(thresholds: list[date] | None, day: date) -> str:
 
 
 class QuotientHistory:
-    """A family's dated quotients: the one valid on a day is the latest whose month has begun."""
+    """A family's dated quotients: the one valid on a day is the latest whose month has begun.
 
-    def __init__(self, records: list[tuple[date, Decimal]]):
+    `brackets` given, it also keeps each quotient's bracket key, so a day's bracket is one lookup."""
+
+    def __init__(self, records: list[tuple[date, Decimal]], brackets=None):
         records = sorted(records)
         self.starts = [start for start, _value in records]
         self.values = [value for _start, value in records]
+        self.brackets = [bracket_for(value, brackets) for value in self.values] if brackets is not None else []
 
     def on(self, day: date) -> Decimal | None:
         index = bisect.bisect_right(self.starts, day)
         return self.values[index - 1] if index else None
+
+    def bracket_on(self, day: date) -> str:
+        index = bisect.bisect_right(self.starts, day)
+        return self.brackets[index - 1] if index else UNKNOWN
 
 
 def bracket_for(value: Decimal | None, brackets: list[tuple[Decimal | None, str]]) -> str:

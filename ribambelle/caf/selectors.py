@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
@@ -21,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from ribambelle.activities.models import Activity, Opening, Unit
 from ribambelle.billing.models import InvoiceKind, InvoiceLine, QuotientBracket
 from ribambelle.bookings.models import Booking, BookingStatus
-from ribambelle.families.models import Family, Person, QuotientRecord, Regime
+from ribambelle.families.models import Family, Person, PersonRole, QuotientRecord, Regime
 from ribambelle.tenancy.access import structure_limit
 from ribambelle.tenancy.models import Structure
 from ribambelle.tenancy.roles import Area
@@ -261,6 +263,46 @@ def _month(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
+_DAYS: dict = {}
+
+
+class _MonthOf(dict):
+    """day -> "2026-10", computed once per day."""
+
+    def __missing__(self, day):
+        self[day] = value = _month(day)
+        return value
+
+
+CENT = Decimal("0.01")
+
+
+def _as_date(raw) -> date:
+    """A date column as read raw: a date (PostgreSQL) or its ISO text (SQLite), parsed once per day."""
+    found = _DAYS.get(raw)
+    if found is None:
+        found = _DAYS[raw] = raw if isinstance(raw, date) else date.fromisoformat(raw)
+    return found
+
+
+def _decimal(raw) -> Decimal:
+    return raw if isinstance(raw, Decimal) else Decimal(str(raw)).quantize(CENT)
+
+
+def _raw_rows(queryset):
+    """The rows of a `values_list` query straight from the cursor, in chunks: a yearly report
+    reads hundreds of thousands of rows, and Django's per-row converters would cost more than
+    the report itself. The SQL is the queryset's (scoped, filtered by organisation)."""
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # filtered on an empty list: nothing to read
+        return
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(10000):
+            yield from chunk
+
+
 def build_report(organisation, *, start: date, end: date, structure=None, structure_ids=None) -> CafReport:
     """The CAF figures of `structure` (None: `structure_ids`, or the whole organisation) from
     `start` to `end` inclusive. The caller has checked the structures are within reach."""
@@ -309,57 +351,61 @@ def build_report(organisation, *, start: date, end: date, structure=None, struct
         ).values_list("pk", "start_time", "end_time")
     }
 
-    attendance = Booking.objects.filter(
-        organisation=organisation,
-        status=BookingStatus.PRESENT,
-        date__gte=start,
-        date__lte=end,
-        activity_id__in=declared,
-    )
-    lines = InvoiceLine.objects.filter(organisation=organisation, activity_id__in=declared).filter(
-        Q(date__gte=start, date__lte=end)
-        | Q(date__isnull=True, invoice__period_start__gte=start, invoice__period_start__lte=end)
-    )
-    child_ids = attendance.values("child_id")
-    line_child_ids = lines.values("child_id")
-    family_ids = attendance.values("family_id")
-    line_family_ids = lines.values("family_id")
+    # Each opening's unit (its minutes) and the days an activity of each type was open.
+    opening_minutes: dict[int, int] = {}
+    opening_days: dict[tuple[str, str], set] = defaultdict(set)
+    for opening_id, activity_id, unit_id, raw_day, closed in _raw_rows(
+        Opening.objects.filter(
+            organisation=organisation, activity_id__in=declared, date__gte=start, date__lte=end
+        ).values_list("pk", "activity_id", "unit_id", "date", "is_closed")
+    ):
+        opening_minutes[opening_id] = unit_minutes.get(unit_id, 0)
+        if not closed:
+            day = _as_date(raw_day)
+            care = day_rules[activity_id].care_type
+            for month in (_month(day), MONTH_TOTAL):
+                for care_key in (care, ALL_CARE):
+                    opening_days[(month, care_key)].add(day)
 
+    # The organisation's children, families and quotients: a few columns of every row, which
+    # costs less than asking the database for the ones in the period.
     children = {
-        pk: (counting.band_thresholds(birth, bounds), f"{first} {last}")
-        for pk, birth, first, last in Person.objects.filter(organisation=organisation)
-        .filter(Q(pk__in=child_ids) | Q(pk__in=line_child_ids))
-        .values_list("pk", "birth_date", "first_name", "last_name")
+        pk: (counting.band_thresholds(_as_date(birth) if birth else None, bounds), f"{first} {last}")
+        for pk, birth, first, last in _raw_rows(
+            Person.objects.filter(organisation=organisation, role=PersonRole.CHILD).values_list(
+                "pk", "birth_date", "first_name", "last_name"
+            )
+        )
     }
-    family_filter = Q(pk__in=family_ids) | Q(pk__in=line_family_ids)
     families = {}
     quotient_records: dict[int, list] = defaultdict(list)
-    for pk, name, regime, qf, qf_date in (
-        Family.objects.filter(organisation=organisation)
-        .filter(family_filter)
-        .values_list("pk", "name", "regime", "family_quotient", "family_quotient_date")
+    for pk, name, regime, qf, qf_date in _raw_rows(
+        Family.objects.filter(organisation=organisation).values_list(
+            "pk", "name", "regime", "family_quotient", "family_quotient_date"
+        )
     ):
         families[pk] = (name, regime)
         if qf is not None:
             # The current QF fields count as one more dated record (from their date, or always).
-            quotient_records[pk].append((qf_date or date.min, qf))
-    for family_id, month, value in QuotientRecord.objects.filter(
-        Q(family_id__in=family_ids) | Q(family_id__in=line_family_ids), organisation=organisation
-    ).values_list("family_id", "reference_month", "value"):
-        quotient_records[family_id].append((month, value))
-    histories = {pk: QuotientHistory(records) for pk, records in quotient_records.items()}
-    no_history = QuotientHistory([])
-
+            quotient_records[pk].append((_as_date(qf_date) if qf_date else date.min, _decimal(qf)))
+    for family_id, month, value in _raw_rows(
+        QuotientRecord.objects.filter(organisation=organisation).values_list("family_id", "reference_month", "value")
+    ):
+        quotient_records[family_id].append((_as_date(month), _decimal(value)))
     brackets = list(QuotientBracket.objects.filter(organisation=organisation).values_list("upper_bound", "label"))
     if not brackets:
         brackets = [(None, str(_("Tous quotients")))]
     bracket_labels = {str(index): label for index, (_upper, label) in enumerate(brackets)}
     bracket_labels[UNKNOWN] = str(_("QF inconnu"))
 
+    histories = {pk: QuotientHistory(records, brackets) for pk, records in quotient_records.items()}
+    no_history = QuotientHistory([], brackets)
+
     # Fine cells: (month, care, band, regime, bracket) -> [attended min, billed min, cents, children]
     cells: dict[tuple, list] = {}
     no_qf_families: set[int] = set()
     missing_child = (None, "")
+    unknown_family = ("", Regime.UNKNOWN)
 
     def cell(key):
         found = cells.get(key)
@@ -368,75 +414,74 @@ def build_report(organisation, *, start: date, end: date, structure=None, struct
         return found
 
     # Attendance: a child's minutes of one day in one activity, then the day's rule.
+    attendance = Booking.objects.filter(
+        organisation=organisation,
+        status=BookingStatus.PRESENT,
+        date__gte=start,
+        date__lte=end,
+        activity_id__in=declared,
+    ).values_list("child_id", "family_id", "date", "activity_id", "opening_id")
     day_minutes: dict[tuple, int] = defaultdict(int)
     day_family = {}
-    for child_id, family_id, day, activity_id, unit_id in attendance.values_list(
-        "child_id", "family_id", "date", "activity_id", "opening__unit_id"
-    ).iterator(chunk_size=10000):
-        key = (child_id, day, activity_id)
-        day_minutes[key] += unit_minutes.get(unit_id, 0)
+    for child_id, family_id, raw_day, activity_id, opening_id in _raw_rows(attendance):
+        key = (child_id, raw_day, activity_id)
+        day_minutes[key] += opening_minutes.get(opening_id, 0)
         day_family[key] = family_id
-    for (child_id, day, activity_id), minutes in day_minutes.items():
+    age_band, months = counting.age_band, _MonthOf()
+    for (child_id, raw_day, activity_id), minutes in day_minutes.items():
+        day = _as_date(raw_day)
         rule = day_rules[activity_id]
-        family_id = day_family[(child_id, day, activity_id)]
-        thresholds = children.get(child_id, missing_child)[0]
-        qf = histories.get(family_id, no_history).on(day)
-        if qf is None:
+        family_id = day_family[(child_id, raw_day, activity_id)]
+        bracket = histories.get(family_id, no_history).bracket_on(day)
+        if bracket == UNKNOWN:
             no_qf_families.add(family_id)
-        regime = families.get(family_id, ("", Regime.UNKNOWN))[1]
         target = cell(
             (
-                _month(day),
+                months[day],
                 rule.care_type,
-                counting.age_band(thresholds, day),
-                regime,
-                counting.bracket_for(qf, brackets),
+                age_band(children.get(child_id, missing_child)[0], day),
+                families.get(family_id, unknown_family)[1],
+                bracket,
             )
         )
-        target[0] += rule.day_minutes(minutes, day)
+        target[0] += rule.day_minutes(minutes, day) if rule.adjusts else minutes
         target[3].add(child_id)
 
     # Invoice lines: billed units × hour-equivalent, and the amounts families paid.
-    for child_id, family_id, day, period_start, activity_id, unit_id, kind, amount in lines.values_list(
-        "child_id",
-        "family_id",
-        "date",
-        "invoice__period_start",
-        "activity_id",
-        "booking__opening__unit_id",
-        "invoice__kind",
-        "amount",
-    ).iterator(chunk_size=10000):
-        day = day or period_start
+    lines = (
+        InvoiceLine.objects.filter(organisation=organisation, activity_id__in=declared)
+        .filter(
+            Q(date__gte=start, date__lte=end)
+            | Q(date__isnull=True, invoice__period_start__gte=start, invoice__period_start__lte=end)
+        )
+        .values_list(
+            "child_id",
+            "family_id",
+            "date",
+            "invoice__period_start",
+            "activity_id",
+            "booking__opening_id",
+            "invoice__kind",
+            "amount",
+        )
+    )
+    line_families = set()
+    for child_id, family_id, raw_day, period_start, activity_id, opening_id, kind, amount in _raw_rows(lines):
+        day = _as_date(raw_day or period_start)
         sign = -1 if kind == InvoiceKind.CREDIT_NOTE else 1
-        thresholds = children.get(child_id, missing_child)[0]
-        qf = histories.get(family_id, no_history).on(day)
-        regime = families.get(family_id, ("", Regime.UNKNOWN))[1]
+        line_families.add(family_id)
         target = cell(
             (
-                _month(day),
+                months[day],
                 day_rules[activity_id].care_type,
-                counting.age_band(thresholds, day),
-                regime,
-                counting.bracket_for(qf, brackets),
+                age_band(children.get(child_id, missing_child)[0], day),
+                families.get(family_id, unknown_family)[1],
+                histories.get(family_id, no_history).bracket_on(day),
             )
         )
-        target[1] += sign * unit_minutes.get(unit_id, 0) if unit_id else 0
-        target[2] += amount
-
-    # Opening days: the distinct days an activity of the type was open, per month.
-    opening_days: dict[tuple[str, str], set] = defaultdict(set)
-    for activity_id, day in (
-        Opening.objects.filter(
-            organisation=organisation, activity_id__in=declared, date__gte=start, date__lte=end, is_closed=False
-        )
-        .values_list("activity_id", "date")
-        .distinct()
-    ):
-        care = day_rules[activity_id].care_type
-        for month in (_month(day), MONTH_TOTAL):
-            for care_key in (care, ALL_CARE):
-                opening_days[(month, care_key)].add(day)
+        if opening_id:
+            target[1] += sign * opening_minutes.get(opening_id, 0)
+        target[2] += _decimal(amount)
 
     rows = _marginals(cells, band_labels, bracket_labels, opening_days, start, end)
     warnings = _warnings(
@@ -445,7 +490,7 @@ def build_report(organisation, *, start: date, end: date, structure=None, struct
         families=families,
         no_qf_families=no_qf_families,
         attendance_child_ids={child for child, _day, _activity in day_minutes},
-        attendance_family_ids=set(day_family.values()),
+        attendance_family_ids=set(day_family.values()) | line_families,
         declared=declared,
         activity_names=activity_names,
         start=start,
@@ -528,7 +573,9 @@ def _warnings(
     end,
 ) -> list[ReportWarning]:
     warnings = []
-    no_birth = sorted(name for pk, (thresholds, name) in children.items() if thresholds is None)
+    no_birth = sorted(
+        name for pk, (thresholds, name) in children.items() if thresholds is None and pk in attendance_child_ids
+    )
     if no_birth:
         warnings.append(
             ReportWarning(
@@ -537,7 +584,9 @@ def _warnings(
                 no_birth,
             )
         )
-    unknown = sorted(name for pk, (name, regime) in families.items() if regime == Regime.UNKNOWN)
+    unknown = sorted(
+        name for pk, (name, regime) in families.items() if regime == Regime.UNKNOWN and pk in attendance_family_ids
+    )
     if unknown:
         warnings.append(
             ReportWarning(
