@@ -251,10 +251,10 @@ def report(org):
     from ribambelle.caf.selectors import build_report
 
     with scope(organisation=org), CaptureQueriesContext(connection) as queries:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         result = build_report(org, start=YEAR_START, end=YEAR_END)
-        elapsed = time.perf_counter() - started
-    return result, elapsed, len(queries)
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return result, elapsed, cpu, len(queries)
 
 
 def main():
@@ -267,7 +267,7 @@ def main():
     t0 = time.perf_counter()
     org, _structure, rows = build(args.children, lines=args.lines)
     built = time.perf_counter() - t0
-    result, elapsed, queries = report(org)
+    result, elapsed, cpu, queries = report(org)
     total = next(r for r in result.rows if r.month == "total" and r.care_type == "all" and r.dimension == "total")
     print(f"database: {connection.vendor}")
     print(
@@ -280,7 +280,7 @@ def main():
         f"{len(result.warnings)} kinds of warnings"
     )
     small_org, _s, small_rows = build(max(1, args.children // 10), lines=args.lines, seed=18)
-    _r, small_elapsed, small_queries = report(small_org)
+    _r, small_elapsed, _cpu, small_queries = report(small_org)
     print(
         f"same report on {max(1, args.children // 10)} children ({small_rows} rows): {small_elapsed:.2f} s, "
         f"{small_queries} queries"
