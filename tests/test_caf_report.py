@@ -545,3 +545,33 @@ def test_settings_pages_save_identifiers_rules_and_age_bands(month):
     assert "Indiquez des âges entiers" in response.content.decode()
     page = client.get(base + "bilan/", _params(month)).content.decode()
     assert "82-123456" in page
+
+
+def _page_queries(client, url, params) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url, params).status_code == 200
+    return len(queries)
+
+
+def test_report_page_query_count_does_not_grow_with_children(month):
+    client = _director(month)
+    url = f"/{month.org.slug}/gestion/caf/bilan/"
+    few = _page_queries(client, url, _params(month))
+    for index in range(10):
+        family = FamilyFactory(organisation=month.org, regime=Regime.GENERAL)
+        child = PersonFactory(organisation=month.org, family=family, birth_date=date(2018, 2, index + 1))
+        for day in (12, 13):
+            month.book(child, month.evening, date(2026, 10, day))
+    assert _page_queries(client, url, _params(month)) == few
+
+
+@pytest.mark.parametrize("value", ["", "abc", "2026-13-45", "-1", "99999999999999999999", "<script>"])
+def test_report_pages_survive_bad_parameters(month, value):
+    client = _director(month)
+    base = f"/{month.org.slug}/gestion/caf/"
+    for path in ("bilan/", "bilan/export/csv/", "bilan/export/xlsx/"):
+        response = client.get(base + path, {"du": value, "au": value, "structure": value})
+        assert response.status_code == 400, (path, value)
+    response = client.post(base + "figer/", {"du": value, "au": "2026-10-31", "structure": value})
+    assert response.status_code == 400
+    assert not CafSnapshot.objects.exists()
