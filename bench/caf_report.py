@@ -275,7 +275,8 @@ def main():
         f"built in {built:.1f} s"
     )
     print(
-        f"yearly report: {elapsed:.2f} s, {queries} queries, {len(result.rows)} rows, "
+        f"yearly report: {elapsed:.2f} s ({cpu:.2f} s of this process's CPU), {queries} queries, "
+        f"{len(result.rows)} rows, "
         f"{total.hours_attended} hours attended, {total.hours_billed} hours billed, {total.children} children, "
         f"{len(result.warnings)} kinds of warnings"
     )
