@@ -84,6 +84,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the client's address and scheme from the balancer (TRUSTED_PROXIES), for all below.
+    "ribambelle.core.proxy.ForwardedClientMiddleware",
+    # A request id on every log line, in the response and in the tasks queued (core.observability).
+    "ribambelle.core.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "ribambelle.core.language.ChosenLanguageMiddleware",
@@ -105,7 +109,7 @@ MIDDLEWARE = [
 FORM_RENDERER = "ribambelle.core.forms.FormRenderer"
 if not DEBUG:
     # Static files straight from the app in production (after `collectstatic`).
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(3, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "ribambelle.config.urls"
 WSGI_APPLICATION = "ribambelle.config.wsgi.application"
@@ -169,6 +173,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_CALLABLE = "ribambelle.accounts.lockout.lockout_username"
 AXES_LOCKOUT_CALLABLE = "ribambelle.accounts.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
+# Behind the balancer, the address is the client's (core.proxy), never the balancer's.
+AXES_CLIENT_IP_CALLABLE = "ribambelle.core.proxy.client_ip"
 AXES_VERBOSE = False
 AXES_ENABLE_ADMIN = False
 OTP_TOTP_ISSUER = "Ribambelle"
@@ -253,9 +259,15 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+# The balancer(s) whose X-Forwarded-For / X-Forwarded-Proto are believed: addresses or networks,
+# comma-separated (e.g. "127.0.0.1,10.0.0.0/24"). Empty (the default): REMOTE_ADDR is the client.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+# HTTPS terminated at the balancer: "HTTP_X_FORWARDED_PROTO,https" (the production default).
+_proxy_ssl_header = env_list("SECURE_PROXY_SSL_HEADER", "HTTP_X_FORWARDED_PROTO,https" if PRODUCTION else "")
+if len(_proxy_ssl_header) == 2:
+    SECURE_PROXY_SSL_HEADER = (_proxy_ssl_header[0], _proxy_ssl_header[1])
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -265,11 +277,38 @@ if PRODUCTION:
 LOGIN_URL = "/"
 
 
+# LOG_FORMAT=json: one JSON object per line (time, level, logger, message, request_id, client_ip),
+# for a log collector; the default stays plain text.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "ribambelle.core.observability.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "ribambelle.core.observability.JsonFormatter"},
+        "text": {"format": "%(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["context"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
 }
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- Error reporting ------------------------------------------------------------
+# Sentry, or a self-hosted GlitchTip (same protocol), when SENTRY_DSN is set.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from ribambelle.core.observability import init_sentry
+
+    init_sentry(
+        SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production" if PRODUCTION else "development"),
+        release=os.environ.get("SENTRY_RELEASE", ""),
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+    )
