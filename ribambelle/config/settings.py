@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "ribambelle.core",
     "ribambelle.tenancy",
     "ribambelle.outbox",
+    "ribambelle.operations",
     "ribambelle.accounts",
     "ribambelle.families",
     "ribambelle.activities",

@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 
 from ribambelle.core.actions import one_statement, step_by_step
 from ribambelle.core.db import retry_on_lost_connection
+from ribambelle.core.observability import current_request_id
 
 from . import enclosures
 from .models import EmailStatus, EmailTemplateOverride, OutgoingEmail
@@ -76,16 +77,17 @@ def queue_email(
         enclosure_kind=enclosure[0] if enclosure else "",
         enclosure_id=enclosure[1] if enclosure else None,
     )
-    transaction.on_commit(lambda: _enqueue_delivery(email.pk))
+    request_id = current_request_id()  # the worker's log lines carry the id of the request that queued it
+    transaction.on_commit(lambda: _enqueue_delivery(email.pk, request_id=request_id))
     return email
 
 
-def _enqueue_delivery(email_id: int, run_after=None) -> None:
+def _enqueue_delivery(email_id: int, run_after=None, request_id: str | None = None) -> None:
     from .tasks import deliver_email
 
     try:
         task = deliver_email.using(run_after=run_after) if run_after else deliver_email
-        task.enqueue(email_id)
+        task.enqueue(email_id, request_id=request_id if request_id is not None else current_request_id())
     except Exception:  # noqa: BLE001 - the row stays due; deliver_due_emails picks it up
         logger.exception("Could not enqueue delivery of e-mail %s", email_id)
 

@@ -14,7 +14,7 @@ from .roles import Role
 
 GDPR_FIELDS = ("gdpr_text", "gdpr_controller", "gdpr_retention_years", "gdpr_contact_email")
 RESERVED_SLUGS = {
-    "static", "media", "healthz", "dev", "admin", "api", "robots.txt", "gestion", "accessibilite", "langue",
+    "static", "media", "healthz", "readyz", "dev", "admin", "api", "robots.txt", "gestion", "accessibilite", "langue",
 }
 
 
