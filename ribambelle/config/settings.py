@@ -205,8 +205,34 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 # Uploads are never public: they live outside static and are served by views
 # that check the requester (CONVENTIONS.md rule 11).
 MEDIA_ROOT = VAR_DIR / "protected"
+# Every uploaded and generated file goes through Django's storage API (FileField, default_storage),
+# under keys organised by organisation (`<kind>/<organisation id>/<random>`). STORAGE_BACKEND=s3:
+# an S3-compatible object store (django-storages), shared by every app server and worker; the
+# objects stay private (no public ACL, signed URLs never given out: views stream them after
+# their access check). The default keeps local files under var/protected.
+STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local")
+if STORAGE_BACKEND == "s3":
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("AWS_STORAGE_BUCKET_NAME", "ribambelle"),
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("AWS_LOCATION", ""),
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+            "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE") or None,
+        },
+    }
+elif STORAGE_BACKEND == "local":
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+else:
+    raise RuntimeError("STORAGE_BACKEND doit valoir « local » ou « s3 ».")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION

@@ -27,7 +27,11 @@ def check_database() -> dict:
 def check_storage() -> dict:
     """A read of the storage (a HEAD on S3): reachable and the bucket exists."""
     try:
-        default_storage.exists(PROBE_NAME)
+        bucket = getattr(default_storage, "bucket", None)  # S3Storage: the bucket must exist
+        if bucket is not None:
+            bucket.meta.client.head_bucket(Bucket=bucket.name)
+        else:
+            default_storage.exists(PROBE_NAME)
     except Exception as error:  # noqa: BLE001
         logger.warning("readyz: storage unreachable: %s", error)
         return {"ok": False, "error": type(error).__name__}
