@@ -240,6 +240,13 @@ STORAGES = {
     },
 }
 
+# --- Backups (manage.py backup / restore, operations.backup) ----------------------------
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))
+BACKUP_RETENTION = int(os.environ.get("BACKUP_RETENTION", "7"))  # archives kept
+# A Fernet key (`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`):
+# archives are then encrypted. Keep it outside the backups' machine.
+BACKUP_ENCRYPTION_KEY = os.environ.get("BACKUP_ENCRYPTION_KEY", "")
+
 # --- E-mail -----------------------------------------------------------------
 # Every e-mail is an outbox row first (outbox.models.OutgoingEmail); the
 # task worker hands it to this backend.
