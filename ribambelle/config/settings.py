@@ -142,6 +142,14 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if os.environ.get("DATABASE_POOL_MODE") == "transaction":
+    # Behind PgBouncer in transaction mode, each transaction may run on another server connection:
+    # no server-side cursors (they live past a transaction), no prepared statements (psycopg
+    # prepares a query run 5 times on one connection). Our locks are transaction-level already.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
+if "CONN_MAX_AGE" in os.environ:  # the client connection to PgBouncer can stay open: it is cheap there
+    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ["CONN_MAX_AGE"])
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions take the write lock up front, so concurrent writers
     # queue instead of failing with "database is locked" (CONVENTIONS.md).
@@ -304,6 +312,8 @@ if len(_proxy_ssl_header) == 2:
     SECURE_PROXY_SSL_HEADER = (_proxy_ssl_header[0], _proxy_ssl_header[1])
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # The balancer's health checks reach the instances in plain HTTP, on the private network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
