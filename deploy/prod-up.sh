@@ -56,8 +56,11 @@ defaults
     timeout client 60s
     timeout server 60s
     timeout http-request 10s
-    option redispatch
-    retries 2
+    # Requests beyond what the instances' workers can take wait here, not in gunicorn's backlog.
+    timeout queue 30s
+    timeout check 5s
+    option redispatch 1
+    retries 3
     # A request that could not reach an instance (connection refused: it is dying) goes to the other.
     retry-on conn-failure empty-response
 frontend site
@@ -78,7 +81,11 @@ backend app
     option httpchk
     http-check send meth GET uri /healthz ver HTTP/1.1 hdr Host localhost
     http-check expect status 200
-    default-server inter 1s fall 2 rise 2 maxconn 64
+    # maxconn = the instance's gunicorn workers (sync: one request each), so a health check is never
+    # stuck behind a queue of requests and a busy instance is not taken for a dead one.
+    # A refused connection (the instance died) marks it down at once, so the retries go to the other
+    # one (leastconn would otherwise pick the dead instance again: it has the fewest connections).
+    default-server inter 2s fall 3 rise 2 maxconn $PROD_WEB_WORKERS observe layer4 error-limit 1 on-error mark-down
     server web_a 127.0.0.1:$PROD_WEB_A_PORT check
     server web_b 127.0.0.1:$PROD_WEB_B_PORT check
 CFG
