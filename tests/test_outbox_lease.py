@@ -50,7 +50,7 @@ def test_a_worker_paused_past_its_lease_sends_nothing(tenant_a, django_capture_o
         mine = real_claim(email_id)
         if not paused:  # the first worker stops here; its lease runs out; another one sends it
             paused.append(mine)
-            with time_machine.travel(timezone.now() + services.lease() + timedelta(seconds=1)):
+            with time_machine.travel(timezone.now() + services._lease() + timedelta(seconds=1)):
                 assert services.deliver(email_id) == EmailStatus.SENT
         return mine
 

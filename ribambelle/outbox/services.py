@@ -31,14 +31,14 @@ STALE_SENDING = timedelta(minutes=10)
 MARK_SENT_ATTEMPTS, MARK_SENT_PAUSE = 8, 2.0
 
 
-def lease() -> timedelta:
+def _lease() -> timedelta:
     """How long a claimed message belongs to its worker (OUTBOX_LEASE_SECONDS): longer than a send
     (EMAIL_TIMEOUT per SMTP step) and the "sent" record's retries; past it, the worker is taken
     for dead and the message is due again."""
     return timedelta(seconds=getattr(settings, "OUTBOX_LEASE_SECONDS", 180))
 
 
-def new_message_id() -> str:
+def _new_message_id() -> str:
     domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "ribambelle.localhost"
     return make_msgid(idstring="ribambelle", domain=domain)
 
@@ -100,7 +100,7 @@ def queue_email(
         family=family,
         enclosure_kind=enclosure[0] if enclosure else "",
         enclosure_id=enclosure[1] if enclosure else None,
-        message_id=new_message_id(),
+        message_id=_new_message_id(),
     )
     request_id = current_request_id()  # the worker's log lines carry the id of the request that queued it
     transaction.on_commit(lambda: _enqueue_delivery(email.pk, request_id=request_id))
@@ -123,13 +123,13 @@ def _claim(email_id: int) -> OutgoingEmail | None:
     now = timezone.now()
     token = uuid4().hex
     claimed = OutgoingEmail.objects.filter(_due(now), pk=email_id).update(
-        status=EmailStatus.SENDING, claim_token=token, lease_until=now + lease(), updated_at=now
+        status=EmailStatus.SENDING, claim_token=token, lease_until=now + _lease(), updated_at=now
     )
     if not claimed:
         return None
     email = OutgoingEmail.objects.select_related("organisation").get(pk=email_id)
     if not email.message_id:  # queued before Message-IDs were stored: fixed now, for every attempt
-        email.message_id = new_message_id()
+        email.message_id = _new_message_id()
         OutgoingEmail.objects.filter(pk=email_id, claim_token=token).update(message_id=email.message_id)
     return email
 
