@@ -13,9 +13,9 @@ from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from ribambelle.core.heartbeat import HeartbeatThread, beat
+from ribambelle.core.models import WorkerHeartbeat
 from ribambelle.core.observability import JsonFormatter, bound_request_id, current_request_id
-from ribambelle.operations.heartbeat import HeartbeatThread, beat
-from ribambelle.operations.models import WorkerHeartbeat
 
 from .conftest import robot_proof
 

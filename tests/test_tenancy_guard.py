@@ -21,7 +21,7 @@ PLATFORM_MODELS = {
     "tenancy.Organisation": "the organisation itself",
     "core.UsedRobotProof": "an ALTCHA proof, single use, not tied to any organisation",
     "demo.DemoRecord": "the demo loader's registry of what it created, across demo organisations",
-    "operations.WorkerHeartbeat": "one line per background process of the platform",
+    "core.WorkerHeartbeat": "one line per background process of the platform",
 }
 # Tenant-owned models that do not inherit TenantModel (read before any scope exists: the login,
 # its tokens and consents) but still carry their own organisation column.

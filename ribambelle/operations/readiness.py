@@ -6,7 +6,7 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils import timezone
 
-from .heartbeat import HEARTBEAT_STALE, last_seen
+from ribambelle.core.heartbeat import HEARTBEAT_STALE, last_seen
 
 logger = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, loop: int, **options):
         heartbeat = None
-        if loop:  # the long-running sweep says it is alive (operations.heartbeat, /readyz)
-            from ribambelle.operations.heartbeat import HeartbeatThread
+        if loop:  # the long-running sweep says it is alive (core.heartbeat, /readyz)
+            from ribambelle.core.heartbeat import HeartbeatThread
 
             heartbeat = HeartbeatThread(f"periodic-{socket.gethostname()}-{os.getpid()}", "periodic")
             heartbeat.start()

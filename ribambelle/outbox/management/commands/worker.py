@@ -16,7 +16,7 @@ from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands import db_worker
 
 from ribambelle.core.db import LOST_CONNECTION_ERRORS, close_all_connections, connection_lost
-from ribambelle.operations.heartbeat import HeartbeatThread
+from ribambelle.core.heartbeat import HeartbeatThread
 
 logger = logging.getLogger("django_tasks_db")
 
@@ -27,7 +27,7 @@ PAUSE = 1.0  # seconds, times the attempt number: a restarting server gets time 
 
 class Worker(db_worker.Worker):
     def run(self) -> None:
-        # A heartbeat line for /readyz and the monitoring (operations.heartbeat), on its own thread.
+        # A heartbeat line for /readyz and the monitoring (core.heartbeat), on its own thread.
         heartbeat = HeartbeatThread(self.worker_id, "worker", count=lambda: self._run_tasks)
         heartbeat.start()
         try:

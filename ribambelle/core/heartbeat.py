@@ -21,7 +21,7 @@ HEARTBEAT_STALE = timedelta(seconds=float(os.environ.get("HEARTBEAT_STALE", "60"
 
 
 def beat(worker_id: str, kind: str, *, started_at=None, tasks_run: int = 0) -> None:
-    from .models import WorkerHeartbeat
+    from ribambelle.core.models import WorkerHeartbeat
 
     now = timezone.now()
     WorkerHeartbeat.objects.update_or_create(
@@ -45,13 +45,13 @@ def beat(worker_id: str, kind: str, *, started_at=None, tasks_run: int = 0) -> N
 
 
 def last_seen(kind: str):
-    from .models import WorkerHeartbeat
+    from ribambelle.core.models import WorkerHeartbeat
 
     return WorkerHeartbeat.objects.filter(kind=kind).order_by("-seen_at").values_list("seen_at", flat=True).first()
 
 
 def forget_stale(older_than: timedelta = timedelta(days=1)) -> int:
-    from .models import WorkerHeartbeat
+    from ribambelle.core.models import WorkerHeartbeat
 
     return WorkerHeartbeat.objects.filter(seen_at__lt=timezone.now() - older_than).delete()[0]
 
