@@ -139,6 +139,15 @@ def server_state(prod_dir: str, name: str) -> str:
     return "?"
 
 
+def wait_up(prod_dir: str, names=("web_a", "web_b"), timeout: float = 30) -> None:
+    """Before a run: every instance UP in HAProxy (a startup's refused connection marks one down)."""
+    deadline = time.monotonic() + timeout
+    while not all(server_state(prod_dir, name).startswith("UP") for name in names):
+        if time.monotonic() > deadline:
+            sys.exit(f"instances not UP in HAProxy: {[server_state(prod_dir, n) for n in names]}")
+        time.sleep(0.5)
+
+
 def pg_backends(database: str) -> int:
     out = subprocess.run(
         ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc",
@@ -238,12 +247,13 @@ def main() -> None:
     print(f"uptime: {os.getloadavg()}")
 
     results = []
+    wait_up(prod_dir)
     haproxy("disable server app/web_b", prod_dir)
     try:
         results.append(run_locust(host, args.users, args.seconds, families, work, "1 instance"))
     finally:
         haproxy("enable server app/web_b", prod_dir)
-    time.sleep(3)
+    wait_up(prod_dir)
     results.append(run_locust(host, args.users, args.seconds, families, work, "2 instances"))
 
     def kill_b(started):
@@ -262,7 +272,7 @@ def main() -> None:
             time.sleep(0.1)
         return {"killed": len(pids), "killed_at": killed_at, "down_at": down_at}
 
-    time.sleep(3)
+    wait_up(prod_dir)
     killed = run_locust(host, args.users, args.seconds, families, work, "2 instances, one killed", during=kill_b)
     results.append(killed)
 
