@@ -290,6 +290,13 @@ def collections_for_staff(membership):
     return SepaCollection.objects.filter(organisation_id=membership.organisation_id).defer("content")
 
 
+def collection_list_for_staff(membership, params):
+    """The SEPA collections as the back office filters and sorts them (`filterset.qs`), newest first."""
+    from .filters import CollectionFilter
+
+    return CollectionFilter(params, queryset=collections_for_staff(membership).order_by("-collection_date", "-pk"))
+
+
 def get_collection_for_staff(membership, collection_id: int, *, with_content: bool = False):
     from .sepa_models import SepaCollection
 
