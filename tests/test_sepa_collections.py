@@ -463,3 +463,18 @@ def test_the_collection_list_filters_by_state_and_sorts_by_amount(tenant_a):
     assert listed({"tri": "-montant"})[0] == [second.pk, first.pk]
     ids, response = listed({"etat": "peut-etre"})
     assert ids == [second.pk, first.pk] and "Sélectionnez un choix valide" in page_text(response)
+
+
+def test_an_invoice_in_a_collection_under_way_cannot_be_paid_online_too(tenant_a):
+    """Paying by card an invoice the bank will debit would take the money twice."""
+    from ribambelle.payments.services import start_payment
+
+    from .factories import ProviderConfigFactory
+
+    org = tenant_a.organisation
+    _creditor(org)
+    ProviderConfigFactory(organisation=org, kind="dummy")
+    _family, _mandate, (invoice,) = _debtor(org)
+    create_collection(organisation=org, collection_date=DEBIT, acting_user=None)
+    with pytest.raises(DomainError, match="sera prélevée sur votre compte le 20/12/2026"):
+        start_payment(invoice=invoice, user=None, base_url="http://testserver")

@@ -40,6 +40,15 @@ def with_collection(queryset):
     return queryset.annotate(sepa_collection_date=Subquery(pending))
 
 
+def collection_date_of(invoice):
+    """The debit date of the SEPA collection under way for this invoice, or None."""
+    return (
+        with_collection(Invoice.objects.filter(organisation_id=invoice.organisation_id, pk=invoice.pk))
+        .values_list("sepa_collection_date", flat=True)
+        .first()
+    )
+
+
 def invoices_for_family(family):
     return with_collection(
         Invoice.objects.filter(organisation=family.organisation, family=family).select_related("credited_invoice")
