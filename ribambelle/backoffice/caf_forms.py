@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ribambelle.caf.models import ActivityCafRule, CareType, Rounding, StructureCafIdentifiers
 from ribambelle.core.forms import StyledForm, StyledModelForm
@@ -90,7 +91,7 @@ class ActivityRuleForm(StyledModelForm):
 
 
 class RegimeForm(StyledForm):
-    regime = forms.ChoiceField(label=_("Régime"), choices=Regime.choices)
+    regime = forms.ChoiceField(label=pgettext_lazy("protection sociale", "Régime"), choices=Regime.choices)
 
 
 class QuotientRecordForm(StyledForm):

@@ -19,6 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ribambelle.activities.models import Activity, Opening, Unit
 from ribambelle.billing.models import InvoiceKind, InvoiceLine, QuotientBracket
@@ -36,7 +37,7 @@ ALL_CARE = "all"
 DIMENSIONS = {
     "total": _("Total"),
     "age": _("Tranche d'âge"),
-    "regime": _("Régime"),
+    "regime": pgettext_lazy("protection sociale", "Régime"),
     "bracket": _("Tranche de QF"),
 }
 MEASURES = ("hours_attended", "hours_billed", "children", "contributions", "opening_days")
