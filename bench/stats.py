@@ -17,7 +17,8 @@ Measured 2026-11-30, load ≈ 10–12 on 2 cores, 339,160 bookings, medians of 3
 (SQLite process CPU ms), before → after the covering index `booking_stats_covering` and the
 rewritten children/hours queries:
 - SQLite: presences 1,883 (232) → 1,299 (211); enfants 3,973 (545) → 1,360 (255);
-  heures 1,686 (168) → 752 (117); sum of the charts 8,582 (1,113) → 4,435 (750).
+  heures 1,686 (168) → 752 (117); sum of the charts 8,582 (1,113) → 4,435 (750); whole page
+  4,194 (1,080) → 4,740 (718) — the wall time is the machine's load, the CPU time fell by a third.
 - PostgreSQL: presences 356 → 287; enfants 2,532 → 1,246; heures 345 → 340; occupation
   527 → 404; sum of the charts 4,612 → 2,880; whole page 4,108 → 2,679.
 The bench runs inside a transaction it rolls back, so PostgreSQL cannot use index-only scans
