@@ -5,6 +5,7 @@ processes (helios/pdfpool.py) from plain data; the attached PDFs stay byte for b
 import base64
 import gzip
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
@@ -73,3 +74,25 @@ def test_the_logo_of_the_moment_is_in_the_workers_pdfs(world, pooled):
     second = _export(world)
     assert _attached(second) == _expected(world)
     assert _attached(second) != _attached(first)
+
+
+def test_the_plan_reads_invoices_by_chunks_whatever_their_number(world):
+    """The preview/plan reads what it needs in bulk: no query per invoice (the credited
+    amount used to be fetched one invoice at a time)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ribambelle.helios.selectors import export_plan
+
+    from .test_helios_pes import TODAY, _family, _invoice
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            export_plan(world["run"], world["settings"], issued_on=TODAY)
+        return len(queries)
+
+    before = count()
+    for sequence in range(200, 206):
+        family = _family(world["organisation"], f"Famille {sequence}")
+        _invoice(world["run"], family, sequence, [Decimal("4.00")])
+    assert count() == before
