@@ -6,6 +6,14 @@ from django.utils.translation import gettext_lazy as _
 from ribambelle.core.models import TenantModel
 
 
+def new_public_id() -> str:
+    return secrets.token_hex(8)
+
+
+def new_public_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
 class AllocationMode(models.TextChoices):
     FIRST_COME = "first_come", _("Premier arrivé")
     FAIR_QUEUE = "fair_queue", _("File d'attente équitable")
@@ -72,7 +80,7 @@ class FamilyDrawProfile(TenantModel):
     (the rank is HMAC(seed, public id), published without the name) and the working-parents criterion."""
 
     family = models.OneToOneField("families.Family", on_delete=models.CASCADE, related_name="draw_profile")
-    public_id = models.CharField(max_length=16, default=secrets.token_hex)
+    public_id = models.CharField(max_length=16, default=new_public_id)
     parents_working = models.BooleanField(_("les deux parents, ou le parent seul, travaillent"), default=False)
 
     class Meta:
@@ -113,7 +121,7 @@ class Draw(TenantModel):
     """A draw that ran: everything published, so anyone can recompute it (`manage.py verify_draw`)."""
 
     activity = models.OneToOneField("activities.Activity", on_delete=models.PROTECT, related_name="draw")
-    public_token = models.CharField(max_length=32, default=secrets.token_urlsafe)
+    public_token = models.CharField(max_length=32, default=new_public_token)
     drawn_at = models.DateTimeField(_("tiré le"))
     seed = models.CharField(_("graine"), max_length=64)
     seed_commitment = models.CharField(max_length=64)

@@ -181,7 +181,7 @@ def run_draw(*, activity: Activity, acting_user=None, now=None) -> Draw:
         obj=created,
         changes={"wishes_hash": created.wishes_hash, "result_hash": created.result_hash},
     )
-    for public_id, family_id in keys["families"].items():
+    for family_id in keys["families"].values():
         transaction.on_commit(lambda d=created.pk, f=family_id: _notify_decision(d, f))
     return created
 
