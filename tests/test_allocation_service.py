@@ -84,7 +84,10 @@ def scenario(organisation, *, families=6, days=3, capacity=2, opens=OPENS, close
     children = []
     for index in range(families):
         family = FamilyFactory(
-            organisation=organisation, name=f"FAMILLE {index}", postal_code="82000" if index % 2 else "31000"
+            organisation=organisation,
+            name=f"FAMILLE {index}",
+            postal_code="82000" if index % 2 else "31000",
+            email=f"famille{index}@exemple.fr",
         )
         FamilyDrawProfile.objects.create(
             organisation=organisation, family=family, public_id=f"fam{index:02d}", parents_working=index % 3 == 0
@@ -134,8 +137,17 @@ def test_the_draw_books_within_capacity_lists_the_rest_and_tells_each_family(
     assert ranks["fam03"] == 0 and ranks["fam01"] == 1 and ranks["fam00"] == 2
     waiting = Booking.objects.filter(activity=activity, status=BookingStatus.WAITING).order_by("created_at", "id")
     assert waiting.count() == sum(len(q) for q in created.result["waiting_lists"].values())
-    emails = OutgoingEmail.objects.filter(template="draw_decision")
-    assert emails.count() == 0 or emails.count() <= 6
+    from django_tasks import default_task_backend
+
+    for queued in default_task_backend.results:  # as the worker does, after the draw committed
+        queued.task.call(*queued.args, **queued.kwargs)
+    default_task_backend.results.clear()
+    emails = OutgoingEmail.objects.filter(template="draw_decision").order_by("to")
+    assert emails.count() == 6
+    first = emails.first()
+    assert first.subject == "Résultat du tirage : Séjour neige – Communauté de communes A"
+    assert "L311-3-1" in first.body_text and "Votre rang dans cette classe" in first.body_text
+    assert "&#x27;" not in first.body_text and "/tirages/" in first.body_text
     # verify_draw agrees from the published JSON alone
     ok, problems = pure.verify(created.published)
     assert ok, problems

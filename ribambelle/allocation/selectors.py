@@ -62,60 +62,66 @@ def draw_inputs(settings: AllocationSettings, *, taken) -> tuple[dict, dict]:
     )
     slots = {o.pk: slot_name(o) for o in openings}
     capacities = {slots[o.pk]: max(0, o.capacity - taken.get(o.pk, 0)) for o in openings}
+    by_pk = {o.pk: o for o in openings}
+    # Plain tuples, not model instances: a draw reads tens of thousands of wishes.
     wishes = (
         Wish.objects.filter(activity=activity, opening_id__in=slots)
-        .select_related("family", "child", "opening__unit")
         .order_by("family_id", "child_id", "preference")
+        .values_list("family_id", "child_id", "opening_id", "preference")
     )
-    profiles = dict(
-        FamilyDrawProfile.objects.filter(family__wishes__activity=activity)
-        .distinct()
-        .values_list("family_id", "public_id")
-    )
-    working = set(
-        FamilyDrawProfile.objects.filter(family_id__in=list(profiles), parents_working=True).values_list(
-            "family_id", flat=True
+    profiles = {
+        family_id: (public_id, working)
+        for family_id, public_id, working in FamilyDrawProfile.objects.filter(
+            family_id__in=Wish.objects.filter(activity=activity).values("family_id")
+        ).values_list("family_id", "public_id", "parents_working")
+    }
+    from ribambelle.families.models import Family
+
+    postal_codes = dict(
+        Family.objects.filter(pk__in=Wish.objects.filter(activity=activity).values("family_id")).values_list(
+            "pk", "postal_code"
         )
     )
     by_family: dict[int, dict] = {}
     keys = {"families": {}, "children": {}, "slots": {}, "dates": {}}
-    for wish in wishes:
-        family = wish.family
-        public_id = profiles[family.pk]
-        entry = by_family.setdefault(family.pk, {"public_id": public_id, "family": family, "children": {}})
+    for family_id, child_id, opening_id, preference in wishes:
+        public_id = profiles[family_id][0]
+        entry = by_family.get(family_id)
+        if entry is None:
+            entry = by_family[family_id] = {"public_id": public_id, "family_id": family_id, "children": {}}
+            keys["families"][public_id] = family_id
         children = entry["children"]
-        if wish.child_id not in children:
-            children[wish.child_id] = (f"{public_id}.{len(children) + 1}", [])
-        children[wish.child_id][1].append(wish)
-        keys["families"][public_id] = family.pk
-        keys["children"][children[wish.child_id][0]] = wish.child_id
-        slot = slots[wish.opening_id]
-        keys["slots"][slot] = wish.opening_id
-        keys["dates"][slot] = wish.opening.date.isoformat()
+        if child_id not in children:
+            children[child_id] = (f"{public_id}.{len(children) + 1}", [])
+            keys["children"][children[child_id][0]] = child_id
+        children[child_id][1].append((opening_id, preference))
+        slot = slots[opening_id]
+        keys["slots"][slot] = opening_id
+        keys["dates"][slot] = by_pk[opening_id].date.isoformat()
     families = []
     for entry in by_family.values():
-        family = entry["family"]
-        resident = not territory or family.postal_code.strip() in territory
+        family_id = entry["family_id"]
+        resident = not territory or postal_codes.get(family_id, "").strip() in territory
         items = []  # (preference, child order, pairs)
         together: dict[tuple, list] = {}
         for order, (ref, child_wishes) in enumerate(entry["children"].values()):
-            for wish in child_wishes:
-                pair = [ref, slots[wish.opening_id]]
+            for opening_id, preference in child_wishes:
+                pair = [ref, slots[opening_id]]
                 if settings.siblings_together:
-                    key = (wish.opening.date, wish.opening.unit.name)
+                    key = (by_pk[opening_id].date, by_pk[opening_id].unit.name)
                     if key in together:
                         together[key][2].append(pair)
-                        together[key][0] = min(together[key][0], wish.preference)
+                        together[key][0] = min(together[key][0], preference)
                         continue
-                    together[key] = [wish.preference, order, [pair]]
+                    together[key] = [preference, order, [pair]]
                     items.append(together[key])
                 else:
-                    items.append([wish.preference, order, [pair]])
+                    items.append([preference, order, [pair]])
         items.sort(key=lambda item: (item[0], item[1]))
         families.append(
             {
                 "id": entry["public_id"],
-                "class": family_class(classes, resident=resident, working=family.pk in working),
+                "class": family_class(classes, resident=resident, working=profiles[family_id][1]),
                 "wishes": [item[2] for item in items],
             }
         )
@@ -148,48 +154,70 @@ def public_ranks(draw: Draw) -> list[dict]:
     return [dict(rank, class_label=labels[rank["class"]]) for rank in draw.result["ranks"]]
 
 
-def family_decision(draw_id: int, family_id: int) -> dict | None:
-    """What one family was given by a draw: its class, its rank, its days, its waiting-list places."""
-    draw = Draw.objects.filter(pk=draw_id).select_related("activity", "organisation").first()
-    if draw is None:
-        return None
-    public_id = next((p for p, f in draw.keys["families"].items() if f == family_id), None)
-    if public_id is None:
-        return None
+def family_decisions(draw: Draw, *, family_ids=None) -> dict[int, dict]:
+    """What each family was given by a draw (all of them, or `family_ids`), in one pass: its
+    class, its rank, its days, its places on the waiting lists."""
     from ribambelle.families.models import Family, Person
 
-    family = Family.objects.get(pk=family_id)
-    names = dict(Person.objects.filter(family=family).values_list("pk", "first_name"))
-    rank = next(r for r in draw.result["ranks"] if r["family"] == public_id)
-    outcome = draw.result["families"][public_id]
-    wishes = next(f["wishes"] for f in draw.inputs["families"] if f["id"] == public_id)
-
-    def lines(preferences, *, waiting=False):
-        found = []
-        for preference in preferences:
-            for child_ref, slot in wishes[preference]:
-                line = {"child": names.get(draw.keys["children"][child_ref], child_ref), "slot": slot}
-                if waiting:
-                    queue = draw.result["waiting_lists"].get(slot, [])
-                    line["position"] = queue.index([public_id, child_ref]) + 1
-                found.append(line)
-        return found
-
-    return {
-        "organisation": draw.organisation,
-        "family": family,
-        "email": family.email,
-        "activity": draw.activity,
-        "draw": draw,
-        "public_id": public_id,
-        "class_label": draw.inputs["classes"][rank["class"]],
-        "class_number": rank["class"] + 1,
-        "rank_in_class": rank["rank_in_class"],
-        "class_size": sum(1 for r in draw.result["ranks"] if r["class"] == rank["class"]),
-        "granted": lines(outcome["granted"]),
-        "waiting": lines(outcome["waiting"], waiting=True),
-        "over_cap": lines(outcome["over_cap"]),
+    wanted = set(draw.keys["families"].values()) if family_ids is None else set(family_ids)
+    public_ids = {f: p for p, f in draw.keys["families"].items() if f in wanted}
+    if not public_ids:
+        return {}
+    families = Family.objects.in_bulk(list(public_ids))
+    names = dict(Person.objects.filter(family_id__in=list(public_ids)).values_list("pk", "first_name"))
+    ranks = {r["family"]: r for r in draw.result["ranks"]}
+    class_sizes: dict[int, int] = defaultdict(int)
+    for rank in draw.result["ranks"]:
+        class_sizes[rank["class"]] += 1
+    wishes = {f["id"]: f["wishes"] for f in draw.inputs["families"]}
+    positions = {
+        (slot, public_id, child_ref): index
+        for slot, queue in draw.result["waiting_lists"].items()
+        for index, (public_id, child_ref) in enumerate(queue, start=1)
     }
+    children = draw.keys["children"]
+    found = {}
+    for family_id, public_id in public_ids.items():
+        family = families.get(family_id)
+        if family is None:
+            continue
+        outcome = draw.result["families"][public_id]
+
+        def lines(preferences, *, waiting=False, public_id=public_id):
+            result = []
+            for preference in preferences:
+                for child_ref, slot in wishes[public_id][preference]:
+                    line = {"child": names.get(children[child_ref], child_ref), "slot": slot}
+                    if waiting:
+                        line["position"] = positions[(slot, public_id, child_ref)]
+                    result.append(line)
+            return result
+
+        rank = ranks[public_id]
+        found[family_id] = {
+            "organisation": draw.organisation,
+            "family": family,
+            "email": family.email,
+            "activity": draw.activity,
+            "draw": draw,
+            "public_id": public_id,
+            "class_label": draw.inputs["classes"][rank["class"]],
+            "class_number": rank["class"] + 1,
+            "rank_in_class": rank["rank_in_class"],
+            "class_size": class_sizes[rank["class"]],
+            "granted": lines(outcome["granted"]),
+            "waiting": lines(outcome["waiting"], waiting=True),
+            "over_cap": lines(outcome["over_cap"]),
+        }
+    return found
+
+
+def family_decision(draw: Draw, family) -> dict | None:
+    return family_decisions(draw, family_ids=[family.pk]).get(family.pk)
+
+
+def draw_with_organisation(draw_id: int) -> Draw | None:
+    return Draw.objects.filter(pk=draw_id).select_related("activity", "organisation").first()
 
 
 def decisions_for_family(family) -> list[Draw]:

@@ -18,7 +18,13 @@ from ribambelle.outbox.services import queue_email
 
 from . import draw as pure
 from .models import AllocationMode, AllocationSettings, Draw, FamilyDrawProfile, PriorityClass, Wish
-from .selectors import accepted_registrations, draw_inputs, family_decision, wish_window_is_open
+from .selectors import (
+    accepted_registrations,
+    draw_inputs,
+    draw_with_organisation,
+    family_decisions,
+    wish_window_is_open,
+)
 
 
 @action
@@ -181,8 +187,9 @@ def run_draw(*, activity: Activity, acting_user=None, now=None) -> Draw:
         obj=created,
         changes={"wishes_hash": created.wishes_hash, "result_hash": created.result_hash},
     )
-    for family_id in keys["families"].values():
-        transaction.on_commit(lambda d=created.pk, f=family_id: _notify_decision(d, f))
+    from .tasks import send_draw_decisions
+
+    transaction.on_commit(lambda: send_draw_decisions.enqueue(created.pk))
     return created
 
 
@@ -214,25 +221,32 @@ def _create_bookings(activity, inputs, result, keys, *, acting_user) -> None:
     # Waiting lists in the draw's order: created in that order, they are served in that order.
     for slot in sorted(result["waiting_lists"]):
         rows += [row(p, c, slot, BookingStatus.WAITING) for p, c in result["waiting_lists"][slot]]
-    Booking.objects.bulk_create(rows, batch_size=500)
+    Booking.objects.bulk_create(rows, batch_size=2000)
 
 
-def _notify_decision(draw_id: int, family_id: int) -> None:
-    decision = family_decision(draw_id, family_id)
-    if decision is None or not decision["email"]:
-        return
-    slug = decision["organisation"].slug
-    draw = decision["draw"]
-    decision["url"] = settings.SITE_URL + reverse(
+@action
+def send_decisions(*, draw_id: int) -> int:
+    """Tell each family of a draw its decision by e-mail (run by the task worker after the draw)."""
+    draw = draw_with_organisation(draw_id)
+    if draw is None:
+        return 0
+    slug = draw.organisation.slug
+    url = settings.SITE_URL + reverse(
         "portail:draw_decision", kwargs={"org_slug": slug, "activity_id": draw.activity_id}
     )
-    decision["public_url"] = settings.SITE_URL + reverse(
+    public_url = settings.SITE_URL + reverse(
         "portail:draw_public", kwargs={"org_slug": slug, "token": draw.public_token}
     )
-    queue_email(
-        organisation=decision["organisation"],
-        to=decision["email"],
-        template="draw_decision",
-        context=decision,
-        family=decision["family"],
-    )
+    sent = 0
+    for decision in family_decisions(draw).values():
+        if not decision["email"]:
+            continue
+        queue_email(
+            organisation=draw.organisation,
+            to=decision["email"],
+            template="draw_decision",
+            context=dict(decision, url=url, public_url=public_url),
+            family=decision["family"],
+        )
+        sent += 1
+    return sent

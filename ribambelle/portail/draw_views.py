@@ -107,7 +107,7 @@ def decision(request, activity_id: int):
     family = request.user.family
     activity = selectors.get_wish_activity_for_family(family, activity_id)
     draw = selectors.draw_for_activity(activity)
-    found = selectors.family_decision(draw.pk, family.pk) if draw else None
+    found = selectors.family_decision(draw, family) if draw else None
     if found is None:
         raise Http404
     return render(request, "portail/draw/decision.html", dict(found, active_tab="registrations"))
