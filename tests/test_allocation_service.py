@@ -238,4 +238,6 @@ def test_portal_wishes_page_public_page_and_decision(tenant_a, territory, login)
     assert pure.verify(json.loads(data.content)) == (True, [])
     # Another family sees no decision for an activity it is not in.
     other = login(tenant_a.other_family_user)
-    assert other.get(tenant_a.url(f"voeux/{activity.pk}/decision/")).status_code == 404
+    page = other.get(tenant_a.url(f"voeux/{activity.pk}/decision/"))
+    assert "pas de vœux ni de décision de tirage pour votre famille" in page.content.decode()
+    assert "Zoé" not in page.content.decode()

@@ -23,8 +23,13 @@ class AllocationMode(models.TextChoices):
 class AllocationSettings(TenantModel):
     """How an activity's places are given out. Without a row: first come, first served (today's rule)."""
 
-    activity = models.OneToOneField(
-        "activities.Activity", on_delete=models.CASCADE, related_name="allocation", verbose_name=_("activité")
+    # One per activity (constraint below, with the organisation: CONVENTIONS rule 14).
+    activity = models.ForeignKey(
+        "activities.Activity",
+        on_delete=models.CASCADE,
+        related_name="allocations",
+        related_query_name="allocation",
+        verbose_name=_("activité"),
     )
     mode = models.CharField(_("attribution des places"), max_length=12, choices=AllocationMode.choices)
     wishes_open_at = models.DateTimeField(_("ouverture des vœux"), null=True, blank=True)
@@ -79,7 +84,7 @@ class FamilyDrawProfile(TenantModel):
     """What the draw needs of a family and the family file does not hold: its public pseudonym
     (the rank is HMAC(seed, public id), published without the name) and the working-parents criterion."""
 
-    family = models.OneToOneField("families.Family", on_delete=models.CASCADE, related_name="draw_profile")
+    family = models.ForeignKey("families.Family", on_delete=models.CASCADE, related_name="draw_profiles")
     public_id = models.CharField(max_length=16, default=new_public_id)
     parents_working = models.BooleanField(_("les deux parents, ou le parent seul, travaillent"), default=False)
 
@@ -120,7 +125,7 @@ class Wish(TenantModel):
 class Draw(TenantModel):
     """A draw that ran: everything published, so anyone can recompute it (`manage.py verify_draw`)."""
 
-    activity = models.OneToOneField("activities.Activity", on_delete=models.PROTECT, related_name="draw")
+    activity = models.ForeignKey("activities.Activity", on_delete=models.PROTECT, related_name="draws")
     public_token = models.CharField(max_length=32, default=new_public_token)
     drawn_at = models.DateTimeField(_("tiré le"))
     seed = models.CharField(_("graine"), max_length=64)

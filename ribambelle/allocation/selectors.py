@@ -234,30 +234,28 @@ def wish_activities_for_family(family, *, now) -> list[dict]:
             status=RegistrationStatus.ACCEPTED,
             activity__allocation__mode=AllocationMode.WISHES_DRAW,
         )
-        .select_related("activity__allocation", "child", "group")
+        .select_related("activity", "child", "group")
         .order_by("activity__start_date", "child__first_name")
     )
     grouped = defaultdict(list)
     for registration in registrations:
         grouped[registration.activity].append(registration)
+    settings = {s.activity_id: s for s in AllocationSettings.objects.filter(activity__in=list(grouped))}
     return [
-        {"activity": activity, "registrations": regs, "open": wish_window_is_open(activity.allocation, now=now)}
+        {
+            "activity": activity,
+            "allocation": settings[activity.pk],
+            "registrations": regs,
+            "open": wish_window_is_open(settings[activity.pk], now=now),
+        }
         for activity, regs in grouped.items()
     ]
 
 
 def get_wish_activity_for_family(family, activity_id: int) -> Activity:
-    activity = (
-        Activity.objects.filter(
-            pk=activity_id,
-            registrations__family=family,
-            registrations__status=RegistrationStatus.ACCEPTED,
-            allocation__mode=AllocationMode.WISHES_DRAW,
-        )
-        .select_related("allocation")
-        .distinct()
-        .first()
-    )
+    """An activity of the family's organisation shown to families (the catalogue is open to all
+    of them); what the family may wish or was given is read per family after."""
+    activity = Activity.objects.filter(pk=activity_id, is_published=True).first()
     if activity is None:
         raise Http404
     return activity

@@ -2,13 +2,14 @@
 public page of each draw (rules, classes, seed, hashes, pseudonymous ranks, its JSON)."""
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ribambelle.allocation import selectors
 from ribambelle.allocation.draw import canonical
+from ribambelle.allocation.models import AllocationMode
 from ribambelle.allocation.services import save_wishes
 from ribambelle.core.exceptions import DomainError
 from ribambelle.tenancy.access import family_required
@@ -49,7 +50,9 @@ def _preferences(request, child_id: int, openings) -> tuple[list[int], str]:
 def wishes(request, activity_id: int):
     family = request.user.family
     activity = selectors.get_wish_activity_for_family(family, activity_id)
-    allocation = activity.allocation
+    allocation = selectors.allocation_settings(activity)
+    if allocation is None or allocation.mode != AllocationMode.WISHES_DRAW:
+        return render(request, "portail/draw/no_draw.html", {"active_tab": "registrations", "activity": activity})
     now = timezone.now()
     is_open = selectors.wish_window_is_open(allocation, now=now)
     children = selectors.wish_form_data(family, activity)
@@ -109,7 +112,7 @@ def decision(request, activity_id: int):
     draw = selectors.draw_for_activity(activity)
     found = selectors.family_decision(draw, family) if draw else None
     if found is None:
-        raise Http404
+        return render(request, "portail/draw/no_draw.html", {"active_tab": "registrations", "activity": activity})
     return render(request, "portail/draw/decision.html", dict(found, active_tab="registrations"))
 
 
