@@ -241,3 +241,22 @@ def test_portal_wishes_page_public_page_and_decision(tenant_a, territory, login)
     page = other.get(tenant_a.url(f"voeux/{activity.pk}/decision/"))
     assert "pas de vœux ni de décision de tirage pour votre famille" in page.content.decode()
     assert "Zoé" not in page.content.decode()
+
+
+def test_backoffice_draw_screen_runs_the_draw_once_after_the_close(tenant_a, territory, login):
+    now = timezone.now()
+    activity, openings, children = scenario(
+        tenant_a.organisation, families=3, opens=now - timedelta(days=3), closes=now + timedelta(days=1)
+    )
+    client = login(tenant_a.admin)
+    url = tenant_a.url(f"gestion/activites/{activity.pk}/tirage/")
+    page = client.get(url)
+    assert page.status_code == 200 and "Le tirage pourra être lancé après la clôture" in page.content.decode()
+    refused = client.post(url)
+    assert refused.status_code == 400 and not Draw.objects.filter(activity=activity).exists()
+    with time_machine.travel(now + timedelta(days=2), tick=False):
+        client = login(tenant_a.admin)
+        assert client.post(url).status_code == 302
+        assert Draw.objects.filter(activity=activity).count() == 1
+        again = client.get(url)
+        assert "Page publique du tirage" in again.content.decode()

@@ -280,3 +280,12 @@ def wish_form_data(family, activity) -> list[dict]:
         {"registration": r, "child": r.child, "openings": openings[r.group_id], "wishes": current[r.child_id]}
         for r in registrations
     ]
+
+
+def wish_counts(activity) -> dict:
+    wishes = Wish.objects.filter(activity=activity)
+    return {
+        "wishes": wishes.count(),
+        "families": wishes.values("family_id").distinct().count(),
+        "children": wishes.values("child_id").distinct().count(),
+    }
