@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "ribambelle.activities",
     "ribambelle.registrations",
     "ribambelle.bookings",
+    "ribambelle.allocation",
     "ribambelle.communication",
     "ribambelle.documents",
     "ribambelle.billing",
