@@ -197,9 +197,7 @@ def bench_draw(args=None) -> dict:
     print(f"  run_draw complet (verrou, sceau, attribution, réservations)  : {whole:.2f} s  (objectif < 5 s)")
     print(f"  {sent} décisions mises en file d'e-mails (tâche après le tirage)     : {mailing:.2f} s")
     print(f"  attribution seule (fonction pure)                                  : {alone:.2f} s")
-    print(
-        f"  verify_draw sur les données publiées : {verified:.2f} s  ({'ok' if ok else problems})"
-    )
+    print(f"  verify_draw sur les données publiées : {verified:.2f} s  ({'ok' if ok else problems})")
     print(
         f"  réservées {booked}, en liste d'attente {waiting}, e-mails en file {emails}, "
         f"au plus {per_opening} places prises par ouverture (capacité {args.capacity})"
