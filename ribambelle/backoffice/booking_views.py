@@ -248,6 +248,7 @@ def _time(value):
 def family_planning(request, family_id: int, person_id: int):
     """Staff book and cancel for a family — past the deadline too, and beyond capacity with a reason."""
     family = get_family_for_staff(request.membership, family_id)
+    family.organisation = request.organisation  # the same row, already read: the save needs its time zone
     child = selectors.get_child_for_family(family, person_id)
     anchor = date_param(request, "date", timezone.localdate())
     start, end = selectors.view_range("semaine", anchor)
