@@ -386,9 +386,10 @@ def test_cancelling_twice_from_two_tabs_frees_one_place_only(tenant_a, setup, mo
 def test_saving_a_planning_costs_the_same_queries_for_one_day_or_eight(
     tenant_a, setup, days, django_assert_max_num_queries
 ):
-    """The rush path: session, user with organisation and family, consent, child, live bookings,
-    openings with registration and exclusions, the exclusions themselves, lock (with its timeout on
-    PostgreSQL), count, insert, history, summary task, commit — whatever the number of days ticked."""
+    """The rush path: session, user with organisation and family, consent, child, the days with
+    registration, exclusions and the child's bookings, the exclusions themselves, lock (with its
+    timeout on PostgreSQL), count, insert, history, summary task, commit — whatever the number of
+    days ticked (exact counts: tests/test_save_queries.py)."""
     record_consents(user=tenant_a.family_user, personal=True, health=False)
     client = client_for(tenant_a.family_user)
     shown = [o.pk for o in setup["openings"][:days]]
