@@ -91,9 +91,7 @@ def _waiting_list_on(world, openings, n=1):
     tenant = world["tenant"]
     for _ in range(3 + n):
         other = PersonFactory(organisation=tenant.organisation, family=tenant.other_family_user.family)
-        RegistrationFactory(
-            organisation=tenant.organisation, family=other.family, child=other, group=world["group"]
-        )
+        RegistrationFactory(organisation=tenant.organisation, family=other.family, child=other, group=world["group"])
         save_bookings(child=other, changes=[BookingChange(o.pk, True, True) for o in openings], acting_user=None)
 
 
