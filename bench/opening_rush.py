@@ -16,8 +16,19 @@ Two runs on the same data (the bookings are wiped in between):
    that load.
 
 Options: --families 1000 --capacity 200 --days 5 --workers 2 --concurrency 1000 (requests in
-flight at once during the rush; 1000 = all at the same instant) --rate 100 (0 skips run 2).
-Bounded: gives up after --timeout seconds.
+flight at once during the rush; 1000 = all at the same instant) --rate 100 (0 skips run 2)
+--database ribambelle_bench (the database it recreates). Bounded: gives up after --timeout seconds.
+
+Before and after, side by side (issue 20: "at least twice the saves per second of the code before"):
+check the earlier commit out in a second folder with its own virtualenv, then
+
+    git worktree add ../before 62ea634 && (cd ../before && python3 -m venv .venv && .venv/bin/pip install -e .)
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/opening_rush.py \
+        --before ../before --rounds 2 --rate 0
+
+runs this same harness on both trees (each with its own interpreter, code and database, one after
+the other, alternating the order round after round so that a change in the machine's load does not
+favour one side), then prints both figures and their ratio.
 """
 
 import argparse
@@ -32,7 +43,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode, urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
+# The code measured: this repository, or the tree a side-by-side run passes (--before).
+ROOT = Path(os.environ.get("RUSH_TREE") or Path(__file__).resolve().parent.parent).resolve()
 sys.path.insert(0, str(ROOT))
 
 
@@ -46,23 +58,29 @@ def parse_args():
     parser.add_argument("--rate", type=float, default=100, help="saves per second in run 2 (0: no run 2)")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--timeout", type=int, default=300)
+    parser.add_argument("--database", default="ribambelle_bench", help="the database recreated for the bench")
+    parser.add_argument("--before", help="a checkout of the code before (with its .venv): measure both")
+    parser.add_argument("--rounds", type=int, default=1, help="with --before: rounds of before + after")
+    parser.add_argument("--json", help=argparse.SUPPRESS)  # a side-by-side run's child writes its figures here
     return parser.parse_args()
 
 
-def bench_database_url() -> str:
+def bench_database_url(name: str) -> str:
     base = os.environ.get("DATABASE_URL", "")
     if not base.startswith("postgres"):
         sys.exit("Donnez DATABASE_URL=postgres://… : le banc d'essai tourne sur PostgreSQL.")
+    if not name.replace("_", "").isalnum():
+        sys.exit("--database : lettres, chiffres et _ seulement.")
     parsed = urlparse(base)
-    return parsed._replace(path="/ribambelle_bench").geturl(), parsed._replace(path="/postgres").geturl()
+    return parsed._replace(path=f"/{name}").geturl(), parsed._replace(path="/postgres").geturl()
 
 
-def recreate_database(admin_url: str) -> None:
+def recreate_database(admin_url: str, name: str) -> None:
     import psycopg
 
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS ribambelle_bench WITH (FORCE)")
-        conn.execute("CREATE DATABASE ribambelle_bench")
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
 
 
 def prepare(args):
@@ -293,10 +311,70 @@ def wipe_bookings() -> None:
     DBTaskResult.objects.all().delete()
 
 
+def side_by_side(args) -> None:
+    """Run this harness on the code before (--before) and on this tree, alternating, and compare."""
+    import json
+    import tempfile
+
+    trees = {"avant": Path(args.before).resolve(), "après": ROOT}
+    for tree in trees.values():
+        if not (tree / ".venv" / "bin" / "python").exists():
+            sys.exit(f"{tree} : pas de .venv (python3 -m venv .venv && .venv/bin/pip install -e .)")
+    commits = {
+        label: subprocess.run(
+            ["git", "-C", str(tree), "log", "-1", "--format=%h %s"], capture_output=True, text=True
+        ).stdout.strip()[:80]
+        for label, tree in trees.items()
+    }
+    figures = {label: [] for label in trees}
+    for round_ in range(args.rounds):
+        order = list(trees) if round_ % 2 == 0 else list(reversed(trees))
+        for label in order:
+            tree = trees[label]
+            print(f"\n===== Tour {round_ + 1}, code {label} : {commits[label]} =====", flush=True)
+            with tempfile.NamedTemporaryFile(suffix=".json") as out:
+                child = [a for a in sys.argv[1:]]
+                for flag in ("--before", "--rounds", "--database"):
+                    while flag in child:
+                        i = child.index(flag)
+                        del child[i : i + 2]
+                command = [str(tree / ".venv" / "bin" / "python"), str(Path(__file__).resolve()), *child]
+                command += ["--database", f"{args.database}_{'avant' if label == 'avant' else 'apres'}"]
+                command += ["--json", out.name]
+                subprocess.run(command, env={**os.environ, "RUSH_TREE": str(tree)}, check=False)
+                try:
+                    figures[label].append(json.loads(Path(out.name).read_text()))
+                except ValueError:
+                    sys.exit(f"Le banc d'essai du code {label} n'a pas abouti.")
+    print("\n===== Avant / après, mêmes données, même machine =====")
+    for label in trees:
+        print(f"  {label} : {commits[label]}")
+    print(f"{'tour':>5} {'code':>6} {'enreg./s':>9} {'p95 appli (ms)':>15} {'erreurs':>8} {'surréservation':>15}")
+    for round_ in range(args.rounds):
+        for label in trees:
+            rush = figures[label][round_][0]
+            print(
+                f"{round_ + 1:>5} {label:>6} {rush['throughput']:>9.0f} {rush['server_p95']:>15.0f} "
+                f"{rush['errors']:>8} {'OUI' if rush['overbooked'] else 'non':>15}"
+            )
+    best = {label: statistics.median(r[0]["throughput"] for r in figures[label]) for label in trees}
+    ratio = best["après"] / best["avant"]
+    print(
+        f"Médiane des tours : avant {best['avant']:.0f} enregistrements/s, après {best['après']:.0f} "
+        f"enregistrements/s → × {ratio:.2f}"
+    )
+    clean = not any(r["overbooked"] or r["errors"] for runs in figures.values() for rs in runs for r in rs)
+    print(f"  [{'OK' if ratio >= 2 else 'NON'}] au moins deux fois le débit d'avant (× {ratio:.2f})")
+    print(f"  [{'OK' if clean else 'NON'}] aucune surréservation, aucune erreur, des deux côtés")
+    sys.exit(0 if clean else 1)
+
+
 def main():
     args = parse_args()
-    database_url, admin_url = bench_database_url()
-    recreate_database(admin_url)
+    if args.before:
+        return side_by_side(args)
+    database_url, admin_url = bench_database_url(args.database)
+    recreate_database(admin_url, args.database)
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -306,7 +384,7 @@ def main():
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECRET_KEY": os.environ.get("SECRET_KEY", secrets.token_urlsafe(50)),
         "LOG_LEVEL": "WARNING",
-        "RIBAMBELLE_VAR_DIR": "/tmp/ribambelle-bench",
+        "RIBAMBELLE_VAR_DIR": f"/tmp/ribambelle-bench-{args.database}",
     }
     os.environ.update(env)
     print(f"Préparation : {args.families} familles, {args.days} jours, {args.capacity} places…", flush=True)
@@ -372,6 +450,10 @@ def main():
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
 
+    if args.json:
+        import json
+
+        Path(args.json).write_text(json.dumps(runs))
     rush_run = runs[0]
     print("\nObjectifs (machine de 2 cœurs) :")
     checks = [

@@ -363,7 +363,7 @@ def test_past_days_show_attendance_states(tenant_a, setup):
     assert blocks[0].rows[0].cells[0].day == booking_day.date
 
 
-def test_cancelling_twice_from_two_tabs_frees_one_place_only(tenant_a, setup):
+def test_cancelling_twice_from_two_tabs_frees_one_place_only(tenant_a, setup, monkeypatch):
     opening = setup["openings"][0]
     opening.capacity = 1
     opening.save()
@@ -372,9 +372,11 @@ def test_cancelling_twice_from_two_tabs_frees_one_place_only(tenant_a, setup):
     services.save_bookings(child=lea, changes=[BookingChange(opening.pk, True)], acting_user=None)
     for child in (first, second):
         services.save_bookings(child=child, changes=[BookingChange(opening.pk, True, True)], acting_user=None)
-    stale = services.live_bookings(lea, [opening.pk])  # both tabs read the planning before either saved
+    stale = services._openings_for(lea, {opening.pk})  # both tabs read the day before either saved
+    assert stale[opening.pk].live_booking_id
+    monkeypatch.setattr(services, "_openings_for", lambda child, ids: stale)
     for _tab in range(2):
-        services.save_bookings(child=lea, changes=[BookingChange(opening.pk, False)], acting_user=None, live=stale)
+        services.save_bookings(child=lea, changes=[BookingChange(opening.pk, False)], acting_user=None)
     assert Booking.objects.filter(opening=opening, status=BookingStatus.BOOKED).count() == 1
     assert Booking.objects.get(opening=opening, child=first).status == BookingStatus.BOOKED
     assert Booking.objects.get(opening=opening, child=second).status == BookingStatus.WAITING
@@ -384,9 +386,10 @@ def test_cancelling_twice_from_two_tabs_frees_one_place_only(tenant_a, setup):
 def test_saving_a_planning_costs_the_same_queries_for_one_day_or_eight(
     tenant_a, setup, days, django_assert_max_num_queries
 ):
-    """The rush path: session, user with organisation and family, consent, child, live bookings,
-    openings with registration and exclusions, the exclusions themselves, lock (with its timeout on
-    PostgreSQL), count, insert, history, summary task, commit — whatever the number of days ticked."""
+    """The rush path: session, user with organisation and family, consent, child, the days with
+    registration, exclusions and the child's bookings, the exclusions themselves, lock (with its
+    timeout on PostgreSQL), count, insert, history, summary task, commit — whatever the number of
+    days ticked (exact counts: tests/test_save_queries.py)."""
     record_consents(user=tenant_a.family_user, personal=True, health=False)
     client = client_for(tenant_a.family_user)
     shown = [o.pk for o in setup["openings"][:days]]

@@ -248,16 +248,16 @@ def _time(value):
 def family_planning(request, family_id: int, person_id: int):
     """Staff book and cancel for a family — past the deadline too, and beyond capacity with a reason."""
     family = get_family_for_staff(request.membership, family_id)
+    family.organisation = request.organisation  # the same row, already read: the save needs its time zone
     child = selectors.get_child_for_family(family, person_id)
     anchor = date_param(request, "date", timezone.localdate())
     start, end = selectors.view_range("semaine", anchor)
     if request.method == "POST":
         shown = selectors.opening_ids_for_staff(request.membership, parse_ids(request.POST.getlist("shown")))
         wanted = set(parse_ids(request.POST.getlist("o"))) & shown
-        current = selectors.booked_opening_ids(child, shown)
         reason = request.POST.get("reason", "").strip()[:200]
-        changes = [services.BookingChange(o, True, join_waiting_list=not reason) for o in sorted(wanted - current)]
-        changes += [services.BookingChange(o, False) for o in sorted(current - wanted)]
+        # Every day shown: the save changes only what differs from what the child holds.
+        changes = [services.BookingChange(o, o in wanted, join_waiting_list=not reason) for o in sorted(shown)]
         try:
             result = services.save_bookings(
                 child=child, changes=changes, acting_user=request.user, as_staff=True, over_capacity_reason=reason

@@ -9,17 +9,18 @@ transaction, so capacity is never exceeded whatever the number of families savin
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models import Case, F, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ribambelle.accounts.services import log_family_action
-from ribambelle.activities.models import Opening, UnitExclusion
+from ribambelle.activities.models import Activity, Opening, Unit, UnitExclusion
 from ribambelle.core.actions import action, step_by_step
 from ribambelle.core.dates import booking_deadline, long_date
 from ribambelle.core.exceptions import DomainError
@@ -91,20 +92,28 @@ def save_bookings(
     as_staff: bool = False,
     over_capacity_reason: str = "",
     request=None,
-    live: dict | None = None,
 ) -> BookingResult:
-    """Apply a family's (or a staff member's) changes to a child's planning. See the module docstring."""
+    """Apply a family's (or a staff member's) changes to a child's planning. See the module docstring.
+
+    A change that changes nothing (booking a day the child already holds or waits for, cancelling a
+    day it does not hold) is ignored: a planning page may send every day it shows.
+
+    Its cost does not grow with the number of days (tests/test_save_queries.py): one read before
+    the lock, one lock statement, one count, and bulk writes — cancelling 40 days costs what
+    cancelling one does, and the places they free go to the waiting lists in one step."""
     result = BookingResult()
     if not changes:
         return result
     organisation_id = child.organisation_id
-    openings = {o.pk: o for o in _openings_for(child, {c.opening_id for c in changes})}
+    openings = _openings_for(child, {c.opening_id for c in changes})
     now = timezone.now()
     valid: list[tuple[BookingChange, Opening]] = []
     for change in changes:
         opening = openings.get(change.opening_id)
         if opening is None:
             continue  # not this organisation's: ignore silently, never reveal
+        if change.book == (opening.live_booking_id is not None):
+            continue  # already booked (or waiting), or nothing to cancel: no change
         if opening.accepted_registration_id is None:
             result.refused.append((opening, _("pas d'inscription acceptée à cette activité dans ce groupe")))
         elif opening.is_closed:
@@ -114,12 +123,18 @@ def save_bookings(
         else:
             valid.append((change, opening))
 
-    ids = sorted({o.pk for _c, o in valid})
-    # What concerns only this child is read before the lock: the lock is held for the
+    # What concerns only this child is decided before the lock: the lock is held for the
     # capacity-critical part alone, so hundreds of families can save per second.
-    # `live`: the child's live bookings by opening id, when the caller has just read them.
-    existing = live if live is not None else live_bookings(child, ids)
-    wanted = [(c, o) for c, o in valid if c.book and o.pk not in existing]
+    wanted = [(c, o) for c, o in valid if c.book]
+    to_cancel: dict[int, tuple[Opening, bool]] = {}  # booking id -> (opening, late)
+    for change, opening in valid:
+        if change.book:
+            continue
+        late = is_past_deadline(opening, now=now)
+        if late and not as_staff:
+            result.refused.append((opening, _("le délai d'annulation est dépassé")))
+            continue
+        to_cancel[opening.live_booking_id] = (opening, late)
     # The child's other bookings of those days matter only when some unit excludes another.
     exclusions = _exclusions({o.activity_id for _c, o in wanted}) if any(o.has_exclusions for _c, o in wanted) else {}
     booked_days = _live_units_by_day(child, {o.date for _c, o in wanted}) if exclusions else defaultdict(set)
@@ -130,46 +145,28 @@ def save_bookings(
             continue
         booked_days[opening.date].add(opening.unit_id)
         to_create.append((opening, change))
+    if not (to_create or to_cancel):
+        return result
 
-    promoted: list[Booking] = []
+    promoted: list[int] = []
     with transaction.atomic(savepoint=False):  # inside the action's transaction: no savepoint to pay
         # Lock the openings concerned, in primary-key order so concurrent savers never deadlock,
         # then count the places held (READ COMMITTED sees every committed booking).
-        _lock_openings(ids)
-        for change, opening in valid:
-            booking = existing.get(opening.pk)
-            if change.book or booking is None:
-                continue
-            late = is_past_deadline(opening, now=now)
-            if late and not as_staff:
-                result.refused.append((opening, _("le délai d'annulation est dépassé")))
-                continue
-            # The booking was read before the lock: cancel it only if it is still live now, so two
-            # tabs cancelling the same day cannot both hand its place to the waiting list.
-            gave_back = Booking.objects.filter(pk=booking.pk, status__in=PLACE_STATUSES).update(
-                status=BookingStatus.CANCELLED, late_cancellation=late, updated_at=now
-            )
-            # A family declining a place offered from the waiting list frees it too (never "late").
-            declined_offer = not gave_back and Booking.objects.filter(
-                pk=booking.pk, status=BookingStatus.WAITING, offer_expires_at__isnull=False
-            ).update(status=BookingStatus.CANCELLED, offer_expires_at=None, updated_at=now)
-            freed_place = bool(gave_back or declined_offer)
-            if not freed_place and not Booking.objects.filter(pk=booking.pk, status=BookingStatus.WAITING).update(
-                status=BookingStatus.CANCELLED, updated_at=now
-            ):
-                continue  # already cancelled meanwhile
-            booking.status = BookingStatus.CANCELLED
-            booking.late_cancellation = bool(late and gave_back)
-            result.cancelled.append(booking)
-            if freed_place:
-                promoted += _promote_waiting_list(opening, now=now)
-
-        taken = _places_taken(organisation_id, [o.pk for o, _c in to_create])
+        _lock_openings(
+            sorted({o.pk for o, _c in to_create} | {o.pk for o, _late in to_cancel.values()}),
+            organisation_id=organisation_id,
+        )
+        freed = _cancel(to_cancel, result, now=now) if to_cancel else set()
+        places = _places_taken(organisation_id, sorted(freed | {o.pk for o, _c in to_create}))
+        if freed:
+            promoted = _promote_waiting_lists(organisation_id, places, freed, now=now)
         new = []
         for opening, change in to_create:
-            if taken[opening.pk] < opening.capacity or (as_staff and over_capacity_reason):
+            capacity, taken = places[opening.pk]
+            if taken < capacity or (as_staff and over_capacity_reason):
                 status = BookingStatus.BOOKED
-                taken[opening.pk] += 1
+                taken += 1
+                places[opening.pk] = (capacity, taken)
             elif change.join_waiting_list:
                 status = BookingStatus.WAITING
             else:
@@ -186,12 +183,12 @@ def save_bookings(
                     date=opening.date,
                     status=status,
                     created_by=acting_user if acting_user and acting_user.is_authenticated else None,
-                    staff_note=over_capacity_reason if taken[opening.pk] > opening.capacity else "",
-                    over_capacity=taken[opening.pk] > opening.capacity,
+                    staff_note=over_capacity_reason if taken > capacity else "",
+                    over_capacity=taken > capacity,
                 )
             )
         try:
-            created = Booking.objects.bulk_create(new)
+            created = _insert_bookings(new)
         except IntegrityError as exc:  # the same child saved twice at once (two tabs): all rolls back
             if "booking_capacity" in str(exc):  # the database's guard (bookings/0004): never overbooked
                 raise DomainError(_("Ces places viennent d'être prises : rechargez la page et recommencez.")) from exc
@@ -206,57 +203,183 @@ def save_bookings(
             _record(
                 child, result, acting_user=acting_user, as_staff=as_staff, reason=over_capacity_reason, request=request
             )
-    for booking in promoted:
-        transaction.on_commit(lambda b=booking: _notify_promotion(b))
+    if promoted:
+        # After the commit, outside the lock: one read for all the families told of their place.
+        transaction.on_commit(lambda: _notify_promotions(promoted))
     return result
 
 
-def _lock_openings(ids) -> None:
+def _cancel(to_cancel: dict, result: BookingResult, *, now) -> set[int]:
+    """Cancel these bookings in one statement; return the openings where a place was freed.
+
+    They were read before the lock: their state is read again under it (one statement), so two
+    tabs cancelling the same day cannot both hand its place to the waiting list. A booking holding
+    a place frees it (late when past the deadline); a family declining a place offered from the
+    waiting list frees it too (never "late"); leaving the waiting list frees nothing."""
+    current = Booking.objects.filter(pk__in=list(to_cancel)).values_list("pk", "status", "offer_expires_at")
+    cancelled, late_ids, freed = [], [], set()
+    for pk, status, offer_expires_at in current:
+        opening, late = to_cancel[pk]
+        if status in PLACE_STATUSES:
+            freed.add(opening.pk)
+            if late:
+                late_ids.append(pk)
+        elif status == BookingStatus.WAITING:
+            if offer_expires_at is not None:
+                freed.add(opening.pk)
+        else:
+            continue  # already cancelled meanwhile
+        cancelled.append(pk)
+    if not cancelled:
+        return freed
+    Booking.objects.filter(pk__in=cancelled).update(
+        status=BookingStatus.CANCELLED,
+        late_cancellation=Case(When(pk__in=late_ids, then=Value(True)), default=Value(False))
+        if late_ids
+        else Value(False),
+        offer_expires_at=None,
+        updated_at=now,
+    )
+    for pk in cancelled:
+        opening, _late = to_cancel[pk]
+        result.cancelled.append(
+            Booking(
+                pk=pk,
+                organisation_id=opening.organisation_id,
+                opening=opening,
+                activity_id=opening.activity_id,
+                date=opening.date,
+                status=BookingStatus.CANCELLED,
+                late_cancellation=pk in late_ids,
+            )
+        )
+    return freed
+
+
+def _lock_openings(ids, *, organisation_id) -> None:
     """Lock the openings concerned, in primary-key order so concurrent savers never deadlock.
 
     On PostgreSQL the wait is bounded (BOOKING_LOCK_TIMEOUT, `SET LOCAL`: this transaction only,
     so a pooler in transaction mode is fine): in a rush a family waiting longer is told to retry
     rather than holding a worker. SQLite has no row locks: its IMMEDIATE transactions already
-    serialise writers, and its busy `timeout` bounds the wait."""
-    if connection.vendor == "postgresql":
+    serialise writers, and its busy `timeout` bounds the wait. One statement in SQL: it runs on
+    every save of a rush, where the ORM's work to build it cost more than the lock."""
+    if connection.vendor != "postgresql" or not ids:
+        return
+    opening = Opening._meta.db_table
+    try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config('lock_timeout', %s, true)", [settings.BOOKING_LOCK_TIMEOUT])
-    try:
-        list(Opening.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+            cursor.execute(
+                f"SELECT id FROM {opening} WHERE organisation_id = %s AND id IN ({_marks(ids)}) ORDER BY id FOR UPDATE",
+                [organisation_id, *ids],
+            )
+            cursor.fetchall()
     except OperationalError as exc:  # lock_timeout: nothing was written, the transaction rolls back
         raise DomainError(
             _("Beaucoup de familles réservent en ce moment : rien n'a été enregistré, réessayez dans un instant.")
         ) from exc
 
 
-def _openings_for(child, opening_ids):
-    """The openings asked for, with what the checks need in the same query: the child's accepted
-    registration to that activity and group (or None), and whether the unit excludes others."""
+def _insert_bookings(bookings: list[Booking]) -> list[Booking]:
+    """What bulk_create does, as one INSERT … RETURNING written once per process: it runs on every
+    save of a rush, where building the statement through the ORM cost more than running it."""
+    if not bookings:
+        return []
+    fields = [f for f in Booking._meta.concrete_fields if not f.primary_key]
+    rows = [[f.get_db_prep_save(f.pre_save(b, add=True), connection) for f in fields] for b in bookings]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    values = ", ".join([f"({_marks(fields)})"] * len(rows))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Booking._meta.db_table} ({columns}) VALUES {values} RETURNING id",
+            [value for row in rows for value in row],
+        )
+        ids = [pk for (pk,) in cursor.fetchall()]
+    for booking, pk in zip(bookings, ids, strict=True):
+        booking.pk = pk
+        booking._state.adding = False
+        booking._state.db = connection.alias
+    return bookings
+
+
+def _marks(values) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _as_date(value):
+    return value if isinstance(value, date) else date.fromisoformat(value)  # SQLite answers text
+
+
+def _as_time(value):
+    return value if isinstance(value, time) or value is None else time.fromisoformat(value)
+
+
+def _openings_for(child, opening_ids) -> dict[int, Opening]:
+    """The openings asked for, by id, with what the checks need, in one statement: the child's
+    accepted registration to that activity and group (or None), whether the unit excludes others,
+    and the child's live booking on it (or None; at most one, constraint booking_once_per_opening).
+
+    Written in SQL: it runs on every save of the rush, and building it through the ORM (two
+    correlated subqueries and a join) cost more than the database took to answer it."""
+    ids = sorted(opening_ids)
+    if not ids:
+        return {}
     organisation = child.organisation  # for the deadlines' time zone; usually already loaded
-    registration = Registration.objects.filter(
-        organisation_id=child.organisation_id,
-        child=child,
-        activity_id=OuterRef("activity_id"),
-        group_id=OuterRef("group_id"),
-        status=RegistrationStatus.ACCEPTED,
-    )
-    openings = (
-        Opening.objects.filter(organisation_id=child.organisation_id, pk__in=opening_ids)
-        .select_related("activity", "unit")
-        # Only what the checks and messages use: this query runs on every save of the rush.
-        .only(
-            *("organisation_id", "activity_id", "unit_id", "group_id", "date", "capacity", "is_closed"),
-            *("activity__deadline_days", "activity__deadline_time", "activity__deadline_working_days"),
-            "unit__name",
+    tables = {
+        "opening": Opening._meta.db_table,
+        "activity": Activity._meta.db_table,
+        "unit": Unit._meta.db_table,
+        "registration": Registration._meta.db_table,
+        "exclusion": UnitExclusion._meta.db_table,
+        "booking": Booking._meta.db_table,
+    }
+    sql = """
+        SELECT o.id, o.activity_id, o.unit_id, o.group_id, o.date, o.capacity, o.is_closed,
+               a.deadline_days, a.deadline_time, a.deadline_working_days, u.name,
+               (SELECT r.id FROM {registration} r WHERE r.organisation_id = o.organisation_id AND r.child_id = %s
+                  AND r.activity_id = o.activity_id AND r.group_id = o.group_id AND r.status = %s
+                ORDER BY r.id LIMIT 1),
+               EXISTS (SELECT 1 FROM {exclusion} x WHERE x.organisation_id = o.organisation_id
+                  AND x.from_unit_id = o.unit_id),
+               b.id
+        FROM {opening} o
+        JOIN {activity} a ON a.id = o.activity_id AND a.organisation_id = o.organisation_id
+        JOIN {unit} u ON u.id = o.unit_id AND u.organisation_id = o.organisation_id
+        LEFT JOIN {booking} b ON b.organisation_id = o.organisation_id AND b.opening_id = o.id
+             AND b.child_id = %s AND b.status IN ({live})
+        WHERE o.organisation_id = %s AND o.id IN ({ids})
+    """.format(**tables, live=_marks(LIVE_STATUSES), ids=_marks(ids))
+    params = [child.pk, RegistrationStatus.ACCEPTED, child.pk, *LIVE_STATUSES, child.organisation_id, *ids]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    openings = {}
+    for pk, activity_id, unit_id, group_id, day, capacity, is_closed, *rest in rows:
+        deadline_days, deadline_time, deadline_working_days, unit_name, registration_id, excludes, booking_id = rest
+        opening = Opening(
+            pk=pk,
+            organisation_id=child.organisation_id,
+            activity_id=activity_id,
+            unit_id=unit_id,
+            group_id=group_id,
+            date=_as_date(day),
+            capacity=capacity,
+            is_closed=bool(is_closed),
         )
-        .annotate(
-            accepted_registration_id=Subquery(registration.values("pk")[:1]),
-            has_exclusions=Exists(UnitExclusion.objects.filter(from_unit_id=OuterRef("unit_id"))),
+        opening.activity = Activity(
+            pk=activity_id,
+            organisation=organisation,
+            deadline_days=deadline_days,
+            deadline_time=_as_time(deadline_time),
+            deadline_working_days=bool(deadline_working_days),
         )
-    )
-    for opening in openings:
-        opening.activity.organisation = organisation
-        yield opening
+        opening.unit = Unit(pk=unit_id, organisation_id=child.organisation_id, activity_id=activity_id, name=unit_name)
+        opening.accepted_registration_id = registration_id
+        opening.has_exclusions = bool(excludes)
+        opening.live_booking_id = booking_id
+        openings[pk] = opening
+    return openings
 
 
 def live_bookings(child, opening_ids) -> dict[int, Booking]:
@@ -272,20 +395,29 @@ def live_bookings(child, opening_ids) -> dict[int, Booking]:
     }
 
 
-def _places_taken(organisation_id: int, opening_ids) -> defaultdict:
-    """Places held per opening, counted after the lock was taken (READ COMMITTED sees committed rows):
-    bookings holding a place, plus waiting-list places offered and not yet answered (models.holds_place).
+def _places_taken(organisation_id: int, opening_ids) -> dict[int, tuple[int, int]]:
+    """(capacity, places held) per opening, read after the lock was taken (READ COMMITTED sees
+    committed rows): bookings holding a place, plus waiting-list places offered and not yet
+    answered (models.holds_place).
 
-    Two index-only branches (the (organisation, opening, status) index and the partial index of
-    offers), so the count reads the places held, never the whole waiting list — it runs under the
-    lock, on every save of a rush."""
-    mine = Booking.objects.filter(organisation_id=organisation_id, opening_id__in=opening_ids).order_by()
-    places = mine.filter(status__in=PLACE_STATUSES).values("opening_id").annotate(n=Count("id"))
-    offers = mine.filter(status=BookingStatus.WAITING, offer_expires_at__isnull=False)
-    taken = defaultdict(int)
-    for row in places.union(offers.values("opening_id").annotate(n=Count("id")), all=True):
-        taken[row["opening_id"]] += row["n"]
-    return taken
+    One statement for all the openings; for each, two index-only counts (the (organisation,
+    opening, status) index and the partial index of offers), so it reads the places held, never the
+    whole waiting list — it runs under the lock, on every save of a rush. The capacity is read here,
+    under the lock, too: staff may have just changed it."""
+    ids = sorted(opening_ids)
+    if not ids:
+        return {}
+    sql = f"""
+        SELECT o.id, o.capacity,
+               (SELECT COUNT(*) FROM {Booking._meta.db_table} b WHERE b.organisation_id = o.organisation_id
+                  AND b.opening_id = o.id AND b.status IN ({_marks(PLACE_STATUSES)}))
+             + (SELECT COUNT(*) FROM {Booking._meta.db_table} b WHERE b.organisation_id = o.organisation_id
+                  AND b.opening_id = o.id AND b.status = %s AND b.offer_expires_at IS NOT NULL)
+        FROM {Opening._meta.db_table} o WHERE o.organisation_id = %s AND o.id IN ({_marks(ids)})
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*PLACE_STATUSES, BookingStatus.WAITING, organisation_id, *ids])
+        return {pk: (capacity, taken) for pk, capacity, taken in cursor.fetchall()}
 
 
 def _live_units_by_day(child, days) -> defaultdict:
@@ -306,28 +438,45 @@ def _exclusions(activity_ids) -> dict[int, set[int]]:
     return excluded
 
 
-def _promote_waiting_list(opening: Opening, *, now) -> list[Booking]:
-    """A place freed: the first in line gets it (or an offer), by the organisation's rule — if the
-    day still has a free place: its capacity may have been lowered below the places held."""
-    capacity = Opening.objects.filter(pk=opening.pk).values_list("capacity", flat=True).get()
-    if _places_taken(opening.organisation_id, [opening.pk])[opening.pk] >= capacity:
+def _promote_waiting_lists(organisation_id: int, places: dict, opening_ids, *, now) -> list[int]:
+    """Places freed on these openings (locked by the caller): the first in line on each gets one
+    (or an offer), by the organisation's rule — as many as the day has free places: its capacity
+    may have been lowered below the places held. `places` ((capacity, held) by opening, counted
+    under the lock) is kept up to date. Returns the ids of the bookings promoted.
+
+    The same statements whatever the number of openings: one read of the first in line on each
+    (by created_at, id), the rule read once, one update. The waiting rows need no lock of their
+    own: every writer that changes a waiting booking holds its opening's lock, as the caller does."""
+    free = {pk: places[pk][0] - places[pk][1] for pk in opening_ids if places[pk][0] > places[pk][1]}
+    if not free:
         return []
-    rule = settings_for(opening.activity.organisation)
-    first = (
-        Booking.objects.select_for_update()
-        .filter(opening=opening, status=BookingStatus.WAITING, offer_expires_at__isnull=True)
-        .order_by("created_at", "id")
-        .first()
+    rank = Window(RowNumber(), partition_by=[F("opening_id")], order_by=[F("created_at").asc(), F("id").asc()])
+    candidates = (
+        Booking.objects.filter(
+            organisation_id=organisation_id,
+            opening_id__in=list(free),
+            status=BookingStatus.WAITING,
+            offer_expires_at__isnull=True,
+        )
+        .annotate(rank=rank)
+        .filter(rank__lte=max(free.values()))
+        .values_list("pk", "opening_id", "rank")
     )
-    if first is None:
+    first = [(pk, opening_id) for pk, opening_id, position in candidates if position <= free[opening_id]]
+    if not first:
         return []
+    rule = BookingSettings.objects.filter(organisation_id=organisation_id).first() or BookingSettings()
+    ids = [pk for pk, _opening_id in first]
     if rule.waiting_list_rule == WaitingListRule.OFFER:
-        first.offer_expires_at = now + timedelta(hours=rule.offer_hours)
-        first.save(update_fields=["offer_expires_at", "updated_at"])
+        Booking.objects.filter(pk__in=ids).update(
+            offer_expires_at=now + timedelta(hours=rule.offer_hours), updated_at=now
+        )
     else:
-        first.status = BookingStatus.BOOKED
-        first.save(update_fields=["status", "updated_at"])
-    return [first]
+        Booking.objects.filter(pk__in=ids).update(status=BookingStatus.BOOKED, updated_at=now)
+    for _pk, opening_id in first:
+        capacity, held = places[opening_id]
+        places[opening_id] = (capacity, held + 1)
+    return ids
 
 
 @action
@@ -340,26 +489,23 @@ def change_capacity(*, opening: Opening, capacity: int, acting_user) -> list[Boo
 def change_capacities(*, capacities: list[tuple[Opening, int]], acting_user) -> list[Booking]:
     """New numbers of places for several days of one organisation (the calendar's save), all or
     none. The places it frees go at once to the waiting list, first in line first, by the
-    organisation's rule; lowering a capacity takes no place from anyone."""
+    organisation's rule; lowering a capacity takes no place from anyone. Returns the bookings
+    promoted, first in line first."""
     from ribambelle.activities.services import set_capacity
 
     if not capacities:
         return []
-    _lock_openings(sorted({opening.pk for opening, _capacity in capacities}))
-    taken = _places_taken(capacities[0][0].organisation_id, [opening.pk for opening, _capacity in capacities])
-    now = timezone.now()
-    promoted: list[Booking] = []
+    organisation_id = capacities[0][0].organisation_id
+    ids = sorted({opening.pk for opening, _capacity in capacities})
+    _lock_openings(ids, organisation_id=organisation_id)
     for opening, capacity in capacities:
         set_capacity.inner(opening=opening, capacity=capacity, acting_user=acting_user)
-        for _place in range(max(0, capacity - taken[opening.pk])):
-            first = _promote_waiting_list(opening, now=now)
-            if not first:
-                break
-            promoted += first
-            taken[opening.pk] += 1
-    for booking in promoted:
-        transaction.on_commit(lambda b=booking: _notify_promotion(b))
-    return promoted
+    places = _places_taken(organisation_id, ids)
+    promoted = _promote_waiting_lists(organisation_id, places, ids, now=timezone.now())
+    if not promoted:
+        return []
+    transaction.on_commit(lambda: _notify_promotions(promoted))
+    return list(Booking.objects.filter(pk__in=promoted).select_related("child").order_by("created_at", "id"))
 
 
 @action
@@ -394,10 +540,12 @@ def expire_offers(*, now=None) -> int:
         "opening__activity__organisation"
     ):
         with transaction.atomic():
-            Opening.objects.select_for_update().filter(pk=booking.opening_id).exists()
+            _lock_openings([booking.opening_id], organisation_id=booking.organisation_id)
             Booking.objects.filter(pk=booking.pk).update(status=BookingStatus.CANCELLED, updated_at=now)
-            for promoted in _promote_waiting_list(booking.opening, now=now):
-                transaction.on_commit(lambda b=promoted: _notify_promotion(b))
+            places = _places_taken(booking.organisation_id, [booking.opening_id])
+            promoted = _promote_waiting_lists(booking.organisation_id, places, [booking.opening_id], now=now)
+            if promoted:
+                transaction.on_commit(lambda ids=promoted: _notify_promotions(ids))
         expired += 1
     return expired
 
@@ -459,18 +607,21 @@ def send_summary(child_id: int, booking_ids: dict) -> None:
         )
 
 
-def _notify_promotion(booking: Booking) -> None:
-    booking = Booking.objects.select_related("child", "family__organisation", "opening__unit").get(pk=booking.pk)
-    family = booking.family
-    for recipient in family_recipients(family):
-        queue_email(
-            organisation=family.organisation,
-            to=recipient.email,
-            template="waiting_list_place",
-            user=recipient.user,
-            family=family,
-            context={"user": recipient, "booking": booking, "label": _label(booking.opening)},
-        )
+def _notify_promotions(booking_ids) -> None:
+    """Tell each family promoted from a waiting list (after the commit: one read for them all)."""
+    for booking in Booking.objects.filter(pk__in=booking_ids).select_related(
+        "child", "family__organisation", "opening__unit"
+    ):
+        family = booking.family
+        for recipient in family_recipients(family):
+            queue_email(
+                organisation=family.organisation,
+                to=recipient.email,
+                template="waiting_list_place",
+                user=recipient.user,
+                family=family,
+                context={"user": recipient, "booking": booking, "label": _label(booking.opening)},
+            )
 
 
 # --- Attendance -------------------------------------------------------------------------------

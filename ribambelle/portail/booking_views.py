@@ -84,21 +84,14 @@ def _save(request, child, view, anchor):
     shown = _ids(request.POST.getlist("shown"))
     wanted = _ids(request.POST.getlist("o")) & shown
     shown_full = _ids(request.POST.getlist("shown_full"))
-    live = services.live_bookings(child, shown)
-    current = set(live)
+    # Every day shown, ticked or not: the save reads what the child holds on them (in the same
+    # statement as the days themselves) and changes only what differs.
     changes = [
-        services.BookingChange(o, True, join_waiting_list=o in shown_full or "waitlist" in request.POST)
-        for o in sorted(wanted - current)
+        services.BookingChange(o, o in wanted, join_waiting_list=o in shown_full or "waitlist" in request.POST)
+        for o in sorted(shown)
     ]
-    changes += [services.BookingChange(o, False) for o in sorted(current - wanted)]
     try:
-        result = services.save_bookings(
-            child=child,
-            changes=changes,
-            acting_user=request.user,
-            request=request,
-            live={pk: booking for pk, booking in live.items() if pk in {c.opening_id for c in changes}},
-        )
+        result = services.save_bookings(child=child, changes=changes, acting_user=request.user, request=request)
     except DomainError as error:
         messages.error(request, error.message)
     else:

@@ -149,7 +149,7 @@ def test_concurrent_saves_never_exceed_capacity(slow_count):
     "(the race test above checks that serialisation).",
 )
 def test_control_without_the_lock_the_same_race_overbooks(slow_count, monkeypatch):
-    monkeypatch.setattr(services, "_lock_openings", lambda ids: None)
+    monkeypatch.setattr(services, "_lock_openings", lambda ids, **kwargs: None)
     organisation = OrganisationFactory()
     openings, children = _week(organisation)
     # The database's own guard (migration bookings/0004) is switched off for this control only.
@@ -168,7 +168,7 @@ def test_control_without_the_lock_the_same_race_overbooks(slow_count, monkeypatc
 def test_without_the_lock_the_database_still_refuses_to_overbook(slow_count, monkeypatch):
     """A writer that forgets the lock counts wrong; the trigger, which takes the lock itself,
     refuses the extra places (the saves fail) and nothing is overbooked."""
-    monkeypatch.setattr(services, "_lock_openings", lambda ids: None)
+    monkeypatch.setattr(services, "_lock_openings", lambda ids, **kwargs: None)
     organisation = OrganisationFactory()
     openings, children = _week(organisation)
 
