@@ -163,8 +163,9 @@ def run_draw(*, activity: Activity, acting_user=None, now=None) -> Draw:
     if Draw.objects.filter(activity=activity).exists():
         raise DomainError(_("Le tirage de cette activité a déjà eu lieu."))
     opening_ids = list(Opening.objects.filter(activity=activity).values_list("pk", flat=True))
-    _lock_openings(opening_ids)
-    taken = _places_taken(activity.organisation_id, opening_ids)
+    _lock_openings(opening_ids, organisation_id=activity.organisation_id)
+    # Places held (bookings, open offers) per opening, read under the lock.
+    taken = {pk: held for pk, (_capacity, held) in _places_taken(activity.organisation_id, opening_ids).items()}
     inputs, keys = draw_inputs(allocation, taken=taken)
     result = pure.allocate(inputs, allocation.seed)
     created = Draw.objects.create(
