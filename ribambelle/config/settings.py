@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "ribambelle.payments",
     "ribambelle.helios",
     "ribambelle.stats",
+    "ribambelle.waitingroom",
     "ribambelle.portail",
     "ribambelle.backoffice",
     "ribambelle.demo",
