@@ -16,8 +16,8 @@ from ribambelle.documents.selectors import missing_for_registrations
 from ribambelle.registrations import selectors, services
 from ribambelle.registrations.models import RegistrationStatus
 from ribambelle.tenancy.access import family_required
-from ribambelle.waitingroom.guard import activity_from_url, room_pass_required
 from ribambelle.tenancy.selectors import active_structures
+from ribambelle.waitingroom.guard import activity_from_url, room_pass_required
 
 PERIODS = [
     ("", gettext_lazy("Toutes les dates")),

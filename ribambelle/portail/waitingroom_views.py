@@ -44,9 +44,7 @@ def _context(request, room, now):
         "now": now,
         "poll_delay": f"{delay:.1f}",
         "countdown": _countdown(room_state.seconds_to_open if room_state else 0),
-        "pass_expired": bool(
-            room_state and room_state.phase == "admitted" and room_state.pass_expires_at <= now
-        ),
+        "pass_expired": bool(room_state and room_state.phase == "admitted" and room_state.pass_expires_at <= now),
         "active_tab": "bookings",
     }
 

@@ -32,7 +32,9 @@ def room_pass_required(activities_of):
         def wrapped(request, *args, **kwargs):
             if request.method == "POST":
                 now = timezone.now()
-                rooms = selectors.active_rooms(request.organisation, activity_ids=activities_of(request, kwargs), now=now)
+                rooms = selectors.active_rooms(
+                    request.organisation, activity_ids=activities_of(request, kwargs), now=now
+                )
                 family_id = request.user.family.pk
                 for room in rooms:
                     token = passes.session_pass(request.session, room.pk)
