@@ -211,3 +211,10 @@ def test_another_organisations_room_is_not_found(tenant_a, tenant_b, setup):  # 
     record_consents(user=tenant_b.family_user, personal=True, health=False)
     client = client_for(tenant_b.family_user)
     assert client.get(tenant_b.url(f"salle-attente/{setup['activity'].pk}/")).status_code == 404
+
+
+def test_an_activity_without_a_room_sends_to_the_bookings(tenant_a, setup):  # noqa: F811
+    record_consents(user=tenant_a.family_user, personal=True, health=False)
+    client = client_for(tenant_a.family_user)
+    response = client.get(tenant_a.url(f"salle-attente/{setup['activity'].pk}/"))
+    assert response.status_code == 302 and response["Location"] == tenant_a.url("reservations/")

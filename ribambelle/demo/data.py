@@ -19,6 +19,7 @@ from ribambelle.demo import statistics as statistics_demo
 from ribambelle.demo.helios import load_helios  # Hélios settings, Pouilly's run exported to PES
 from ribambelle.demo.online_payment import add_online_payment
 from ribambelle.demo.sepa import load_sepa_collections
+from ribambelle.demo.waitingroom import load_waiting_room  # a first-come activity behind a waiting room
 from ribambelle.families.models import Family, Person, PersonRole, Sex
 from ribambelle.tenancy.models import Membership, Organisation, Sector, Structure, StructureKind
 from ribambelle.tenancy.roles import Role
@@ -1163,6 +1164,7 @@ def load() -> list[DemoLogin]:
         (pouilly, "online_payment", add_online_payment, pouilly),
         (pouilly, "helios", load_helios, quercy, pouilly),
         (quercy, "statistics", statistics_demo.load, quercy),
+        (quercy, "waiting_room", load_waiting_room, quercy),
     ]
     for organisation in (quercy, pouilly):
         _adopt_legacy(organisation, [f"section:{o.slug}:{name}" for o, name, *_ in sections if o == organisation])

@@ -6,7 +6,6 @@ import random
 from django import forms
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
 
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.robot import RobotProofField
@@ -52,6 +51,8 @@ def _context(request, room, now):
 @family_required
 def room(request, activity_id: int):
     room = selectors.get_room_for_family(request.organisation, activity_id)
+    if room is None:  # no waiting room in front of this activity: bookings are direct
+        return redirect("portail:bookings", org_slug=request.organisation.slug)
     now = timezone.now()
     form = JoinForm(request.POST or None)
     status = 200
@@ -69,8 +70,9 @@ def room(request, activity_id: int):
     return render(request, "portail/waitingroom/room.html", context, status=status)
 
 
-@require_GET
 @family_required
 def room_status(request, activity_id: int):
     room = selectors.get_room_for_family(request.organisation, activity_id)
+    if room is None:
+        return redirect("portail:bookings", org_slug=request.organisation.slug)
     return render(request, "portail/waitingroom/_status.html", _context(request, room, timezone.now()))

@@ -21,8 +21,8 @@ LATE_BASE = 2**62
 
 
 class WaitingRoom(TenantModel):
-    activity = models.OneToOneField(
-        "activities.Activity", on_delete=models.CASCADE, related_name="waiting_room", verbose_name=_("activité")
+    activity = models.ForeignKey(
+        "activities.Activity", on_delete=models.CASCADE, related_name="+", verbose_name=_("activité")
     )
     opens_at = models.DateTimeField(_("ouverture des réservations"))
     prequeue_from = models.DateTimeField(_("début de la pré-file"))
@@ -34,6 +34,7 @@ class WaitingRoom(TenantModel):
     class Meta:
         verbose_name = _("salle d'attente")
         constraints = [
+            models.UniqueConstraint(fields=["organisation", "activity"], name="waitingroom_one_room_per_activity"),
             models.CheckConstraint(
                 condition=models.Q(prequeue_from__lte=models.F("opens_at"), opens_at__lt=models.F("closes_at")),
                 name="waitingroom_times_in_order",

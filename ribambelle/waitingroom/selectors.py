@@ -8,15 +8,19 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from ribambelle.activities.models import Opening, Unit
+from ribambelle.activities.models import Activity, Opening, Unit
 
 from .models import RoomEntry, WaitingRoom
 
 
-def get_room_for_family(organisation, activity_id: int) -> WaitingRoom:
-    return get_object_or_404(
-        WaitingRoom.objects.select_related("activity"), organisation=organisation, activity_id=activity_id
-    )
+def get_room_for_family(organisation, activity_id: int) -> WaitingRoom | None:
+    """The activity's room; None when this organisation's activity has none; 404 for an
+    activity outside the organisation."""
+    room = WaitingRoom.objects.select_related("activity").filter(organisation=organisation, activity_id=activity_id)
+    room = room.first()
+    if room is None:
+        get_object_or_404(Activity, organisation=organisation, pk=activity_id)
+    return room
 
 
 def entry_with_rank(room: WaitingRoom, family) -> RoomEntry | None:
