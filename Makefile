@@ -11,7 +11,7 @@ PORT ?= 8000
 SITE_URL ?= http://$(HOST):$(PORT)
 export SITE_URL
 
-.PHONY: run test install install-test e2e-browser gettext messages lint clean
+.PHONY: run test install install-test e2e-browser gettext messages lint clean prod-packages prod-up prod-down
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -73,6 +73,19 @@ TEST_DB ?= --reuse-db
 test: install-test e2e-browser gettext
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q $(TEST_DB) $(PYTEST_ARGS)
+
+# Production layout on this machine (docs/deploiement.md): HAProxy → 2 gunicorn → PgBouncer →
+# PostgreSQL (127.0.0.1:5432), S3 (moto_server), 2 workers, the periodic sweep; `make prod-down` stops it.
+# Debian packages needed only here, not by `make run`.
+prod-packages:
+	@command -v haproxy >/dev/null 2>&1 && command -v pgbouncer >/dev/null 2>&1 || \
+	  (apt-get install -y -qq haproxy pgbouncer >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq haproxy pgbouncer >/dev/null))
+
+prod-up: install-test prod-packages
+	deploy/prod-up.sh
+
+prod-down:
+	deploy/prod-down.sh
 
 clean:
 	rm -rf $(VENV) var/staticfiles

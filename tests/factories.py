@@ -2,7 +2,7 @@
 factory for every tenant-owned model, so each new model gets one here."""
 
 import hashlib
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 import factory
@@ -27,6 +27,7 @@ from ribambelle.billing.models import (
 )
 from ribambelle.billing.sepa_models import SepaCollection, SepaCollectionLine
 from ribambelle.bookings.models import Booking, BookingSettings, CalendarFeed
+from ribambelle.caf.models import CafSnapshot
 from ribambelle.communication.models import (
     Banner,
     CommunicationPreference,
@@ -906,3 +907,17 @@ FACTORIES = {
         PesRollFactory,
     ]
 }
+
+
+class CafSnapshotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CafSnapshot
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    structure = factory.SubFactory(StructureFactory, organisation=factory.SelfAttribute("..organisation"))
+    period_start = date(2026, 1, 1)
+    period_end = date(2026, 1, 31)
+    figures = factory.LazyFunction(lambda: {"rows": []})
+
+
+FACTORIES[CafSnapshot] = CafSnapshotFactory

@@ -224,7 +224,7 @@ def test_the_file_is_stored_with_its_hash_and_validates(world):
     data = roll.file.open("rb").read()
     assert hashlib.sha256(data).hexdigest() == roll.sha256
     assert roll.size == len(data)
-    assert roll.file.name.startswith(f"helios/{world['organisation'].slug}/2026/")
+    assert roll.file.name.startswith(f"helios/{world['organisation'].pk}/2026/")
     assert roll.file_name == "PESORMC_21580123400018_2026_0000001.xml"
     assert roll.total == Decimal("60.90") and roll.piece_count == 3
     pes.validate(Path(roll.file.path), expected_total=Decimal("60.90"), expected_pieces=3)

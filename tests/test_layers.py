@@ -22,6 +22,7 @@ BELOW_COMMUNICATION = [
     "billing",
     "payments",
     "helios",
+    "caf",
 ]
 
 

@@ -5,7 +5,7 @@ recurrent; a reject (by hand or read from a pain.002) makes the invoice due agai
 reason, invoices the reject fee and tells the family."""
 
 import hashlib
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -13,6 +13,7 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.utils import timezone
 from django_scopes import scope
 from lxml import etree
 
@@ -433,3 +434,47 @@ def test_the_prenotification_delay_and_the_reject_fee_are_settings(tenant_a):
     assert (settings.sepa_prenotification_days, settings.sepa_reject_fee) == (7, Decimal("4.50"))
     response = admin.post(tenant_a.url("gestion/facturation/reglages/"), {**data, "sepa_prenotification_days": 0})
     assert response.status_code == 400
+
+
+def test_the_collection_list_filters_by_state_and_sorts_by_amount(tenant_a):
+    """The SEPA home lists its collections through a FilterSet (en cours / réglé, `?tri=`), aria-sort
+    on the sorted column; a wrong state is explained and ignored."""
+    org = tenant_a.organisation
+    _creditor(org)
+    _debtor(org, invoices=("42.50",), email="un@famille.example")
+    first = create_collection(organisation=org, collection_date=DEBIT, acting_user=None)
+    _debtor(org, invoices=("99.00",), email="deux@famille.example")
+    second = create_collection(organisation=org, collection_date=DEBIT + timedelta(days=1), acting_user=None)
+    SepaCollection.objects.filter(pk=first.pk).update(settled_at=timezone.now())
+    admin = client_for(tenant_a.admin)
+    url = tenant_a.url("gestion/facturation/prelevements/")
+
+    def listed(params):
+        response = admin.get(url, params)
+        assert response.status_code == 200
+        return [c.pk for c in response.context["page"]], response
+
+    assert listed({})[0] == [second.pk, first.pk]
+    assert listed({"etat": "regle"})[0] == [first.pk]
+    assert listed({"etat": "en-cours"})[0] == [second.pk]
+    ids, response = listed({"tri": "montant"})
+    assert ids == [first.pk, second.pk]
+    assert 'aria-sort="ascending"' in response.content.decode()
+    assert listed({"tri": "-montant"})[0] == [second.pk, first.pk]
+    ids, response = listed({"etat": "peut-etre"})
+    assert ids == [second.pk, first.pk] and "Sélectionnez un choix valide" in page_text(response)
+
+
+def test_an_invoice_in_a_collection_under_way_cannot_be_paid_online_too(tenant_a):
+    """Paying by card an invoice the bank will debit would take the money twice."""
+    from ribambelle.payments.services import start_payment
+
+    from .factories import ProviderConfigFactory
+
+    org = tenant_a.organisation
+    _creditor(org)
+    ProviderConfigFactory(organisation=org, kind="dummy")
+    _family, _mandate, (invoice,) = _debtor(org)
+    create_collection(organisation=org, collection_date=DEBIT, acting_user=None)
+    with pytest.raises(DomainError, match="sera prélevée sur votre compte le 20/12/2026"):
+        start_payment(invoice=invoice, user=None, base_url="http://testserver")

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from ribambelle.core.actions import action, action_helper, one_statement
 from ribambelle.core.exceptions import DomainError
+from ribambelle.core.proxy import client_ip
 from ribambelle.outbox.services import queue_email
 
 from .devices import describe_device
@@ -27,7 +28,7 @@ def _hash(raw: str) -> str:
 
 
 def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") if request is not None else None
+    return client_ip(request)  # the client's, not the balancer's (core.proxy)
 
 
 # --- Activity log -------------------------------------------------------------------

@@ -7,11 +7,12 @@ from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ribambelle.billing.selectors import get_run_for_staff
 from ribambelle.core.exceptions import DomainError
-from ribambelle.core.formpage import form_page
+from ribambelle.core.formpage import EditPage
 from ribambelle.helios import selectors, services
 from ribambelle.tenancy.access import staff_required
 from ribambelle.tenancy.roles import Perm
@@ -33,33 +34,24 @@ def settings_list(request):
 def _settings_form(request, instance):
     activities = selectors.activities_for_codes(request.organisation)
     codes = selectors.product_codes(instance) if instance else {}
-    form = HeliosSettingsForm(request.POST or None, instance=instance, activities=activities, codes=codes)
-    return form_page(
-        request,
-        form,
-        save=lambda f: services.save_helios_settings(
-            organisation=request.organisation,
-            instance=instance,
-            values=f.values(),
-            codes=f.codes(),
-            acting_user=request.user,
-        ),
-        success=_("Réglages Hélios enregistrés."),
-        redirect_to=lambda saved: redirect("backoffice:helios_settings", org_slug=request.organisation.slug),
-        template="backoffice/helios/settings_form.html",
-        context={"instance": instance, "nav": "helios"},
-        refresh=instance,
-    )
+    return HeliosSettingsForm(request.POST or None, instance=instance, activities=activities, codes=codes)
 
 
-@staff_required(BILLING)
-def settings_new(request):
-    return _settings_form(request, None)
-
-
-@staff_required(BILLING)
-def settings_edit(request, heliossettings_id: int):
-    return _settings_form(request, selectors.get_heliossettings_for_staff(request.membership, heliossettings_id))
+settings_new, settings_edit = EditPage(
+    form=_settings_form,
+    save=lambda request, form, instance: services.save_helios_settings(
+        organisation=request.organisation,
+        instance=instance,
+        values=form.values(),
+        codes=form.codes(),
+        acting_user=request.user,
+    ),
+    success=gettext_lazy("Réglages Hélios enregistrés."),
+    back=("backoffice:helios_settings", gettext_lazy("Hélios (PES V2)")),
+    new_title=gettext_lazy("Nouveau budget"),
+    template="backoffice/helios/settings_form.html",
+    nav="helios",
+).views(staff_required(BILLING), for_staff=selectors.get_heliossettings_for_staff)
 
 
 @staff_required(BILLING)

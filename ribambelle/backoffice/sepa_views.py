@@ -31,7 +31,7 @@ def sepa_home(request):
         raise PermissionDenied(
             _("Le prélèvement couvre toute l'organisation : votre accès est limité à des structures.")
         )
-    collections = selectors.collections_for_staff(request.membership)
+    filterset = selectors.collection_list_for_staff(request.membership, request.GET)
     settings = settings_for(request.organisation)
     earliest = sepa_collections.earliest_collection_date(settings, timezone.localdate())
     form = CollectionForm(request.POST or None, initial={"collection_date": earliest})
@@ -63,7 +63,8 @@ def sepa_home(request):
             .filter(is_active=True)
             .select_related("family"),
             "collectable": sepa.collectable(request.organisation),
-            "page": paginate(request, collections, 20),
+            "page": paginate(request, filterset.qs, 20),
+            "filterset": filterset,
             "nav": "sepa",
         },
     )

@@ -83,3 +83,15 @@ class UnpaidFilter(ListFilter):
 
     def overdue(self, queryset, name, value):
         return queryset.filter(due_date__lt=timezone.localdate())
+
+
+class CollectionFilter(ListFilter):
+    """SEPA collections: `?etat=` (en cours / réglé) and `?tri=` (collection date, amount)."""
+
+    etat = django_filters.ChoiceFilter(
+        label=_("État"), choices=(("en-cours", _("En cours")), ("regle", _("Réglé"))), method="by_state"
+    )
+    tri = django_filters.OrderingFilter(fields=(("collection_date", "date"), ("total", "montant")))
+
+    def by_state(self, queryset, name, value):
+        return queryset.filter(settled_at__isnull=value == "en-cours")

@@ -40,6 +40,15 @@ def with_collection(queryset):
     return queryset.annotate(sepa_collection_date=Subquery(pending))
 
 
+def collection_date_of(invoice):
+    """The debit date of the SEPA collection under way for this invoice, or None."""
+    return (
+        with_collection(Invoice.objects.filter(organisation_id=invoice.organisation_id, pk=invoice.pk))
+        .values_list("sepa_collection_date", flat=True)
+        .first()
+    )
+
+
 def invoices_for_family(family):
     return with_collection(
         Invoice.objects.filter(organisation=family.organisation, family=family).select_related("credited_invoice")
@@ -288,6 +297,13 @@ def collections_for_staff(membership):
 
     _whole_organisation(membership)
     return SepaCollection.objects.filter(organisation_id=membership.organisation_id).defer("content")
+
+
+def collection_list_for_staff(membership, params):
+    """The SEPA collections as the back office filters and sorts them (`filterset.qs`), newest first."""
+    from .filters import CollectionFilter
+
+    return CollectionFilter(params, queryset=collections_for_staff(membership).order_by("-collection_date", "-pk"))
 
 
 def get_collection_for_staff(membership, collection_id: int, *, with_content: bool = False):

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "ribambelle.core",
     "ribambelle.tenancy",
     "ribambelle.outbox",
+    "ribambelle.operations",
     "ribambelle.accounts",
     "ribambelle.families",
     "ribambelle.activities",
@@ -80,6 +81,7 @@ INSTALLED_APPS = [
     "ribambelle.payments",
     "ribambelle.helios",
     "ribambelle.stats",
+    "ribambelle.caf",
     "ribambelle.waitingroom",
     "ribambelle.portail",
     "ribambelle.backoffice",
@@ -87,6 +89,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the client's address and scheme from the balancer (TRUSTED_PROXIES), for all below.
+    "ribambelle.core.proxy.ForwardedClientMiddleware",
+    # A request id on every log line, in the response and in the tasks queued (core.observability).
+    "ribambelle.core.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "ribambelle.core.language.ChosenLanguageMiddleware",
@@ -108,7 +114,7 @@ MIDDLEWARE = [
 FORM_RENDERER = "ribambelle.core.forms.FormRenderer"
 if not DEBUG:
     # Static files straight from the app in production (after `collectstatic`).
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(3, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "ribambelle.config.urls"
 WSGI_APPLICATION = "ribambelle.config.wsgi.application"
@@ -140,6 +146,14 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if os.environ.get("DATABASE_POOL_MODE") == "transaction":
+    # Behind PgBouncer in transaction mode, each transaction may run on another server connection:
+    # no server-side cursors (they live past a transaction), no prepared statements (psycopg
+    # prepares a query run 5 times on one connection). Our locks are transaction-level already.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
+if "CONN_MAX_AGE" in os.environ:  # the client connection to PgBouncer can stay open: it is cheap there
+    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ["CONN_MAX_AGE"])
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions take the write lock up front, so concurrent writers
     # queue instead of failing with "database is locked" (CONVENTIONS.md).
@@ -172,6 +186,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_CALLABLE = "ribambelle.accounts.lockout.lockout_username"
 AXES_LOCKOUT_CALLABLE = "ribambelle.accounts.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
+# Behind the balancer, the address is the client's (core.proxy), never the balancer's.
+AXES_CLIENT_IP_CALLABLE = "ribambelle.core.proxy.client_ip"
 AXES_VERBOSE = False
 AXES_ENABLE_ADMIN = False
 OTP_TOTP_ISSUER = "Ribambelle"
@@ -201,14 +217,47 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 # Uploads are never public: they live outside static and are served by views
 # that check the requester (CONVENTIONS.md rule 11).
 MEDIA_ROOT = VAR_DIR / "protected"
+# Every uploaded and generated file goes through Django's storage API (FileField, default_storage),
+# under keys organised by organisation (`<kind>/<organisation id>/<random>`). STORAGE_BACKEND=s3:
+# an S3-compatible object store (django-storages), shared by every app server and worker; the
+# objects stay private (no public ACL, signed URLs never given out: views stream them after
+# their access check). The default keeps local files under var/protected.
+STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local")
+if STORAGE_BACKEND == "s3":
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("AWS_STORAGE_BUCKET_NAME", "ribambelle"),
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("AWS_LOCATION", ""),
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+            "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE") or None,
+        },
+    }
+elif STORAGE_BACKEND == "local":
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+else:
+    raise RuntimeError("STORAGE_BACKEND doit valoir « local » ou « s3 ».")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+
+# --- Backups (manage.py backup / restore, operations.backup) ----------------------------
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))
+BACKUP_RETENTION = int(os.environ.get("BACKUP_RETENTION", "7"))  # archives kept
+# A Fernet key (`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`):
+# archives are then encrypted. Keep it outside the backups' machine.
+BACKUP_ENCRYPTION_KEY = os.environ.get("BACKUP_ENCRYPTION_KEY", "")
 
 # --- E-mail -----------------------------------------------------------------
 # Every e-mail is an outbox row first (outbox.models.OutgoingEmail); the
@@ -227,6 +276,8 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
 EMAIL_TIMEOUT = 20
+# A claimed e-mail belongs to its worker this long (outbox.services.lease); then it is due again.
+OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "180"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ne-pas-repondre@ribambelle.localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -279,9 +330,17 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+# The balancer(s) whose X-Forwarded-For / X-Forwarded-Proto are believed: addresses or networks,
+# comma-separated (e.g. "127.0.0.1,10.0.0.0/24"). Empty (the default): REMOTE_ADDR is the client.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+# HTTPS terminated at the balancer: "HTTP_X_FORWARDED_PROTO,https" (the production default).
+_proxy_ssl_header = env_list("SECURE_PROXY_SSL_HEADER", "HTTP_X_FORWARDED_PROTO,https" if PRODUCTION else "")
+if len(_proxy_ssl_header) == 2:
+    SECURE_PROXY_SSL_HEADER = (_proxy_ssl_header[0], _proxy_ssl_header[1])
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # The balancer's health checks reach the instances in plain HTTP, on the private network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -291,11 +350,38 @@ if PRODUCTION:
 LOGIN_URL = "/"
 
 
+# LOG_FORMAT=json: one JSON object per line (time, level, logger, message, request_id, client_ip),
+# for a log collector; the default stays plain text.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "ribambelle.core.observability.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "ribambelle.core.observability.JsonFormatter"},
+        "text": {"format": "%(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["context"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
 }
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- Error reporting ------------------------------------------------------------
+# Sentry, or a self-hosted GlitchTip (same protocol), when SENTRY_DSN is set.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from ribambelle.core.observability import init_sentry
+
+    init_sentry(
+        SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production" if PRODUCTION else "development"),
+        release=os.environ.get("SENTRY_RELEASE", ""),
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+    )

@@ -3,10 +3,12 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from ribambelle.core import views as core_views
+from ribambelle.operations import views as operations_views
 
 urlpatterns = [
     path("", core_views.organisation_list, name="organisation_list"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", operations_views.readyz, name="readyz"),
     path("accessibilite/", core_views.accessibility, name="accessibility"),
     path("robots.txt", core_views.robots),
     path("verification-robot/defi", core_views.robot_challenge, name="robot_challenge"),

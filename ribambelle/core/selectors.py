@@ -58,6 +58,7 @@ ACTION_LABELS = {
     "change_refused": _("Modification de famille refusée"),
     "2fa_enabled": _("Double authentification activée"),
     "2fa_disabled": _("Double authentification désactivée"),
+    "freeze": _("Bilan CAF figé"),
 }
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from ribambelle.accounts.models import User
 from ribambelle.core.actions import batch
+from ribambelle.demo import caf as caf_demo
 from ribambelle.demo import statistics as statistics_demo
 from ribambelle.demo.helios import load_helios  # Hélios settings, Pouilly's run exported to PES
 from ribambelle.demo.online_payment import add_online_payment
@@ -1164,6 +1165,7 @@ def load() -> list[DemoLogin]:
         (pouilly, "online_payment", add_online_payment, pouilly),
         (pouilly, "helios", load_helios, quercy, pouilly),
         (quercy, "statistics", statistics_demo.load, quercy),
+        (quercy, "caf", caf_demo.load, quercy, pouilly),
         (quercy, "waiting_room", load_waiting_room, quercy),
     ]
     for organisation in (quercy, pouilly):

@@ -34,6 +34,16 @@ class DebtorCategory(models.TextChoices):
     PERSON = "01", _("Particulier")
 
 
+class Regime(models.TextChoices):
+    """The family's social-security scheme: the CAF pays for the general scheme's children,
+    the MSA for its own (reference caf-psu-qf.md A4)."""
+
+    GENERAL = "general", _("CAF (régime général)")
+    MSA = "msa", _("MSA")
+    OTHER = "other", _("Autre régime")
+    UNKNOWN = "unknown", _("Inconnu")
+
+
 class Family(TenantModel):
     """A household: its name and address, its members and its logins."""
 
@@ -72,6 +82,7 @@ class Family(TenantModel):
         default=DebtorCategory.PERSON,
         blank=True,  # empty reads as 01 (particulier)
     )
+    regime = models.CharField(_("régime (CAF, MSA…)"), max_length=10, choices=Regime.choices, default=Regime.UNKNOWN)
     # The family key of the software the file was imported from (CSV import): never reused.
     external_ref = models.CharField(_("référence d'import"), max_length=60, blank=True)
     # Lower-case, unaccented names, e-mails and phone digits of the family and its members,
@@ -337,3 +348,34 @@ class ChangeRequest(TenantModel):
     @property
     def is_pending(self) -> bool:
         return self.status == ChangeStatus.PENDING
+
+
+class QuotientRecord(TenantModel):
+    """One dated family quotient of the family's history: valid from its reference month until
+    the next record's. The CAF activity report takes, for each day, the one valid on that day;
+    the family's current QF fields (used by billing) follow the latest record."""
+
+    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="quotient_records")
+    value = models.DecimalField(
+        _("quotient familial"), max_digits=8, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    source = models.CharField(_("source"), max_length=12, choices=QuotientSource.choices)
+    reference_month = models.DateField(
+        _("mois de référence"), help_text=_("Valable à partir du premier jour de ce mois.")
+    )
+    recorded_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-reference_month", "-id"]
+        verbose_name = _("quotient familial daté")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "family", "reference_month"],
+                name="quotient_record_one_per_month",
+                violation_error_message=_("Un quotient est déjà enregistré pour ce mois."),
+            )
+        ]
+        indexes = [models.Index(fields=["organisation", "family", "reference_month"])]
+
+    def __str__(self) -> str:
+        return f"{self.value} ({self.reference_month:%m/%Y})"

@@ -224,8 +224,10 @@ def export_pes(*, run: InvoiceRun, settings: HeliosSettings, acting_user, today:
             digest.update(block)
         size = out.tell()
         out.seek(0)
-        slug = re.sub(r"[^a-z0-9-]", "", run.organisation.slug) or str(run.organisation_id)
-        stored = default_storage.save(f"helios/{slug}/{today.year}/{file_name}", File(out, name=file_name))
+        # Under the organisation's id like every stored file (backups, sharding by organisation).
+        stored = default_storage.save(
+            f"helios/{run.organisation_id}/{today.year}/{file_name}", File(out, name=file_name)
+        )
     try:
         roll.file = stored
         roll.sha256 = digest.hexdigest()

@@ -51,6 +51,12 @@ class OutgoingEmail(TenantModel):
     # A file joined when the message is sent (communication.enclosures), e.g. an invoice's PDF.
     enclosure_kind = models.CharField(_("pièce jointe"), max_length=40, blank=True)
     enclosure_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # Stable across attempts: a message sent twice (the server had accepted it when its worker
+    # died) carries the same Message-ID, so mail clients and the tests see it is one message.
+    message_id = models.CharField(_("Message-ID"), max_length=250, blank=True)
+    # The worker that claimed it (SENDING) and until when: past the lease, another may send it.
+    claim_token = models.CharField(max_length=32, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         # The table keeps the name it had in `communication`, where the model began.

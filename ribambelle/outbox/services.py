@@ -2,7 +2,8 @@
 
 import logging
 from datetime import timedelta
-from email.utils import formataddr
+from email.utils import formataddr, make_msgid
+from uuid import uuid4
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -12,6 +13,7 @@ from django.utils import timezone, translation
 
 from ribambelle.core.actions import one_statement, step_by_step
 from ribambelle.core.db import retry_on_lost_connection
+from ribambelle.core.observability import current_request_id
 
 from . import enclosures
 from .models import EmailStatus, EmailTemplateOverride, OutgoingEmail
@@ -22,8 +24,31 @@ logger = logging.getLogger(__name__)
 # given up (FAILED, visible to staff) only after two days of refusals.
 RETRY_DELAYS = [timedelta(minutes=m) for m in (1, 5, 15, 60)] + [timedelta(hours=4)]
 MAX_ATTEMPTS = 16
-# A row left in SENDING this long belongs to a worker that died mid-send.
+# A row left in SENDING this long, claimed before leases existed, belongs to a worker that died.
 STALE_SENDING = timedelta(minutes=10)
+# Patience when the database goes away just after the mail server accepted a message: the
+# record "sent" is retried for about a minute (2 + 4 + … + 14 s) before the lease may run out.
+MARK_SENT_ATTEMPTS, MARK_SENT_PAUSE = 8, 2.0
+
+
+def _lease() -> timedelta:
+    """How long a claimed message belongs to its worker (OUTBOX_LEASE_SECONDS): longer than a send
+    (EMAIL_TIMEOUT per SMTP step) and the "sent" record's retries; past it, the worker is taken
+    for dead and the message is due again."""
+    return timedelta(seconds=getattr(settings, "OUTBOX_LEASE_SECONDS", 180))
+
+
+def _new_message_id() -> str:
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "ribambelle.localhost"
+    return make_msgid(idstring="ribambelle", domain=domain)
+
+
+def _due(now) -> Q:
+    return (
+        Q(status__in=[EmailStatus.QUEUED, EmailStatus.RETRYING], next_attempt_at__lte=now)
+        | Q(status=EmailStatus.SENDING, lease_until__lt=now)
+        | Q(status=EmailStatus.SENDING, lease_until__isnull=True, updated_at__lt=now - STALE_SENDING)
+    )
 
 
 @one_statement
@@ -75,31 +100,46 @@ def queue_email(
         family=family,
         enclosure_kind=enclosure[0] if enclosure else "",
         enclosure_id=enclosure[1] if enclosure else None,
+        message_id=_new_message_id(),
     )
-    transaction.on_commit(lambda: _enqueue_delivery(email.pk))
+    request_id = current_request_id()  # the worker's log lines carry the id of the request that queued it
+    transaction.on_commit(lambda: _enqueue_delivery(email.pk, request_id=request_id))
     return email
 
 
-def _enqueue_delivery(email_id: int, run_after=None) -> None:
+def _enqueue_delivery(email_id: int, run_after=None, request_id: str | None = None) -> None:
     from .tasks import deliver_email
 
     try:
         task = deliver_email.using(run_after=run_after) if run_after else deliver_email
-        task.enqueue(email_id)
+        task.enqueue(email_id, request_id=request_id if request_id is not None else current_request_id())
     except Exception:  # noqa: BLE001 - the row stays due; deliver_due_emails picks it up
         logger.exception("Could not enqueue delivery of e-mail %s", email_id)
 
 
 def _claim(email_id: int) -> OutgoingEmail | None:
-    """Atomically move a due message to SENDING so two workers never send it twice."""
+    """Atomically move a due message to SENDING under this worker's token and lease, so two
+    workers never send it at once; a message whose lease ran out (its worker died) is due again."""
     now = timezone.now()
-    due = Q(status__in=[EmailStatus.QUEUED, EmailStatus.RETRYING], next_attempt_at__lte=now) | Q(
-        status=EmailStatus.SENDING, updated_at__lt=now - STALE_SENDING
+    token = uuid4().hex
+    claimed = OutgoingEmail.objects.filter(_due(now), pk=email_id).update(
+        status=EmailStatus.SENDING, claim_token=token, lease_until=now + _lease(), updated_at=now
     )
-    claimed = OutgoingEmail.objects.filter(due, pk=email_id).update(status=EmailStatus.SENDING, updated_at=now)
     if not claimed:
         return None
-    return OutgoingEmail.objects.select_related("organisation").get(pk=email_id)
+    email = OutgoingEmail.objects.select_related("organisation").get(pk=email_id)
+    if not email.message_id:  # queued before Message-IDs were stored: fixed now, for every attempt
+        email.message_id = _new_message_id()
+        OutgoingEmail.objects.filter(pk=email_id, claim_token=token).update(message_id=email.message_id)
+    return email
+
+
+def _still_ours(email: OutgoingEmail) -> bool:
+    """Just before the send: the claim is this worker's and its lease has not run out (a worker
+    paused past its lease finds another one took the message over, and sends nothing)."""
+    return OutgoingEmail.objects.filter(
+        pk=email.pk, claim_token=email.claim_token, lease_until__gt=timezone.now()
+    ).exists()
 
 
 @step_by_step
@@ -114,7 +154,7 @@ def deliver(email_id: int) -> str:
         from_email=formataddr((email.from_name, settings.DEFAULT_FROM_EMAIL)),
         to=[email.to],
         reply_to=[email.reply_to] if email.reply_to else None,
-        headers={"Auto-Submitted": "auto-generated", "X-Ribambelle-Id": str(email.pk)},
+        headers={"Auto-Submitted": "auto-generated", "X-Ribambelle-Id": str(email.pk), "Message-ID": email.message_id},
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
@@ -122,14 +162,19 @@ def deliver(email_id: int) -> str:
         if email.enclosure_kind:  # built here, inside the try: a failure is retried like a refused send
             enclosure = enclosures.build(email.enclosure_kind, email.enclosure_id, email.organisation_id)
             message.attach(enclosure.filename, enclosure.content, enclosure.mimetype)
+        if not _still_ours(email):
+            logger.warning("E-mail %s: lease lost before sending, left to the worker that holds it", email.pk)
+            return "skipped"
         message.send()
     except Exception as exc:  # noqa: BLE001 - any failure of the mail server means "try later"
         attempts = email.attempts + 1
         delay = RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
         status = EmailStatus.FAILED if attempts >= MAX_ATTEMPTS else EmailStatus.RETRYING
         next_at = timezone.now() + delay
-        OutgoingEmail.objects.filter(pk=email.pk).update(
+        OutgoingEmail.objects.filter(pk=email.pk, claim_token=email.claim_token).update(
             status=status,
+            claim_token="",
+            lease_until=None,
             attempts=attempts,
             last_error=f"{type(exc).__name__}: {exc}"[:2000],
             next_attempt_at=next_at,
@@ -139,14 +184,25 @@ def deliver(email_id: int) -> str:
         if status == EmailStatus.RETRYING:
             _enqueue_delivery(email.pk, run_after=next_at)
         return status
-    # The message has left: record it even if the connection was lost during the send, or the
-    # row, left in SENDING, would be sent again once stale.
+    # The server accepted the message: record it at once, under our claim, patiently if the database
+    # went away, or the row, left in SENDING, would be sent again once its lease runs out.
     sent_at = timezone.now()
-    retry_on_lost_connection(
-        lambda: OutgoingEmail.objects.filter(pk=email.pk).update(
-            status=EmailStatus.SENT, attempts=email.attempts + 1, sent_at=sent_at, last_error="", updated_at=sent_at
-        )
+    recorded = retry_on_lost_connection(
+        lambda: OutgoingEmail.objects.filter(pk=email.pk, claim_token=email.claim_token).update(
+            status=EmailStatus.SENT,
+            attempts=email.attempts + 1,
+            sent_at=sent_at,
+            last_error="",
+            claim_token="",
+            lease_until=None,
+            updated_at=sent_at,
+        ),
+        attempts=MARK_SENT_ATTEMPTS,
+        pause=MARK_SENT_PAUSE,
     )
+    if not recorded:
+        logger.warning("E-mail %s sent after its lease ran out: another worker may have sent it too", email.pk)
+    logger.info("E-mail %s accepted by the mail server (%s)", email.pk, email.message_id)
     return EmailStatus.SENT
 
 
@@ -155,11 +211,6 @@ def deliver_due_emails(limit: int = 500) -> int:
     """Sweep: send every message that is due, whatever happened to its task. Returns how many were sent."""
     now = timezone.now()
     due_ids = list(
-        OutgoingEmail.objects.filter(
-            Q(status__in=[EmailStatus.QUEUED, EmailStatus.RETRYING], next_attempt_at__lte=now)
-            | Q(status=EmailStatus.SENDING, updated_at__lt=now - STALE_SENDING)
-        )
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
+        OutgoingEmail.objects.filter(_due(now)).order_by("next_attempt_at").values_list("pk", flat=True)[:limit]
     )
     return sum(1 for email_id in due_ids if deliver(email_id) == EmailStatus.SENT)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from ribambelle.accounts.services import log_family_action
 from ribambelle.billing.models import Invoice, PaymentMethod
+from ribambelle.billing.selectors import collection_date_of
 from ribambelle.billing.services import record_payment
 from ribambelle.core.actions import action, step_by_step
 from ribambelle.core.exceptions import DomainError
@@ -86,6 +87,12 @@ def start_payment(*, invoice: Invoice, user, base_url: str) -> tuple[str, object
     invoice = Invoice.objects.select_for_update().get(organisation=invoice.organisation, pk=invoice.pk)
     if not invoice.is_open or invoice.balance <= 0:
         raise DomainError(_("Cette facture n'est plus à payer."))
+    debit_date = collection_date_of(invoice)
+    if debit_date:  # paid twice otherwise: by card now and by the bank on the debit date
+        raise DomainError(
+            _("Cette facture sera prélevée sur votre compte le %(date)s : vous n'avez rien à payer.")
+            % {"date": f"{debit_date:%d/%m/%Y}"}
+        )
     provider = provider_for(config, base_url=base_url)
     existing = (
         OnlineTransaction.objects.select_for_update()

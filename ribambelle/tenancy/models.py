@@ -28,6 +28,15 @@ class AccessibilityStatus(models.TextChoices):
     FULL = "total", _("totalement conforme")
 
 
+def logo_path(instance, filename: str) -> str:
+    """Under the organisation's own prefix, like every stored file (moving one organisation moves
+    its prefix); a random name, the extension checked by the image field."""
+    import uuid
+
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "png"
+    return f"logos/{instance.pk or 'nouveau'}/{uuid.uuid4().hex}.{extension[:5]}"
+
+
 class Organisation(TimeStampedModel):
     """The tenant: one authority with its own families, staff, branding and texts."""
 
@@ -42,7 +51,7 @@ class Organisation(TimeStampedModel):
         help_text=_("Utilisée dans l'adresse du portail : /<adresse courte>/"),
     )
     is_active = models.BooleanField(_("active"), default=True)
-    logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+    logo = models.ImageField(_("logo"), upload_to=logo_path, blank=True)
     primary_colour = models.CharField(_("couleur principale"), max_length=7, default="#1d4e89", validators=[hex_colour])
     contact_email = models.EmailField(_("e-mail de contact"), blank=True)
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)

@@ -29,6 +29,7 @@ class Perm:
     VIEW_OUTBOX = "view_outbox"
     VIEW_AUDIT = "view_audit"  # the whole organisation's trail, health consultations included
     VIEW_STATISTICS = "view_statistics"  # charts and the elected officials' summary (within reach)
+    CAF_REPORT = "caf_report"  # the CAF activity report: figures, exports, freezing
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -47,6 +48,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.VIEW_OUTBOX,
             Perm.VIEW_AUDIT,
             Perm.VIEW_STATISTICS,
+            Perm.CAF_REPORT,
         }
     ),
     Role.DIRECTOR: frozenset(
@@ -59,11 +61,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.MARK_ATTENDANCE,
             Perm.COMMUNICATE,
             Perm.VIEW_OUTBOX,
+            Perm.CAF_REPORT,
         }
     ),
     # Animateurs need health data (allergies, PAI) to care for the children in front of them.
     Role.AGENT: frozenset({Perm.VIEW_FAMILIES, Perm.VIEW_HEALTH, Perm.MARK_ATTENDANCE}),
-    Role.FINANCE: frozenset({Perm.VIEW_FAMILIES, Perm.MANAGE_BILLING, Perm.VIEW_STATISTICS}),
+    Role.FINANCE: frozenset({Perm.VIEW_FAMILIES, Perm.MANAGE_BILLING, Perm.VIEW_STATISTICS, Perm.CAF_REPORT}),
 }
 
 

@@ -17,6 +17,7 @@ RESERVED_SLUGS = {
     "static",
     "media",
     "healthz",
+    "readyz",
     "dev",
     "admin",
     "api",

@@ -84,6 +84,10 @@ MUST_BE_REACHED = {
         "security",
         "audit_log",
         "family_detail",
+        "caf_report",
+        "caf_snapshot",
+        "caf_settings",
+        "family_quotients",
     },
     "portail": {
         "home",

@@ -1,4 +1,6 @@
 import logging
+import os
+import socket
 import time
 
 from django.core.management.base import BaseCommand
@@ -21,6 +23,19 @@ class Command(BaseCommand):
         parser.add_argument("--loop", type=int, default=0)
 
     def handle(self, *args, loop: int, **options):
+        heartbeat = None
+        if loop:  # the long-running sweep says it is alive (core.heartbeat, /readyz)
+            from ribambelle.core.heartbeat import HeartbeatThread
+
+            heartbeat = HeartbeatThread(f"periodic-{socket.gethostname()}-{os.getpid()}", "periodic")
+            heartbeat.start()
+        try:
+            self._loop(loop)
+        finally:
+            if heartbeat is not None:
+                heartbeat.stop()
+
+    def _loop(self, loop: int) -> None:
         while True:
             try:
                 self.run_once()

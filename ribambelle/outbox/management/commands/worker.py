@@ -16,6 +16,7 @@ from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands import db_worker
 
 from ribambelle.core.db import LOST_CONNECTION_ERRORS, close_all_connections, connection_lost
+from ribambelle.core.heartbeat import HeartbeatThread
 
 logger = logging.getLogger("django_tasks_db")
 
@@ -26,15 +27,21 @@ PAUSE = 1.0  # seconds, times the attempt number: a restarting server gets time 
 
 class Worker(db_worker.Worker):
     def run(self) -> None:
-        while True:
-            try:
-                return super().run()
-            except LOST_CONNECTION_ERRORS as error:
-                if not self.running or not connection_lost():
-                    raise
-                logger.warning("Database connection lost while polling (%s): reconnecting", error)
-                close_all_connections()
-                time.sleep(PAUSE)
+        # A heartbeat line for /readyz and the monitoring (core.heartbeat), on its own thread.
+        heartbeat = HeartbeatThread(self.worker_id, "worker", count=lambda: self._run_tasks)
+        heartbeat.start()
+        try:
+            while True:
+                try:
+                    return super().run()
+                except LOST_CONNECTION_ERRORS as error:
+                    if not self.running or not connection_lost():
+                        raise
+                    logger.warning("Database connection lost while polling (%s): reconnecting", error)
+                    close_all_connections()
+                    time.sleep(PAUSE)
+        finally:
+            heartbeat.stop()
 
     def run_task(self, db_task_result) -> None:
         for attempt in range(1, RUNS_PER_TASK + 1):
