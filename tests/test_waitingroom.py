@@ -97,6 +97,15 @@ def test_admission_lets_k_families_in_per_interval(tenant_a, setup):  # noqa: F8
     assert selectors.state(room, 0, t0 - timedelta(seconds=90)).seconds_to_open == 90
 
 
+def test_a_family_let_in_on_arrival_gets_a_full_pass(tenant_a, setup):  # noqa: F811
+    """Twenty minutes after the opening, with places to spare: admitted at once, and the pass
+    runs from the arrival, not from the opening."""
+    room = _room(tenant_a, setup["activity"], per_interval=50, interval=60, pass_minutes=10)
+    late = room.opens_at + timedelta(minutes=20)
+    admitted = selectors.state(room, 3, late, joined_at=late)
+    assert admitted.phase == "admitted" and admitted.pass_expires_at == late + timedelta(minutes=10)
+
+
 def test_pass_is_signed_bound_to_room_and_family_and_expires(tenant_a, setup):  # noqa: F811
     room = _room(tenant_a, setup["activity"])
     now = timezone.now()

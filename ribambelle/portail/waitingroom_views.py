@@ -24,7 +24,7 @@ def _countdown(seconds: int) -> str:
 
 def _context(request, room, now):
     entry = selectors.entry_with_rank(room, request.user.family)
-    room_state = selectors.state(room, entry.ahead, now) if entry else None
+    room_state = selectors.state(room, entry.ahead, now, joined_at=entry.joined_at) if entry else None
     if room_state and room_state.phase == "admitted":
         passes.store_pass(
             request.session,

@@ -76,12 +76,16 @@ def admitted_count(room: WaitingRoom, now) -> int:
     return waves * room.admitted_per_interval
 
 
-def state(room: WaitingRoom, ahead: int, now) -> RoomState:
+def state(room: WaitingRoom, ahead: int, now, *, joined_at=None) -> RoomState:
+    """Where a family stands. A family let in on arrival (the admissions so far exceed the
+    queue) is admitted from its arrival: its pass runs from then, never from the past."""
     if now >= room.closes_at:
         return RoomState(phase="closed")
     if now < room.opens_at:
         return RoomState(phase="prequeue", seconds_to_open=math.ceil((room.opens_at - now).total_seconds()))
     admitted_at = room.opens_at + timedelta(seconds=(ahead // room.admitted_per_interval) * room.interval_seconds)
+    if joined_at is not None and joined_at > admitted_at:
+        admitted_at = joined_at
     if ahead < admitted_count(room, now):
         return RoomState(
             phase="admitted", admitted_at=admitted_at, pass_expires_at=admitted_at + room.pass_validity, ahead=0
