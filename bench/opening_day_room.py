@@ -245,12 +245,19 @@ def main():
 
     from django_scopes import scopes_disabled
 
-    from ribambelle.waitingroom.models import RoomEntry
+    from ribambelle.waitingroom.models import LATE_BASE, RoomEntry
 
     with scopes_disabled():  # the bench reads what the requests wrote
         order = list(RoomEntry.objects.filter(room=room).order_by("sort_key", "id").values_list("family_id", flat=True))
-    families = [f for f in order if f in join_times]
-    correlation = statistics.correlation([join_times[f] for f in families], list(range(len(families))))
+        # Only the joins the server handled before the opening are in the pre-queue; a join
+        # that waited in the server's queue past the opening is a late arrival, queued in order.
+        prequeue = set(RoomEntry.objects.filter(room=room, sort_key__lt=LATE_BASE).values_list("family_id", flat=True))
+    families = [f for f in order if f in join_times and f in prequeue]
+    correlation = (
+        statistics.correlation([join_times[f] for f in families], list(range(len(families))))
+        if len(families) > 2
+        else 0.0
+    )
     join_ms = [ms for status, ms in joins if status]
     poll_ms = [ms for status, ms in polls if status]
     join_errors = sum(1 for s, _ in joins if s != 302)
@@ -269,7 +276,7 @@ def main():
         f" · max {max(poll_ms):.0f} ; dans l'application : p95 {percentile(server_poll, 95):.1f}"
     )
     print(f"Places en salle d'attente : {len(order)} pour {len(clients)} familles")
-    print(f"Corrélation heure d'arrivée / position (pré-file) : {correlation:+.3f}")
+    print(f"Corrélation heure d'arrivée / position (pré-file, {len(families)} familles) : {correlation:+.3f}")
     checks = [
         ("aucune erreur serveur", join_errors == 0 and poll_errors == 0),
         ("une place par famille", len(order) == len(set(order)) == len(clients)),
