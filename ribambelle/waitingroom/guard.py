@@ -12,18 +12,17 @@ from ribambelle.core.params import parse_ids
 from . import passes, selectors
 
 
-def activities_from_openings(request, kwargs) -> set[int]:
+def activities_from_openings(request, kwargs) -> dict:
     ids = set(parse_ids(request.POST.getlist("o"))) | set(parse_ids(request.POST.getlist("shown")))
-    return selectors.activity_ids_of_openings(request.organisation, ids) if ids else set()
+    return {"opening_ids": sorted(ids)}
 
 
-def activities_from_units(request, kwargs) -> set[int]:
-    ids = set(parse_ids(request.POST.getlist("unit")))
-    return selectors.activity_ids_of_units(request.organisation, ids) if ids else set()
+def activities_from_units(request, kwargs) -> dict:
+    return {"unit_ids": sorted(set(parse_ids(request.POST.getlist("unit"))))}
 
 
-def activity_from_url(request, kwargs) -> set[int]:
-    return {kwargs["activity_id"]}
+def activity_from_url(request, kwargs) -> dict:
+    return {"activity_ids": [kwargs["activity_id"]]}
 
 
 def room_pass_required(activities_of):
@@ -32,9 +31,7 @@ def room_pass_required(activities_of):
         def wrapped(request, *args, **kwargs):
             if request.method == "POST":
                 now = timezone.now()
-                rooms = selectors.active_rooms(
-                    request.organisation, activity_ids=activities_of(request, kwargs), now=now
-                )
+                rooms = selectors.active_rooms(request.organisation, now=now, **activities_of(request, kwargs))
                 family_id = request.user.family.pk
                 for room in rooms:
                     token = passes.session_pass(request.session, room.pk)

@@ -1,6 +1,8 @@
 """Reads of the waiting room, and the admission computed from the clock."""
 
+import functools
 import math
+import operator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -38,24 +40,26 @@ def entry_with_rank(room: WaitingRoom, family) -> RoomEntry | None:
     )
 
 
-def active_rooms(organisation, *, activity_ids, now) -> list[WaitingRoom]:
-    if not activity_ids:
+def active_rooms(organisation, *, now, activity_ids=(), opening_ids=(), unit_ids=()) -> list[WaitingRoom]:
+    """The rooms active now in front of these activities (given directly, or by their days or
+    units): one query, on the booking path of every save."""
+    if not (activity_ids or opening_ids or unit_ids):
         return []
+    parts = []
+    if activity_ids:
+        parts.append(Q(activity_id__in=activity_ids))
+    if opening_ids:
+        days = Opening.objects.filter(organisation=organisation, pk__in=opening_ids)
+        parts.append(Q(activity__in=days.values("activity_id")))
+    if unit_ids:
+        units = Unit.objects.filter(organisation=organisation, pk__in=unit_ids)
+        parts.append(Q(activity__in=units.values("activity_id")))
+    concerned = functools.reduce(operator.or_, parts)
     return list(
         WaitingRoom.objects.filter(
-            organisation=organisation, activity_id__in=activity_ids, prequeue_from__lte=now, closes_at__gt=now
+            concerned, organisation=organisation, prequeue_from__lte=now, closes_at__gt=now
         ).select_related("activity")
     )
-
-
-def activity_ids_of_openings(organisation, opening_ids) -> set[int]:
-    return set(
-        Opening.objects.filter(organisation=organisation, pk__in=opening_ids).values_list("activity_id", flat=True)
-    )
-
-
-def activity_ids_of_units(organisation, unit_ids) -> set[int]:
-    return set(Unit.objects.filter(organisation=organisation, pk__in=unit_ids).values_list("activity_id", flat=True))
 
 
 @dataclass(frozen=True)
