@@ -5,12 +5,13 @@ memory: the XML is streamed (lxml xmlfile) and the invoices read by chunks, so t
 stay flat as the run grows.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/rb_h16pes \
-        .venv/bin/python bench/pes_export.py [--sizes 2500,5000,10000] [--tracemalloc]
+        .venv/bin/python bench/pes_export.py [--sizes 2500,5000,10000] [--tracemalloc] [--workers N]
 
 Without --tracemalloc, the memory figure is the growth of the process's peak RSS during the
 export (0 when an export needed no more than the runs before it); with it, the peak of Python
 allocations during each export (slower: tracemalloc costs about 1.5-2x). Data goes into a new
-organisation of its own ("bench-pes-<time>").
+organisation of its own ("bench-pes-<time>"). The CPU figure adds the exporting process and
+its PDF workers (ribambelle/helios/pdfpool.py; --workers 1 renders in the process).
 """
 
 import argparse
@@ -32,11 +33,33 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="2500,5000,10000")
     parser.add_argument("--tracemalloc", action="store_true")
+    parser.add_argument(
+        "--workers", type=int, help="processus de rendu des PDF (défaut : le réglage HELIOS_PDF_WORKERS ; 1 : aucun)"
+    )
     return parser.parse_args()
 
 
 def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _cpu():
+    """CPU seconds (user + system) of this process and of its finished children (the PDF
+    workers, counted once they have exited: the pool ends with each export)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return _Cpu(own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime)
+
+
+class _Cpu(tuple):
+    def __new__(cls, own, children):
+        return super().__new__(cls, (own, children))
+
+    def __sub__(self, other):
+        return _Cpu(self[0] - other[0], self[1] - other[1])
+
+    def __format__(self, spec):
+        return format(self[0] + self[1], spec)
 
 
 def make_run(org, activity, size: int, offset: int):
@@ -113,6 +136,8 @@ def make_run(org, activity, size: int, offset: int):
 
 def main():
     args = parse_args()
+    if args.workers is not None:
+        os.environ["HELIOS_PDF_WORKERS"] = str(args.workers)
     import django
 
     django.setup()
@@ -159,9 +184,11 @@ def main():
         before = rss_mb()
         if args.tracemalloc:
             tracemalloc.start()
+        cpu0 = _cpu()
         t0 = time.perf_counter()
         roll = export_pes(run=run, settings=settings, acting_user=None)
         elapsed = time.perf_counter() - t0
+        cpu = _cpu() - cpu0
         if args.tracemalloc:
             peak = f"pic Python (tracemalloc) {tracemalloc.get_traced_memory()[1] / 1e6:.1f} Mo"
             tracemalloc.stop()
@@ -170,7 +197,8 @@ def main():
         print(
             f"{size:>6} factures (préparées en {prepared:.1f} s) : rôle n° {roll.number} exporté en {elapsed:.1f} s "
             f"({size / elapsed:.0f} factures/s), fichier {roll.size / 1e6:.1f} Mo, "
-            f"{roll.sepa_count} prélèvements ; {peak}",
+            f"{roll.sepa_count} prélèvements ; CPU {cpu:.1f} s "
+            f"(processus {cpu[0]:.1f} s + ouvriers PDF {cpu[1]:.1f} s) ; {peak}",
             flush=True,
         )
 

@@ -92,7 +92,22 @@ class Booking(TenantModel):
         indexes = [
             models.Index(fields=["organisation", "opening", "status"]),
             models.Index(fields=["organisation", "child", "date"]),
-            models.Index(fields=["organisation", "activity", "date"]),
+            # Leads with (organisation, activity, date) like the index it replaced, and carries what
+            # the statistics group and count (status, child, family, opening, late cancellation), so
+            # their year-long aggregates read the index alone (bench/stats.py).
+            models.Index(
+                fields=[
+                    "organisation",
+                    "activity",
+                    "date",
+                    "status",
+                    "child",
+                    "family",
+                    "opening",
+                    "late_cancellation",
+                ],
+                name="booking_stats_covering",
+            ),
             # Places offered from the waiting list hold a place: counted on every save (services._places_taken).
             models.Index(
                 fields=["organisation", "opening"],

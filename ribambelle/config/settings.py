@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "ribambelle.activities",
     "ribambelle.registrations",
     "ribambelle.bookings",
+    "ribambelle.allocation",
     "ribambelle.communication",
     "ribambelle.documents",
     "ribambelle.billing",
@@ -288,6 +289,10 @@ PAYMENT_PROVIDERS = env_list("PAYMENT_PROVIDERS", "payfip,payzen" if PRODUCTION 
 # The providers' addresses: the real services in production; elsewhere (the demo, `make run`)
 # the local doubles of ribambelle.payments.doubles that `manage.py payment_doubles` serves on
 # PAYMENT_DOUBLES_PORT (PayFiP) and the next port (PayZen). The tests start their own.
+# PES export: invoice PDFs rendered by this many spawned worker processes (empty: the number
+# of cores, at most 4; 0 or 1: in the exporting process), for runs of at least HELIOS_PDF_POOL_MIN.
+HELIOS_PDF_WORKERS = int(os.environ["HELIOS_PDF_WORKERS"]) if os.environ.get("HELIOS_PDF_WORKERS") else None
+HELIOS_PDF_POOL_MIN = int(os.environ.get("HELIOS_PDF_POOL_MIN", "200"))
 PAYMENT_DOUBLES_PORT = int(os.environ.get("PAYMENT_DOUBLES_PORT", "8901"))
 _PAYFIP_DOUBLE = f"http://127.0.0.1:{PAYMENT_DOUBLES_PORT}"
 _PAYZEN_DOUBLE = f"http://127.0.0.1:{PAYMENT_DOUBLES_PORT + 1}"

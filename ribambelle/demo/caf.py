@@ -119,7 +119,10 @@ def _periscolaire_month(quercy, today: date) -> None:
 
     month_end = today.replace(day=1) - timedelta(days=1)
     month_start = month_end.replace(day=1)
-    periscolaire = Activity.objects.filter(organisation=quercy, kind=ActivityKind.PERISCOLAIRE).first()
+    # This school year's (the statistics demo adds last year's copy of the activity).
+    periscolaire = (
+        Activity.objects.filter(organisation=quercy, kind=ActivityKind.PERISCOLAIRE).order_by("-start_date").first()
+    )
     if periscolaire is None:
         return
     registrations = list(

@@ -272,7 +272,16 @@ def export_plan(run: InvoiceRun, settings: HeliosSettings, *, issued_on: date, s
     families_seen = set()
     rows = exportable(run).select_related("family").order_by("sequence", "pk")
     for invoice in rows.only(
-        "pk", "number", "status", "total", "amount_paid", "family_id", "family__name", "sequence", "year"
+        "pk",
+        "number",
+        "status",
+        "total",
+        "amount_paid",
+        "amount_credited",
+        "family_id",
+        "family__name",
+        "sequence",
+        "year",
     ):
         if invoice.status not in OPEN or invoice.balance <= ZERO:
             plan.skipped.append(

@@ -19,7 +19,7 @@ from ribambelle.core.actions import action, action_helper
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit, save_with_audit
 
-from . import pes
+from . import pdfpool, pes
 from .models import Edition, HeliosProductCode, HeliosSettings, PesPiece, PesRoll, RollCounter
 from .selectors import CHUNK, articles, export_plan
 
@@ -262,8 +262,30 @@ def _fill_roll(settings, run, number, exercice) -> str:
 
 def _attachments(run, settings, roll_key, today, ids):
     """(article, PDF renderer) pairs, read by chunks with their lines: each PDF is rendered
-    when written, then dropped."""
+    when written, then dropped. A large run renders its PDFs on every core (pdfpool), one
+    chunk ahead of the writer."""
     billing = billing_settings_for(run.organisation)
+    workers = pdfpool.workers_wanted(len(ids))
+    if not workers:
+        for invoices, chunk_articles in _invoice_chunks(run, settings, roll_key, today, ids):
+            for article in chunk_articles:
+                yield article, _renderer(invoices.pop(article.invoice_id), billing)
+        return
+    common = pdfpool.common_payload(run.organisation, billing)
+    with pdfpool.PdfPool(workers) as pool:
+        ahead = None
+        for invoices, chunk_articles in _invoice_chunks(run, settings, roll_key, today, ids):
+            payloads = [pdfpool.invoice_payload(invoices.pop(article.invoice_id)) for article in chunk_articles]
+            rendering = pool.submit(common, payloads)
+            if ahead is not None:
+                yield from _rendered(*ahead)
+            ahead = (chunk_articles, rendering)
+        if ahead is not None:
+            yield from _rendered(*ahead)
+
+
+def _invoice_chunks(run, settings, roll_key, today, ids):
+    """(invoices by id with their lines, articles in order) for each chunk of the run."""
     for offset in range(0, len(ids), CHUNK):
         chunk = ids[offset : offset + CHUNK]
         invoices = {
@@ -272,8 +294,19 @@ def _attachments(run, settings, roll_key, today, ids):
             .select_related("organisation", "credited_invoice")
             .prefetch_related("lines")
         }
-        for article in articles(run, settings, roll_key=roll_key, issued_on=today, ids=chunk, first_piece=offset + 1):
-            yield article, _renderer(invoices.pop(article.invoice_id), billing)
+        chunk_articles = list(
+            articles(run, settings, roll_key=roll_key, issued_on=today, ids=chunk, first_piece=offset + 1)
+        )
+        yield invoices, chunk_articles
+
+
+def _rendered(chunk_articles, rendering):
+    for article, pdf in zip(chunk_articles, rendering.get(), strict=True):
+        yield article, _ready(pdf)
+
+
+def _ready(pdf: bytes):
+    return lambda: pdf
 
 
 def _renderer(invoice, billing):
