@@ -21,6 +21,7 @@ from ribambelle.demo.draw import load_draw  # Séjour neige: wishes then a past 
 from ribambelle.demo.helios import load_helios  # Hélios settings, Pouilly's run exported to PES
 from ribambelle.demo.online_payment import add_online_payment
 from ribambelle.demo.sepa import load_sepa_collections
+from ribambelle.demo.waitingroom import load_waiting_room  # a first-come activity behind a waiting room
 from ribambelle.families.models import Family, Person, PersonRole, Sex
 from ribambelle.tenancy.models import Membership, Organisation, Sector, Structure, StructureKind
 from ribambelle.tenancy.roles import Role
@@ -1167,6 +1168,7 @@ def load() -> list[DemoLogin]:
         (quercy, "statistics", statistics_demo.load, quercy),
         (quercy, "caf", caf_demo.load, quercy, pouilly),
         (quercy, "draw", load_draw, quercy),
+        (quercy, "waiting_room", load_waiting_room, quercy),
     ]
     for organisation in (quercy, pouilly):
         _adopt_legacy(organisation, [f"section:{o.slug}:{name}" for o, name, *_ in sections if o == organisation])

@@ -18,6 +18,7 @@ from ribambelle.core.dates import shown_date
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.params import date_bounds_message, date_param, parse_date, parse_ids
 from ribambelle.tenancy.access import family_required
+from ribambelle.waitingroom.guard import activities_from_openings, activities_from_units, room_pass_required
 
 VIEWS = [("jour", gettext_lazy("Jour")), ("semaine", gettext_lazy("Semaine")), ("mois", gettext_lazy("Mois"))]
 
@@ -40,6 +41,7 @@ def booking_children(request):
 
 
 @family_required
+@room_pass_required(activities_from_openings)
 def planning(request, person_id: int):
     child = selectors.get_child_for_family(request.user.family, person_id)
     view = request.GET.get("vue", "semaine")
@@ -142,6 +144,7 @@ def _save_and_report(request, child, changes) -> None:
 
 @require_POST
 @family_required
+@room_pass_required(activities_from_openings)
 def join_waiting_list(request, person_id: int):
     child = selectors.get_child_for_family(request.user.family, person_id)
     changes = [services.BookingChange(o, True, join_waiting_list=True) for o in sorted(_ids(request.POST.getlist("o")))]
@@ -155,6 +158,7 @@ def join_waiting_list(request, person_id: int):
 
 @require_POST
 @family_required
+@room_pass_required(activities_from_units)
 def typical_week(request, person_id: int):
     """ "Semaine type": the same week days and units over a date range, in one save."""
     child = selectors.get_child_for_family(request.user.family, person_id)

@@ -17,6 +17,7 @@ from ribambelle.registrations import selectors, services
 from ribambelle.registrations.models import RegistrationStatus
 from ribambelle.tenancy.access import family_required
 from ribambelle.tenancy.selectors import active_structures
+from ribambelle.waitingroom.guard import activity_from_url, room_pass_required
 
 PERIODS = [
     ("", gettext_lazy("Toutes les dates")),
@@ -93,6 +94,7 @@ def new_registration(request, person_id: int):
 
 
 @family_required
+@room_pass_required(activity_from_url)
 def register(request, person_id: int, activity_id: int):
     """The activity's information and the choice of a group, then "Enregistrer"."""
     child = selectors.get_child_for_family(request.user.family, person_id)

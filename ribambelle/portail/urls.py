@@ -10,6 +10,7 @@ from . import (
     family_views,
     registration_views,
     views,
+    waitingroom_views,
 )
 
 app_name = "portail"
@@ -43,6 +44,8 @@ urlpatterns = [
     ),
     path("reservations/enfant/<int:person_id>/semaine-type/", booking_views.typical_week, name="bookings_typical_week"),
     path("reservations/place/<int:booking_id>/accepter/", booking_views.accept_offer, name="bookings_accept_offer"),
+    path("salle-attente/<int:activity_id>/", waitingroom_views.room, name="waitingroom"),
+    path("salle-attente/<int:activity_id>/etat/", waitingroom_views.room_status, name="waitingroom_status"),
     path("reservations/agenda/", booking_views.calendar_settings, name="calendar_settings"),
     path("agenda/<str:token>.ics", booking_views.calendar_feed, name="calendar_feed"),
     path("consentement/", account_views.consent, name="consent"),

@@ -1,0 +1,78 @@
+"""The fair waiting room in front of a first-come opening (issue 20): join with the robot
+check, then a position page refreshed by htmx with jitter until the family is admitted."""
+
+import random
+
+from django import forms
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from ribambelle.core.exceptions import DomainError
+from ribambelle.core.robot import RobotProofField
+from ribambelle.tenancy.access import family_required
+from ribambelle.waitingroom import passes, selectors, services
+
+
+class JoinForm(forms.Form):
+    robot = RobotProofField()
+
+
+def _countdown(seconds: int) -> str:
+    hours, rest = divmod(max(seconds, 0), 3600)
+    return f"{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+def _context(request, room, now):
+    entry = selectors.entry_with_rank(room, request.user.family)
+    room_state = selectors.state(room, entry.ahead, now, joined_at=entry.joined_at) if entry else None
+    if room_state and room_state.phase == "admitted":
+        passes.store_pass(
+            request.session,
+            room.pk,
+            passes.make_pass(room_id=room.pk, family_id=entry.family_id, expires_at=room_state.pass_expires_at),
+        )
+    # Each family polls at its own rhythm (4 to 7 s); at the opening, spread over 5 s.
+    delay = random.uniform(4, 7)
+    if room_state and room_state.phase == "prequeue" and room_state.seconds_to_open < delay:
+        delay = room_state.seconds_to_open + random.uniform(0.2, 5)
+    return {
+        "room": room,
+        "activity": room.activity,
+        "entry": entry,
+        "state": room_state,
+        "now": now,
+        "poll_delay": f"{delay:.1f}",
+        "countdown": _countdown(room_state.seconds_to_open if room_state else 0),
+        "pass_expired": bool(room_state and room_state.phase == "admitted" and room_state.pass_expires_at <= now),
+        "active_tab": "bookings",
+    }
+
+
+@family_required
+def room(request, activity_id: int):
+    room = selectors.get_room_for_family(request.organisation, activity_id)
+    if room is None:  # no waiting room in front of this activity: bookings are direct
+        return redirect("portail:bookings", org_slug=request.organisation.slug)
+    now = timezone.now()
+    form = JoinForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.join_room(room=room, family=request.user.family)
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                return redirect("portail:waitingroom", org_slug=request.organisation.slug, activity_id=activity_id)
+        status = 400
+    context = _context(request, room, now)
+    context["form"] = form
+    return render(request, "portail/waitingroom/room.html", context, status=status)
+
+
+@family_required
+def room_status(request, activity_id: int):
+    room = selectors.get_room_for_family(request.organisation, activity_id)
+    if room is None:
+        return redirect("portail:bookings", org_slug=request.organisation.slug)
+    return render(request, "portail/waitingroom/_status.html", _context(request, room, timezone.now()))

@@ -1,0 +1,104 @@
+"""Reads of the waiting room, and the admission computed from the clock."""
+
+import functools
+import math
+import operator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+
+from ribambelle.activities.models import Activity, Opening, Unit
+
+from .models import RoomEntry, WaitingRoom
+
+
+def get_room_for_family(organisation, activity_id: int) -> WaitingRoom | None:
+    """The activity's room; None when this organisation's activity has none; 404 for an
+    activity outside the organisation."""
+    room = WaitingRoom.objects.select_related("activity").filter(organisation=organisation, activity_id=activity_id)
+    room = room.first()
+    if room is None:
+        get_object_or_404(Activity, organisation=organisation, pk=activity_id)
+    return room
+
+
+def entry_with_rank(room: WaitingRoom, family) -> RoomEntry | None:
+    """The family's place and the number of families before it, in one indexed read."""
+    before = (
+        RoomEntry.objects.filter(room_id=room.pk)
+        .filter(Q(sort_key__lt=OuterRef("sort_key")) | Q(sort_key=OuterRef("sort_key"), id__lt=OuterRef("id")))
+        .order_by()
+        .values("room_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return (
+        RoomEntry.objects.filter(room_id=room.pk, family=family).annotate(ahead=Coalesce(Subquery(before), 0)).first()
+    )
+
+
+def active_rooms(organisation, *, now, activity_ids=(), opening_ids=(), unit_ids=()) -> list[WaitingRoom]:
+    """The rooms active now in front of these activities (given directly, or by their days or
+    units): one query, on the booking path of every save."""
+    if not (activity_ids or opening_ids or unit_ids):
+        return []
+    parts = []
+    if activity_ids:
+        parts.append(Q(activity_id__in=activity_ids))
+    if opening_ids:
+        days = Opening.objects.filter(organisation=organisation, pk__in=opening_ids)
+        parts.append(Q(activity__in=days.values("activity_id")))
+    if unit_ids:
+        units = Unit.objects.filter(organisation=organisation, pk__in=unit_ids)
+        parts.append(Q(activity__in=units.values("activity_id")))
+    concerned = functools.reduce(operator.or_, parts)
+    return list(
+        WaitingRoom.objects.filter(
+            concerned, organisation=organisation, prequeue_from__lte=now, closes_at__gt=now
+        ).select_related("activity")
+    )
+
+
+@dataclass(frozen=True)
+class RoomState:
+    phase: str  # "prequeue" (before the opening), "waiting", "admitted", "closed"
+    ahead: int = 0
+    minutes: int = 0
+    seconds_to_open: int = 0
+    admitted_at: datetime | None = None
+    pass_expires_at: datetime | None = None
+
+
+def admitted_count(room: WaitingRoom, now) -> int:
+    """How many families are let in by `now`: a first wave at the opening, then one per interval."""
+    if now < room.opens_at:
+        return 0
+    waves = int((now - room.opens_at).total_seconds() // room.interval_seconds) + 1
+    return waves * room.admitted_per_interval
+
+
+def state(room: WaitingRoom, ahead: int, now, *, joined_at=None) -> RoomState:
+    """Where a family stands. A family let in on arrival (the admissions so far exceed the
+    queue) is admitted from its arrival: its pass runs from then, never from the past."""
+    if now >= room.closes_at:
+        return RoomState(phase="closed")
+    if now < room.opens_at:
+        return RoomState(phase="prequeue", seconds_to_open=math.ceil((room.opens_at - now).total_seconds()))
+    admitted_at = room.opens_at + timedelta(seconds=(ahead // room.admitted_per_interval) * room.interval_seconds)
+    if joined_at is not None and joined_at > admitted_at:
+        admitted_at = joined_at
+    if ahead < admitted_count(room, now):
+        return RoomState(
+            phase="admitted", admitted_at=admitted_at, pass_expires_at=admitted_at + room.pass_validity, ahead=0
+        )
+    # Families still before this one (those already admitted have left the queue).
+    still_ahead = ahead - admitted_count(room, now)
+    return RoomState(
+        phase="waiting",
+        ahead=still_ahead,
+        minutes=max(1, math.ceil((admitted_at - now).total_seconds() / 60)),
+        admitted_at=admitted_at,
+    )

@@ -1,0 +1,229 @@
+"""The fair waiting room (issue 20): one place per family, pre-queue shuffled at the
+opening, later arrivals behind in order, admission computed from the clock, and the signed
+pass the booking and registration views require while the room is active."""
+
+import statistics
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from ribambelle.accounts.consent import record_consents
+from ribambelle.bookings.models import Booking
+from ribambelle.core.exceptions import DomainError
+from ribambelle.families.models import Family
+from ribambelle.registrations.models import Registration
+from ribambelle.waitingroom import passes, selectors
+from ribambelle.waitingroom.models import LATE_BASE, RoomEntry, WaitingRoom
+from ribambelle.waitingroom.services import join_room
+
+from .conftest import client_for, page_text, robot_proof
+from .test_bookings import setup  # noqa: F401 - the activity, its openings and Léa registered
+
+
+def _room(tenant, activity, *, opens_in=timedelta(minutes=10), per_interval=2, interval=60, pass_minutes=10):
+    opens_at = timezone.now() + opens_in
+    return WaitingRoom.objects.create(
+        organisation=tenant.organisation,
+        activity=activity,
+        opens_at=opens_at,
+        prequeue_from=opens_at - timedelta(minutes=30),
+        closes_at=opens_at + timedelta(hours=2),
+        admitted_per_interval=per_interval,
+        interval_seconds=interval,
+        pass_minutes=pass_minutes,
+    )
+
+
+def _families(tenant, n):
+    Family.objects.bulk_create([Family(organisation=tenant.organisation, name=f"F{i}") for i in range(n)])
+    return list(Family.objects.filter(organisation=tenant.organisation, name__startswith="F").order_by("pk"))[-n:]
+
+
+def test_a_family_has_one_place_whatever_it_does(tenant_a, setup):  # noqa: F811
+    room = _room(tenant_a, setup["activity"])
+    family = tenant_a.family_user.family
+    first = join_room(room=room, family=family)
+    again = join_room(room=room, family=family, now=room.opens_at + timedelta(minutes=1))
+    assert first.pk == again.pk and again.sort_key == first.sort_key
+    assert RoomEntry.objects.filter(room=room).count() == 1
+
+
+def test_nobody_joins_before_the_prequeue_or_after_the_room_closes(tenant_a, setup):  # noqa: F811
+    room = _room(tenant_a, setup["activity"])
+    family = tenant_a.family_user.family
+    with pytest.raises(DomainError, match="ouvre le"):
+        join_room(room=room, family=family, now=room.prequeue_from - timedelta(seconds=1))
+    with pytest.raises(DomainError, match="fermée"):
+        join_room(room=room, family=family, now=room.closes_at)
+    assert not RoomEntry.objects.exists()
+
+
+def test_prequeue_is_shuffled_and_later_arrivals_queue_behind_in_order(tenant_a, setup):  # noqa: F811
+    """Over 1,500 early families joining one after the other, the join time says nothing of
+    the position (|correlation| < 0.1); every late family stands behind every early one, in
+    arrival order."""
+    room = _room(tenant_a, setup["activity"])
+    early, late = 1500, 30
+    families = _families(tenant_a, early + late)
+    for i, family in enumerate(families[:early]):
+        join_room(room=room, family=family, now=room.prequeue_from + timedelta(seconds=i))
+    for i, family in enumerate(families[early:]):
+        join_room(room=room, family=family, now=room.opens_at + timedelta(seconds=i))
+    order = list(RoomEntry.objects.filter(room=room).order_by("sort_key", "id").values_list("family_id", flat=True))
+    position = {family_id: rank for rank, family_id in enumerate(order)}
+    joined = list(range(early))
+    ranks = [position[f.pk] for f in families[:early]]
+    assert abs(statistics.correlation(joined, ranks)) < 0.1
+    assert sorted(ranks) == list(range(early))
+    assert [position[f.pk] for f in families[early:]] == list(range(early, early + late))
+    # The position read agrees with the order, for the first, a middle and the last family.
+    for family in (families[0], families[early // 2], families[-1]):
+        assert selectors.entry_with_rank(room, family).ahead == position[family.pk]
+
+
+def test_admission_lets_k_families_in_per_interval(tenant_a, setup):  # noqa: F811
+    room = _room(tenant_a, setup["activity"], per_interval=2, interval=60)
+    t0 = room.opens_at
+    assert selectors.admitted_count(room, t0 - timedelta(seconds=1)) == 0
+    assert selectors.admitted_count(room, t0) == 2
+    assert selectors.admitted_count(room, t0 + timedelta(seconds=59)) == 2
+    assert selectors.admitted_count(room, t0 + timedelta(seconds=60)) == 4
+    waiting = selectors.state(room, 7, t0 + timedelta(seconds=30))
+    assert (waiting.phase, waiting.ahead, waiting.minutes) == ("waiting", 5, 3)  # wave 3 at t0 + 3 min
+    admitted = selectors.state(room, 7, t0 + timedelta(minutes=3))
+    assert admitted.phase == "admitted" and admitted.pass_expires_at == t0 + timedelta(minutes=13)
+    assert selectors.state(room, 0, t0 - timedelta(seconds=90)).seconds_to_open == 90
+
+
+def test_a_family_let_in_on_arrival_gets_a_full_pass(tenant_a, setup):  # noqa: F811
+    """Twenty minutes after the opening, with places to spare: admitted at once, and the pass
+    runs from the arrival, not from the opening."""
+    room = _room(tenant_a, setup["activity"], per_interval=50, interval=60, pass_minutes=10)
+    late = room.opens_at + timedelta(minutes=20)
+    admitted = selectors.state(room, 3, late, joined_at=late)
+    assert admitted.phase == "admitted" and admitted.pass_expires_at == late + timedelta(minutes=10)
+
+
+def test_pass_is_signed_bound_to_room_and_family_and_expires(tenant_a, setup):  # noqa: F811
+    room = _room(tenant_a, setup["activity"])
+    now = timezone.now()
+    token = passes.make_pass(room_id=room.pk, family_id=5, expires_at=now + timedelta(minutes=10))
+    assert passes.pass_is_valid(token, room_id=room.pk, family_id=5, now=now)
+    assert not passes.pass_is_valid(token, room_id=room.pk, family_id=6, now=now)
+    assert not passes.pass_is_valid(token, room_id=room.pk + 1, family_id=5, now=now)
+    assert not passes.pass_is_valid(token, room_id=room.pk, family_id=5, now=now + timedelta(minutes=10))
+    assert not passes.pass_is_valid(token[:-2] + "xx", room_id=room.pk, family_id=5, now=now)
+    assert not passes.pass_is_valid(None, room_id=room.pk, family_id=5, now=now)
+
+
+def _planning_post(tenant, setup, client):  # noqa: F811
+    lea, openings = setup["lea"], setup["openings"]
+    url = tenant.url(f"reservations/enfant/{lea.pk}/?vue=semaine&date={setup['start']:%Y-%m-%d}")
+    shown = [str(o.pk) for o in openings[:5]]
+    return client.post(url, {"shown": shown, "o": shown[:2]})
+
+
+def test_countdown_then_position_then_admitted_then_booking_saved(tenant_a, setup):  # noqa: F811
+    record_consents(user=tenant_a.family_user, personal=True, health=False)
+    room = _room(tenant_a, setup["activity"], per_interval=1, interval=60)
+    others = _families(tenant_a, 3)
+    client = client_for(tenant_a.family_user)
+    url = tenant_a.url(f"salle-attente/{setup['activity'].pk}/")
+    status_url = url + "etat/"
+    with time_machine.travel(room.opens_at - timedelta(minutes=5), tick=False):
+        page = page_text(client.get(url))
+        assert "Entrer dans la salle d'attente" in page and "arriver tôt ne donne aucun avantage" in page
+        refused = client.post(url, {})
+        assert refused.status_code == 400 and not RoomEntry.objects.exists()
+        assert client.post(url, {"robot": robot_proof()}).status_code == 302
+        page = page_text(client.get(url))
+        assert "Vous êtes dans la pré-file" in page and "Ouverture dans 00:05:00" in page
+        assert 'aria-live="polite"' in page and 'hx-trigger="load delay:' in page
+        # While the room is active, a booking POST without a pass is refused, with the room's link.
+        response = _planning_post(tenant_a, setup, client)
+        assert response.status_code == 403 and url in page_text(response)
+        assert not Booking.objects.exists()
+    # Three families arrive after the opening: our family (pre-queue) stands before them all.
+    for i, family in enumerate(others):
+        join_room(room=room, family=family, now=room.opens_at + timedelta(seconds=1 + i))
+    entry = RoomEntry.objects.get(family=tenant_a.family_user.family)
+    RoomEntry.objects.filter(pk=entry.pk).update(sort_key=LATE_BASE + 2_500_000)  # behind two of them
+    with time_machine.travel(room.opens_at + timedelta(seconds=10), tick=False):
+        page = page_text(client.get(status_url))
+        assert "1 famille devant vous, environ 2 minutes" in page
+        assert _planning_post(tenant_a, setup, client).status_code == 403
+    with time_machine.travel(room.opens_at + timedelta(minutes=2, seconds=1), tick=False):
+        page = page_text(client.get(status_url))
+        assert "C'est votre tour" in page and "hx-get" not in page
+        assert _planning_post(tenant_a, setup, client).status_code == 302
+        assert Booking.objects.filter(child=setup["lea"], status="booked").count() == 2
+    with time_machine.travel(room.opens_at + timedelta(minutes=12, seconds=1), tick=False):
+        assert _planning_post(tenant_a, setup, client).status_code == 403  # the pass has expired
+    with time_machine.travel(room.closes_at, tick=False):
+        assert _planning_post(tenant_a, setup, client).status_code == 302  # the room is over
+
+
+def test_another_familys_pass_does_not_open_the_door(tenant_a, setup):  # noqa: F811
+    record_consents(user=tenant_a.family_user, personal=True, health=False)
+    room = _room(tenant_a, setup["activity"], opens_in=timedelta(minutes=-1))
+    client = client_for(tenant_a.family_user)
+    session = client.session
+    foreign = passes.make_pass(
+        room_id=room.pk, family_id=tenant_a.other_family_user.family.pk, expires_at=timezone.now() + timedelta(hours=1)
+    )
+    session[passes.SESSION_KEY] = {str(room.pk): foreign}
+    session.save()
+    assert _planning_post(tenant_a, setup, client).status_code == 403
+
+
+def test_bookings_of_other_activities_and_outside_the_room_need_no_pass(tenant_a, setup):  # noqa: F811
+    record_consents(user=tenant_a.family_user, personal=True, health=False)
+    room = _room(tenant_a, setup["activity"], opens_in=timedelta(hours=5))  # pre-queue not started
+    client = client_for(tenant_a.family_user)
+    assert _planning_post(tenant_a, setup, client).status_code == 302
+    assert room.is_active(timezone.now()) is False
+
+
+def test_registration_post_needs_the_pass_while_the_room_is_active(tenant_a, setup):  # noqa: F811
+    record_consents(user=tenant_a.family_user, personal=True, health=False)
+    _room(tenant_a, setup["activity"], opens_in=timedelta(minutes=1))
+    client = client_for(tenant_a.family_user)
+    from .factories import PersonFactory
+
+    child = PersonFactory(organisation=tenant_a.organisation, family=tenant_a.family_user.family)
+    before = Registration.objects.count()
+    url = tenant_a.url(f"inscriptions/enfant/{child.pk}/activite/{setup['activity'].pk}/")
+    response = client.post(url, {"group": setup["group"].pk})
+    assert response.status_code == 403 and "salle d'attente" in page_text(response)
+    assert Registration.objects.count() == before
+
+
+def test_the_position_poll_costs_a_fixed_number_of_queries(tenant_a, setup, django_assert_num_queries):  # noqa: F811
+    record_consents(user=tenant_a.family_user, personal=True, health=False)
+    room = _room(tenant_a, setup["activity"], opens_in=timedelta(seconds=-5), per_interval=1)
+    for family in _families(tenant_a, 50):
+        join_room(room=room, family=family)
+    join_room(room=room, family=tenant_a.family_user.family)
+    client = client_for(tenant_a.family_user)
+    url = tenant_a.url(f"salle-attente/{setup['activity'].pk}/etat/")
+    client.get(url)
+    with django_assert_num_queries(5) as captured:
+        assert "49 familles devant vous" in page_text(client.get(url))
+    positions = [q["sql"] for q in captured.captured_queries if "waitingroom_roomentry" in q["sql"]]
+    assert len(positions) == 1  # the family's place and its rank: one indexed read
+
+
+def test_another_organisations_room_is_not_found(tenant_a, tenant_b, setup):  # noqa: F811
+    _room(tenant_a, setup["activity"])
+    record_consents(user=tenant_b.family_user, personal=True, health=False)
+    client = client_for(tenant_b.family_user)
+    assert client.get(tenant_b.url(f"salle-attente/{setup['activity'].pk}/")).status_code == 404
+
+
+def test_an_activity_without_a_room_sends_to_the_bookings(tenant_a, setup):  # noqa: F811
+    record_consents(user=tenant_a.family_user, personal=True, health=False)
+    client = client_for(tenant_a.family_user)
+    response = client.get(tenant_a.url(f"salle-attente/{setup['activity'].pk}/"))
+    assert response.status_code == 302 and response["Location"] == tenant_a.url("reservations/")
