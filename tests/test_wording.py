@@ -150,7 +150,6 @@ def test_history_and_registration_summary_say_d_emma_and_inscrite(tenant_a, emma
         child=emma,
         changes=[booking_services.BookingChange(opening.pk, True)],
         acting_user=tenant_a.family_user,
-        live={},
     )
     parent = client_for(tenant_a.family_user)
     history = page_text(parent.get(tenant_a.url("historique/")))

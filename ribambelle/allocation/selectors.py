@@ -1,8 +1,10 @@
 """Reads of the allocation: what the draw is fed, and what families and the public see of it."""
 
 from collections import defaultdict
+from datetime import date
 
 from django.http import Http404
+from django.utils.formats import date_format
 
 from ribambelle.activities.models import Activity, Opening
 from ribambelle.registrations.models import Registration, RegistrationStatus
@@ -44,6 +46,17 @@ def family_class(classes, *, resident: bool, working: bool) -> int:
 
 def slot_name(opening) -> str:
     return f"{opening.date.isoformat()} {opening.unit.name} / {opening.group.name}"
+
+
+def shown_slot(slot: str) -> str:
+    """A published slot name as a family reads it: "lundi 22/02/2027 – Journée (Ados 11-15 ans)"."""
+    day, _space, rest = slot.partition(" ")
+    unit, _sep, group = rest.partition(" / ")
+    try:
+        when = date.fromisoformat(day)
+    except ValueError:
+        return slot
+    return f"{date_format(when, 'l d/m/Y')} – {unit}" + (f" ({group})" if group else "")
 
 
 def draw_inputs(settings: AllocationSettings, *, taken) -> tuple[dict, dict]:
@@ -187,7 +200,7 @@ def family_decisions(draw: Draw, *, family_ids=None) -> dict[int, dict]:
             result = []
             for preference in preferences:
                 for child_ref, slot in wishes[public_id][preference]:
-                    line = {"child": names.get(children[child_ref], child_ref), "slot": slot}
+                    line = {"child": names.get(children[child_ref], child_ref), "slot": shown_slot(slot)}
                     if waiting:
                         line["position"] = positions[(slot, public_id, child_ref)]
                     result.append(line)

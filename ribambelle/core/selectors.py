@@ -59,6 +59,9 @@ ACTION_LABELS = {
     "2fa_enabled": _("Double authentification activée"),
     "2fa_disabled": _("Double authentification désactivée"),
     "freeze": _("Bilan CAF figé"),
+    "allocation.configure": _("Réglage de l'attribution des places (vœux, tirage)"),
+    "allocation.wishes": _("Vœux d'une famille"),
+    "allocation.draw": _("Tirage au sort des places"),
 }
 
 
