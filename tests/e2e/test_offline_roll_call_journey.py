@@ -160,7 +160,9 @@ def test_mark_ten_children_offline_reload_and_send_once_back_online(live_server,
     assert sorted(Booking.objects.values_list("pk", "status", "arrived_at", "left_at", "updated_at")) == before
 
     # Online, a tap goes at once: "Départ" records the departure time.
-    _card(page, "Tom").get_by_role("button", name="Départ – Tom").click()
+    # Wait for the server's answer to that tap: the counter already said "all sent" before it.
+    with page.expect_response(lambda r: r.request.method == "POST" and "pointage/envoi" in r.url and r.ok):
+        _card(page, "Tom").get_by_role("button", name="Départ – Tom").click()
     expect(_card(page, "Tom").locator(".roll-state")).to_contain_text("parti à")
     expect(page.locator("#taps-pending")).to_have_text("Tous les pointages sont envoyés.")
     assert Booking.objects.get(pk=tom.pk).left_at is not None
