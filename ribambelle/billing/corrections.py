@@ -25,7 +25,7 @@ from .models import (
     PaymentAllocation,
     Refund,
 )
-from .services import _refresh_status, next_number
+from .services import _negated_line, _refresh_status, new_credit_note
 
 
 def _user(acting_user):
@@ -109,50 +109,10 @@ def issue_partial_credit_note(
             % {"left": format_euros(invoice.net_total)},
             field="amount",
         )
-    today = timezone.localdate()
-    sequence, number = next_number(organisation=invoice.organisation, kind=InvoiceKind.CREDIT_NOTE, year=today.year)
-    credit = Invoice.objects.create(
-        organisation=invoice.organisation,
-        family=invoice.family,
-        kind=InvoiceKind.CREDIT_NOTE,
-        number=number,
-        sequence=sequence,
-        year=today.year,
-        issue_date=today,
-        due_date=today,
-        period_start=invoice.period_start,
-        period_end=invoice.period_end,
-        total=-amount,
-        status=InvoiceStatus.PAID,
-        credited_invoice=invoice,
-        reason=reason[:200],
-        family_name=invoice.family_name,
-        family_address=invoice.family_address,
-    )
+    credit = new_credit_note(invoice, total=amount, reason=reason)
     note = _("Avoir sur %(number)s") % {"number": invoice.number}
     if lines:
-        InvoiceLine.objects.bulk_create(
-            [
-                InvoiceLine(
-                    organisation=line.organisation,
-                    invoice=credit,
-                    family=line.family,
-                    child=line.child,
-                    activity=line.activity,
-                    booking=line.booking,
-                    child_name=line.child_name,
-                    activity_name=line.activity_name,
-                    date=line.date,
-                    label=line.label,
-                    note=note,
-                    unit_price=-line.unit_price,
-                    reduction=-line.reduction,
-                    amount=-line.amount,
-                    credits_line=line,
-                )
-                for line in lines
-            ]
-        )
+        InvoiceLine.objects.bulk_create([_negated_line(line, credit, note=note, credits_line=line) for line in lines])
     else:
         InvoiceLine.objects.create(
             organisation=invoice.organisation,

@@ -394,47 +394,9 @@ def issue_credit_note(*, invoice: Invoice, reason: str, acting_user) -> Invoice:
             )
         if invoice.amount_paid > 0:
             raise DomainError(_("Cette facture a des règlements : retirez-les avant d'émettre un avoir."))
-        today = timezone.localdate()
-        sequence, number = next_number(organisation=invoice.organisation, kind=InvoiceKind.CREDIT_NOTE, year=today.year)
-        credit = Invoice.objects.create(
-            organisation=invoice.organisation,
-            family=invoice.family,
-            kind=InvoiceKind.CREDIT_NOTE,
-            number=number,
-            sequence=sequence,
-            year=today.year,
-            issue_date=today,
-            due_date=today,
-            period_start=invoice.period_start,
-            period_end=invoice.period_end,
-            total=-invoice.total,
-            status=InvoiceStatus.PAID,
-            credited_invoice=invoice,
-            reason=reason[:200],
-            family_name=invoice.family_name,
-            family_address=invoice.family_address,
-        )
-        InvoiceLine.objects.bulk_create(
-            [
-                InvoiceLine(
-                    organisation=line.organisation,
-                    invoice=credit,
-                    family=line.family,
-                    child=line.child,
-                    activity=line.activity,
-                    booking=line.booking,
-                    child_name=line.child_name,
-                    activity_name=line.activity_name,
-                    date=line.date,
-                    label=line.label,
-                    note=f"Avoir sur {invoice.number}",
-                    unit_price=-line.unit_price,
-                    reduction=-line.reduction,
-                    amount=-line.amount,
-                )
-                for line in invoice.lines.all()
-            ]
-        )
+        credit = new_credit_note(invoice, total=invoice.total, reason=reason)
+        note = f"Avoir sur {invoice.number}"
+        InvoiceLine.objects.bulk_create([_negated_line(line, credit, note=note) for line in invoice.lines.all()])
         invoice.status = InvoiceStatus.CREDITED
         invoice.save(update_fields=["status", "updated_at"])
         log_family_action(
@@ -699,3 +661,50 @@ def save_tariff(*, organisation, activity, tariff=None, fields: dict, bracket_pr
                     organisation=organisation, tariff=tariff, bracket=bracket, defaults={"price": round_money(price)}
                 )
     return tariff
+
+
+@action_helper
+def new_credit_note(invoice: Invoice, *, total: Decimal, reason: str) -> Invoice:
+    """The header of a credit note taking `total` back from `invoice`, numbered and dated today
+    (its lines are the caller's: the whole invoice, chosen lines or an amount)."""
+    today = timezone.localdate()
+    sequence, number = next_number(organisation=invoice.organisation, kind=InvoiceKind.CREDIT_NOTE, year=today.year)
+    return Invoice.objects.create(
+        organisation=invoice.organisation,
+        family=invoice.family,
+        kind=InvoiceKind.CREDIT_NOTE,
+        number=number,
+        sequence=sequence,
+        year=today.year,
+        issue_date=today,
+        due_date=today,
+        period_start=invoice.period_start,
+        period_end=invoice.period_end,
+        total=-total,
+        status=InvoiceStatus.PAID,
+        credited_invoice=invoice,
+        reason=reason[:200],
+        family_name=invoice.family_name,
+        family_address=invoice.family_address,
+    )
+
+
+def _negated_line(line: InvoiceLine, credit: Invoice, *, note: str, **extra) -> InvoiceLine:
+    """An invoice line taken back on a credit note (unsaved: the caller bulk-creates them)."""
+    return InvoiceLine(
+        organisation=line.organisation,
+        invoice=credit,
+        family=line.family,
+        child=line.child,
+        activity=line.activity,
+        booking=line.booking,
+        child_name=line.child_name,
+        activity_name=line.activity_name,
+        date=line.date,
+        label=line.label,
+        note=note,
+        unit_price=-line.unit_price,
+        reduction=-line.reduction,
+        amount=-line.amount,
+        **extra,
+    )
