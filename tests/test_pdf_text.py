@@ -149,3 +149,23 @@ def test_invoice_and_receipt_pdfs_show_text_literally(tenant_a, server_image):
     PaymentAllocationFactory(organisation=organisation, payment=payment, invoice=cancelled, amount=Decimal("20.00"))
     response = staff.get(tenant_a.url(f"gestion/facturation/reglements/{payment.pk}/recu/"))
     _assert_literal(_pdf(response), ["Orga", "Adr", "Famille", "Cheque"], server_image)
+
+
+def test_amounts_of_a_thousand_euros_and_more_print_without_a_black_box(tenant_a):
+    """Our thousands separator (U+202F) is not in the PDF's standard fonts: it printed as a black
+    box ("1■104,00 €") on invoices and receipts."""
+    from ribambelle.billing.pdf import invoice_pdf, receipt_pdf
+    from ribambelle.core.pdf import pdf_euros
+
+    assert pdf_euros(Decimal("1104")) == "1\u00a0104,00\u00a0€"
+    invoice = InvoiceFactory(organisation=tenant_a.organisation, total=Decimal("1104.00"))
+    line = InvoiceLineFactory(organisation=tenant_a.organisation, invoice=invoice, family=invoice.family)
+    line.unit_price = line.amount = Decimal("1104.00")
+    line.save()
+    payment = PaymentFactory(organisation=tenant_a.organisation, family=invoice.family, amount=Decimal("1104.00"))
+    PaymentAllocationFactory(organisation=tenant_a.organisation, payment=payment, invoice=invoice, amount=payment.amount)
+    settings = BillingSettingsFactory(organisation=tenant_a.organisation)
+    for pdf in (invoice_pdf(invoice, lines=[line], settings=settings), receipt_pdf(payment)):
+        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+        assert "1\u00a0104,00" in text or "1 104,00" in text, text
+        assert "\u202f" not in text and "■" not in text

@@ -17,8 +17,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from ribambelle.core.dates import long_date
-from ribambelle.core.formats import format_euros
-from ribambelle.core.pdf import pdf_bold, pdf_paragraph, pdf_text
+from ribambelle.core.pdf import pdf_bold, pdf_euros, pdf_paragraph, pdf_text
 
 _STYLES = getSampleStyleSheet()
 SMALL = _STYLES["BodyText"].clone("small", fontSize=8.5, leading=10.5)
@@ -118,9 +117,9 @@ def invoice_pdf(invoice, *, lines, settings) -> bytes:
                     _p(line.label, SMALL),
                     line.date.strftime("%d/%m/%Y") if line.date else "",
                     _p(line.note, SMALL),
-                    format_euros(line.unit_price),
-                    format_euros(line.reduction) if line.reduction else "",
-                    format_euros(line.amount),
+                    pdf_euros(line.unit_price),
+                    pdf_euros(line.reduction) if line.reduction else "",
+                    pdf_euros(line.amount),
                 ]
             )
     data.append(
@@ -130,7 +129,7 @@ def invoice_pdf(invoice, *, lines, settings) -> bytes:
             "",
             "",
             pdf_paragraph(_("Total"), BODY, bold=True),
-            pdf_paragraph(format_euros(invoice.total), BODY, bold=True),
+            pdf_paragraph(pdf_euros(invoice.total), BODY, bold=True),
         ]
     )
     table = Table(data, repeatRows=1, colWidths=[52 * mm, 20 * mm, 48 * mm, 20 * mm, 20 * mm, 22 * mm])
@@ -153,7 +152,7 @@ def invoice_pdf(invoice, *, lines, settings) -> bytes:
         story.append(
             _p(
                 _("Déjà réglé : %(paid)s – reste dû : %(balance)s")
-                % {"paid": format_euros(invoice.amount_paid), "balance": format_euros(invoice.balance)}
+                % {"paid": pdf_euros(invoice.amount_paid), "balance": pdf_euros(invoice.balance)}
             )
         )
     if settings.payment_instructions:
@@ -219,7 +218,7 @@ def receipt_pdf(payment) -> bytes:
     story.append(_p(_("Famille : %(name)s") % {"name": payment.family.name}))
     values = {
         "date": long_date(payment.received_on),
-        "amount": format_euros(payment.amount),
+        "amount": pdf_euros(payment.amount),
         "method": payment.get_method_display(),
         "reference": payment.reference,
     }
@@ -229,7 +228,7 @@ def receipt_pdf(payment) -> bytes:
         received = _("Reçu le %(date)s : %(amount)s (%(method)s)") % values
     story.append(_p(received))
     rows = [[_("Facture"), _("Montant affecté")]]
-    rows += [[a.invoice.number, format_euros(a.amount)] for a in payment.allocations.all()]
+    rows += [[a.invoice.number, pdf_euros(a.amount)] for a in payment.allocations.all()]
     story.append(Spacer(1, 4 * mm))
     story.append(Table(rows, colWidths=[60 * mm, 40 * mm], style=[("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.grey)]))
     doc.build(story)

@@ -10,10 +10,24 @@ from xml.sax.saxutils import escape
 
 from reportlab.platypus import Paragraph
 
+from .formats import NARROW_NBSP, NBSP, format_euros
+
+
+def pdf_plain(value) -> str:
+    """Text the PDF's standard fonts can draw: they have no narrow no-break space (U+202F, our
+    thousands separator and French spacing), which would print as a black box ("1■104,00 €");
+    a plain no-break space keeps the figure on one line."""
+    return str(value or "").replace(NARROW_NBSP, NBSP)
+
+
+def pdf_euros(amount) -> str:
+    """format_euros for a PDF (see pdf_plain)."""
+    return pdf_plain(format_euros(amount))
+
 
 def pdf_text(value) -> str:
     """Plain text made safe for a Paragraph; line breaks kept."""
-    return escape(str(value or "")).replace("\n", "<br/>")
+    return escape(pdf_plain(value)).replace("\n", "<br/>")
 
 
 def pdf_bold(value) -> str:

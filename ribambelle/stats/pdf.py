@@ -14,7 +14,7 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from ribambelle.core.pdf import pdf_paragraph, pdf_text
+from ribambelle.core.pdf import pdf_paragraph, pdf_plain, pdf_text
 
 from .charts import PALETTE, Chart, with_unit
 from .svg import nice_max
@@ -75,7 +75,7 @@ def chart_drawing(chart: Chart, *, width: float = 85 * mm, height: float = 42 * 
         value = maximum * tick / 2
         drawing.add(Line(left, y_of(value), width - 4, y_of(value), strokeColor=colors.HexColor("#c8c8c8")))
         text = with_unit(round(value), "" if chart.unit == "€" else chart.unit)
-        drawing.add(String(left - 2, y_of(value) - 2, text, fontSize=5.5, textAnchor="end"))
+        drawing.add(String(left - 2, y_of(value) - 2, pdf_plain(text), fontSize=5.5, textAnchor="end"))
     for index, series in enumerate(chart.series):
         fill = colors.HexColor(PALETTE[index % len(PALETTE)])
         for i, raw in enumerate(series.values):
@@ -93,7 +93,7 @@ def chart_drawing(chart: Chart, *, width: float = 85 * mm, height: float = 42 * 
     step = max(1, -(-len(chart.categories) // 8))
     for i, label in enumerate(chart.categories):
         if i % step == 0:
-            drawing.add(String(left + band * (i + 0.5), 5, label[:14], fontSize=5.5, textAnchor="middle"))
+            drawing.add(String(left + band * (i + 0.5), 5, pdf_plain(label[:14]), fontSize=5.5, textAnchor="middle"))
     for index, series in enumerate(chart.series):
         x = left + (index % 2) * (width - left) / 2
         y = height - 8 - 9 * (index // 2)
@@ -108,7 +108,7 @@ def chart_drawing(chart: Chart, *, width: float = 85 * mm, height: float = 42 * 
                 strokeWidth=0.3,
             )
         )
-        drawing.add(String(x + 9, y + 1, series.name[:40], fontSize=6))
+        drawing.add(String(x + 9, y + 1, pdf_plain(series.name[:40]), fontSize=6))
     return drawing
 
 
