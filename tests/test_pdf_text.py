@@ -163,7 +163,9 @@ def test_amounts_of_a_thousand_euros_and_more_print_without_a_black_box(tenant_a
     line.unit_price = line.amount = Decimal("1104.00")
     line.save()
     payment = PaymentFactory(organisation=tenant_a.organisation, family=invoice.family, amount=Decimal("1104.00"))
-    PaymentAllocationFactory(organisation=tenant_a.organisation, payment=payment, invoice=invoice, amount=payment.amount)
+    PaymentAllocationFactory(
+        organisation=tenant_a.organisation, payment=payment, invoice=invoice, amount=payment.amount
+    )
     settings = BillingSettingsFactory(organisation=tenant_a.organisation)
     for pdf in (invoice_pdf(invoice, lines=[line], settings=settings), receipt_pdf(payment)):
         text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
