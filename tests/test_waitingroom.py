@@ -155,8 +155,14 @@ def test_countdown_then_position_then_admitted_then_booking_saved(tenant_a, setu
         assert "1 famille devant vous, environ 2 minutes" in page
         assert _planning_post(tenant_a, setup, client).status_code == 403
     with time_machine.travel(room.opens_at + timedelta(minutes=2, seconds=1), tick=False):
-        page = page_text(client.get(status_url))
+        response = client.get(status_url)
+        html, page = response.content.decode(), page_text(response)
         assert "C'est votre tour" in page and "hx-get" not in page
+        # The button opens Léa's planning at the activity's first week, not today's.
+        planning = tenant_a.url(
+            f"reservations/enfant/{setup['lea'].pk}/?vue=semaine&amp;date={setup['start']:%Y-%m-%d}"
+        )
+        assert "Réserver les journées de Léa" in page and planning in html
         assert _planning_post(tenant_a, setup, client).status_code == 302
         assert Booking.objects.filter(child=setup["lea"], status="booked").count() == 2
     with time_machine.travel(room.opens_at + timedelta(minutes=12, seconds=1), tick=False):

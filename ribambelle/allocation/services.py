@@ -15,6 +15,7 @@ from ribambelle.core.actions import action
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
 from ribambelle.outbox.services import queue_email
+from ribambelle.waitingroom import services as room_services
 
 from . import draw as pure
 from .models import AllocationMode, AllocationSettings, Draw, FamilyDrawProfile, PriorityClass, Wish
@@ -37,11 +38,14 @@ def configure_allocation(
     family_cap: int | None = None,
     siblings_together: bool = True,
     classes: list[dict] | None = None,
+    room: dict | None = None,
     acting_user=None,
 ) -> AllocationSettings:
     """Choose how the activity's places are given out. For a draw: a wish window (open before it
     closes), ordered priority classes; the seed's commitment is fixed here and never changes, so
-    it can be published as soon as the window opens. Nothing changes once the draw has run."""
+    it can be published as soon as the window opens. For the fair waiting room, `room` holds its
+    times and rhythm (waitingroom.services.configure_room); any other mode takes the room away.
+    Nothing changes once the draw has run, nor away from the draw once families have wished."""
     if Draw.objects.filter(activity=activity).exists():
         raise DomainError(_("Le tirage a déjà eu lieu : l'attribution ne peut plus changer."))
     if mode not in AllocationMode.values:
@@ -54,6 +58,14 @@ def configure_allocation(
     allocation = AllocationSettings.objects.filter(activity=activity).first() or AllocationSettings(
         organisation_id=activity.organisation_id, activity=activity
     )
+    if allocation.mode == AllocationMode.WISHES_DRAW and mode != allocation.mode and activity.wishes.exists():
+        raise DomainError(_("Des familles ont déjà fait des vœux : l'attribution reste « vœux puis tirage »."))
+    if mode == AllocationMode.FAIR_QUEUE:
+        if not room:
+            raise DomainError(_("Indiquez les horaires de la salle d'attente."))
+        room_services.configure_room.inner(activity=activity, **room)
+    else:
+        room_services.remove_room.inner(activity=activity)
     allocation.mode = mode
     allocation.wishes_open_at = wishes_open_at
     allocation.wishes_close_at = wishes_close_at

@@ -50,6 +50,7 @@ urlpatterns = [
     path("activites/<int:activity_id>/dupliquer/", activity_views.activity_duplicate, name="activity_duplicate"),
     path("activites/<int:activity_id>/calendrier/", activity_views.calendar, name="activity_calendar"),
     path("activites/<int:activity_id>/tirage/", draw_views.activity_draw, name="activity_draw"),
+    path("activites/<int:activity_id>/attribution/", draw_views.activity_allocation, name="activity_allocation"),
     path("activites/<int:activity_id>/groupes/nouveau/", activity_views.group_create, name="group_create"),
     path("groupes/<int:group_id>/", activity_views.group_edit, name="group_edit"),
     path("activites/<int:activity_id>/unites/nouvelle/", activity_views.unit_create, name="unit_create"),

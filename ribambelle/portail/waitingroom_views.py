@@ -5,10 +5,12 @@ import random
 
 from django import forms
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.robot import RobotProofField
+from ribambelle.registrations import selectors as registration_selectors
 from ribambelle.tenancy.access import family_required
 from ribambelle.waitingroom import passes, selectors, services
 
@@ -36,6 +38,7 @@ def _context(request, room, now):
     if room_state and room_state.phase == "prequeue" and room_state.seconds_to_open < delay:
         delay = room_state.seconds_to_open + random.uniform(0.2, 5)
     return {
+        "booking_links": _booking_links(request, room) if room_state and room_state.phase == "admitted" else [],
         "room": room,
         "activity": room.activity,
         "entry": entry,
@@ -46,6 +49,21 @@ def _context(request, room, now):
         "pass_expired": bool(room_state and room_state.phase == "admitted" and room_state.pass_expires_at <= now),
         "active_tab": "bookings",
     }
+
+
+def _booking_links(request, room) -> list[tuple[str, str]]:
+    """Where an admitted family books: each registered child's planning, at the activity's
+    first week (not today's, which is usually weeks before a holiday activity)."""
+    anchor = max(timezone.localdate(), room.activity.start_date)
+    base = f"?vue=semaine&date={anchor:%Y-%m-%d}"
+    return [
+        (
+            child.first_name,
+            reverse("portail:bookings_child", kwargs={"org_slug": request.organisation.slug, "person_id": child.pk})
+            + base,
+        )
+        for child in registration_selectors.accepted_children(request.user.family, room.activity)
+    ]
 
 
 @family_required

@@ -24,6 +24,18 @@ def children_with_registrations(family, *, status: str = ""):
     )
 
 
+def accepted_children(family, activity) -> list[Person]:
+    """The family's children whose registration to the activity is accepted, in one query."""
+    return list(
+        Person.objects.filter(
+            organisation_id=family.organisation_id,
+            family=family,
+            registrations__activity=activity,
+            registrations__status=RegistrationStatus.ACCEPTED,
+        ).order_by("birth_date", "first_name")
+    )
+
+
 def get_child_for_family(family, person_id: int) -> Person:
     return get_object_or_404(
         Person.objects.filter(organisation_id=family.organisation_id, family=family, role=PersonRole.CHILD),

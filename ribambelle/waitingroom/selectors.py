@@ -102,3 +102,8 @@ def state(room: WaitingRoom, ahead: int, now, *, joined_at=None) -> RoomState:
         minutes=max(1, math.ceil((admitted_at - now).total_seconds() / 60)),
         admitted_at=admitted_at,
     )
+
+
+def room_for_activity(activity) -> WaitingRoom | None:
+    """The waiting room set in front of the activity, if any (back office)."""
+    return WaitingRoom.objects.filter(activity=activity).first()

@@ -1,4 +1,4 @@
-"""Writes of the waiting room: joining it (one place per family)."""
+"""Writes of the waiting room: setting it up in front of an activity, and joining it (one place per family)."""
 
 import secrets
 
@@ -43,3 +43,53 @@ def join_room(*, room: WaitingRoom, family, now=None) -> RoomEntry:
         defaults={"sort_key": _sort_key(room, now), "joined_at": now},
     )
     return entry
+
+
+@action
+def configure_room(
+    *,
+    activity,
+    prequeue_from,
+    opens_at,
+    closes_at,
+    admitted_per_interval: int,
+    interval_seconds: int,
+    pass_minutes: int,
+    now=None,
+) -> WaitingRoom:
+    """Put a waiting room in front of the activity's opening, or change it. Once families
+    stand in it, its opening can no longer move: their shuffled places were drawn for it."""
+    now = now or timezone.now()
+    if not prequeue_from <= opens_at < closes_at:
+        raise DomainError(_("La pré-file commence avant l'ouverture, et la salle d'attente ferme après l'ouverture."))
+    if min(admitted_per_interval, interval_seconds, pass_minutes) <= 0:
+        raise DomainError(_("Les familles admises, l'intervalle et la validité du passage sont des nombres positifs."))
+    room = WaitingRoom.objects.filter(activity=activity).first()
+    if room is None:
+        room = WaitingRoom(organisation_id=activity.organisation_id, activity=activity)
+    elif room.entries.exists() and (room.opens_at != opens_at or room.prequeue_from != prequeue_from):
+        raise DomainError(
+            _("Des familles attendent déjà dans la salle : son ouverture et sa pré-file ne peuvent plus changer.")
+        )
+    room.prequeue_from = prequeue_from
+    room.opens_at = opens_at
+    room.closes_at = closes_at
+    room.admitted_per_interval = admitted_per_interval
+    room.interval_seconds = interval_seconds
+    room.pass_minutes = pass_minutes
+    room.save()
+    return room
+
+
+@action
+def remove_room(*, activity, now=None) -> None:
+    """Take the waiting room away (bookings become direct again), unless families are waiting in it now."""
+    now = now or timezone.now()
+    room = WaitingRoom.objects.filter(activity=activity).first()
+    if room is None:
+        return
+    if room.is_active(now) and room.entries.exists():
+        raise DomainError(
+            _("Des familles attendent dans la salle d'attente : elle ne peut pas être retirée maintenant.")
+        )
+    room.delete()

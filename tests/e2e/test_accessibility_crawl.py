@@ -72,6 +72,7 @@ MUST_BE_REACHED = {
         "billing_settings",
         "activity_edit",
         "activity_calendar",
+        "activity_allocation",
         "group_edit",
         "unit_edit",
         "occupancy",
