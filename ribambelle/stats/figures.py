@@ -56,13 +56,17 @@ def average_occupancy(rows: list[dict], *, today: date) -> float:
     return rate(sum(row["booked"] or 0 for row in begun), sum(row["places"] or 0 for row in begun))
 
 
-def _occupancy_rows(scope: StatsScope, cache: dict | None) -> list[dict]:
-    """The occupancy and waiting-list charts read the same rows: once per page."""
+def _openings(scope: StatsScope, cache: dict | None) -> list:
+    """The occupancy, full days and waiting-list charts read the same open days: once per page."""
     if cache is None:
-        return selectors.occupancy_by_week(scope)
-    if "occupancy" not in cache:
-        cache["occupancy"] = selectors.occupancy_by_week(scope)
-    return cache["occupancy"]
+        return selectors.opening_counts(scope)
+    if "openings" not in cache:
+        cache["openings"] = selectors.opening_counts(scope)
+    return cache["openings"]
+
+
+def _occupancy_rows(scope: StatsScope, cache: dict | None) -> list[dict]:
+    return selectors.occupancy_by_week(scope, _openings(scope, cache))
 
 
 def occupancy(scope: StatsScope, *, today: date, cache: dict | None = None) -> Chart:
@@ -135,8 +139,8 @@ def occupancy(scope: StatsScope, *, today: date, cache: dict | None = None) -> C
     )
 
 
-def full_days(scope: StatsScope, *, today: date) -> Chart:
-    rows = selectors.full_days(scope)
+def full_days(scope: StatsScope, *, today: date, cache: dict | None = None) -> Chart:
+    rows = selectors.full_days(scope, _openings(scope, cache))
     if rows:
         busiest = max(rows, key=lambda row: (rate(row["full_days"], row["days"]), row["days"]))
         summary = _("« %(name)s » a été complet %(full)s jours sur %(days)s.") % {
@@ -421,7 +425,7 @@ def build(scope: StatsScope, *, today: date, keys=None) -> list[Chart]:
     return [CHARTS[key](scope, today=today, **({"cache": cache} if key in SHARED else {})) for key in (keys or CHARTS)]
 
 
-SHARED = {"occupation", "liste-attente"}
+SHARED = {"occupation", "jours-complets", "liste-attente"}
 
 
 def trend_figures(membership, *, today: date) -> list[dict]:
