@@ -83,9 +83,11 @@ def test_countdown_position_admitted_then_booking_saved(live_server, page, openi
     page.get_by_text("C'est votre tour").wait_for(timeout=40_000)
     assert_accessible(page, context="salle d'attente, admis")
 
-    page.get_by_role("link", name="Effectuer les réservations des journées").click()
-    page.wait_for_url(re.compile(r"/reservations/"))
-    page.goto(base + f"reservations/enfant/{opening_day['lea'].pk}/?vue=semaine&date={opening_day['start']:%Y-%m-%d}")
+    # The button opens Léa's planning at the activity's first week.
+    page.get_by_role("link", name="Réserver les journées de Léa").click()
+    page.wait_for_url(
+        re.compile(rf"/reservations/enfant/{opening_day['lea'].pk}/.*date={opening_day['start']:%Y-%m-%d}")
+    )
     page.locator("td.cell-free label.cell-btn").first.click()
     page.get_by_role("button", name="Enregistrer").click()
     assert page.get_by_text("1 journée(s) réservée(s)").is_visible()
