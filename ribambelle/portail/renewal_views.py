@@ -28,12 +28,7 @@ def _posted_choices(request) -> list[tuple[int, int, int | None]]:
 
 
 def activities_from_choices(request, kwargs) -> dict:
-    ids = []
-    for value in request.POST.getlist("choix"):
-        activity_id = parse_id(str(value).partition("-")[2])
-        if activity_id is not None:
-            ids.append(activity_id)
-    return {"activity_ids": sorted(set(ids))}
+    return {"activity_ids": sorted({activity_id for _child, activity_id, _group in _posted_choices(request)})}
 
 
 @family_required
