@@ -196,7 +196,7 @@ def test_one_confirmation_registers_every_child_with_one_summary_email(tenant_a,
     assert RenewedRegistration.objects.filter(renewal=renewal).count() == 3
     emails = list(OutgoingEmail.objects.all()[: OutgoingEmail.objects.count() - emails_before])
     assert [e.template for e in emails] == ["renewal_confirmed"]
-    assert emails[0].subject == "Réinscription pour l'année 2027/2028 : votre demande est enregistrée"
+    assert emails[0].subject == "Réinscription pour l'année 2027/2028 enregistrée : Léa, Tom"
     assert "Tom : « Mercredis 2027-2028 » (groupe PRIM" in emails[0].body_text
     assert "demande en attente de validation par le service" in emails[0].body_text
     receipt = page_text(client.get(response["Location"]))

@@ -71,6 +71,7 @@ def _notify(renewal: Renewal, family) -> None:
     from .selectors import renewed_registrations
 
     items = renewed_registrations(renewal)
+    names = list(dict.fromkeys(item.registration.child.first_name for item in items))
     for recipient in family_recipients(family):
         queue_email(
             organisation=family.organisation,
@@ -81,6 +82,7 @@ def _notify(renewal: Renewal, family) -> None:
             context={
                 "renewal": renewal,
                 "items": items,
+                "children": ", ".join(names),
                 "user": recipient,
                 "year_label": f"{renewal.school_year.year}/{renewal.school_year.year + 1}",
                 "confirmed_at": timezone.localtime(renewal.created_at),
