@@ -1,8 +1,8 @@
 """Demo: "Réinscrire pour l'année prochaine" (issue 22). Quercy's school-year activities
 (Wednesdays at Nègrepelisse, périscolaire at Saint-Étienne) are duplicated for next school
 year, with their registration window open since yesterday, so the demo parent (Julie MARTIN)
-sees the call on her dashboard and can re-enrol Léa and Hugo in one confirmation; Hugo's
-vaccination record, accepted and permanent, is carried over."""
+sees the call on her dashboard and can re-enrol Léa and Hugo in one confirmation; the family's
+CAF certificate, accepted and valid for a year, is carried over."""
 
 from datetime import timedelta
 
@@ -41,22 +41,22 @@ def load_renewal(quercy) -> None:
         # Open since yesterday, whatever today's date, so the demo shows the renewal.
         Activity.objects.filter(pk=copy.pk).update(registration_opens_at=now - timedelta(days=1))
 
-    hugo = data._person(quercy, "MARTIN", "Hugo")
-    vaccines = DocumentType.objects.filter(organisation=quercy, name="Vaccins").first()
-    if vaccines is None or SubmittedDocument.objects.filter(document_type=vaccines, person=hugo).exists():
+    family = data._family(quercy, "MARTIN")
+    caf = DocumentType.objects.filter(organisation=quercy, name="Attestation CAF (quotient familial)").first()
+    if caf is None or SubmittedDocument.objects.filter(document_type=caf, family=family).exists():
         return
     submission = SubmittedDocument.objects.create(
         organisation=quercy,
-        family=hugo.family,
-        person=hugo,
-        document_type=vaccines,
+        family=family,
+        document_type=caf,
         status=SubmissionStatus.ACCEPTED,
         reviewed_at=now,
+        expires_on=timezone.localdate() + relativedelta(months=12),
     )
-    content = samples.png_bytes("Carnet de santé de Hugo : vaccinations")
+    content = samples.png_bytes("Attestation de quotient familial")
     page = SubmittedPage(
         organisation=quercy,
-        family=hugo.family,
+        family=family,
         document=submission,
         number=1,
         content_type="image/png",

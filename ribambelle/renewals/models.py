@@ -31,9 +31,7 @@ class RenewedRegistration(TenantModel):
     """A registration made by a renewal, and the current-year registration it continues."""
 
     renewal = models.ForeignKey(Renewal, on_delete=models.CASCADE, related_name="items")
-    registration = models.OneToOneField(
-        "registrations.Registration", on_delete=models.CASCADE, related_name="renewed_from"
-    )
+    registration = models.ForeignKey("registrations.Registration", on_delete=models.CASCADE, related_name="+")
     previous = models.ForeignKey(
         "registrations.Registration", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

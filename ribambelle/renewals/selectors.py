@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from ribambelle.activities.models import Activity, Group
 from ribambelle.activities.selectors import fitting_groups
 from ribambelle.billing.models import BillingSettings
+from ribambelle.core.wording import of
 from ribambelle.documents.models import school_year_start
 from ribambelle.documents.selectors import State, document_sections
 from ribambelle.families.models import HealthRecord, Person, PersonRole, Vaccination
@@ -277,7 +278,7 @@ def _documents_and_updates(offer: RenewalOffer, family, *, include_health: bool,
         if person.pk not in vaccinated:
             offer.to_update.append(
                 ToUpdate(
-                    label=_("Vaccinations de %(name)s") % {"name": person.first_name},
+                    label=_("Vaccinations %(of_child)s") % {"of_child": of(person.first_name)},
                     detail=_("Aucune vaccination enregistrée : ajoutez les dates des vaccins."),
                     url_name="portail:child_health",
                     url_kwargs={"person_id": person.pk},
@@ -286,7 +287,7 @@ def _documents_and_updates(offer: RenewalOffer, family, *, include_health: bool,
         if person.pk not in confirmed:
             offer.to_update.append(
                 ToUpdate(
-                    label=_("Fiche sanitaire de %(name)s") % {"name": person.first_name},
+                    label=_("Fiche sanitaire %(of_child)s") % {"of_child": of(person.first_name)},
                     detail=_("Pas confirmée cette année : relisez-la et enregistrez-la."),
                     url_name="portail:child_health",
                     url_kwargs={"person_id": person.pk},
