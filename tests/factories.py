@@ -70,6 +70,7 @@ from ribambelle.families.models import (
 from ribambelle.helios.models import HeliosSettings, PesRoll
 from ribambelle.payments.models import OnlineTransaction, ProviderConfig
 from ribambelle.registrations.models import Registration
+from ribambelle.renewals.models import Renewal, RenewedRegistration
 from ribambelle.tenancy.models import (
     Membership,
     MembershipStructure,
@@ -921,3 +922,29 @@ class CafSnapshotFactory(factory.django.DjangoModelFactory):
 
 
 FACTORIES[CafSnapshot] = CafSnapshotFactory
+
+
+class RenewalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Renewal
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    family = factory.SubFactory(FamilyFactory, organisation=factory.SelfAttribute("..organisation"))
+    school_year = date(2027, 9, 1)
+
+
+class RenewedRegistrationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RenewedRegistration
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    renewal = factory.SubFactory(RenewalFactory, organisation=factory.SelfAttribute("..organisation"))
+    registration = factory.SubFactory(
+        RegistrationFactory,
+        organisation=factory.SelfAttribute("..organisation"),
+        family=factory.SelfAttribute("..renewal.family"),
+    )
+
+
+FACTORIES[Renewal] = RenewalFactory
+FACTORIES[RenewedRegistration] = RenewedRegistrationFactory

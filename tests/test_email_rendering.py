@@ -86,6 +86,13 @@ def _contexts() -> dict[str, dict]:
         "registration_accepted": {"registration": registration, "user": user},
         "registration_received": {"registration": registration, "user": user},
         "registration_refused": {"registration": registration, "user": user},
+        "renewal_confirmed": {
+            "user": user,
+            "year_label": "2027/2028",
+            "children": NASTY,
+            "confirmed_at": now,
+            "items": [SimpleNamespace(registration=SimpleNamespace(**vars(registration), status="requested"))],
+        },
         "sepa_prenotification": {
             "collection_date": date(2026, 12, 20),
             "total": "12,50 €",

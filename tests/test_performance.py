@@ -103,7 +103,8 @@ def _page(tenant, world, name: str) -> tuple[object, str]:
 QUERIES = {
     "portal_login": 3,  # organisation, news, published documents
     # +1: the kinds of the family's registrations decide which documents are owed; +1: "Mes factures" tile
-    "portal_dashboard": 14,
+    # +1: whether next year's renewal is open (the "Réinscrire pour l'année prochaine" call)
+    "portal_dashboard": 15,
     "portal_invoices": 10,
     "portal_week": 10,
     "portal_month": 10,

@@ -9,13 +9,14 @@ taking ids cannot be forgotten.
 
 import inspect
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django import forms
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from ribambelle import backoffice, portail
 from ribambelle.accounts.consent import record_consents
@@ -479,6 +480,34 @@ def _roll_call_taps(tenant_a, tenant_b):
     assert _snapshot() != before
 
 
+def _portal_renewal(tenant_a, tenant_b):
+    from ribambelle.renewals.selectors import next_school_year
+
+    today = timezone.localdate()
+    registration = RegistrationFactory(
+        organisation=tenant_a.organisation,
+        family=tenant_a.family_user.family,
+        group__activity__start_date=today - timedelta(days=30),
+        group__activity__end_date=today + timedelta(days=200),
+    )
+    next_year = next_school_year(today)
+    successor = ActivityFactory(
+        organisation=tenant_a.organisation,
+        previous_activity=registration.activity,
+        start_date=next_year,
+        end_date=next_year + timedelta(days=300),
+    )
+    GroupFactory(organisation=tenant_a.organisation, activity=successor)
+    client, url = _family_client(tenant_a), _url(tenant_a, "portail:renewal")
+    neighbour = PersonFactory(organisation=tenant_a.organisation, family=tenant_a.other_family_user.family)
+    for child in (neighbour, PersonFactory(organisation=tenant_b.organisation)):
+        _assert_refused(client, url, {"choix": [f"{child.pk}-{successor.pk}"]})
+    own = f"{registration.child_id}-{successor.pk}"
+    foreign_group = GroupFactory(organisation=tenant_b.organisation)
+    _assert_refused(client, url, {"choix": [own], f"groupe-{own}": foreign_group.pk})
+    _assert_accepted(client, url, {"choix": [own]})
+
+
 CASES = {
     "backoffice.family_views:family_import_invite": _invite_adults("backoffice:family_import_invite"),
     "backoffice.family_login_views:_invite": _invite_adults("backoffice:family_accounts"),
@@ -508,6 +537,7 @@ CASES = {
     "portail.communication_views:message_new": _portal_message,
     "portail.document_views:_add": _portal_document,
     "portail.family_views:child_add": _portal_child,
+    "portail.renewal_views:_posted_choices": _portal_renewal,
 }
 
 # Found by the scan, not yet given a case here: each must be added to CASES.

@@ -75,6 +75,16 @@ class Activity(TenantModel):
         help_text=_("Les week-ends et jours fériés ne comptent pas."),
     )
     is_published = models.BooleanField(_("visible des familles"), default=True)
+    # Set by duplicate_activity: the same activity of an earlier period, so the renewal for next
+    # year finds each registration's exact equivalent instead of guessing it from a name.
+    previous_activity = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="next_activities",
+        verbose_name=_("dupliquée de"),
+    )
 
     class Meta:
         ordering = ["start_date", "name", "id"]

@@ -154,6 +154,7 @@ def duplicate_activity(*, activity: Activity, start_date: date, name: str, actin
     copy.registration_opens_at = activity.registration_opens_at + shift
     copy.registration_closes_at = activity.registration_closes_at + shift if activity.registration_closes_at else None
     copy.age_reference_date = activity.age_reference_date + shift if activity.age_reference_date else None
+    copy.previous_activity = activity
     copy.full_clean()
     copy.save()
     for group in activity.groups.all():

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "ribambelle.stats",
     "ribambelle.caf",
     "ribambelle.waitingroom",
+    "ribambelle.renewals",
     "ribambelle.portail",
     "ribambelle.backoffice",
     "ribambelle.demo",

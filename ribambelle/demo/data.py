@@ -20,6 +20,7 @@ from ribambelle.demo import statistics as statistics_demo
 from ribambelle.demo.draw import load_draw  # Séjour neige: wishes then a past draw
 from ribambelle.demo.helios import load_helios  # Hélios settings, Pouilly's run exported to PES
 from ribambelle.demo.online_payment import add_online_payment
+from ribambelle.demo.renewal import load_renewal  # next school year duplicated, renewal open
 from ribambelle.demo.sepa import load_sepa_collections
 from ribambelle.demo.waitingroom import load_waiting_room  # a first-come activity behind a waiting room
 from ribambelle.families.models import Family, Person, PersonRole, Sex
@@ -1169,6 +1170,7 @@ def load() -> list[DemoLogin]:
         (quercy, "caf", caf_demo.load, quercy, pouilly),
         (quercy, "draw", load_draw, quercy),
         (quercy, "waiting_room", load_waiting_room, quercy),
+        (quercy, "renewal", load_renewal, quercy),
     ]
     for organisation in (quercy, pouilly):
         _adopt_legacy(organisation, [f"section:{o.slug}:{name}" for o, name, *_ in sections if o == organisation])

@@ -9,6 +9,7 @@ from . import (
     draw_views,
     family_views,
     registration_views,
+    renewal_views,
     views,
     waitingroom_views,
 )
@@ -34,6 +35,8 @@ urlpatterns = [
         name="registration_register",
     ),
     path("inscriptions/<int:registration_id>/", registration_views.registration_detail, name="registration_detail"),
+    path("inscriptions/reinscription/", renewal_views.renewal, name="renewal"),
+    path("inscriptions/reinscription/<int:renewal_id>/", renewal_views.renewal_receipt, name="renewal_receipt"),
     path("inscriptions/<int:registration_id>/retirer/", registration_views.withdraw, name="registration_withdraw"),
     path("reservations/", booking_views.booking_children, name="bookings"),
     path("reservations/enfant/<int:person_id>/", booking_views.planning, name="bookings_child"),

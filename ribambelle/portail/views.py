@@ -43,10 +43,16 @@ def home(request):
 
 @family_required
 def dashboard(request):
+    from ribambelle.renewals.selectors import renewal_is_open
+
     from .dashboard import tile_summaries
 
     summaries = tile_summaries(request.user.family, include_health=request.consents.health)
-    return render(request, "portail/dashboard.html", {"active_tab": "dashboard", "summaries": summaries})
+    return render(
+        request,
+        "portail/dashboard.html",
+        {"active_tab": "dashboard", "summaries": summaries, "renewal_open": renewal_is_open(request.user.family)},
+    )
 
 
 def login_view(request):

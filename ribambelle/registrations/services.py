@@ -98,10 +98,13 @@ def _create(*, child, activity, group, status, acting_user) -> Registration:
 
 
 @action
-def request_registration(*, child, activity, group: Group | None = None, acting_user, request=None) -> Registration:
+def request_registration(
+    *, child, activity, group: Group | None = None, acting_user, request=None, notify: bool = True
+) -> Registration:
     """A family asks for a place. The rule: the window is open (organisation's time), the activity
     is open to families, the child is not already registered, and the group admits the child's age
-    on the activity's reference date. Accepted at once or awaiting staff, per the activity."""
+    on the activity's reference date. Accepted at once or awaiting staff, per the activity.
+    `notify=False` when the caller sends one summary instead (the yearly renewal)."""
     _check_child(child, activity)
     if activity.staff_only or not activity.is_published:
         raise DomainError(_("L'inscription à cette activité est faite directement par la structure."))
@@ -136,7 +139,8 @@ def request_registration(*, child, activity, group: Group | None = None, acting_
             action="registration_automatic" if automatic else "registration_requested",
             data={"child": child.first_name, "activity": activity.name, "group": group.name},
         )
-        _notify(registration, "registration_accepted" if automatic else "registration_received")
+        if notify:
+            _notify(registration, "registration_accepted" if automatic else "registration_received")
     return registration
 
 
