@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "ribambelle.helios",
     "ribambelle.stats",
     "ribambelle.caf",
+    "ribambelle.franceconnect",
     "ribambelle.waitingroom",
     "ribambelle.portail",
     "ribambelle.backoffice",
@@ -294,6 +295,14 @@ PAYMENT_PROVIDERS = env_list("PAYMENT_PROVIDERS", "payfip,payzen" if PRODUCTION 
 HELIOS_PDF_WORKERS = int(os.environ["HELIOS_PDF_WORKERS"]) if os.environ.get("HELIOS_PDF_WORKERS") else None
 HELIOS_PDF_POOL_MIN = int(os.environ.get("HELIOS_PDF_POOL_MIN", "200"))
 PAYMENT_DOUBLES_PORT = int(os.environ.get("PAYMENT_DOUBLES_PORT", "8901"))
+# FranceConnect: the addresses are per organisation (franceconnect.FranceConnectSettings); the demo's
+# point to the local double `manage.py payment_doubles` serves on this port. Calls time out after
+# FRANCECONNECT_TIMEOUT seconds.
+FRANCECONNECT_DOUBLE_PORT = int(os.environ.get("FRANCECONNECT_DOUBLE_PORT", "8904"))
+FRANCECONNECT_TIMEOUT = float(os.environ.get("FRANCECONNECT_TIMEOUT", "10"))
+# A Fernet key for secrets stored in the database (the FranceConnect client secret); empty: derived
+# from SECRET_KEY (then changing SECRET_KEY means typing the secrets again).
+FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")
 _PAYFIP_DOUBLE = f"http://127.0.0.1:{PAYMENT_DOUBLES_PORT}"
 _PAYZEN_DOUBLE = f"http://127.0.0.1:{PAYMENT_DOUBLES_PORT + 1}"
 # Empty: eopayment's copy of the real WSDL (www.payfip.gouv.fr).
