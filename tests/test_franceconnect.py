@@ -9,6 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from ribambelle.accounts.consent import record_consents
 from ribambelle.accounts.models import ActivityLog
 from ribambelle.core.models import AuditEntry
 from ribambelle.franceconnect import client as fc_client
@@ -257,6 +258,11 @@ def test_logout_goes_through_the_provider(tenant_a, fc_settings, fc_double, juli
     )
     franceconnect_login(client, fc_double, tenant_a)
     id_token = client.session["franceconnect_id_token"]
+    # The pages allow the logout form to reach the provider (CSP form-action), and only then.
+    record_consents(user=julie, personal=True, health=True)
+    csp = client.get(tenant_a.url("mon-compte/"))["Content-Security-Policy"]
+    assert f"form-action 'self' {fc_double.url}" in csp
+    assert fc_double.url not in client_for(tenant_a.family_user).get(tenant_a.url())["Content-Security-Policy"]
     response = client.post(tenant_a.url("deconnexion/"))
     assert response.status_code == 302
     target = urlsplit(response["Location"])
@@ -281,8 +287,6 @@ def test_a_password_login_logs_out_locally(tenant_a, fc_settings, client):
 
 def test_account_lists_and_unlinks(tenant_a, fc_settings, julie):
     identity = FranceConnectIdentityFactory(organisation=tenant_a.organisation, family=julie.family, user=julie)
-    from ribambelle.accounts.consent import record_consents
-
     record_consents(user=julie, personal=True, health=True)
     client = client_for(julie)
     text = page_text(client.get(tenant_a.url("mon-compte/")))
@@ -294,8 +298,6 @@ def test_account_lists_and_unlinks(tenant_a, fc_settings, julie):
 
 
 def test_unlink_is_refused_for_someone_elses_identity(tenant_a, tenant_b, fc_settings, julie):
-    from ribambelle.accounts.consent import record_consents
-
     record_consents(user=julie, personal=True, health=True)
     client = client_for(julie)
     for identity in (

@@ -107,6 +107,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Inside the CSP middleware: lets a FranceConnect parent's logout form reach the provider.
+    "ribambelle.franceconnect.middleware.FranceConnectFormActionMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "ribambelle.tenancy.middleware.OrganisationMiddleware",
     # Last, so it sees the organisation and replaces a locked-out login's response.

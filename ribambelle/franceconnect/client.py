@@ -13,7 +13,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from urllib.error import HTTPError, URLError
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 from urllib.request import Request, urlopen
 
 from django.conf import settings
@@ -270,6 +270,14 @@ def _userinfo(config: dict, keyset: KeySet, access_token: str) -> dict:
     if iss is not None and iss != config["issuer"]:
         raise FranceConnectError("userinfo", "iss mismatch")
     return claims
+
+
+def end_session_origin(provider: Provider) -> str:
+    """The scheme and host the logout goes to (the pages' CSP form-action must allow it)."""
+    config = discovery(provider)
+    endpoint = config.get("end_session_endpoint") or provider.base_url
+    parts = urlsplit(endpoint)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def logout_url(provider: Provider, *, id_token: str, state: str, post_logout_redirect_uri: str) -> str:

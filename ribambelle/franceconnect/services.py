@@ -85,7 +85,7 @@ def link_identity(*, request, organisation, user, sub: str, claims: dict, how: s
         user=user,
         request=request,
         action="franceconnect_linked",
-        data={"name": str(identity), "how": how},
+        data={"person": str(identity), "how": how},
     )
     log_family_action(family=user.family, user=user, request=request, action="login_franceconnect")
     return identity
@@ -108,5 +108,5 @@ def unlink_identity(*, request, identity: FranceConnectIdentity) -> None:
     family, name = identity.family, str(identity)
     identity.delete()
     log_family_action(
-        family=family, user=request.user, request=request, action="franceconnect_unlinked", data={"name": name}
+        family=family, user=request.user, request=request, action="franceconnect_unlinked", data={"person": name}
     )

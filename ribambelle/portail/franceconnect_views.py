@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from ribambelle.accounts.forms import LoginForm
 from ribambelle.core.exceptions import DomainError
 from ribambelle.franceconnect import client, selectors, services
+from ribambelle.franceconnect.middleware import SESSION_ORIGIN
 from ribambelle.tenancy.access import family_required
 
 from .views import _safe_next
@@ -63,9 +64,17 @@ def _failure(request, error: client.FranceConnectError):
     return render(request, "portail/franceconnect/error.html", {"error": error}, status=status)
 
 
-def _keep_tokens(request, login: client.Login) -> None:
-    request.session[ACCESS_TOKEN] = login.access_token
-    request.session[ID_TOKEN] = login.id_token
+def _keep_tokens(request, fc_settings, access_token: str, id_token: str) -> None:
+    request.session[ACCESS_TOKEN] = access_token
+    request.session[ID_TOKEN] = id_token
+    _allow_logout_form(request, fc_settings)
+
+
+def _allow_logout_form(request, fc_settings) -> None:
+    try:
+        request.session[SESSION_ORIGIN] = client.end_session_origin(_provider(fc_settings))
+    except client.FranceConnectError:
+        request.session.pop(SESSION_ORIGIN, None)
 
 
 @never_cache
@@ -110,7 +119,7 @@ def callback(request):
             services.log_in_with_identity(request=request, identity=identity)
         except DomainError as error:
             return render(request, "portail/franceconnect/error.html", {"message": error.message}, status=403)
-        _keep_tokens(request, login)
+        _keep_tokens(request, fc_settings, login.access_token, login.id_token)
         return redirect(home)
     if request.user.is_authenticated:
         logout(request)  # another login was open in this browser: the link is made from a clean session
@@ -121,6 +130,7 @@ def callback(request):
         "id_token": login.id_token,
         "next": home,
     }
+    _allow_logout_form(request, fc_settings)  # "Ne pas lier" ends the provider's session too
     return redirect(_org_url(request, "portail:franceconnect_link"))
 
 
@@ -142,8 +152,7 @@ def _finish_link(request, pending: dict, user, how: str):
         request.session.pop(PENDING, None)
         message = getattr(error, "message", None) or " ".join(error.messages)
         return render(request, "portail/franceconnect/error.html", {"message": message}, status=400)
-    request.session[ACCESS_TOKEN] = pending["access_token"]
-    request.session[ID_TOKEN] = pending["id_token"]
+    _keep_tokens(request, _enabled_or_404(request), pending["access_token"], pending["id_token"])
     request.session.pop(PENDING, None)
     messages.success(
         request,
