@@ -392,3 +392,24 @@ def test_the_client_secret_never_shows(tenant_a, fc_double, julie, client, caplo
     provider = fc_client.Provider(base_url=settings.base_url, client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
     assert CLIENT_SECRET not in repr(provider)
     assert CLIENT_SECRET not in str(fc_client.FranceConnectError("token", "x"))
+
+
+def test_linking_respects_the_login_lockout(tenant_a, fc_settings, fc_double, client, settings):
+    """The password asked to link counts with the login page's failures (django-axes)."""
+    parent = tenant_a.family_user
+    franceconnect_login(client, fc_double, tenant_a, identity="angela")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(tenant_a.url("franceconnect/lier/"), login_data(parent.email, "Mauvais-1234", action="login"))
+    response = client.post(tenant_a.url("franceconnect/lier/"), login_data(parent.email, PASSWORD, action="login"))
+    assert response.status_code == 429 and "Trop de tentatives de connexion ont échoué" in page_text(response)
+    assert not FranceConnectIdentity.objects.exists()
+    assert ActivityLog.objects.filter(family=parent.family, action="login_failed").exists()
+
+
+def test_staff_logins_cannot_be_linked(tenant_a, fc_settings, fc_double, client):
+    franceconnect_login(client, fc_double, tenant_a, identity="angela")
+    staff = login_data(tenant_a.admin.email, PASSWORD, action="login")
+    response = client.post(tenant_a.url("franceconnect/lier/"), staff)
+    assert response.status_code == 400
+    assert client.get(tenant_a.url("franceconnect/lier/confirmer/")).status_code == 302
+    assert not FranceConnectIdentity.objects.exists()
