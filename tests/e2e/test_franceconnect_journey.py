@@ -6,13 +6,15 @@ space; a tampered ID token ends on a clear refusal. axe finds nothing on Ribambe
 import re
 
 import pytest
+from django.test import Client
 
 from ribambelle.accounts.consent import record_consents
 from ribambelle.franceconnect import crypto
 from ribambelle.franceconnect.models import FranceConnectIdentity, FranceConnectSettings
+from ribambelle.tenancy.roles import Role
 
 from .. import franceconnect_double
-from ..factories import FamilyUserFactory, OrganisationFactory
+from ..factories import FamilyUserFactory, FranceConnectIdentityFactory, MembershipFactory, OrganisationFactory
 from ..franceconnect_double import CLIENT_ID, CLIENT_SECRET
 from .conftest import assert_accessible
 
@@ -78,3 +80,48 @@ def test_franceconnect_login_link_and_logout(live_server, page, fc_double):
     assert page.get_by_text(re.compile("n'a pas pu être vérifiée")).is_visible()
     assert_accessible(page, context="refus d'un jeton altéré")
     assert not page.js_errors
+
+
+def _cookie(live_server, user) -> dict:
+    client = Client()
+    client.force_login(user, backend="ribambelle.accounts.backends.OrganisationEmailBackend")
+    return {"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}
+
+
+def test_settings_page_then_unlink_in_my_account(browser, live_server, fc_double):
+    organisation = OrganisationFactory(name="Communauté de communes Quercy", slug="quercy")
+    admin = MembershipFactory(organisation=organisation, role=Role.ADMINISTRATOR).user
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1366, "height": 900}, timezone_id="Europe/Paris")
+    context.set_default_timeout(15_000)
+    context.add_cookies([_cookie(live_server, admin)])
+    page = context.new_page()
+    page.goto(live_server.url + "/quercy/gestion/franceconnect/")
+    assert page.get_by_text(re.compile(r"/quercy/franceconnect/retour/")).is_visible()
+    assert_accessible(page, context="réglages FranceConnect")
+    page.get_by_label(re.compile("Proposer « S'identifier avec FranceConnect »")).check()
+    page.get_by_label("Adresse du fournisseur FranceConnect").fill(fc_double.base_url)
+    page.get_by_label("Identifiant client (client_id)").fill(CLIENT_ID)
+    page.get_by_label("Secret client (client_secret)").fill(CLIENT_SECRET)
+    page.get_by_role("button", name="Enregistrer").click()
+    assert page.get_by_text("Les réglages FranceConnect sont enregistrés.").is_visible()
+    assert CLIENT_SECRET not in page.content()
+    page.get_by_role("button", name="Tester la connexion").click()
+    assert page.get_by_text(re.compile("Connexion réussie")).is_visible()
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert_accessible(page, context="réglages FranceConnect testés (390 px)")
+    context.close()
+
+    parent = FamilyUserFactory(organisation=organisation, email="julie.martin@famille.example", family__name="MARTIN")
+    record_consents(user=parent, personal=True, health=True)
+    FranceConnectIdentityFactory(organisation=organisation, family=parent.family, user=parent)
+    context = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844}, timezone_id="Europe/Paris")
+    context.set_default_timeout(15_000)
+    context.add_cookies([_cookie(live_server, parent)])
+    page = context.new_page()
+    page.goto(live_server.url + "/quercy/mon-compte/")
+    assert page.get_by_role("heading", name="Connexion avec FranceConnect").is_visible()
+    assert_accessible(page, context="Mon compte avec une identité FranceConnect")
+    page.get_by_role("button", name=re.compile("Délier")).click()
+    assert page.get_by_text(re.compile("L'identité FranceConnect est déliée")).is_visible()
+    assert not FranceConnectIdentity.objects.exists()
+    context.close()
