@@ -3,6 +3,7 @@ unlinking, logout through the provider. The OIDC exchange is in ribambelle.franc
 every failure ends on a French page saying what to do, never a 500."""
 
 import logging
+import secrets
 
 from django.contrib import messages
 from django.contrib.auth import authenticate, logout
@@ -99,7 +100,7 @@ def callback(request):
     fc_settings = _enabled_or_404(request)
     flow = request.session.pop(FLOW, None)
     state = request.GET.get("state", "")
-    if flow is None or not state or not client.secrets.compare_digest(state, flow.get("state", "")):
+    if flow is None or not state or not secrets.compare_digest(state, flow.get("state", "")):
         return _failure(request, client.FranceConnectError("state", "state missing or different"))
     if request.GET.get("error"):
         code = "cancelled" if request.GET["error"] == "access_denied" else "token"
@@ -265,7 +266,7 @@ def logout_done(request):
     """Back from the provider's logout."""
     expected = request.session.pop(LOGOUT_STATE, None)
     state = request.GET.get("state", "")
-    if expected and state and client.secrets.compare_digest(state, expected):
+    if expected and state and secrets.compare_digest(state, expected):
         messages.success(request, _("Vous êtes déconnecté de l'Espace Famille et de FranceConnect. À bientôt !"))
     else:
         messages.info(request, _("Vous êtes déconnecté."))
