@@ -67,6 +67,7 @@ from ribambelle.families.models import (
     PersonRole,
     Vaccination,
 )
+from ribambelle.franceconnect.models import FranceConnectIdentity
 from ribambelle.helios.models import HeliosSettings, PesRoll
 from ribambelle.payments.models import OnlineTransaction, ProviderConfig
 from ribambelle.registrations.models import Registration
@@ -948,3 +949,21 @@ class RenewedRegistrationFactory(factory.django.DjangoModelFactory):
 
 FACTORIES[Renewal] = RenewalFactory
 FACTORIES[RenewedRegistration] = RenewedRegistrationFactory
+class FranceConnectIdentityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FranceConnectIdentity
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    family = factory.SubFactory(FamilyFactory, organisation=factory.SelfAttribute("..organisation"))
+    user = factory.SubFactory(
+        FamilyUserFactory,
+        organisation=factory.SelfAttribute("..organisation"),
+        family=factory.SelfAttribute("..family"),
+    )
+    sub = factory.Sequence(lambda n: hashlib.sha256(f"fc{n}".encode()).hexdigest() + "v1")
+    given_name = "Julie"
+    family_name = "MARTIN"
+    linked_by = "login"
+
+
+FACTORIES[FranceConnectIdentity] = FranceConnectIdentityFactory

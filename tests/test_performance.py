@@ -101,7 +101,7 @@ def _page(tenant, world, name: str) -> tuple[object, str]:
 
 # Every query of each page, counted: a new one must be a choice, not an accident.
 QUERIES = {
-    "portal_login": 3,  # organisation, news, published documents
+    "portal_login": 4,  # organisation, news, published documents, FranceConnect settings (its button)
     # +1: the kinds of the family's registrations decide which documents are owed; +1: "Mes factures" tile
     # +1: whether next year's renewal is open (the "Réinscrire pour l'année prochaine" call)
     "portal_dashboard": 15,

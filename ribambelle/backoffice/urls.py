@@ -12,6 +12,7 @@ from . import (
     draw_views,
     family_login_views,
     family_views,
+    franceconnect_views,
     helios_urls,
     online_payment_views,
     roll_call_views,
@@ -216,3 +217,7 @@ urlpatterns = [
     path("facturation/tarifs/<int:tariff_id>/", billing_views.tariff_edit, name="billing_tariff_edit"),
 ]
 urlpatterns += helios_urls.urlpatterns  # Hélios (PES) pages
+urlpatterns += [  # FranceConnect settings (issue 18)
+    path("franceconnect/", franceconnect_views.settings_page, name="franceconnect_settings"),
+    path("franceconnect/tester/", franceconnect_views.check, name="franceconnect_check"),
+]

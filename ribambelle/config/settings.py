@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "ribambelle.helios",
     "ribambelle.stats",
     "ribambelle.caf",
+    "ribambelle.franceconnect",
     "ribambelle.waitingroom",
     "ribambelle.renewals",
     "ribambelle.portail",
@@ -107,6 +108,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Inside the CSP middleware: lets a FranceConnect parent's logout form reach the provider.
+    "ribambelle.franceconnect.middleware.FranceConnectFormActionMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "ribambelle.tenancy.middleware.OrganisationMiddleware",
     # Last, so it sees the organisation and replaces a locked-out login's response.
@@ -295,6 +298,14 @@ PAYMENT_PROVIDERS = env_list("PAYMENT_PROVIDERS", "payfip,payzen" if PRODUCTION 
 HELIOS_PDF_WORKERS = int(os.environ["HELIOS_PDF_WORKERS"]) if os.environ.get("HELIOS_PDF_WORKERS") else None
 HELIOS_PDF_POOL_MIN = int(os.environ.get("HELIOS_PDF_POOL_MIN", "200"))
 PAYMENT_DOUBLES_PORT = int(os.environ.get("PAYMENT_DOUBLES_PORT", "8901"))
+# FranceConnect: the addresses are per organisation (franceconnect.FranceConnectSettings); the demo's
+# point to the local double `manage.py payment_doubles` serves on this port. Calls time out after
+# FRANCECONNECT_TIMEOUT seconds.
+FRANCECONNECT_DOUBLE_PORT = int(os.environ.get("FRANCECONNECT_DOUBLE_PORT", "8904"))
+FRANCECONNECT_TIMEOUT = float(os.environ.get("FRANCECONNECT_TIMEOUT", "10"))
+# A Fernet key for secrets stored in the database (the FranceConnect client secret); empty: derived
+# from SECRET_KEY (then changing SECRET_KEY means typing the secrets again).
+FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")
 _PAYFIP_DOUBLE = f"http://127.0.0.1:{PAYMENT_DOUBLES_PORT}"
 _PAYZEN_DOUBLE = f"http://127.0.0.1:{PAYMENT_DOUBLES_PORT + 1}"
 # Empty: eopayment's copy of the real WSDL (www.payfip.gouv.fr).

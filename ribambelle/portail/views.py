@@ -84,6 +84,10 @@ def login_view(request):
 
 @require_POST
 def logout_view(request):
+    from .franceconnect_views import provider_logout
+
+    if (through_franceconnect := provider_logout(request)) is not None:
+        return through_franceconnect  # came with FranceConnect: its session ends too
     logout(request)
     messages.success(request, _("Vous êtes déconnecté. À bientôt !"))
     return redirect("portail:home", org_slug=request.organisation.slug)

@@ -1,5 +1,6 @@
 """`manage.py payment_doubles`: serve the local PayFiP and PayZen doubles for the demo
-(`make run` starts it), on PAYMENT_DOUBLES_PORT and the next port, until interrupted."""
+(`make run` starts it), on PAYMENT_DOUBLES_PORT and the next port, and the FranceConnect double
+on FRANCECONNECT_DOUBLE_PORT, until interrupted."""
 
 import time
 
@@ -7,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django_scopes import scopes_disabled
 
+from ribambelle.franceconnect.double import FranceConnectDouble
 from ribambelle.payments.doubles.payfip import PayFiPDouble
 from ribambelle.payments.doubles.payzen import PayzenDouble
 
@@ -16,23 +18,30 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=settings.PAYMENT_DOUBLES_PORT)
+        parser.add_argument("--franceconnect-port", type=int, default=settings.FRANCECONNECT_DOUBLE_PORT)
 
-    def handle(self, *args, port: int, **options):
+    def handle(self, *args, port: int, franceconnect_port: int, **options):
         if getattr(settings, "PRODUCTION", False):
             self.stderr.write("Les doubles de paiement ne tournent jamais en production.")
             return
         payfip = PayFiPDouble(port=port).start()
         payzen = PayzenDouble(port=port + 1).start()
-        self.stdout.write(f"Double PayFiP : {payfip.url} · double PayZen : {payzen.url}")
+        franceconnect = FranceConnectDouble(port=franceconnect_port).start()
+        self.stdout.write(
+            f"Double PayFiP : {payfip.url} · double PayZen : {payzen.url} · double FranceConnect : "
+            f"{franceconnect.base_url}"
+        )
         try:
             while True:
                 self._load_shops(payzen)
+                self._load_franceconnect_clients(franceconnect)
                 time.sleep(5)
         except KeyboardInterrupt:
             pass
         finally:
             payfip.stop()
             payzen.stop()
+            franceconnect.stop()
 
     @staticmethod
     def _load_shops(payzen: PayzenDouble) -> None:
@@ -43,3 +52,13 @@ class Command(BaseCommand):
             for options in ProviderConfig.objects.filter(kind="payzen").values_list("options", flat=True):
                 if options.get("vads_site_id") and options.get("secret_test"):
                     payzen.shops[options["vads_site_id"]] = options["secret_test"]
+
+    @staticmethod
+    def _load_franceconnect_clients(double: FranceConnectDouble) -> None:
+        """The FranceConnect clients configured against this double (their secrets), read again now and then."""
+        from ribambelle.franceconnect.models import FranceConnectSettings
+
+        with scopes_disabled():  # a platform-wide helper of the demo, reading one setting per organisation
+            for fc in FranceConnectSettings.objects.filter(base_url__startswith=double.url):
+                if fc.client_id and fc.client_secret:
+                    double.clients[fc.client_id] = fc.client_secret

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FranceConnectConfig(AppConfig):
+    name = "ribambelle.franceconnect"
+    label = "franceconnect"
