@@ -3,6 +3,7 @@ from django.urls import path
 from . import (
     account_views,
     activity_views,
+    apiparticulier_urls,
     billing_views,
     booking_views,
     caf_views,
@@ -215,3 +216,4 @@ urlpatterns = [
     path("facturation/tarifs/<int:tariff_id>/", billing_views.tariff_edit, name="billing_tariff_edit"),
 ]
 urlpatterns += helios_urls.urlpatterns  # Hélios (PES) pages
+urlpatterns += apiparticulier_urls.urlpatterns  # quotient familial from the CAF / MSA (API Particulier)

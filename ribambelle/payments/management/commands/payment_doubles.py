@@ -1,5 +1,6 @@
 """`manage.py payment_doubles`: serve the local PayFiP and PayZen doubles for the demo
-(`make run` starts it), on PAYMENT_DOUBLES_PORT and the next port, until interrupted."""
+(`make run` starts it), on PAYMENT_DOUBLES_PORT and the next port, and the API Particulier double
+(quotient familial CAF / MSA) on API_PARTICULIER_DOUBLE_PORT, until interrupted."""
 
 import time
 
@@ -7,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django_scopes import scopes_disabled
 
+from ribambelle.apiparticulier.doubles import ApiParticulierDouble
 from ribambelle.payments.doubles.payfip import PayFiPDouble
 from ribambelle.payments.doubles.payzen import PayzenDouble
 
@@ -23,7 +25,10 @@ class Command(BaseCommand):
             return
         payfip = PayFiPDouble(port=port).start()
         payzen = PayzenDouble(port=port + 1).start()
-        self.stdout.write(f"Double PayFiP : {payfip.url} · double PayZen : {payzen.url}")
+        api = ApiParticulierDouble(port=settings.API_PARTICULIER_DOUBLE_PORT).start()
+        self.stdout.write(
+            f"Double PayFiP : {payfip.url} · double PayZen : {payzen.url} · double API Particulier : {api.url}"
+        )
         try:
             while True:
                 self._load_shops(payzen)
@@ -33,6 +38,7 @@ class Command(BaseCommand):
         finally:
             payfip.stop()
             payzen.stop()
+            api.stop()
 
     @staticmethod
     def _load_shops(payzen: PayzenDouble) -> None:
