@@ -625,3 +625,39 @@ def test_the_token_never_appears_in_a_page_or_a_log_line(tenant_a, double, caplo
     from ribambelle.core.models import AuditEntry
 
     assert TOKEN not in str(list(AuditEntry.objects.values_list("changes", flat=True)))
+
+
+# --- Query counts ------------------------------------------------------------------------------------
+
+
+def _count_queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_the_bulk_pages_query_count_does_not_grow_with_the_families(tenant_a):
+    import uuid
+
+    from .factories import QuotientFetchFactory
+
+    client = client_for(_director(tenant_a))
+    batch = uuid.uuid4()
+    list_url = _url(tenant_a, "gestion/quotient-caf/lot/")
+    preview_url = _url(tenant_a, f"gestion/quotient-caf/lot/{batch}/")
+
+    def add(count):
+        for _ in range(count):
+            family = FamilyFactory(organisation=tenant_a.organisation, family_quotient=Decimal("700"),
+                                   family_quotient_date=date(2026, 11, 1), family_quotient_source="caf")  # fmt: skip
+            _adult(family)
+            QuotientFetchFactory(organisation=tenant_a.organisation, family=family, batch=batch)
+
+    add(2)
+    few = (_count_queries(client, list_url), _count_queries(client, preview_url))
+    add(6)
+    assert (_count_queries(client, list_url), _count_queries(client, preview_url)) == few
+    assert "le remplacer" in page_text(client.get(preview_url))  # the manual QF of November is named

@@ -98,6 +98,40 @@ def person_in_family(family, person_id) -> bool:
     return Person.objects.filter(organisation_id=family.organisation_id, family=family, pk=person_id).exists()
 
 
+def with_manual_newer(fetches: list[QuotientFetch]) -> list[QuotientFetch]:
+    """`fetch.manual` = manual_newer_than(fetch.family, fetch.reference_month) for every preview of
+    a batch, in one query whatever their number."""
+    from ribambelle.families.models import QuotientRecord
+
+    if not fetches:
+        return fetches
+    latest: dict[int, tuple] = {}
+    rows = (
+        QuotientRecord.objects.filter(
+            organisation_id=fetches[0].organisation_id, family_id__in={f.family_id for f in fetches}
+        )
+        .exclude(source__in=API_SOURCES)
+        .values_list("family_id", "reference_month", "value")
+    )
+    for family_id, month, value in rows:
+        if family_id not in latest or month > latest[family_id][0]:
+            latest[family_id] = (month, value)
+    for fetch in fetches:
+        family, manual = fetch.family, latest.get(fetch.family_id)
+        if manual and manual[0] >= fetch.reference_month:
+            fetch.manual = manual
+        elif (
+            family.family_quotient is not None
+            and family.family_quotient_date
+            and family.family_quotient_date >= fetch.reference_month
+            and family.family_quotient_source not in API_SOURCES
+        ):
+            fetch.manual = (family.family_quotient_date, family.family_quotient)
+        else:
+            fetch.manual = None
+    return fetches
+
+
 def get_fetch_for_staff(membership, fetch_id: int) -> QuotientFetch:
     """A pending preview of a family within the agent's reach, fresh enough; 404 otherwise."""
     return get_object_or_404(

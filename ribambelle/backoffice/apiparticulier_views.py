@@ -154,10 +154,8 @@ def bulk(request):
 
 @staff_required(MANAGE)
 def bulk_preview(request, batch: uuid.UUID):
-    fetches = selectors.batch_for_staff(request.membership, batch)
+    fetches = selectors.with_manual_newer(selectors.batch_for_staff(request.membership, batch))
     problems = request.session.get(f"qf_bulk_{batch}", [])
-    for fetch in fetches:
-        fetch.manual = selectors.manual_newer_than(fetch.family, fetch.reference_month)
     if request.method == "POST":
         if request.POST.get("decision") == "abandonner":
             services.discard_fetches(fetches=fetches, acting_user=request.user)
