@@ -661,3 +661,13 @@ def test_the_bulk_pages_query_count_does_not_grow_with_the_families(tenant_a):
     add(6)
     assert (_count_queries(client, list_url), _count_queries(client, preview_url)) == few
     assert "le remplacer" in page_text(client.get(preview_url))  # the manual QF of November is named
+
+
+def test_outside_production_a_new_organisation_points_to_the_local_double(settings, tenant_a):
+    """No real network in tests or the demo: the default address is the local double; production
+    (and any organisation's own setting) uses the real service."""
+    assert settings.API_PARTICULIER_DEFAULT_URL.startswith("http://127.0.0.1:")
+    config = ApiParticulierSettings(organisation=tenant_a.organisation)
+    assert config.base_url == settings.API_PARTICULIER_DEFAULT_URL
+    settings.API_PARTICULIER_DEFAULT_URL = "https://particulier.api.gouv.fr"
+    assert ApiParticulierSettings(organisation=tenant_a.organisation).base_url == "https://particulier.api.gouv.fr"

@@ -21,7 +21,7 @@ from ribambelle.families.models import Family, QuotientRecord, QuotientSource
 from ribambelle.helios.services import _luhn_ok
 
 from . import crypto, selectors
-from .client import ApiParticulierClient, ApiParticulierError, Identity, Misconfigured, NotFound, QuotientResult
+from .client import ApiParticulierError, Identity, Misconfigured, NotFound, QuotientResult
 from .models import (
     ApiParticulierSettings,
     Channel,
@@ -31,6 +31,7 @@ from .models import (
     QuotientConsent,
     QuotientFetch,
 )
+from .provider import client_for
 
 logger = logging.getLogger(__name__)
 
@@ -82,22 +83,6 @@ def save_settings(
             changes={"token": {"old": "••••", "new": f"••••{instance.token_hint}"}},
         )
     return saved
-
-
-def default_url() -> str:
-    from django.conf import settings
-
-    return settings.API_PARTICULIER_DEFAULT_URL
-
-
-def client_for(organisation) -> ApiParticulierClient:
-    """The organisation's client; Misconfigured when the service is off or incomplete."""
-    config = selectors.settings_for(organisation)
-    if config is None or not config.enabled:
-        raise Misconfigured(message=_("La lecture du quotient auprès de la CAF / MSA n'est pas activée."))
-    return ApiParticulierClient(
-        base_url=config.base_url, token=crypto.decrypt(config.token_encrypted), recipient=config.siret
-    )
 
 
 @step_by_step

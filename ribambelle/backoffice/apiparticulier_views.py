@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from ribambelle.apiparticulier import selectors, services
 from ribambelle.apiparticulier.forms import IdentityForm, SettingsForm
+from ribambelle.apiparticulier.provider import default_url
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.formpage import apply_errors, status_for
 from ribambelle.core.pagination import paginate
@@ -188,7 +189,7 @@ def settings(request):
     config = selectors.settings_for(request.organisation)
     initial = {
         "enabled": config.enabled if config else False,
-        "base_url": config.base_url if config else services.default_url(),
+        "base_url": config.base_url if config else default_url(),
         "siret": config.siret if config else "",
     }
     masked = config.masked_token if config else ""
