@@ -2,6 +2,7 @@
 factory for every tenant-owned model, so each new model gets one here."""
 
 import hashlib
+import uuid
 from datetime import date, time, timedelta
 from decimal import Decimal
 
@@ -967,3 +968,20 @@ class FranceConnectIdentityFactory(factory.django.DjangoModelFactory):
 
 
 FACTORIES[FranceConnectIdentity] = FranceConnectIdentityFactory
+# --- API Particulier (quotient familial CAF / MSA) ---------------------------------------------
+from ribambelle.apiparticulier.models import QuotientFetch  # noqa: E402
+
+
+class QuotientFetchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = QuotientFetch
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    batch = factory.LazyFunction(uuid.uuid4)
+    family = factory.SubFactory(FamilyFactory, organisation=factory.SelfAttribute("..organisation"))
+    provider = "CNAF"
+    value = Decimal("650")
+    reference_month = date(2026, 10, 1)
+
+
+FACTORIES[QuotientFetch] = QuotientFetchFactory

@@ -506,9 +506,38 @@ def _portal_renewal(tenant_a, tenant_b):
     foreign_group = GroupFactory(organisation=tenant_b.organisation)
     _assert_refused(client, url, {"choix": [own], f"groupe-{own}": foreign_group.pk})
     _assert_accepted(client, url, {"choix": [own]})
+def _qf_bulk(tenant_a, tenant_b):
+    """API Particulier in bulk: every ticked family must be within reach (nothing is called otherwise)."""
+    membership, mine, other = _limited(tenant_a)
+    own = StructureFamilyFactory(organisation=tenant_a.organisation, structure=mine).family
+    theirs = StructureFamilyFactory(organisation=tenant_a.organisation, structure=other).family
+    foreign = FamilyFactory(organisation=tenant_b.organisation)
+    client = client_for(membership.user)
+    url = _url(tenant_a, "backoffice:qf_bulk")
+    for outside in ([theirs.pk], [foreign.pk], [own.pk, theirs.pk], [own.pk, foreign.pk]):
+        _assert_refused(client, url, {"famille": outside})
+    _assert_accepted(client, url, {"famille": [own.pk]})  # journalled (the service is not configured)
+
+
+def _qf_bulk_preview(tenant_a, tenant_b):
+    """The preview's ticked rows: another batch's or organisation's previews are ignored."""
+    import uuid
+
+    from .factories import QuotientFetchFactory
+
+    batch = uuid.uuid4()
+    own = QuotientFetchFactory(organisation=tenant_a.organisation, family=tenant_a.family_user.family, batch=batch)
+    foreign = QuotientFetchFactory(organisation=tenant_b.organisation, batch=batch)
+    other_batch = QuotientFetchFactory(organisation=tenant_a.organisation, family=tenant_a.other_family_user.family)
+    client = client_for(tenant_a.admin)
+    url = _url(tenant_a, "backoffice:qf_bulk_preview", batch=batch)
+    _assert_refused(client, url, {"decision": "enregistrer", "enregistrer": [foreign.pk, other_batch.pk]})
+    _assert_accepted(client, url, {"decision": "enregistrer", "enregistrer": [own.pk]})
 
 
 CASES = {
+    "backoffice.apiparticulier_views:bulk": _qf_bulk,
+    "backoffice.apiparticulier_views:bulk_preview": _qf_bulk_preview,
     "backoffice.family_views:family_import_invite": _invite_adults("backoffice:family_import_invite"),
     "backoffice.family_login_views:_invite": _invite_adults("backoffice:family_accounts"),
     "backoffice.activity_views:registration_bulk_accept": _bulk_accept,

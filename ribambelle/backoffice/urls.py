@@ -3,6 +3,7 @@ from django.urls import path
 from . import (
     account_views,
     activity_views,
+    apiparticulier_urls,
     billing_views,
     booking_views,
     caf_views,
@@ -221,3 +222,4 @@ urlpatterns += [  # FranceConnect settings (issue 18)
     path("franceconnect/", franceconnect_views.settings_page, name="franceconnect_settings"),
     path("franceconnect/tester/", franceconnect_views.check, name="franceconnect_check"),
 ]
+urlpatterns += apiparticulier_urls.urlpatterns  # quotient familial from the CAF / MSA (API Particulier)

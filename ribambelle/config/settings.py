@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "ribambelle.franceconnect",
     "ribambelle.waitingroom",
     "ribambelle.renewals",
+    "ribambelle.apiparticulier",
     "ribambelle.portail",
     "ribambelle.backoffice",
     "ribambelle.demo",
@@ -320,6 +321,20 @@ PAYZEN_SERVICE_URL = os.environ.get(
     "PAYZEN_SERVICE_URL",
     "https://secure.payzen.eu/vads-payment/" if PRODUCTION else f"{_PAYZEN_DOUBLE}/vads-payment/",
 )
+
+# --- API Particulier (quotient familial CAF / MSA, ribambelle.apiparticulier) ------------
+# The service's address is set per organisation (its settings page); a new organisation starts
+# with this one: the real service in production, elsewhere the local double that
+# `manage.py payment_doubles` serves on API_PARTICULIER_DOUBLE_PORT (the tests start their own).
+API_PARTICULIER_DOUBLE_PORT = int(os.environ.get("API_PARTICULIER_DOUBLE_PORT", "8903"))
+API_PARTICULIER_DEFAULT_URL = os.environ.get(
+    "API_PARTICULIER_DEFAULT_URL",
+    "https://particulier.api.gouv.fr" if PRODUCTION else f"http://127.0.0.1:{API_PARTICULIER_DOUBLE_PORT}",
+)
+API_PARTICULIER_TIMEOUT = int(os.environ.get("API_PARTICULIER_TIMEOUT", "10"))  # seconds to answer
+API_PARTICULIER_MAX_CALLS_PER_SECOND = 19  # published limit: 20 per second per token
+# Fernet key of the stored tokens; empty: derived from SECRET_KEY.
+API_PARTICULIER_ENCRYPTION_KEY = os.environ.get("API_PARTICULIER_ENCRYPTION_KEY", "")
 
 # --- Tasks ------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

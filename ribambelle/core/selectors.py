@@ -62,6 +62,9 @@ ACTION_LABELS = {
     "allocation.configure": _("Réglage de l'attribution des places (vœux, tirage)"),
     "allocation.wishes": _("Vœux d'une famille"),
     "allocation.draw": _("Tirage au sort des places"),
+    "qf_consent_given": _("Accord pour la lecture du quotient (CAF / MSA)"),
+    "qf_consent_withdrawn": _("Retrait de l'accord pour la lecture du quotient"),
+    "apiparticulier_token_changed": _("Jeton API Particulier remplacé"),
 }
 
 

@@ -19,6 +19,8 @@ class QuotientSource(models.TextChoices):
     MSA = "msa", _("MSA")
     TAX_NOTICE = "tax_notice", _("Avis d'imposition")
     OTHER = "other", _("Autre")
+    API = "api", _("API Particulier (CAF / MSA)")
+    FRANCECONNECT = "fc", _("API Particulier via FranceConnect")
 
 
 class PayerCivility(models.TextChoices):
@@ -172,7 +174,15 @@ class Person(TenantModel):
     sex = models.CharField(_("sexe"), max_length=1, choices=Sex.choices, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("téléphone"), max_length=30, validators=[phone_validator], blank=True)
-    # Adults
+    # Adults: the allocataire's civil-status identity, as API Particulier asks for it (apiparticulier)
+    birth_name = models.CharField(_("nom de naissance"), max_length=120, blank=True)
+    birth_first_names = models.CharField(_("prénoms de l'état civil"), max_length=200, blank=True)
+    birth_country_cog = models.CharField(
+        _("pays de naissance (code INSEE)"), max_length=5, blank=True, help_text=_("99100 pour la France.")
+    )
+    birth_commune_cog = models.CharField(_("commune de naissance (code INSEE)"), max_length=5, blank=True)
+    birth_commune_name = models.CharField(_("commune de naissance"), max_length=120, blank=True)
+    birth_department = models.CharField(_("département de naissance"), max_length=3, blank=True)
     relationship = models.CharField(_("lien avec les enfants"), max_length=60, blank=True)
     work_phone = models.CharField(_("téléphone professionnel"), max_length=30, validators=[phone_validator], blank=True)
     occupation = models.CharField(_("profession"), max_length=120, blank=True)

@@ -1,6 +1,8 @@
 """`manage.py payment_doubles`: serve the local PayFiP and PayZen doubles for the demo
 (`make run` starts it), on PAYMENT_DOUBLES_PORT and the next port, and the FranceConnect double
 on FRANCECONNECT_DOUBLE_PORT, until interrupted."""
+(`make run` starts it), on PAYMENT_DOUBLES_PORT and the next port, and the API Particulier double
+(quotient familial CAF / MSA) on API_PARTICULIER_DOUBLE_PORT, until interrupted."""
 
 import time
 
@@ -9,6 +11,7 @@ from django.core.management.base import BaseCommand
 from django_scopes import scopes_disabled
 
 from ribambelle.franceconnect.double import FranceConnectDouble
+from ribambelle.apiparticulier.doubles import ApiParticulierDouble
 from ribambelle.payments.doubles.payfip import PayFiPDouble
 from ribambelle.payments.doubles.payzen import PayzenDouble
 
@@ -30,6 +33,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Double PayFiP : {payfip.url} · double PayZen : {payzen.url} · double FranceConnect : "
             f"{franceconnect.base_url}"
+        api = ApiParticulierDouble(port=settings.API_PARTICULIER_DOUBLE_PORT).start()
+        self.stdout.write(
+            f"Double PayFiP : {payfip.url} · double PayZen : {payzen.url} · double API Particulier : {api.url}"
         )
         try:
             while True:
@@ -42,6 +48,7 @@ class Command(BaseCommand):
             payfip.stop()
             payzen.stop()
             franceconnect.stop()
+            api.stop()
 
     @staticmethod
     def _load_shops(payzen: PayzenDouble) -> None:
