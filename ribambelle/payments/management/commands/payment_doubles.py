@@ -1,8 +1,7 @@
-"""`manage.py payment_doubles`: serve the local PayFiP and PayZen doubles for the demo
-(`make run` starts it), on PAYMENT_DOUBLES_PORT and the next port, and the FranceConnect double
-on FRANCECONNECT_DOUBLE_PORT, until interrupted."""
-(`make run` starts it), on PAYMENT_DOUBLES_PORT and the next port, and the API Particulier double
-(quotient familial CAF / MSA) on API_PARTICULIER_DOUBLE_PORT, until interrupted."""
+"""`manage.py payment_doubles`: serve the local doubles of the outside services for the demo
+(`make run` starts it) until interrupted: PayFiP and PayZen on PAYMENT_DOUBLES_PORT and the next
+port, FranceConnect on FRANCECONNECT_DOUBLE_PORT, and API Particulier (quotient familial CAF /
+MSA) on API_PARTICULIER_DOUBLE_PORT."""
 
 import time
 
@@ -10,14 +9,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django_scopes import scopes_disabled
 
-from ribambelle.franceconnect.double import FranceConnectDouble
 from ribambelle.apiparticulier.doubles import ApiParticulierDouble
+from ribambelle.franceconnect.double import FranceConnectDouble
 from ribambelle.payments.doubles.payfip import PayFiPDouble
 from ribambelle.payments.doubles.payzen import PayzenDouble
 
 
 class Command(BaseCommand):
-    help = "Doubles locaux de PayFiP et PayZen pour la démonstration (jamais en production)."
+    help = "Doubles locaux de PayFiP, PayZen, FranceConnect et API Particulier (démonstration, jamais en production)."
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=settings.PAYMENT_DOUBLES_PORT)
@@ -25,17 +24,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, port: int, franceconnect_port: int, **options):
         if getattr(settings, "PRODUCTION", False):
-            self.stderr.write("Les doubles de paiement ne tournent jamais en production.")
+            self.stderr.write("Les doubles des services extérieurs ne tournent jamais en production.")
             return
         payfip = PayFiPDouble(port=port).start()
         payzen = PayzenDouble(port=port + 1).start()
         franceconnect = FranceConnectDouble(port=franceconnect_port).start()
-        self.stdout.write(
-            f"Double PayFiP : {payfip.url} · double PayZen : {payzen.url} · double FranceConnect : "
-            f"{franceconnect.base_url}"
         api = ApiParticulierDouble(port=settings.API_PARTICULIER_DOUBLE_PORT).start()
         self.stdout.write(
-            f"Double PayFiP : {payfip.url} · double PayZen : {payzen.url} · double API Particulier : {api.url}"
+            f"Double PayFiP : {payfip.url} · double PayZen : {payzen.url} · double FranceConnect : "
+            f"{franceconnect.base_url} · double API Particulier : {api.url}"
         )
         try:
             while True:
