@@ -9,6 +9,7 @@ import factory
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
+from ribambelle.absences.models import AbsenceReport
 from ribambelle.accounts.models import AccountToken, ActivityLog, User
 from ribambelle.activities.models import Activity, ClosureDay, Group, Opening, Unit, UnitExclusion
 from ribambelle.billing.models import (
@@ -921,3 +922,22 @@ class CafSnapshotFactory(factory.django.DjangoModelFactory):
 
 
 FACTORIES[CafSnapshot] = CafSnapshotFactory
+
+
+class AbsenceReportFactory(factory.django.DjangoModelFactory):
+    """An absence reported after the deadline (absences app), on a booking of the same family."""
+
+    class Meta:
+        model = AbsenceReport
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    family = factory.SubFactory(FamilyFactory, organisation=factory.SelfAttribute("..organisation"))
+    booking = factory.SubFactory(
+        BookingFactory, organisation=factory.SelfAttribute("..organisation"), family=factory.SelfAttribute("..family")
+    )
+    reason = "illness"
+    reported_at = factory.LazyFunction(timezone.now)
+    cutoff = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
+
+
+FACTORIES[AbsenceReport] = AbsenceReportFactory

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "ribambelle.stats",
     "ribambelle.caf",
     "ribambelle.waitingroom",
+    "ribambelle.absences",
     "ribambelle.portail",
     "ribambelle.backoffice",
     "ribambelle.demo",
