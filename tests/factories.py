@@ -700,6 +700,8 @@ class InvoiceLineFactory(factory.django.DjangoModelFactory):
     invoice = factory.SubFactory(
         InvoiceFactory, organisation=factory.SelfAttribute("..organisation"), family=factory.SelfAttribute("..family")
     )
+    # The day's activity (the structure-limit walk reaches a line through it).
+    activity = factory.SubFactory(ActivityFactory, organisation=factory.SelfAttribute("..organisation"))
     label = "Journée"
     unit_price = Decimal("42.50")
     amount = Decimal("42.50")
@@ -938,6 +940,10 @@ class AbsenceReportFactory(factory.django.DjangoModelFactory):
     reason = "illness"
     reported_at = factory.LazyFunction(timezone.now)
     cutoff = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
+    certificate = factory.django.FileField(data=samples.jpeg_bytes("Certificat"), filename="certificat.jpg")
+    certificate_content_type = "image/jpeg"
+    certificate_extension = "jpg"
+    certificate_added_at = factory.LazyFunction(timezone.now)
 
 
 FACTORIES[AbsenceReport] = AbsenceReportFactory

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from ribambelle.bookings.models import Booking, BookingStatus
-from ribambelle.tenancy.selectors import structures_for_staff
+from ribambelle.tenancy.access import families_in_reach
 
 from .models import AbsenceReport
 
@@ -34,13 +34,17 @@ def get_report_for_family(family, report_id: int) -> AbsenceReport:
     )
 
 
+def reports_for_staff(membership):
+    """The reports of the families within the member's structures (tenancy.access.families_in_reach:
+    a certificate is read like the family's other documents)."""
+    queryset = AbsenceReport.objects.filter(organisation_id=membership.organisation_id)
+    families = families_in_reach(membership)
+    return queryset if families is None else queryset.filter(family_id__in=families)
+
+
 def get_report_for_staff(membership, report_id: int) -> AbsenceReport:
     return get_object_or_404(
-        AbsenceReport.objects.filter(
-            organisation_id=membership.organisation_id,
-            booking__activity__structure__in=structures_for_staff(membership),
-        ).select_related("booking__child", "booking__activity", "family"),
-        pk=report_id,
+        reports_for_staff(membership).select_related("booking__child", "booking__activity", "family"), pk=report_id
     )
 
 
@@ -105,24 +109,23 @@ def reports_list_for_staff(membership, params):
     from .filters import ReportedAbsenceFilter
 
     queryset = (
-        AbsenceReport.objects.filter(
-            organisation_id=membership.organisation_id,
-            booking__activity__structure__in=structures_for_staff(membership),
-        )
+        reports_for_staff(membership)
         .select_related("booking__child", "booking__activity", "booking__opening__unit", "family")
         .order_by("booking__date", "family__name", "pk")
     )
     return ReportedAbsenceFilter(params, queryset=queryset)
 
 
-def get_line_of_invoice(invoice, line_id: int):
-    """A line of this invoice (already within the member's reach), 404 otherwise."""
+def get_line_for_staff(membership, line_id: int):
+    """An invoice line of an invoice within the member's billing reach, 404 otherwise."""
     from ribambelle.billing.models import InvoiceLine
+    from ribambelle.billing.selectors import invoices_for_staff
 
     line = get_object_or_404(
-        InvoiceLine.objects.filter(organisation_id=invoice.organisation_id, invoice=invoice), pk=line_id
+        InvoiceLine.objects.filter(organisation_id=membership.organisation_id).select_related("invoice"),
+        pk=line_id,
+        invoice__in=invoices_for_staff(membership).values("pk"),
     )
-    line.invoice = invoice
     return line
 
 

@@ -8,7 +8,6 @@ from django.views.decorators.http import require_POST
 
 from ribambelle.absences import selectors, services
 from ribambelle.absences.forms import RuleForm, WaiveForm
-from ribambelle.billing import selectors as billing_selectors
 from ribambelle.billing.services import settings_for as billing_settings_for
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.formats import format_euros
@@ -89,16 +88,16 @@ def rule_settings(request):
 
 
 @staff_required(Perm.MANAGE_BILLING)
-def waive(request, invoice_id: int, invoiceline_id: int):
-    """Renoncer à une ligne: a partial credit note for one charged late cancellation or absence."""
-    invoice = billing_selectors.get_invoice_for_staff(request.membership, invoice_id)
-    line = selectors.get_line_of_invoice(invoice, invoiceline_id)
-    form = WaiveForm(
-        request.POST or None,
-        initial={
-            "reason": _("Remise : %(label)s du %(date)s") % {"label": line.label, "date": f"{line.date:%d/%m/%Y}"}
-        },
+def waive(request, invoiceline_id: int):
+    """Remise: a partial credit note for one charged late cancellation or absence."""
+    line = selectors.get_line_for_staff(request.membership, invoiceline_id)
+    invoice = line.invoice
+    reason = (
+        _("Remise : %(label)s du %(date)s") % {"label": line.label, "date": f"{line.date:%d/%m/%Y}"}
+        if line.date
+        else _("Remise : %(label)s") % {"label": line.label}
     )
+    form = WaiveForm(request.POST or None, initial={"reason": reason})
     return form_page(
         request,
         form,
