@@ -205,6 +205,21 @@ def test_a_past_day_or_a_day_already_marked_cannot_be_reported(world):
         _report(world, booking)
 
 
+def test_the_line_explained_on_the_portal_page_and_the_invoice_pdf(world):
+    from pypdf import PdfReader
+
+    booking = world.book()
+    with at(date(2026, 3, 11), 19, 40):
+        _report(world, booking)
+    invoice = world.invoice()
+    client = client_for(world.tenant.family_user)
+    page = page_text(client.get(world.tenant.url(f"mes-factures/{invoice.pk}/")))
+    assert "signalée le 11/03 à 19:40, délai : 10/03 à 12:00" in page
+    pdf = client.get(world.tenant.url(f"mes-factures/{invoice.pk}/pdf/"))
+    text = " ".join(p.extract_text() for p in PdfReader(BytesIO(pdf.content)).pages)
+    assert "délai : 10/03 à 12:00" in " ".join(text.split())
+
+
 # --- Waiving a line ------------------------------------------------------------------------
 
 
