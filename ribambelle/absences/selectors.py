@@ -10,9 +10,14 @@ from django.utils import timezone
 from ribambelle.bookings.models import Booking, BookingStatus
 from ribambelle.tenancy.access import families_in_reach
 
-from .models import AbsenceReport
+from .models import AbsenceReport, AbsenceRule
 
 UPCOMING_SHOWN = 6
+
+
+def rule_for(organisation) -> AbsenceRule:
+    """The organisation's absence rule (the defaults, unsaved, until staff set it)."""
+    return AbsenceRule.objects.filter(organisation=organisation).first() or AbsenceRule(organisation=organisation)
 
 
 def get_booking_to_report(family, booking_id: int) -> Booking:
@@ -66,8 +71,6 @@ def reports_awaiting_certificate(family) -> list[AbsenceReport]:
     """Past reported absences still waiting for a certificate that may yet be sent (one query: the
     rule's delay is read through a subquery)."""
     from django.db.models import OuterRef, Subquery
-
-    from .models import AbsenceRule
 
     today = timezone.localdate()
     days = Subquery(

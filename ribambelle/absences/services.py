@@ -25,10 +25,7 @@ from ribambelle.core.services import record_audit, save_with_audit
 from ribambelle.documents.files import CleanFile, clean_file, read_upload
 
 from .models import AbsenceReason, AbsenceReport, AbsenceRule
-
-
-def rule_for(organisation) -> AbsenceRule:
-    return AbsenceRule.objects.filter(organisation=organisation).first() or AbsenceRule(organisation=organisation)
+from .selectors import rule_for
 
 
 @dataclass(frozen=True)
@@ -37,7 +34,7 @@ class AbsenceOutcome:
     report: AbsenceReport | None = None
 
 
-def clean_certificate(upload) -> CleanFile:
+def _clean_certificate(upload) -> CleanFile:
     """The documents app's checks (content sniffed, images re-encoded without EXIF, PDFs parsed);
     a refusal names the certificate field."""
     try:
@@ -59,7 +56,7 @@ def report_absence(*, booking: Booking, reason: str, upload=None, acting_user, r
     is written: a bad file changes nothing."""
     if reason not in AbsenceReason.values:
         raise DomainError(_("Choisissez le motif de l'absence."), field="reason")
-    clean = clean_certificate(upload) if upload else None
+    clean = _clean_certificate(upload) if upload else None
     booking = (
         Booking.objects.select_for_update()
         .select_related("opening__activity__organisation", "opening__unit", "child__family")
@@ -108,7 +105,7 @@ def add_certificate(*, report: AbsenceReport, upload, acting_user, request=None)
     """A certificate sent after the report, within the rule's N days after the day of absence."""
     if not upload:
         raise DomainError(_("Choisissez le certificat (photo ou PDF)."), field="certificate")
-    clean = clean_certificate(upload)
+    clean = _clean_certificate(upload)
     report = (
         AbsenceReport.objects.select_for_update()
         .select_related("booking", "booking__child", "organisation")

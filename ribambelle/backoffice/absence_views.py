@@ -26,7 +26,7 @@ def reports(request):
     return render(
         request,
         "backoffice/absences/reports.html",
-        {"page": page, "filterset": filterset, "rule": services.rule_for(request.organisation), "nav": "absences"},
+        {"page": page, "filterset": filterset, "rule": selectors.rule_for(request.organisation), "nav": "absences"},
     )
 
 
@@ -41,7 +41,7 @@ def justify(request, absencereport_id: int):
     else:
         messages.success(
             request,
-            _("Absence de %(name)s du %(date)s marquée justifiée.")
+            _("%(name)s : absence du %(date)s marquée justifiée.")
             % {"name": report.booking.child.first_name, "date": f"{report.booking.date:%d/%m/%Y}"},
         )
     back = request.POST.get("next", "")
@@ -64,7 +64,7 @@ def certificate_file(request, absencereport_id: int):
 
 @staff_required(Perm.MANAGE_BILLING)
 def rule_settings(request):
-    rule = services.rule_for(request.organisation)
+    rule = selectors.rule_for(request.organisation)
     billing = billing_settings_for(request.organisation)
     form = RuleForm(
         request.POST or None,

@@ -30,19 +30,18 @@ def _upload(form):
 @family_required
 def report(request, booking_id: int):
     booking = selectors.get_booking_to_report(request.user.family, booking_id)
-    rule = services.rule_for(request.organisation)
+    rule = selectors.rule_for(request.organisation)
     form = ReportForm(request.POST if request.method == "POST" else None, request.FILES or None)
 
     def said(outcome) -> str:
         values = {"name": booking.child.first_name, "date": shown_date(booking.date)}
         if outcome.cancelled:
             return (
-                _("La réservation de %(name)s du %(date)s est annulée (avant le délai) : rien ne sera facturé.")
-                % values
+                _("%(name)s : la réservation du %(date)s est annulée (avant le délai), rien ne sera facturé.") % values
             )
         if outcome.report.certificate:
-            return _("Absence de %(name)s le %(date)s signalée, avec son certificat.") % values
-        return _("Absence de %(name)s le %(date)s signalée. Vous pouvez envoyer un certificat jusqu'au %(due)s.") % {
+            return _("%(name)s : absence du %(date)s signalée, avec son certificat.") % values
+        return _("%(name)s : absence du %(date)s signalée. Vous pouvez envoyer un certificat jusqu'au %(due)s.") % {
             **values,
             "due": shown_date(outcome.report.certificate_due(rule)),
         }
@@ -74,7 +73,7 @@ def report(request, booking_id: int):
 @family_required
 def certificate(request, absencereport_id: int):
     report = selectors.get_report_for_family(request.user.family, absencereport_id)
-    rule = services.rule_for(request.organisation)
+    rule = selectors.rule_for(request.organisation)
     return form_page(
         request,
         CertificateForm(request.POST if request.method == "POST" else None, request.FILES or None),
