@@ -10,6 +10,7 @@ import factory
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
+from ribambelle.absences.models import AbsenceReport
 from ribambelle.accounts.models import AccountToken, ActivityLog, User
 from ribambelle.activities.models import Activity, ClosureDay, Group, Opening, Unit, UnitExclusion
 from ribambelle.billing.models import (
@@ -702,6 +703,8 @@ class InvoiceLineFactory(factory.django.DjangoModelFactory):
     invoice = factory.SubFactory(
         InvoiceFactory, organisation=factory.SelfAttribute("..organisation"), family=factory.SelfAttribute("..family")
     )
+    # The day's activity (the structure-limit walk reaches a line through it).
+    activity = factory.SubFactory(ActivityFactory, organisation=factory.SelfAttribute("..organisation"))
     label = "Journée"
     unit_price = Decimal("42.50")
     amount = Decimal("42.50")
@@ -985,3 +988,24 @@ class QuotientFetchFactory(factory.django.DjangoModelFactory):
 
 
 FACTORIES[QuotientFetch] = QuotientFetchFactory
+class AbsenceReportFactory(factory.django.DjangoModelFactory):
+    """An absence reported after the deadline (absences app), on a booking of the same family."""
+
+    class Meta:
+        model = AbsenceReport
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    family = factory.SubFactory(FamilyFactory, organisation=factory.SelfAttribute("..organisation"))
+    booking = factory.SubFactory(
+        BookingFactory, organisation=factory.SelfAttribute("..organisation"), family=factory.SelfAttribute("..family")
+    )
+    reason = "illness"
+    reported_at = factory.LazyFunction(timezone.now)
+    cutoff = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
+    certificate = factory.django.FileField(data=samples.jpeg_bytes("Certificat"), filename="certificat.jpg")
+    certificate_content_type = "image/jpeg"
+    certificate_extension = "jpg"
+    certificate_added_at = factory.LazyFunction(timezone.now)
+
+
+FACTORIES[AbsenceReport] = AbsenceReportFactory

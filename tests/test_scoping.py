@@ -316,6 +316,7 @@ UNIQUE_WITHOUT_ORGANISATION = {
     ("tenancy.Membership", "user_id"),
     ("families.HealthRecord", "child_id"),
     ("bookings.CalendarFeed", "family_id"),
+    ("absences.AbsenceReport", "booking_id"),
     # Platform administrators (no organisation) have e-mails unique among themselves.
     ("accounts.User", "user_unique_platform_email"),
 }

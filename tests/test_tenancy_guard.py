@@ -42,6 +42,7 @@ UNIQUE_WITHOUT_ORGANISATION = {
     ("bookings.CalendarFeed", "token (unique=True)"): "random secret of the feed's address: never collides",
     ("bookings.CalendarFeed", "family (unique=True)"): "one-to-one with a family of the same organisation",
     ("families.HealthRecord", "child (unique=True)"): "one-to-one with a child of the same organisation",
+    ("absences.AbsenceReport", "booking (unique=True)"): "one-to-one with a booking of the same organisation",
     ("tenancy.Membership", "user (unique=True)"): "one-to-one with a login of the same organisation",
 }
 

@@ -71,6 +71,8 @@ SENTENCES = {
     "bookings_changed": _("Réservations %(of_child)s : %(summary)s"),
     "bookings_changed_by_staff": _("Réservations %(of_child)s par le service : %(summary)s"),
     "waiting_list_accepted": _("Place acceptée sur liste d'attente : %(unit)s du %(date)s"),
+    "absence_reported": _("Absence signalée %(of_child)s : %(unit)s du %(date)s"),
+    "absence_certificate": _("Certificat envoyé pour l'absence %(of_child)s du %(date)s"),
     # Documents
     "document_sent": ngettext_lazy(
         "Document envoyé : %(document)s (%(files)s fichier)",

@@ -108,6 +108,8 @@ def invoice_list(request):
 
 @staff_required(BILLING)
 def invoice_detail(request, invoice_id: int):
+    from ribambelle.absences.selectors import waivable_line_ids
+
     invoice = selectors.get_invoice_for_staff(request.membership, invoice_id)
     return form_page(
         request,
@@ -125,6 +127,7 @@ def invoice_detail(request, invoice_id: int):
             "lines": invoice.lines.all(),
             "allocations": invoice.allocations.select_related("payment"),
             "credit_notes": invoice.credit_notes.all(),
+            "waivable": waivable_line_ids(invoice),  # late cancellations and absences: "Remise"
             "nav": "invoices",
         },
     )

@@ -94,6 +94,12 @@ def base_price(tariff: Tariff, choice: BracketChoice, *, outside: bool) -> tuple
 
 def is_chargeable(booking, settings: BillingSettings) -> tuple[bool, str]:
     status = booking.status
+    # A late cancellation or an absence reported after the deadline (absences.charging): its
+    # rule decides, and the note names the rule and the missed cut-off. A child who came after
+    # all is charged as present.
+    facts = getattr(booking, "absence_facts", None)
+    if facts is not None and status != BookingStatus.PRESENT:
+        return facts.decide(settings)
     if status in (BookingStatus.BOOKED, BookingStatus.PRESENT):
         return True, ""
     if status == BookingStatus.ABSENT:

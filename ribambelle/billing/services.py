@@ -172,6 +172,7 @@ class FamilyPreview:
 def _load_bookings(run: InvoiceRun, families: list[Family]) -> dict[int, list[Booking]]:
     """The batch's bookings in one query; activities and units are shared objects (loaded
     once per batch) rather than one copy per booking: memory stays flat per batch."""
+    from ribambelle.absences.charging import attach_absence_facts
     from ribambelle.activities.models import Activity, Unit
 
     by_family: dict[int, list[Booking]] = {f.pk: [] for f in families}
@@ -212,6 +213,7 @@ def _load_bookings(run: InvoiceRun, families: list[Family]) -> dict[int, list[Bo
         booking.activity = activities[booking.activity_id]
         booking.opening.unit = units[booking.opening.unit_id]
         by_family[booking.family_id].append(booking)
+    attach_absence_facts(rows, run.organisation)  # late cancellations and reported absences explained
     return by_family
 
 

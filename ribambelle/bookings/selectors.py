@@ -317,7 +317,8 @@ def attendance_list(activity, day: date, group_id: int | None = None):
         Booking.objects.filter(
             organisation_id=activity.organisation_id, activity=activity, date=day, status__in=PLACE_STATUSES
         )
-        .select_related("child", "family", "opening__unit", "opening__group")
+        # The absence reported by the family (ribambelle.absences), in the same query: its badge.
+        .select_related("child", "family", "opening__unit", "opening__group", "absence_report")
         .order_by("opening__group__position", "child__last_name", "child__first_name", "opening__unit__position")
     )
     if group_id:

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "ribambelle.waitingroom",
     "ribambelle.renewals",
     "ribambelle.apiparticulier",
+    "ribambelle.absences",
     "ribambelle.portail",
     "ribambelle.backoffice",
     "ribambelle.demo",

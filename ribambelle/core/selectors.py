@@ -42,6 +42,7 @@ ACTION_LABELS = {
     "start": _("Lancement d'une facturation"),
     "issue": _("Émission de factures"),
     "credit_note": _("Avoir"),
+    "absence_justified": _("Absence marquée justifiée"),
     "allocate": _("Affectation d'un règlement"),
     "reminders": _("Relances des impayés"),
     "sepa_export": _("Export des prélèvements SEPA"),

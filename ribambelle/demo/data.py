@@ -16,6 +16,7 @@ from django.utils import timezone
 from ribambelle.accounts.models import User
 from ribambelle.core.actions import batch
 from ribambelle.demo import apiparticulier as apiparticulier_demo
+from ribambelle.demo import absences as absences_demo
 from ribambelle.demo import caf as caf_demo
 from ribambelle.demo import franceconnect as franceconnect_demo
 from ribambelle.demo import statistics as statistics_demo
@@ -1175,6 +1176,7 @@ def load() -> list[DemoLogin]:
         (quercy, "renewal", load_renewal, quercy),
         (quercy, "franceconnect", franceconnect_demo.load, quercy),
         (quercy, "apiparticulier", apiparticulier_demo.load, quercy),
+        (quercy, "absences", absences_demo.load, quercy),
     ]
     for organisation in (quercy, pouilly):
         _adopt_legacy(organisation, [f"section:{o.slug}:{name}" for o, name, *_ in sections if o == organisation])

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import (
+    absence_views,
     account_views,
     billing_views,
     booking_views,
@@ -60,6 +61,13 @@ urlpatterns = [
     ),
     path("reservations/enfant/<int:person_id>/semaine-type/", booking_views.typical_week, name="bookings_typical_week"),
     path("reservations/place/<int:booking_id>/accepter/", booking_views.accept_offer, name="bookings_accept_offer"),
+    path("reservations/<int:booking_id>/absence/", absence_views.report, name="absence_report"),
+    path("absences/<int:absencereport_id>/certificat/", absence_views.certificate, name="absence_certificate"),
+    path(
+        "absences/<int:absencereport_id>/certificat/fichier/",
+        absence_views.certificate_file,
+        name="absence_certificate_file",
+    ),
     path("salle-attente/<int:activity_id>/", waitingroom_views.room, name="waitingroom"),
     path("salle-attente/<int:activity_id>/etat/", waitingroom_views.room_status, name="waitingroom_status"),
     path("reservations/agenda/", booking_views.calendar_settings, name="calendar_settings"),
