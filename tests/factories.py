@@ -953,6 +953,8 @@ class RenewedRegistrationFactory(factory.django.DjangoModelFactory):
 
 FACTORIES[Renewal] = RenewalFactory
 FACTORIES[RenewedRegistration] = RenewedRegistrationFactory
+
+
 class FranceConnectIdentityFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = FranceConnectIdentity
@@ -988,6 +990,8 @@ class QuotientFetchFactory(factory.django.DjangoModelFactory):
 
 
 FACTORIES[QuotientFetch] = QuotientFetchFactory
+
+
 class AbsenceReportFactory(factory.django.DjangoModelFactory):
     """An absence reported after the deadline (absences app), on a booking of the same family."""
 

@@ -6,7 +6,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from django.core.cache import cache
 
-from ribambelle.franceconnect import crypto
+from ribambelle.core import crypto
 from ribambelle.franceconnect.double import FranceConnectDouble
 from ribambelle.franceconnect.models import FranceConnectSettings
 

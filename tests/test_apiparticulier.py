@@ -13,7 +13,7 @@ import pytest
 import time_machine
 
 from ribambelle.accounts.consent import record_consents
-from ribambelle.apiparticulier import crypto, services
+from ribambelle.apiparticulier import services
 from ribambelle.apiparticulier.client import (
     ApiParticulierClient,
     Identity,
@@ -30,6 +30,7 @@ from ribambelle.apiparticulier.models import (
     QuotientConsent,
     QuotientFetch,
 )
+from ribambelle.core import crypto
 from ribambelle.families.models import Family, Person, PersonRole, QuotientRecord, QuotientSource
 
 from .conftest import client_for, page_text

@@ -11,9 +11,9 @@ from django.test import Client
 
 from ribambelle.accounts.consent import record_consents
 from ribambelle.accounts.models import ActivityLog
+from ribambelle.core import crypto
 from ribambelle.core.models import AuditEntry
 from ribambelle.franceconnect import client as fc_client
-from ribambelle.franceconnect import crypto
 from ribambelle.franceconnect.models import FranceConnectIdentity, FranceConnectSettings
 
 from . import franceconnect_double

@@ -506,6 +506,8 @@ def _portal_renewal(tenant_a, tenant_b):
     foreign_group = GroupFactory(organisation=tenant_b.organisation)
     _assert_refused(client, url, {"choix": [own], f"groupe-{own}": foreign_group.pk})
     _assert_accepted(client, url, {"choix": [own]})
+
+
 def _qf_bulk(tenant_a, tenant_b):
     """API Particulier in bulk: every ticked family must be within reach (nothing is called otherwise)."""
     membership, mine, other = _limited(tenant_a)

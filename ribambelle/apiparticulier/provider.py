@@ -3,7 +3,9 @@ real service or the local double, by its base URL)."""
 
 from django.utils.translation import gettext as _
 
-from . import crypto, selectors
+from ribambelle.core import crypto
+
+from . import selectors
 from .client import ApiParticulierClient, Misconfigured
 
 

@@ -14,13 +14,14 @@ from datetime import date
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ribambelle.core import crypto
 from ribambelle.core.actions import action, step_by_step
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit, save_with_audit
 from ribambelle.families.models import Family, QuotientRecord, QuotientSource
 from ribambelle.helios.services import _luhn_ok
 
-from . import crypto, selectors
+from . import selectors
 from .client import ApiParticulierError, Identity, Misconfigured, NotFound, QuotientResult
 from .models import (
     ApiParticulierSettings,

@@ -334,8 +334,7 @@ API_PARTICULIER_DEFAULT_URL = os.environ.get(
 )
 API_PARTICULIER_TIMEOUT = int(os.environ.get("API_PARTICULIER_TIMEOUT", "10"))  # seconds to answer
 API_PARTICULIER_MAX_CALLS_PER_SECOND = 19  # published limit: 20 per second per token
-# Fernet key of the stored tokens; empty: derived from SECRET_KEY.
-API_PARTICULIER_ENCRYPTION_KEY = os.environ.get("API_PARTICULIER_ENCRYPTION_KEY", "")
+# The stored token is encrypted with FIELD_ENCRYPTION_KEY (core/crypto.py), like the FranceConnect secret.
 
 # --- Tasks ------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from ribambelle.accounts.models import User
 from ribambelle.core.actions import batch
-from ribambelle.demo import apiparticulier as apiparticulier_demo
 from ribambelle.demo import absences as absences_demo
+from ribambelle.demo import apiparticulier as apiparticulier_demo
 from ribambelle.demo import caf as caf_demo
 from ribambelle.demo import franceconnect as franceconnect_demo
 from ribambelle.demo import statistics as statistics_demo

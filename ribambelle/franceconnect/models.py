@@ -3,9 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ribambelle.core import crypto
 from ribambelle.core.models import TenantModel
-
-from . import crypto
 
 # FranceConnect v2, integration platform (the "sandbox" DataPass gives first) and production.
 INTEGRATION_URL = "https://fcp-low.sbx.dev-franceconnect.fr/api/v2"

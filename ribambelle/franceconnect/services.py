@@ -5,11 +5,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ribambelle.accounts.services import log_family_action
+from ribambelle.core import crypto
 from ribambelle.core.actions import action
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit, save_with_audit
 
-from . import crypto
 from .models import FranceConnectIdentity, FranceConnectSettings
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from ribambelle.accounts.consent import record_consents
-from ribambelle.franceconnect import crypto
+from ribambelle.core import crypto
 from ribambelle.franceconnect.models import FranceConnectIdentity, FranceConnectSettings
 from ribambelle.tenancy.roles import Role
 

@@ -1,4 +1,5 @@
-"""Secrets kept in the database (the FranceConnect client secret) are encrypted with Fernet.
+"""Secrets kept in the database (the FranceConnect client secret, the API Particulier token)
+are encrypted with Fernet.
 
 The key is FIELD_ENCRYPTION_KEY when set (a Fernet key, kept outside the database and its
 backups), otherwise one derived from SECRET_KEY: a dump of the database alone never reveals
