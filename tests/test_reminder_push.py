@@ -95,7 +95,7 @@ def test_the_reminder_arrives_encrypted_and_signed_at_the_push_service(
     assert received.path == "/push/telephone-julie"
     assert received.public_key == vapid.public_key  # the installation's key, checked against the JWT
     assert received.claims["aud"] == push_service.url and received.claims["sub"].startswith("mailto:")
-    assert received.headers["Content-Encoding"] == "aes128gcm" and int(received.headers["TTL"]) > 0
+    assert received.headers["content-encoding"] == "aes128gcm" and int(received.headers["ttl"]) > 0
     payload = browser.decrypt(received.body)
     assert payload["title"] == "Réservations à faire avant le 08/12 à 12:00"
     assert payload["body"] == "Léa : 1 jour(s) habituel(s) pas encore réservé(s)."

@@ -25,7 +25,7 @@ from .push import b64url_decode
 @dataclass
 class ReceivedPush:
     path: str
-    headers: dict
+    headers: dict  # names in lower case
     body: bytes
     claims: dict = field(default_factory=dict)
     public_key: str = ""
@@ -86,7 +86,9 @@ class PushServiceDouble:
                 if "/gone" in self.path:
                     return self._answer(410)
                 double.received.append(
-                    ReceivedPush(self.path, dict(self.headers.items()), body, claims=claims, public_key=key)
+                    ReceivedPush(
+                        self.path, {k.lower(): v for k, v in self.headers.items()}, body, claims=claims, public_key=key
+                    )
                 )
                 self._answer(201)
 

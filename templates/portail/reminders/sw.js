@@ -2,7 +2,7 @@
  * Shows the reminders before a booking deadline sent by web push, and opens the page the
  * notification names when it is tapped. It caches nothing: every request goes to the network. */
 "use strict";
-const SCOPE = "{{ scope|escapejs }}";
+const SCOPE = "{{ scope }}"; // "/<slug>/": a slug holds no quote nor backslash
 
 self.addEventListener("install", () => self.skipWaiting());
 self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
