@@ -41,11 +41,14 @@ class ReminderSettings(TenantModel):
 class FamilyReminderPreference(TenantModel):
     """A family's choice; no row means the reminders are on (the default)."""
 
-    family = models.OneToOneField("families.Family", on_delete=models.CASCADE, related_name="reminder_preference")
+    family = models.ForeignKey("families.Family", on_delete=models.CASCADE, related_name="+")
     enabled = models.BooleanField(_("recevoir les rappels avant la date limite"), default=True)
 
     class Meta:
         verbose_name = _("choix de rappel d'une famille")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "family"], name="reminder_preference_one_per_family")
+        ]
 
     def __str__(self) -> str:
         return f"{self.family_id}: {self.enabled}"

@@ -37,7 +37,7 @@ def _booking_url(organisation, child_id: int, day) -> str:
     return f"{settings.SITE_URL}/{organisation.slug}/reservations/enfant/{child_id}/?{query}"
 
 
-def deadline_label(deadline, organisation) -> str:
+def _deadline_label(deadline, organisation) -> str:
     """ "mardi 8 décembre 2026 à 12:00", in the organisation's time zone (e-mails are in French)."""
     local = deadline.astimezone(ZoneInfo(organisation.time_zone))
     return f"{long_date(local.date())} à {local:%H:%M}"
@@ -108,7 +108,7 @@ def _remind(*, organisation, family, deadline, days, recipients) -> ReminderSent
     children = _group(days)
     context = {
         "deadline": deadline,
-        "deadline_label": deadline_label(deadline, organisation),
+        "deadline_label": _deadline_label(deadline, organisation),
         "account_url": f"{settings.SITE_URL}/{organisation.slug}/mon-compte/#rappels",
         "children": [
             {**child, "url": _booking_url(organisation, child["child_id"], child["first_day"])} for child in children
@@ -150,7 +150,7 @@ def _enqueue_push(reminder_id: int) -> None:
         logger.exception("Could not enqueue the push of reminder %s", reminder_id)
 
 
-def reminder_text(reminder: ReminderSent) -> tuple[str, str]:
+def _reminder_text(reminder: ReminderSent) -> tuple[str, str]:
     """(title, body) of the push notification: short, the children and the deadline."""
     names = [entry["child"] for entry in reminder.days]
     count = sum(len(entry["lines"]) for entry in reminder.days)
@@ -173,7 +173,7 @@ def deliver_pushes(reminder_id: int) -> int:
     reminder = ReminderSent.objects.select_related("organisation").filter(pk=reminder_id).first()
     if reminder is None or reminder.pushes:
         return 0
-    title, body = reminder_text(reminder)
+    title, body = _reminder_text(reminder)
     url = f"/{reminder.organisation.slug}/reservations/"
     accepted = 0
     for subscription in PushSubscription.objects.filter(
@@ -201,7 +201,7 @@ def _send_digest(*, organisation, reminder_settings, reminders, families) -> Non
                 "reminders": [
                     {
                         "family": families[r.family_id].name,
-                        "deadline_label": deadline_label(r.deadline, organisation),
+                        "deadline_label": _deadline_label(r.deadline, organisation),
                         "days": r.days,
                         "emails": r.emails,
                     }
