@@ -27,13 +27,15 @@ def load(quercy) -> None:
         organisation=quercy, defaults={"enabled": True, "hours_before": 24, "weeks_observed": 4, "min_weeks": 3}
     )
     lea = Person.objects.filter(organisation=quercy, family__name="MARTIN", first_name="Léa").first()
-    activity = Activity.objects.filter(organisation=quercy, name__startswith="Périscolaire Saint-Étienne").first()
+    today = timezone.localdate()
+    activity = Activity.objects.filter(  # this school year's (the statistics demo has last year's too)
+        organisation=quercy, name__startswith="Périscolaire Saint-Étienne", start_date__lte=today, end_date__gte=today
+    ).first()
     if lea is None or activity is None:
         return
     registration = Registration.objects.filter(child=lea, activity=activity, status=RegistrationStatus.ACCEPTED).first()
     if registration is None:
         return
-    today = timezone.localdate()
     this_monday = today - timedelta(days=today.weekday())
     past = Opening.objects.filter(
         activity=activity,
