@@ -205,3 +205,26 @@ def test_the_vapid_keys_command_writes_the_installations_keys(settings, tmp_path
     assert keys is not None and len(push.b64url_decode(keys.public_key)) == 65
     call_command("vapid_keys")  # kept: subscriptions made with them stay valid
     assert push.vapid_keys() == keys
+
+
+def _account_queries(client, tenant) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(tenant.url("mon-compte/")).status_code == 200
+    return len(queries)
+
+
+def test_mon_compte_costs_the_same_whatever_the_number_of_phones(tenant_a, vapid, django_assert_num_queries):
+    make_ground(tenant_a)
+    client = _parent(tenant_a)
+    _post(client, tenant_a, Browser("https://push.example.net/1").to_json())
+    one = _account_queries(client, tenant_a)
+    # Session and user, consent, the family, its reminder choice, the organisation's setting, its phones.
+    assert one == 7
+    for index in range(2, 6):
+        _post(client, tenant_a, Browser(f"https://push.example.net/{index}").to_json())
+    with django_assert_num_queries(one):
+        page = page_text(client.get(tenant_a.url("mon-compte/")))
+    assert "sur 5 appareils" in page

@@ -273,3 +273,24 @@ def test_another_organisations_staff_never_sees_these_reminders(ground, tenant_a
     assert ground.family.name not in page or ground.family.name == tenant_b.family_user.family.name
     assert "Aucun rappel envoyé" in page
     assert client_for(tenant_b.admin).get(tenant_a.url("gestion/rappels/")).status_code in (302, 403, 404)
+
+
+def test_the_settings_page_costs_the_same_whatever_the_number_of_reminders(ground, tenant_a):
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(tenant_a.admin)
+    _sweep(ground.organisation)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(tenant_a.url("gestion/rappels/")).status_code == 200
+        return len(queries)
+
+    one = count()
+    for index in range(3):
+        family = FamilyUserFactory(organisation=ground.organisation, email=f"autre{index}@cc-a.example").family
+        ground.add_child(f"Enfant {index}", family=family)
+    ReminderSent.objects.all().delete()
+    assert _sweep(ground.organisation) == 4
+    assert one == 7  # session, user, membership…, the setting, the reminders with their families
+    assert count() == one
