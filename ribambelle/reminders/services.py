@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ribambelle.core.actions import action, step_by_step
@@ -121,6 +121,7 @@ def _remind(*, organisation, family, deadline, days, recipients) -> ReminderSent
                 family=family,
                 deadline=deadline,
                 days=[{"child": c["first_name"], "lines": c["lines"]} for c in children],
+                emails=len(recipients),
             )
             for recipient in recipients:
                 queue_email(
@@ -131,10 +132,7 @@ def _remind(*, organisation, family, deadline, days, recipients) -> ReminderSent
                     family=family,
                     context={**context, "user": recipient},
                 )
-            has_push = PushSubscription.objects.filter(organisation=organisation, family=family).exists()
-            ReminderSent.objects.filter(pk=reminder.pk).update(emails=len(recipients))
-            reminder.emails = len(recipients)
-            if has_push:
+            if PushSubscription.objects.filter(organisation=organisation, family=family).exists():
                 transaction.on_commit(lambda: _enqueue_push(reminder.pk))
     except IntegrityError:
         return None  # another sweep reminded this family of this deadline first
@@ -173,7 +171,8 @@ def deliver_pushes(reminder_id: int) -> int:
     reminder = ReminderSent.objects.select_related("organisation").filter(pk=reminder_id).first()
     if reminder is None or reminder.pushes:
         return 0
-    title, body = _reminder_text(reminder)
+    with translation.override(settings.LANGUAGE_CODE):  # in French, as the e-mails (README, Langues)
+        title, body = _reminder_text(reminder)
     url = f"/{reminder.organisation.slug}/reservations/"
     accepted = 0
     for subscription in PushSubscription.objects.filter(
@@ -233,7 +232,7 @@ def save_reminder_settings(*, organisation, values: dict, acting_user) -> Remind
     record_audit(
         organisation=organisation,
         actor=acting_user,
-        action="reminder_settings",
+        action="update",
         obj=current,
         changes={k: str(v) for k, v in values.items()},
     )
