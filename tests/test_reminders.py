@@ -294,3 +294,20 @@ def test_the_settings_page_costs_the_same_whatever_the_number_of_reminders(groun
     assert _sweep(ground.organisation) == 4
     assert one == 7  # measured; the same below with four times as many reminders
     assert count() == one
+
+
+def test_the_command_previews_then_sends_at_the_moment_given(ground, tenant_b):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command("booking_reminders", "--preview", "--at", "2026-12-07 13:00", stdout=out)
+    assert "cc-a" in out.getvalue() and "Léa · Soir 10/12/2026 · limite 08/12/2026 12:00" in out.getvalue()
+    assert not ReminderSent.objects.exists()
+    out = StringIO()
+    call_command("booking_reminders", "--at", "2026-12-07 13:00", stdout=out)
+    assert "1 famille(s) rappelée(s)." in out.getvalue()
+    assert ReminderSent.objects.get().family == ground.family
+    with pytest.raises(CommandError, match="Heure illisible"):
+        call_command("booking_reminders", "--at", "demain midi")
