@@ -34,6 +34,7 @@ run: install
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py vapid_keys  # web push of the reminders: this installation's keys, once (var/)
 	@echo "Serveur : http://$(HOST):$(PORT)/  (Ctrl-C pour arrêter)"
 	@trap 'kill 0' INT TERM EXIT; \
 	  while :; do $(BIN)/python manage.py worker --queue-name '*' --no-startup-delay --verbosity 0; \

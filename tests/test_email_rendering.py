@@ -53,6 +53,16 @@ def _contexts() -> dict[str, dict]:
     link = {"user": user, "url": "https://exemple.fr/lien/", "expires_at": now + timedelta(days=7)}
     return {
         "booking_summary": {"user": user, "child": _person(), "booked": [NASTY], "waitlisted": [NASTY]},
+        "booking_reminder": {
+            "user": user,
+            "deadline_label": "mardi 8 décembre 2026 à 12:00",
+            "children": [{"first_name": NASTY, "lines": [NASTY], "url": "https://exemple.fr/"}],
+            "account_url": "https://exemple.fr/",
+        },
+        "reminder_digest": {
+            "reminders": [{"family": NASTY, "deadline_label": NASTY, "days": [{"child": NASTY, "lines": [NASTY]}]}],
+            "settings_url": "https://exemple.fr/",
+        },
         "change_accepted": {"family": SimpleNamespace(name=NASTY), "change": change, "url": "https://exemple.fr/"},
         "change_refused": {"family": SimpleNamespace(name=NASTY), "change": change, "url": "https://exemple.fr/"},
         "document_accepted": {"submission": submission, "document_type": SimpleNamespace(name=NASTY), "path": "/"},

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "ribambelle.renewals",
     "ribambelle.apiparticulier",
     "ribambelle.absences",
+    "ribambelle.reminders",
     "ribambelle.portail",
     "ribambelle.backoffice",
     "ribambelle.demo",
@@ -404,6 +405,12 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
 }
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Web push of the reminders (reminders/push.py): the installation's VAPID keys, base64url, or
+# else the file `manage.py vapid_keys` writes; without either, reminders go by e-mail only.
+WEBPUSH_VAPID_PRIVATE_KEY = os.environ.get("WEBPUSH_VAPID_PRIVATE_KEY", "")
+WEBPUSH_VAPID_PUBLIC_KEY = os.environ.get("WEBPUSH_VAPID_PUBLIC_KEY", "")
+WEBPUSH_VAPID_FILE = os.environ.get("WEBPUSH_VAPID_FILE", "")
+WEBPUSH_VAPID_SUBJECT = os.environ.get("WEBPUSH_VAPID_SUBJECT", "")  # mailto: or https: of the operator
 
 # --- Error reporting ------------------------------------------------------------
 # Sentry, or a self-hosted GlitchTip (same protocol), when SENTRY_DSN is set.

@@ -19,6 +19,7 @@ from ribambelle.demo import absences as absences_demo
 from ribambelle.demo import apiparticulier as apiparticulier_demo
 from ribambelle.demo import caf as caf_demo
 from ribambelle.demo import franceconnect as franceconnect_demo
+from ribambelle.demo import reminders as reminders_demo
 from ribambelle.demo import statistics as statistics_demo
 from ribambelle.demo.draw import load_draw  # Séjour neige: wishes then a past draw
 from ribambelle.demo.helios import load_helios  # Hélios settings, Pouilly's run exported to PES
@@ -1177,6 +1178,7 @@ def load() -> list[DemoLogin]:
         (quercy, "franceconnect", franceconnect_demo.load, quercy),
         (quercy, "apiparticulier", apiparticulier_demo.load, quercy),
         (quercy, "absences", absences_demo.load, quercy),
+        (quercy, "reminders", reminders_demo.load, quercy),
     ]
     for organisation in (quercy, pouilly):
         _adopt_legacy(organisation, [f"section:{o.slug}:{name}" for o, name, *_ in sections if o == organisation])

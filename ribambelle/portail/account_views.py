@@ -19,6 +19,7 @@ from ribambelle.accounts.models import ConsentKind, TokenPurpose
 from ribambelle.core.exceptions import DomainError
 from ribambelle.tenancy.access import family_required
 
+from . import reminder_views
 from .views import _password_rules_context, _safe_next
 
 
@@ -126,6 +127,7 @@ def account(request):
             "consents": request.consents,
             "active_tab": "account",
             **_password_rules_context(),
+            **reminder_views.account_context(request),
         },
         status=400 if has_errors else 200,
     )

@@ -13,6 +13,7 @@ from . import (
     qf_views,
     registration_views,
     renewal_views,
+    reminder_views,
     views,
     waitingroom_views,
 )
@@ -76,6 +77,9 @@ urlpatterns = [
     path("mot-de-passe-oublie/", account_views.password_forgot, name="password_forgot"),
     path("mot-de-passe/<str:token>/", account_views.password_reset, name="password_reset"),
     path("mon-compte/", account_views.account, name="account"),
+    path("mon-compte/rappels/", reminder_views.reminder_preference, name="reminder_preference"),
+    path("mon-compte/rappels/notifications/", reminder_views.push_subscription, name="push_subscription"),
+    path("notifications-sw.js", reminder_views.service_worker, name="service_worker"),
     path("mon-compte/consentement/<str:kind>/retirer/", account_views.consent_withdraw, name="consent_withdraw"),
     path("mon-compte/e-mail/<str:token>/", account_views.email_confirm, name="email_confirm"),
     path("contact/", communication_views.contacts, name="contacts"),

@@ -14,7 +14,8 @@ logger = logging.getLogger(__name__)
 class Command(BaseCommand):
     help = (
         "Travaux périodiques : e-mails dus de la file d'attente, propositions de liste d'attente expirées, "
-        "rappels d'expiration des documents, prélèvements SEPA arrivés à leur date, "
+        "rappels d'expiration des documents, rappels avant la date limite de réservation, "
+        "prélèvements SEPA arrivés à leur date, "
         "paiements en ligne en attente revérifiés. "
         "Une fois, ou en boucle avec --loop N (secondes)."
     )
@@ -61,11 +62,16 @@ class Command(BaseCommand):
         from ribambelle.documents.services import send_expiry_reminders
         from ribambelle.outbox.services import deliver_due_emails
         from ribambelle.payments.services import recheck_pending
+        from ribambelle.reminders.services import send_due_reminders
 
         # Each sweep visits the organisations one by one, inside each one's scope.
         sent = for_each_organisation(deliver_due_emails)
         expired = for_each_organisation(expire_offers)
         reminders = for_each_organisation(send_expiry_reminders)
+        # Reminders before booking deadlines: each organisation's own hour, each family once per deadline.
+        booking_reminders = for_each_organisation(send_due_reminders)
+        if booking_reminders:
+            self.stdout.write(f"rappels avant la date limite de réservation : {booking_reminders}")
         settled = for_each_organisation(settle_due_collections)
         # Online payments still pending (a lost notification, PayFiP's "not finished" P5): ask again.
         payments = for_each_organisation(recheck_pending)
