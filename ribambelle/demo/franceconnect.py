@@ -14,7 +14,7 @@ CLIENT_SECRET = "secret-de-demonstration-franceconnect-quercy"  # the double's, 
 
 
 def load(quercy) -> None:
-    from ribambelle.franceconnect import crypto
+    from ribambelle.core import crypto
     from ribambelle.franceconnect.models import FranceConnectSettings
 
     FranceConnectSettings.objects.update_or_create(

@@ -12,8 +12,8 @@ from . import (
     franceconnect_views,
     qf_views,
     registration_views,
-    renewal_views,
     reminder_views,
+    renewal_views,
     views,
     waitingroom_views,
 )
