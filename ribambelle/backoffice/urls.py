@@ -8,6 +8,7 @@ from . import (
     caf_views,
     communication_views,
     correction_views,
+    creche_urls,
     document_views,
     draw_views,
     family_login_views,
@@ -215,3 +216,4 @@ urlpatterns = [
     path("facturation/tarifs/<int:tariff_id>/", billing_views.tariff_edit, name="billing_tariff_edit"),
 ]
 urlpatterns += helios_urls.urlpatterns  # Hélios (PES) pages
+urlpatterns += creche_urls.urlpatterns  # Crèche (PSU) pages

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "ribambelle.helios",
     "ribambelle.stats",
     "ribambelle.caf",
+    "ribambelle.creche",
     "ribambelle.waitingroom",
     "ribambelle.portail",
     "ribambelle.backoffice",
