@@ -95,7 +95,11 @@ def seed_national_scales(*, organisation, acting_user) -> int:
             to_check=to_check,
             note=note + " Taux familial/parental à vérifier.",
             **dict(
-                zip(("collective_1", "collective_2", "collective_3", "collective_4_7", "collective_8"), COLLECTIVE_2022)
+                zip(
+                    ("collective_1", "collective_2", "collective_3", "collective_4_7", "collective_8"),
+                    COLLECTIVE_2022,
+                    strict=True,
+                )
             ),
             **dict(zip(("family_1", "family_2", "family_3", "family_4_7", "family_8"), FAMILY_2022, strict=True)),
         )
