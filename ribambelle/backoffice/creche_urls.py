@@ -15,8 +15,16 @@ urlpatterns = [
     path("creche/contrats/<int:contract_id>/pdf/", creche_views.contract_file, name="creche_contract_pdf"),
     path("creche/activites/<int:activity_id>/journee/", creche_views.day_sheet, name="creche_day_sheet"),
     path("creche/absences/", creche_views.absence_queue, name="creche_absences"),
-    path("creche/absences/<int:absence_id>/decision/", creche_views.absence_decide, name="creche_absence_decide"),
-    path("creche/absences/<int:absence_id>/justificatif/", creche_views.absence_proof, name="creche_absence_proof"),
+    path(
+        "creche/absences/<int:deductibleabsence_id>/decision/",
+        creche_views.absence_decide,
+        name="creche_absence_decide",
+    ),
+    path(
+        "creche/absences/<int:deductibleabsence_id>/justificatif/",
+        creche_views.absence_proof,
+        name="creche_absence_proof",
+    ),
     path("creche/bilan/", creche_views.figures, name="creche_figures"),
     path("creche/bilan/structures/<int:structure_id>/filoue/", creche_views.filoue, name="creche_filoue"),
 ]

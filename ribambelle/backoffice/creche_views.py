@@ -68,11 +68,11 @@ scale_create, scale_edit = EditPage(
 
 @staff_required(CONTRACTS)
 def contract_list(request):
-    contracts = selectors.contracts_for_staff(request.membership)
+    filterset = selectors.contract_list_for_staff(request.membership, request.GET)
     return render(
         request,
         "backoffice/creche/contract_list.html",
-        {"page": paginate(request, contracts), "nav": "creche_contracts"},
+        {"page": paginate(request, filterset.qs), "filterset": filterset, "nav": "creche_contracts"},
     )
 
 
@@ -225,18 +225,18 @@ def _time(text: str):
 
 @staff_required(CONTRACTS)
 def absence_queue(request):
-    absences = selectors.absences_to_review_for_staff(request.membership)
+    filterset = selectors.absence_list_for_staff(request.membership, request.GET)
     return render(
         request,
         "backoffice/creche/absences.html",
-        {"page": paginate(request, absences), "form": RefusalForm(), "nav": "creche_absences"},
+        {"page": paginate(request, filterset.qs), "filterset": filterset, "nav": "creche_absences"},
     )
 
 
 @require_POST
 @staff_required(CONTRACTS)
-def absence_decide(request, absence_id: int):
-    absence = selectors.get_absence_for_staff(request.membership, absence_id)
+def absence_decide(request, deductibleabsence_id: int):
+    absence = selectors.get_absence_for_staff(request.membership, deductibleabsence_id)
     form = RefusalForm(request.POST)
     form.is_valid()
     try:
@@ -253,8 +253,8 @@ def absence_decide(request, absence_id: int):
 
 
 @staff_required(CONTRACTS)
-def absence_proof(request, absence_id: int):
-    absence = selectors.get_absence_for_staff(request.membership, absence_id)
+def absence_proof(request, deductibleabsence_id: int):
+    absence = selectors.get_absence_for_staff(request.membership, deductibleabsence_id)
     if not absence.proof:
         raise Http404
     extension = "pdf" if absence.proof_type == "application/pdf" else absence.proof.name.rsplit(".", 1)[-1]
@@ -297,12 +297,9 @@ def figures(request):
 @staff_required(Perm.CAF_REPORT)
 def filoue(request, structure_id: int):
     year = _year(request)
-    activities = selectors.creche_activities_for_staff(request.membership).filter(structure_id=structure_id)
-    activity = activities.first()
-    if activity is None:
-        raise Http404
+    structure = selectors.get_structure_for_staff(request.membership, structure_id)
     try:
-        rows = reports.filoue_rows(request.organisation, year=year, structure=activity.structure)
+        rows = reports.filoue_rows(request.organisation, year=year, structure=structure)
     except DomainError as error:
         messages.error(request, error.message)
         return redirect(

@@ -126,7 +126,12 @@ def rounding_for(structure) -> int:
 
 
 def get_creche_activity_for_staff(membership, activity_id: int):
-    return get_object_or_404(creche_activities_for_staff(membership), pk=activity_id)
+    """An activity of the member's structures (any kind: a sheet without contracts is empty)."""
+    return get_object_or_404(
+        Activity.objects.filter(_structures(membership, "structure_id"), organisation_id=membership.organisation_id)
+        .select_related("structure"),
+        pk=activity_id,
+    )
 
 
 class SheetRow:
@@ -161,3 +166,30 @@ def day_sheet(activity, day: date, membership) -> list[SheetRow]:
         slot = version.schedule.get(str(day.weekday())) if version else None
         rows.append(SheetRow(contract, slot, days.get(contract.pk), absences.get(contract.pk)))
     return rows
+
+
+def scale_list_for_staff(membership, params):
+    from .filters import ScaleFilter
+
+    return ScaleFilter(params, queryset=PsuScale.objects.filter(organisation_id=membership.organisation_id))
+
+
+def contract_list_for_staff(membership, params):
+    from .filters import ContractFilter
+
+    return ContractFilter(params, queryset=contracts_for_staff(membership))
+
+
+def absence_list_for_staff(membership, params):
+    from .filters import AbsenceFilter
+
+    return AbsenceFilter(params, queryset=absences_to_review_for_staff(membership))
+
+
+def get_structure_for_staff(membership, structure_id: int):
+    from ribambelle.tenancy.models import Structure
+
+    return get_object_or_404(
+        Structure.objects.filter(_structures(membership, "pk"), organisation_id=membership.organisation_id),
+        pk=structure_id,
+    )
