@@ -242,4 +242,4 @@ def test_contract_pages_query_counts_do_not_grow(world, contracts, django_assert
         assert parent.get(tenant.url(f"creche/contrats/{made[0].pk}/")).status_code == 200
 
 
-QUERIES = {"contract_list": 8, "day_sheet": 10, "portal_contract": 1}
+QUERIES = {"contract_list": 8, "day_sheet": 10, "portal_contract": 6}

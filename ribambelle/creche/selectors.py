@@ -128,8 +128,9 @@ def rounding_for(structure) -> int:
 def get_creche_activity_for_staff(membership, activity_id: int):
     """An activity of the member's structures (any kind: a sheet without contracts is empty)."""
     return get_object_or_404(
-        Activity.objects.filter(_structures(membership, "structure_id"), organisation_id=membership.organisation_id)
-        .select_related("structure"),
+        Activity.objects.filter(
+            _structures(membership, "structure_id"), organisation_id=membership.organisation_id
+        ).select_related("structure"),
         pk=activity_id,
     )
 
