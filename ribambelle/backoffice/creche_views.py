@@ -45,9 +45,11 @@ def scale_list(request):
         added = services.seed_national_scales(organisation=request.organisation, acting_user=request.user)
         messages.success(request, _("%(n)s barème(s) national(aux) ajouté(s).") % {"n": added})
         return redirect("backoffice:creche_scales", org_slug=request.organisation.slug)
-    scales = selectors.scales_for_organisation(request.organisation)
+    filterset = selectors.scale_list_for_staff(request.membership, request.GET)
     return render(
-        request, "backoffice/creche/scale_list.html", {"page": paginate(request, scales), "nav": "creche_scales"}
+        request,
+        "backoffice/creche/scale_list.html",
+        {"page": paginate(request, filterset.qs), "filterset": filterset, "nav": "creche_scales"},
     )
 
 
