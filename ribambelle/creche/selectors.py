@@ -11,10 +11,6 @@ from ribambelle.tenancy.access import in_reach, structure_limit
 from .models import AbsenceStatus, Contract, ContractVersion, CrecheDay, CrecheSettings, DeductibleAbsence, PsuScale
 
 
-def scales_for_organisation(organisation):
-    return PsuScale.objects.filter(organisation=organisation).order_by("-valid_from")
-
-
 def get_psuscale_for_staff(membership, psuscale_id: int) -> PsuScale:
     return get_object_or_404(PsuScale, organisation_id=membership.organisation_id, pk=psuscale_id)
 
@@ -111,12 +107,6 @@ def get_absence_for_staff(membership, absence_id: int) -> DeductibleAbsence:
         ),
         organisation_id=membership.organisation_id,
         pk=absence_id,
-    )
-
-
-def get_absence_for_family(family, absence_id: int) -> DeductibleAbsence:
-    return get_object_or_404(
-        DeductibleAbsence, organisation_id=family.organisation_id, contract__family=family, pk=absence_id
     )
 
 
