@@ -8,6 +8,8 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from ribambelle.accounts.consent import record_consents
 from ribambelle.billing import services as billing
@@ -226,20 +228,47 @@ def test_figures_page_and_filoue_refuses_without_identifiers(world):
 
 
 @pytest.mark.parametrize("contracts", [1, 4])
-def test_contract_pages_query_counts_do_not_grow(world, contracts, django_assert_num_queries):
+def test_main_pages_exact_query_counts_do_not_grow_with_contracts(world, contracts):
     tenant, activity = world
     made = [_family_contract(tenant, activity) for _ in range(contracts)]
+    for made_contract in made:
+        DeductibleAbsence.objects.create(
+            organisation=tenant.organisation,
+            contract=made_contract,
+            child=made_contract.child,
+            date=date(2026, 11, 2),
+            hours=9,
+            reason="illness",
+        )
+        services.record_day(
+            contract=made_contract, day=date(2026, 11, 3), arrival=time(8), departure=time(17), acting_user=None
+        )
     staff = client_for(tenant.admin)
-    staff.get(tenant.url("gestion/creche/contrats/"))  # warm the session
-    with django_assert_num_queries(QUERIES["contract_list"]):
-        assert staff.get(tenant.url("gestion/creche/contrats/")).status_code == 200
-    with django_assert_num_queries(QUERIES["day_sheet"]):
-        url = tenant.url(f"gestion/creche/activites/{activity.pk}/journee/?date=2026-11-02")
-        assert staff.get(url).status_code == 200
     parent = _family_client(tenant)
-    parent.get(tenant.url("creche/"))
-    with django_assert_num_queries(QUERIES["portal_contract"]):
-        assert parent.get(tenant.url(f"creche/contrats/{made[0].pk}/")).status_code == 200
+    pages = {
+        "contract_list": (staff, "gestion/creche/contrats/"),
+        "day_sheet": (staff, f"gestion/creche/activites/{activity.pk}/journee/?date=2026-11-03"),
+        "absences": (staff, "gestion/creche/absences/"),
+        "figures": (staff, "gestion/creche/bilan/?annee=2026"),
+        "scales": (staff, "gestion/creche/baremes/"),
+        "portal_contracts": (parent, "creche/"),
+        "portal_contract": (parent, f"creche/contrats/{made[0].pk}/"),
+    }
+    counts = {}
+    for name, (client, path) in pages.items():
+        client.get(tenant.url(path))  # warm the session
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(tenant.url(path)).status_code == 200, name
+        counts[name] = len(queries)
+    assert counts == QUERIES
 
 
-QUERIES = {"contract_list": 8, "day_sheet": 10, "portal_contract": 6}
+QUERIES = {
+    "contract_list": 8,
+    "day_sheet": 10,
+    "absences": 7,
+    "figures": 9,
+    "scales": 7,
+    "portal_contracts": 5,
+    "portal_contract": 6,
+}
