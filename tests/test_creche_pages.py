@@ -272,3 +272,19 @@ QUERIES = {
     "portal_contracts": 5,
     "portal_contract": 6,
 }
+
+
+def test_lists_sort_and_filter_and_a_bad_value_is_ignored(world):
+    tenant, activity = world
+    first = _family_contract(tenant, activity)
+    staff = client_for(tenant.admin)
+    for path in (
+        "gestion/creche/contrats/?tri=-enfant&type=regular&q=Jade",
+        "gestion/creche/contrats/?type=nimporte",
+        "gestion/creche/baremes/?tri=-date",
+        "gestion/creche/absences/?tri=date&motif=hospital",
+    ):
+        response = staff.get(tenant.url(path))
+        assert response.status_code == 200, path
+    assert first.child.first_name in page_text(staff.get(tenant.url("gestion/creche/contrats/?q=Jade")))
+    assert first.child.first_name not in page_text(staff.get(tenant.url("gestion/creche/contrats/?q=Zorro")))
