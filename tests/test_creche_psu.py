@@ -172,3 +172,35 @@ def test_caf_figures_equal_what_the_invoices_say(world):
     assert november_row.billed_hours == D("120") and november_row.attended_hours == D("112.5")
     assert november_row.billing_rate == D("106.7")
     assert november_row.contributions == november.total
+
+
+@time_machine.travel(date(2026, 12, 1), tick=False)
+def test_filoue_file_lists_consenting_families_with_what_the_invoices_say(world):
+    from ribambelle.caf.models import StructureCafIdentifiers
+    from ribambelle.core.exceptions import DomainError
+
+    organisation, activity = world
+    consenting = contract(organisation, activity)
+    consenting.filoue_consent, consenting.allocataire_number = True, "1234567"
+    consenting.save()
+    consenting.family.postal_code = "21320"
+    consenting.family.save()
+    contract(organisation, activity)  # no consent: not in the file
+    services.record_day(
+        contract=consenting, day=date(2026, 11, 4), arrival=time(7), departure=time(19), acting_user=None
+    )
+    run = billing.create_run(
+        organisation=organisation, period_start=date(2026, 11, 1), period_end=date(2026, 11, 30), acting_user=None
+    )
+    billing.process_run(run_id=run.pk, send_email=False)
+    with pytest.raises(DomainError, match="numéro de dossier CAF"):
+        reports.filoue_rows(organisation, year=2026, structure=activity.structure)
+    StructureCafIdentifiers.objects.create(
+        organisation=organisation, structure=activity.structure, caf_number="21-EAJE-1", convention_number="PSU-1"
+    )
+    rows = reports.filoue_rows(organisation, year=2026, structure=activity.structure)
+    assert rows == [
+        ["2026", "21-EAJE-1", "PSU-1", "1234567", "unknown", "01/03/2025", "21320", "12.00", "138.00", "249.23"]
+    ]
+    text = reports.filoue_csv(rows).decode()
+    assert text.startswith("annee;numero_dossier_caf_structure;") and text.count("\r\n") == 2

@@ -165,7 +165,7 @@ def filoue_rows(organisation, *, year: int, structure) -> list[list[str]]:
     for contract in contracts:
         if contract.pk not in attended and contract.pk not in billed:
             continue
-        if not contract.allocataire_number or contract.child.birth_date is None:
+        if not contract.allocataire_number or contract.child.birth_date is None or not contract.family.postal_code:
             problems.append(str(contract.child))
             continue
         b = billed.get(contract.pk, {})
@@ -185,7 +185,10 @@ def filoue_rows(organisation, *, year: int, structure) -> list[list[str]]:
         )
     if problems:
         raise DomainError(
-            _("Numéro d'allocataire ou date de naissance manquant pour : %(names)s. Complétez les contrats.")
+            _(
+                "Numéro d'allocataire, date de naissance ou code postal manquant pour : %(names)s. "
+                "Complétez les contrats et les dossiers des familles."
+            )
             % {"names": ", ".join(problems)}
         )
     validate_filoue(rows)
