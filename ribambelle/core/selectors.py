@@ -62,6 +62,9 @@ ACTION_LABELS = {
     "allocation.configure": _("Réglage de l'attribution des places (vœux, tirage)"),
     "allocation.wishes": _("Vœux d'une famille"),
     "allocation.draw": _("Tirage au sort des places"),
+    "amend": _("Avenant à un contrat de crèche"),
+    "report": _("Absence signalée par la famille"),
+    "decide": _("Décision sur une absence"),
 }
 
 
