@@ -1013,3 +1013,93 @@ class AbsenceReportFactory(factory.django.DjangoModelFactory):
 
 
 FACTORIES[AbsenceReport] = AbsenceReportFactory
+# --- Crèche (PSU) ------------------------------------------------------------------------
+from ribambelle.creche.models import Contract as CrecheContract  # noqa: E402
+from ribambelle.creche.models import DeductibleAbsence, PsuScale  # noqa: E402
+
+
+class PsuScaleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PsuScale
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    valid_from = factory.Sequence(lambda n: date(2020, 1, 1) + timedelta(days=n))
+    floor = Decimal("801.00")
+    ceiling = Decimal("8500.00")
+    collective_1 = Decimal("0.0619")
+    collective_2 = Decimal("0.0516")
+    collective_3 = Decimal("0.0413")
+    collective_4_7 = Decimal("0.0310")
+    collective_8 = Decimal("0.0206")
+    family_1 = Decimal("0.0516")
+    family_2 = Decimal("0.0413")
+    family_3 = Decimal("0.0310")
+    family_4_7 = Decimal("0.0310")
+    family_8 = Decimal("0.0206")
+
+
+class CrecheContractFactory(factory.django.DjangoModelFactory):
+    """A regular contract with its first version (through the service, so the rate is computed)."""
+
+    class Meta:
+        model = CrecheContract
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    family = factory.SubFactory(FamilyFactory, organisation=factory.SelfAttribute("..organisation"))
+
+    @classmethod
+    def _create(cls, model_class, organisation, family, **kwargs):
+        from ribambelle.creche import services
+        from ribambelle.tenancy.models import StructureKind
+
+        if not PsuScale.objects.filter(organisation=organisation, valid_from__lte=date(2020, 1, 1)).exists():
+            PsuScaleFactory(organisation=organisation, valid_from=date(2020, 1, 1))
+        structure = StructureFactory(organisation=organisation, kind=StructureKind.MULTI_ACCUEIL)
+        activity = ActivityFactory(
+            organisation=organisation,
+            structure=structure,
+            kind="multi_accueil",
+            start_date=date(2020, 1, 1),
+            end_date=date(2030, 12, 31),
+        )
+        child = PersonFactory(organisation=organisation, family=family)
+        group = GroupFactory(organisation=organisation, activity=activity)
+        RegistrationFactory(organisation=organisation, family=family, child=child, group=group)
+        return services.create_contract(
+            family=family,
+            child=child,
+            activity=activity,
+            kind="regular",
+            care_type="collective",
+            start_date=date(2020, 1, 1),
+            end_date=date(2030, 12, 31),
+            values={
+                "schedule": {"0": ["08:00", "17:00"], "1": ["08:00", "17:00"]},
+                "weeks_per_year": Decimal("45"),
+                "months_billed": 12,
+                "annual_resources": Decimal("42000"),
+                "resources_source": "cdap",
+                "dependent_children": 2,
+                "aeeh": False,
+            },
+            acting_user=None,
+        )
+
+
+class DeductibleAbsenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DeductibleAbsence
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    contract = factory.SubFactory(CrecheContractFactory, organisation=factory.SelfAttribute("..organisation"))
+    child = factory.SelfAttribute("contract.child")
+    date = date(2026, 11, 2)
+    hours = Decimal("9")
+    reason = "hospital"
+    proof = factory.django.FileField(filename="certificat.pdf", data=b"%PDF-1.4 test")
+    proof_type = "application/pdf"
+
+
+FACTORIES[PsuScale] = PsuScaleFactory
+FACTORIES[CrecheContract] = CrecheContractFactory
+FACTORIES[DeductibleAbsence] = DeductibleAbsenceFactory

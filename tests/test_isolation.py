@@ -227,7 +227,7 @@ def _attach(obj, structure):
         obj.structure = structure
         obj.save(update_fields=["structure"])
         return
-    for name in ("activity", "from_unit", "tariff", "thread", "group"):
+    for name in ("activity", "from_unit", "tariff", "thread", "group", "contract"):
         if name in fields:
             _attach(getattr(obj, name), structure)
             return

@@ -10,6 +10,7 @@ from . import (
     caf_views,
     communication_views,
     correction_views,
+    creche_urls,
     document_views,
     draw_views,
     family_login_views,
@@ -231,3 +232,4 @@ urlpatterns += [  # FranceConnect settings (issue 18)
     path("franceconnect/tester/", franceconnect_views.check, name="franceconnect_check"),
 ]
 urlpatterns += apiparticulier_urls.urlpatterns  # quotient familial from the CAF / MSA (API Particulier)
+urlpatterns += creche_urls.urlpatterns  # Crèche (PSU) pages

@@ -17,6 +17,7 @@ from ribambelle.core.actions import action, action_helper, one_statement, step_b
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.formats import format_euros, round_money
 from ribambelle.core.services import record_audit
+from ribambelle.creche import billing as creche_billing
 from ribambelle.families.models import Family
 from ribambelle.families.recipients import family_recipients, recipients_by_family
 from ribambelle.outbox.services import queue_email
@@ -89,7 +90,14 @@ def _period_bookings(organisation, run: InvoiceRun):
 
 def run_families(run: InvoiceRun):
     family_ids = _period_bookings(run.organisation, run).values("family_id")
-    return Family.objects.filter(organisation=run.organisation, pk__in=family_ids).order_by("pk")
+    return Family.objects.filter(
+        Q(pk__in=family_ids) | Q(pk__in=creche_billing.family_ids(run)), organisation=run.organisation
+    ).order_by("pk")
+
+
+def _family_lines(family, bookings, ctx, creche: "creche_billing.CrecheCharges") -> list[ChargeLine]:
+    """A family's bookings priced, then its crèche months (PSU contracts: ribambelle/creche/billing.py)."""
+    return family_charges(family, bookings, ctx) + creche.lines(family)
 
 
 @action
@@ -128,7 +136,8 @@ def _anything_to_invoice(run: InvoiceRun, *, batch_size: int = 50) -> bool:
         if not families:
             return False
         bookings = _load_bookings(run, families)
-        if any(family_charges(family, bookings[family.pk], ctx) for family in families):
+        creche = creche_billing.CrecheCharges.load(run, families)
+        if any(_family_lines(family, bookings[family.pk], ctx, creche) for family in families):
             return True
         last_pk = families[-1].pk
 
@@ -222,7 +231,8 @@ def preview_run(run: InvoiceRun, *, limit: int = 200) -> list[FamilyPreview]:
     families = list(run_families(run)[:limit])
     ctx = PricingContext.load(run.organisation, on=run.period_end)
     bookings = _load_bookings(run, families)
-    previews = [FamilyPreview(f, family_charges(f, bookings[f.pk], ctx)) for f in families]
+    creche = creche_billing.CrecheCharges.load(run, families)
+    previews = [FamilyPreview(f, _family_lines(f, bookings[f.pk], ctx, creche)) for f in families]
     return [p for p in previews if p.lines]
 
 
@@ -231,8 +241,9 @@ def _issue_batch(run, families, bookings, ctx, *, settings, today, send_email: b
     counter = locked_counter(organisation=run.organisation, kind=InvoiceKind.INVOICE, year=today.year)
     sequence = counter.last_number
     invoices, all_lines = [], []
+    creche = creche_billing.CrecheCharges.load(run, families)
     for family in families:
-        lines = family_charges(family, bookings[family.pk], ctx)
+        lines = _family_lines(family, bookings[family.pk], ctx, creche)
         if not lines:
             continue
         sequence += 1
@@ -283,6 +294,7 @@ def _issue_batch(run, families, bookings, ctx, *, settings, today, send_email: b
         ],
         batch_size=5000,
     )
+    creche.record(invoices)
     counter.last_number = sequence
     counter.save(update_fields=["last_number", "updated_at"])
     if send_email:
@@ -334,9 +346,9 @@ def process_run(*, run_id: int, batch_size: int = 200, max_batches: int | None =
                 .values_list("family_id", flat=True)
                 .distinct()[:batch_size]
             )
-            families = list(
-                Family.objects.filter(organisation=run.organisation, pk__in=list(family_ids)).order_by("pk")
-            )
+            creche_ids = creche_billing.family_ids(run).filter(family_id__gt=run.last_family_id)
+            family_ids = sorted(set(family_ids) | {row["family_id"] for row in creche_ids})[:batch_size]
+            families = list(Family.objects.filter(organisation=run.organisation, pk__in=family_ids).order_by("pk"))
             if not families:
                 run.status = RunStatus.DONE
                 run.save(update_fields=["status", "updated_at"])

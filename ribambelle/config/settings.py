@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "ribambelle.stats",
     "ribambelle.caf",
     "ribambelle.franceconnect",
+    "ribambelle.creche",
     "ribambelle.waitingroom",
     "ribambelle.renewals",
     "ribambelle.apiparticulier",

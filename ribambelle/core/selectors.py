@@ -66,6 +66,9 @@ ACTION_LABELS = {
     "qf_consent_given": _("Accord pour la lecture du quotient (CAF / MSA)"),
     "qf_consent_withdrawn": _("Retrait de l'accord pour la lecture du quotient"),
     "apiparticulier_token_changed": _("Jeton API Particulier remplacé"),
+    "amend": _("Avenant à un contrat de crèche"),
+    "report": _("Absence signalée par la famille"),
+    "decide": _("Décision sur une absence"),
 }
 
 

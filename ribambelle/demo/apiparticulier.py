@@ -13,7 +13,8 @@ def load(quercy) -> None:
     from ribambelle.apiparticulier.doubles import CNAF_IDENTITY, DEMO_SIRET, DEMO_TOKEN, ApiParticulierDouble
     from ribambelle.apiparticulier.models import ApiParticulierSettings
     from ribambelle.apiparticulier.selectors import identity_for
-    from ribambelle.core import crypto, services
+    from ribambelle.apiparticulier import services
+    from ribambelle.core import crypto
     from ribambelle.families.models import Person, PersonRole, QuotientSource
 
     from .data import _family

@@ -20,6 +20,7 @@ from ribambelle.demo import apiparticulier as apiparticulier_demo
 from ribambelle.demo import caf as caf_demo
 from ribambelle.demo import franceconnect as franceconnect_demo
 from ribambelle.demo import reminders as reminders_demo
+from ribambelle.demo import creche as creche_demo
 from ribambelle.demo import statistics as statistics_demo
 from ribambelle.demo.draw import load_draw  # Séjour neige: wishes then a past draw
 from ribambelle.demo.helios import load_helios  # Hélios settings, Pouilly's run exported to PES
@@ -1172,6 +1173,7 @@ def load() -> list[DemoLogin]:
         (pouilly, "helios", load_helios, quercy, pouilly),
         (quercy, "statistics", statistics_demo.load, quercy),
         (quercy, "caf", caf_demo.load, quercy, pouilly),
+        (pouilly, "creche", creche_demo.load, pouilly),
         (quercy, "draw", load_draw, quercy),
         (quercy, "waiting_room", load_waiting_room, quercy),
         (quercy, "renewal", load_renewal, quercy),

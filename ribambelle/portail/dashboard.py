@@ -9,6 +9,7 @@ from ribambelle.bookings.models import PLACE_STATUSES, Booking
 from ribambelle.communication.selectors import threads_for_family
 from ribambelle.core.counting import count_each
 from ribambelle.core.dates import shown_date
+from ribambelle.creche.models import Contract
 from ribambelle.documents.selectors import pending_count_for_family
 from ribambelle.families.models import ChangeRequest
 from ribambelle.registrations.models import Registration, RegistrationStatus
@@ -22,8 +23,13 @@ def tile_summaries(family, *, include_health: bool) -> dict[str, str]:
         {
             "pending": ChangeRequest.objects.filter(organisation_id=organisation_id, family=family, status="pending"),
             "unread": threads_for_family(family).filter(family_unread=True),
+            "creche": Contract.objects.filter(organisation_id=organisation_id, family=family, end_date__gte=today),
         },
     )
+    if counts["creche"]:
+        summaries["creche"] = ngettext(
+            "%(n)s contrat d'accueil en crèche", "%(n)s contrats d'accueil en crèche", counts["creche"]
+        ) % {"n": counts["creche"]}
     if counts["pending"]:
         summaries["family"] = _("Certaines données sont en attente de modération")
     registrations = {

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CrecheConfig(AppConfig):
+    name = "ribambelle.creche"
+    verbose_name = "Crèche (PSU)"
