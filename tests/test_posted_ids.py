@@ -418,6 +418,8 @@ def _portal_family_grid(tenant_a, tenant_b):
         f"{neighbour.child_id}.{theirs.pk}",
     ):
         _assert_refused(client, url, {"cs": [pair], "co": [pair]})
+    # "Même chose pour tous" from another family's child: 404 (and it never saves anything anyway)
+    assert client.post(url, {"cs": [f"{child.pk}.{own.pk}"], "copy_from": neighbour.child_id}).status_code == 404
     _assert_accepted(client, url, {"cs": [f"{child.pk}.{own.pk}"], "co": [f"{child.pk}.{own.pk}"]})
 
 
@@ -566,6 +568,7 @@ CASES = {
     "portail.booking_views:join_waiting_list": _portal_waiting_list,
     "portail.booking_views:typical_week": _portal_typical_week,
     "portail.family_booking_views:_grid_post": _portal_family_grid,
+    "portail.family_booking_views:family_grid": _portal_family_grid,
     "portail.family_booking_views:_pattern_form": _portal_pattern_children,
     "portail.family_booking_views:activities_from_pattern": _portal_pattern_units,
     "portail.communication_views:message_new": _portal_message,

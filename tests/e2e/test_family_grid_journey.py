@@ -92,14 +92,15 @@ def test_mondays_and_thursdays_for_three_children_in_one_action_with_a_preview(l
     assert_accessible(page, context="grille de la famille")
 
     # "Même chose pour tous": Chloé also on Tuesday; copied to the others at once (htmx), unsaved.
-    page.get_by_role("checkbox", name=re.compile("Chloé, Soir 1|Chloé, Soir")).nth(1).check()
+    page.get_by_role("checkbox", name=re.compile("Chloé, Soir.*, mardi")).check()
     page.get_by_role("button", name="Même chose pour tous (copier les choix de Chloé)").click()
-    assert page.get_by_text("Les choix de Chloé sont copiés aux autres enfants").is_visible()
+    page.get_by_text("Les choix de Chloé sont copiés aux autres enfants").wait_for()
     assert page.get_by_text("3 modifications non enregistrées").is_visible()
+    assert page.locator("td.cell-pending").count() == 3
     assert Booking.objects.filter(status=BookingStatus.BOOKED).count() == 12
     assert_accessible(page, context="grille après copie")
     page.get_by_role("button", name="Enregistrer").click()
-    assert page.get_by_text("Nathan : 1 journée(s) réservée(s).").is_visible()
+    page.get_by_text("Nathan : 1 journée(s) réservée(s).").wait_for()
     assert Booking.objects.filter(status=BookingStatus.BOOKED).count() == 15
     tuesday = three_children["start"] + timedelta(days=1)
     assert Booking.objects.filter(date=tuesday, status=BookingStatus.BOOKED).count() == 3
