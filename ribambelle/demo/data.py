@@ -18,7 +18,7 @@ from ribambelle.core.actions import batch
 from ribambelle.demo import caf as caf_demo
 from ribambelle.demo import statistics as statistics_demo
 from ribambelle.demo.draw import load_draw  # Séjour neige: wishes then a past draw
-from ribambelle.demo.familygrid import load_family_grid  # BERNARD: three children on one périscolaire
+from ribambelle.demo.familygrid import load_family_grid  # VIDAL: three children on one périscolaire
 from ribambelle.demo.helios import load_helios  # Hélios settings, Pouilly's run exported to PES
 from ribambelle.demo.online_payment import add_online_payment
 from ribambelle.demo.sepa import load_sepa_collections

@@ -1,13 +1,13 @@
-"""Demo: the BERNARD family of Quercy, three children registered to the same périscolaire, to try
+"""Demo: the VIDAL family of Quercy, three children registered to the same périscolaire, to try
 "Mes réservations – toute la famille": the family grid, "même chose pour tous" and the pattern tool
-(log in as nadia.bernard@famille.example with the demo password). Chloé has her coming Mondays
+(log in as samia.vidal@famille.example with the demo password). Chloé has her coming Mondays
 booked; her brother and sister nothing yet."""
 
 from datetime import date, timedelta
 
 from django.utils import timezone
 
-PARENT = "nadia.bernard@famille.example"
+PARENT = "samia.vidal@famille.example"
 CHILDREN = [("Chloé", "F", 9, 20), ("Nathan", "M", 7, 75), ("Inès", "F", 4, 130)]
 
 
@@ -27,23 +27,23 @@ def load_family_grid(organisation) -> None:
         return
     family = Family.objects.create(
         organisation=organisation,
-        name="BERNARD",
+        name="VIDAL",
         address_line="4 allée des Tilleuls",
         city="Saint-Étienne-de-Tulmont",
         postal_code="82410",
         email=PARENT,
     )
-    _register(f"{organisation.slug}:family:BERNARD", family)
+    _register(f"{organisation.slug}:family:VIDAL", family)
     Person.objects.create(
-        organisation=organisation, family=family, role=PersonRole.ADULT, first_name="Nadia", last_name="BERNARD",
+        organisation=organisation, family=family, role=PersonRole.ADULT, first_name="Samia", last_name="VIDAL",
         email=PARENT,
     )  # fmt: skip
     user = User.objects.create_user(
         PARENT,
         DEMO_PASSWORD,
         organisation=organisation,
-        first_name="Nadia",
-        last_name="BERNARD",
+        first_name="Samia",
+        last_name="VIDAL",
         family=family,
         activated_at=timezone.now(),
     )
@@ -57,11 +57,11 @@ def load_family_grid(organisation) -> None:
             family=family,
             role=PersonRole.CHILD,
             first_name=first_name,
-            last_name="BERNARD",
+            last_name="VIDAL",
             sex=sex,
             birth_date=born,
         )
-        _register(f"{organisation.slug}:person:BERNARD:{first_name}", child)
+        _register(f"{organisation.slug}:person:VIDAL:{first_name}", child)
         age = age_in_months(born, today)
         group = next((g for g in groups if g.age_min_months <= age <= g.age_max_months), None)
         if group is None:
