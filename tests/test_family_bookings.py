@@ -393,3 +393,12 @@ def test_another_organisations_unit_in_the_pattern_is_refused(world, tenant_b):
 def test_staff_and_strangers_do_not_reach_the_family_pages(world):
     for path in ("reservations/famille/", "reservations/famille/jours-reguliers/", "reservations/famille/recu/"):
         assert client_for(world["tenant"].admin).get(_url(world, path)).status_code == 403
+
+
+def test_modifier_from_the_preview_brings_the_choices_back(world):
+    url = _url(world, "reservations/famille/jours-reguliers/")
+    preview = world["client"].post(url, _pattern(world, children=world["children"][:2]))
+    again = preview.context["again"]
+    form = world["client"].get(f"{url}?{again}").context["form"]
+    assert [int(pk) for pk in form.initial["children"]] == [c.pk for c in world["children"][:2]]
+    assert form.initial["weekdays"] == ["0", "3"] and form.initial["start"] == f"{FIRST_MONDAY}"

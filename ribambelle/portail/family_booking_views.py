@@ -2,6 +2,7 @@
 grid, "même chose pour tous", and the pattern tool with its preview and receipt."""
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404
@@ -169,7 +170,15 @@ def _pattern_form(request, family):
         "units": [units[0].pk] if len(units) == 1 else [],
         "start": today,
         "end": today + timedelta(days=27),
+        "action": "book",
+        "waitlist": True,
     }
+    if "start" in request.GET:  # back from the preview ("Modifier"): the choices as they were
+        initial = {
+            **{name: request.GET.getlist(name) for name in ("children", "units", "weekdays")},
+            **{name: request.GET.get(name, "") for name in ("start", "end", "action")},
+            "waitlist": bool(request.GET.get("waitlist")),
+        }
     return PatternForm(initial=initial, children=children, units=units), children
 
 
@@ -213,6 +222,7 @@ def pattern(request):
                 "plans": plans,
                 "cancel": form.cleaned_data["action"] == "cancel",
                 "changes": sum(p.changes for p in plans),
+                "again": _query(form.cleaned_data),
                 "active_tab": "bookings",
             },
         )
@@ -224,6 +234,22 @@ def pattern(request):
         return render(request, "portail/bookings/pattern.html", {"form": form, "active_tab": "bookings"}, status=400)
     request.session["pattern_receipt"] = _receipt(plans, results)
     return redirect("portail:bookings_pattern_receipt", org_slug=request.organisation.slug)
+
+
+def _query(data) -> str:
+    """The pattern's choices as a query string, to edit them again from the preview."""
+    return urlencode(
+        {
+            "children": data["children"],
+            "units": data["units"],
+            "weekdays": data["weekdays"],
+            "start": f"{data['start']:%Y-%m-%d}",
+            "end": f"{data['end']:%Y-%m-%d}",
+            "action": data["action"],
+            **({"waitlist": "on"} if data["waitlist"] else {}),
+        },
+        doseq=True,
+    )
 
 
 def _receipt(plans, results) -> dict:

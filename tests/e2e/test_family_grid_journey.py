@@ -71,7 +71,7 @@ def test_mondays_and_thursdays_for_three_children_in_one_action_with_a_preview(l
     page.get_by_role("button", name="Voir ce qui va changer").click()
 
     assert page.get_by_role("heading", name="Vérifiez avant d'enregistrer").is_visible()
-    assert page.get_by_role("heading", name="4 journées réservées").count() == 3  # per child
+    assert page.get_by_role("heading", name="4 journées à réserver").count() == 3  # per child
     assert not Booking.objects.exists()  # nothing saved before the confirmation
     assert_accessible(page, context="aperçu")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll on a phone
