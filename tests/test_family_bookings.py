@@ -69,7 +69,7 @@ def world(tenant_a, clock):
 
 
 def _opening(world, day, group=None):
-    return Opening.objects.get(activity=world["activity"], group=group or world["group"], date=day)
+    return Opening.objects.get(activity=world["activity"], group=group or world["group"], unit=world["unit"], date=day)
 
 
 def _url(world, path):
@@ -402,3 +402,24 @@ def test_modifier_from_the_preview_brings_the_choices_back(world):
     form = world["client"].get(f"{url}?{again}").context["form"]
     assert [int(pk) for pk in form.initial["children"]] == [c.pk for c in world["children"][:2]]
     assert form.initial["weekdays"] == ["0", "3"] and form.initial["start"] == f"{FIRST_MONDAY}"
+
+
+def test_pattern_skips_a_unit_excluded_by_one_held_that_day_as_the_save_would(world):
+    from ribambelle.activities.models import UnitExclusion
+
+    organisation = world["tenant"].organisation
+    lea = world["children"][0]
+    morning = UnitFactory(organisation=organisation, activity=world["activity"], name="Matin")
+    generate_openings(activity=world["activity"])
+    UnitExclusion.objects.create(organisation=organisation, from_unit=world["unit"], to_unit=morning)
+    morning_monday = Opening.objects.get(unit=morning, date=FIRST_MONDAY)
+    save_bookings(child=lea, changes=[BookingChange(morning_monday.pk, True)], acting_user=None)
+    url = _url(world, "reservations/famille/jours-reguliers/")
+    data = _pattern(world, children=[lea], weekdays=(0,), weeks=1)
+
+    lines = _plan_lines(world["client"].post(url, data))
+    assert lines == {
+        (lea.pk, _opening(world, FIRST_MONDAY).pk, "skip", "une autre unité incompatible est réservée ce jour-là")
+    }
+    world["client"].post(url, {**data, "confirm": "1"})
+    assert _booked(lea) == {morning_monday.pk}  # applied as previewed: nothing more

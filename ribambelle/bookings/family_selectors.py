@@ -20,7 +20,7 @@ from ribambelle.registrations.models import Registration, RegistrationStatus
 
 from .models import LIVE_STATUSES, Booking, BookingStatus, holds_place
 from .selectors import Cell, CellState, Row, _cell, _Deadlines
-from .services import deadline_for
+from .services import _exclusions, deadline_for
 
 
 @dataclass
@@ -381,7 +381,8 @@ def pattern_plan(
     ).values_list("child_id", "opening_id", "opening__unit_id", "date", "status"):
         live[child_id][opening_id] = status
         units_held[(child_id, day)].add(unit_id)
-    excluded_by = _exclusions_by_target(set(activities)) if not cancel else defaultdict(set)
+    # As save_bookings reads them: the units this unit excludes (from_unit -> to_unit).
+    excludes = _exclusions(set(activities)) if not cancel else {}
     group_of = {(r.child_id, r.activity_id): r.group_id for r in registrations}
     remaining = {o.pk: o.capacity - o.taken for o in openings}
     for child in children:
@@ -408,7 +409,7 @@ def pattern_plan(
                 plan.lines.append(PlanLine(opening, SKIP, _("fermé")))
             elif past:
                 plan.lines.append(PlanLine(opening, SKIP, _("hors délai")))
-            elif excluded_by[opening.unit_id] & units_held[(child.pk, opening.date)]:
+            elif excludes.get(opening.unit_id, set()) & units_held[(child.pk, opening.date)]:
                 plan.lines.append(PlanLine(opening, SKIP, _("une autre unité incompatible est réservée ce jour-là")))
             elif remaining[opening.pk] > 0:
                 remaining[opening.pk] -= 1
