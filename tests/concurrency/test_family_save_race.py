@@ -45,7 +45,7 @@ def slow_count(monkeypatch):
     monkeypatch.setattr(services, "_places_taken", slow)
 
 
-def test_concurrent_family_saves_never_overbook_nor_deadlock(slow_count):
+def _world():
     organisation = OrganisationFactory()
     start = timezone.localdate() + timedelta(days=30)
     activity = ActivityFactory(organisation=organisation, start_date=start, end_date=start + timedelta(days=4))
@@ -75,6 +75,10 @@ def test_concurrent_family_saves_never_overbook_nor_deadlock(slow_count):
             RegistrationFactory(organisation=organisation, family=family, child=child, group=group)
             children.append((child, group))
         families.append((family, children))
+    return organisation, openings, families
+
+
+def _race(organisation, openings, families) -> list[str]:
     barrier = threading.Barrier(FAMILIES)
     errors = []
 
@@ -97,6 +101,13 @@ def test_concurrent_family_saves_never_overbook_nor_deadlock(slow_count):
         thread.start()
     for thread in threads:
         thread.join(timeout=180)
+    return errors
+
+
+def test_concurrent_family_saves_never_overbook_nor_deadlock(slow_count):
+    organisation, openings, families = _world()
+
+    errors = _race(organisation, openings, families)
 
     assert errors == [], connection.vendor
     for group_openings in openings.values():
@@ -104,3 +115,14 @@ def test_concurrent_family_saves_never_overbook_nor_deadlock(slow_count):
             booked = Booking.objects.filter(opening=opening, status=BookingStatus.BOOKED).count()
             waiting = Booking.objects.filter(opening=opening, status=BookingStatus.WAITING).count()
             assert (booked, waiting) == (CAPACITY, FAMILIES - CAPACITY), (connection.vendor, opening.pk)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no row locks to take out of order")
+def test_control_child_by_child_locks_deadlock(slow_count, monkeypatch):
+    """Without the family's locks taken first, all together in id order, the same race fails:
+    each child's save locks its own group's days, and families lock the two groups in opposite orders."""
+    from ribambelle.bookings import family_services
+
+    monkeypatch.setattr(family_services, "_lock_openings", lambda ids, *, organisation_id: None)
+    errors = _race(*_world())
+    assert errors
