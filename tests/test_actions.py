@@ -22,6 +22,7 @@ OTHER_WRITERS = [
     "billing.sepa",
     "billing.sepa_collections",
     "billing.corrections",
+    "bookings.family_services",
     "bookings.taps",
     "communication.mailing",
     "communication.messaging",

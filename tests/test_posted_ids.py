@@ -403,6 +403,68 @@ def _portal_typical_week(tenant_a, tenant_b):
     _assert_accepted(client, url, {**data, "unit": [own.unit_id]})
 
 
+def _portal_family_grid(tenant_a, tenant_b):
+    """The family grid posts "child.opening" pairs: another family's child answers 404; another
+    organisation's or another family's day is ignored."""
+    registration = _registered_child(tenant_a)
+    child = registration.child
+    own = OpeningFactory(organisation=tenant_a.organisation, activity=registration.activity, group=registration.group)
+    client = _family_client(tenant_a)
+    url = _url(tenant_a, "portail:bookings_family") + f"?date={own.date}"
+    neighbour = RegistrationFactory(organisation=tenant_a.organisation, family=tenant_a.other_family_user.family)
+    theirs = OpeningFactory(organisation=tenant_a.organisation, activity=neighbour.activity, group=neighbour.group)
+    for pair in (
+        f"{child.pk}.{OpeningFactory(organisation=tenant_b.organisation).pk}",
+        f"{child.pk}.{theirs.pk}",
+        f"{neighbour.child_id}.{theirs.pk}",
+    ):
+        _assert_refused(client, url, {"cs": [pair], "co": [pair]})
+    # "Même chose pour tous" from another family's child: 404 (and it never saves anything anyway)
+    assert client.post(url, {"cs": [f"{child.pk}.{own.pk}"], "copy_from": neighbour.child_id}).status_code == 404
+    _assert_accepted(client, url, {"cs": [f"{child.pk}.{own.pk}"], "co": [f"{child.pk}.{own.pk}"]})
+
+
+def _pattern_data(opening, child_ids, unit_ids):
+    return {
+        "children": child_ids,
+        "units": unit_ids,
+        "weekdays": [str(opening.date.weekday())],
+        "start": f"{opening.date}",
+        "end": f"{opening.date}",
+        "action": "book",
+        "confirm": "1",
+    }
+
+
+def _portal_pattern_children(tenant_a, tenant_b):
+    registration = _registered_child(tenant_a)
+    own = OpeningFactory(organisation=tenant_a.organisation, activity=registration.activity, group=registration.group)
+    client = _family_client(tenant_a)
+    url = _url(tenant_a, "portail:bookings_pattern")
+    neighbour = RegistrationFactory(
+        organisation=tenant_a.organisation, family=tenant_a.other_family_user.family, group=registration.group
+    )
+    foreign = RegistrationFactory(organisation=tenant_b.organisation)
+    for child_id in (neighbour.child_id, foreign.child_id):
+        _assert_refused(client, url, _pattern_data(own, [registration.child_id, child_id], [own.unit_id]))
+    _assert_accepted(client, url, _pattern_data(own, [registration.child_id], [own.unit_id]))
+
+
+def _portal_pattern_units(tenant_a, tenant_b):
+    registration = _registered_child(tenant_a)
+    own = OpeningFactory(organisation=tenant_a.organisation, activity=registration.activity, group=registration.group)
+    client = _family_client(tenant_a)
+    url = _url(tenant_a, "portail:bookings_pattern")
+    neighbour = RegistrationFactory(organisation=tenant_a.organisation, family=tenant_a.other_family_user.family)
+    theirs = OpeningFactory(
+        organisation=tenant_a.organisation, activity=neighbour.activity, group=neighbour.group, date=own.date
+    )
+    foreign = OpeningFactory(organisation=tenant_b.organisation, date=own.date)
+    for unit_id in (theirs.unit_id, foreign.unit_id):
+        _assert_refused(client, url, _pattern_data(own, [registration.child_id], [unit_id]))
+    _assert_accepted(client, url, _pattern_data(own, [registration.child_id], [own.unit_id]))
+
+
 def _portal_message(tenant_a, tenant_b):
     client, url = _family_client(tenant_a), _url(tenant_a, "portail:message_new")
     data = {"subject": "Question", "body": "Bonjour"}
@@ -565,6 +627,10 @@ CASES = {
     "portail.booking_views:_save": _portal_planning,
     "portail.booking_views:join_waiting_list": _portal_waiting_list,
     "portail.booking_views:typical_week": _portal_typical_week,
+    "portail.family_booking_views:_grid_post": _portal_family_grid,
+    "portail.family_booking_views:family_grid": _portal_family_grid,
+    "portail.family_booking_views:_pattern_form": _portal_pattern_children,
+    "portail.family_booking_views:activities_from_pattern": _portal_pattern_units,
     "portail.communication_views:message_new": _portal_message,
     "portail.document_views:_add": _portal_document,
     "portail.family_views:child_add": _portal_child,

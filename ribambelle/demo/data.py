@@ -23,6 +23,7 @@ from ribambelle.demo import reminders as reminders_demo
 from ribambelle.demo import creche as creche_demo
 from ribambelle.demo import statistics as statistics_demo
 from ribambelle.demo.draw import load_draw  # Séjour neige: wishes then a past draw
+from ribambelle.demo.familygrid import load_family_grid  # VIDAL: three children on one périscolaire
 from ribambelle.demo.helios import load_helios  # Hélios settings, Pouilly's run exported to PES
 from ribambelle.demo.online_payment import add_online_payment
 from ribambelle.demo.renewal import load_renewal  # next school year duplicated, renewal open
@@ -1181,6 +1182,7 @@ def load() -> list[DemoLogin]:
         (quercy, "apiparticulier", apiparticulier_demo.load, quercy),
         (quercy, "absences", absences_demo.load, quercy),
         (quercy, "reminders", reminders_demo.load, quercy),
+        (quercy, "family_grid", load_family_grid, quercy),
     ]
     for organisation in (quercy, pouilly):
         _adopt_legacy(organisation, [f"section:{o.slug}:{name}" for o, name, *_ in sections if o == organisation])

@@ -9,6 +9,7 @@ from . import (
     creche_views,
     document_views,
     draw_views,
+    family_booking_views,
     family_views,
     franceconnect_views,
     qf_views,
@@ -56,6 +57,9 @@ urlpatterns = [
     path("inscriptions/<int:registration_id>/retirer/", registration_views.withdraw, name="registration_withdraw"),
     path("reservations/", booking_views.booking_children, name="bookings"),
     path("reservations/enfant/<int:person_id>/", booking_views.planning, name="bookings_child"),
+    path("reservations/famille/", family_booking_views.family_grid, name="bookings_family"),
+    path("reservations/famille/jours-reguliers/", family_booking_views.pattern, name="bookings_pattern"),
+    path("reservations/famille/recu/", family_booking_views.pattern_receipt, name="bookings_pattern_receipt"),
     path(
         "reservations/enfant/<int:person_id>/liste-attente/",
         booking_views.join_waiting_list,

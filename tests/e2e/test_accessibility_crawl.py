@@ -99,6 +99,8 @@ MUST_BE_REACHED = {
         "invoices",
         "documents",
         "bookings",
+        "bookings_family",
+        "bookings_pattern",
         "contacts",
     },
 }
