@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "ribambelle.helios",
     "ribambelle.stats",
     "ribambelle.caf",
+    "ribambelle.custody",
     "ribambelle.waitingroom",
     "ribambelle.portail",
     "ribambelle.backoffice",

@@ -16,6 +16,7 @@ from django.utils import timezone
 from ribambelle.accounts.models import User
 from ribambelle.core.actions import batch
 from ribambelle.demo import caf as caf_demo
+from ribambelle.demo import custody as custody_demo  # separated parents: two households, two invoices
 from ribambelle.demo import statistics as statistics_demo
 from ribambelle.demo.draw import load_draw  # Séjour neige: wishes then a past draw
 from ribambelle.demo.helios import load_helios  # Hélios settings, Pouilly's run exported to PES
@@ -1169,12 +1170,13 @@ def load() -> list[DemoLogin]:
         (quercy, "caf", caf_demo.load, quercy, pouilly),
         (quercy, "draw", load_draw, quercy),
         (quercy, "waiting_room", load_waiting_room, quercy),
+        (quercy, "custody", custody_demo.load_custody, quercy),
     ]
     for organisation in (quercy, pouilly):
         _adopt_legacy(organisation, [f"section:{o.slug}:{name}" for o, name, *_ in sections if o == organisation])
     for organisation, name, section, *args in sections:
         _run_once(f"section:{organisation.slug}:{name}", section, *args)
-    return _logins(quercy, "quercy.example") + _logins(pouilly, "pouilly.example")
+    return _logins(quercy, "quercy.example") + custody_demo.logins(quercy) + _logins(pouilly, "pouilly.example")
 
 
 def _billing(quercy: Organisation, pouilly: Organisation) -> None:
