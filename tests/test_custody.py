@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from ribambelle.accounts.consent import record_consents
+from ribambelle.billing import sepa
 from ribambelle.billing import services as billing
 from ribambelle.billing.models import Invoice, TariffMode
 from ribambelle.communication.models import OutgoingEmail
@@ -17,8 +18,10 @@ from ribambelle.custody.services import save_household, set_arrangement
 from ribambelle.families.models import PersonRole
 
 from .conftest import client_for, page_text
-from .factories import FamilyUserFactory, InvoiceFactory, InvoiceLineFactory, PersonFactory
+from .factories import FamilyUserFactory, HouseholdFactory, InvoiceFactory, InvoiceLineFactory, PersonFactory
 from .test_billing import START, World
+from .test_helios_pes import _export, _tree, _v
+from .test_helios_pes import world as helios_world  # noqa: F401 - the Hélios run fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -403,3 +406,29 @@ def test_custody_urls_and_posted_ids_of_another_family_or_organisation_answer_40
     assert first.label == "Foyer de Anne"
     # Parents and agents without the right do not reach the page.
     assert client_for(tenant_a.family_user).get(base + "garde/").status_code in (302, 403, 404)
+
+
+# --- Outside systems: the Trésor's debtor, our direct debits ------------------------------------
+
+
+def test_helios_debtor_of_a_household_invoice_is_that_parent_and_no_family_mandate_debits_it(helios_world):  # noqa: F811
+    debtor = helios_world["families"][0]  # the family with the active SEPA mandate
+    household = HouseholdFactory(
+        organisation=helios_world["organisation"],
+        family=debtor,
+        payer_civility="MME",
+        payer_last_name="Durand",
+        payer_first_name="Anne",
+        address_line="9 rue Neuve",
+        postal_code="58150",
+        city="Pouilly-sur-Loire",
+    )
+    Invoice.objects.filter(pk=helios_world["invoices"][0].pk).update(household=household)
+    assert sepa.collectable(helios_world["organisation"]) == []
+    roll = _export(helios_world)
+    first = _tree(roll).getroot().find("PES_RecetteAller/Bordereau/Piece")
+    tiers = first.find("LigneDePiece/Tiers/InfoTiers")
+    assert (_v(tiers, "Nom"), _v(tiers, "Prenom"), _v(tiers, "Civilite")) == ("DURAND", "ANNE", "MME")
+    assert _v(tiers, "RefTiers") == f"F{debtor.pk}H1"
+    assert first.find("LigneDePiece/BlocLignePiece/InfoPrelevementSEPA") is None
+    assert roll.sepa_count == 0

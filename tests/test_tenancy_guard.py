@@ -43,6 +43,7 @@ UNIQUE_WITHOUT_ORGANISATION = {
     ("bookings.CalendarFeed", "family (unique=True)"): "one-to-one with a family of the same organisation",
     ("families.HealthRecord", "child (unique=True)"): "one-to-one with a child of the same organisation",
     ("tenancy.Membership", "user (unique=True)"): "one-to-one with a login of the same organisation",
+    ("custody.HouseholdLogin", "user (unique=True)"): "one-to-one with a login of the same organisation",
 }
 
 
