@@ -319,6 +319,11 @@ def test_a_parent_never_sees_the_other_households_address_unless_the_file_says_s
     assert parents["mother"].get(tenant_a.url(f"ma-famille/membres/{father_adult.pk}/")).status_code == 404
     assert parents["mother"].get(tenant_a.url("ma-famille/coordonnees/")).status_code == 404
 
+    export = parents["mother"].get(tenant_a.url("mon-compte/mes-donnees/")).content.decode()
+    assert mother_household.address_line in export
+    for other in ("paul@parent.example", "pere@cc-a.example", father_household.address_line, "06 02 00 00 00"):
+        assert other not in export, other
+
     Household.objects.filter(pk=father_household.pk).update(contacts_visible=True)
     text = page_text(parents["mother"].get(tenant_a.url("ma-famille/")))
     assert father_household.address_line in text and "paul@parent.example" in text

@@ -600,6 +600,8 @@ def allocate_credit(*, payment: Payment, acting_user) -> Payment:
         left = payment.amount - payment.allocated - sum((r.amount for r in payment.refunds.all()), ZERO)
         plan = []
         for invoice in open_invoices_locked(payment.family):
+            if payment.household_id is not None and invoice.household_id != payment.household_id:
+                continue  # a separated parent's money pays her or his own invoices only
             if left <= 0:
                 break
             share = min(left, invoice.balance)

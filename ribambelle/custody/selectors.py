@@ -82,3 +82,20 @@ def family_logins(family):
     from ribambelle.accounts.models import User
 
     return User.objects.filter(organisation=family.organisation, family=family)
+
+
+def export_scope(family, viewer) -> tuple[set[int], set[int], dict]:
+    """For a separated parent's GDPR export: the adults whose contacts are hidden, the other
+    household's logins (hidden with their actions), and the parent's own household."""
+    from django.forms.models import model_to_dict
+
+    from .models import HouseholdLogin
+
+    _households, _others, hidden_people = portal_households(family, viewer)
+    hidden_users = set(
+        HouseholdLogin.objects.filter(organisation_id=family.organisation_id, household__family=family)
+        .exclude(household=viewer)
+        .values_list("user_id", flat=True)
+    )
+    own = {k: v for k, v in model_to_dict(viewer, exclude=["organisation", "family", "adults", "id"]).items()}
+    return hidden_people, hidden_users, own

@@ -339,7 +339,20 @@ def authorised_remove(request, authorisedperson_id: int):
 @family_view
 def family_data_export(request):
     """GDPR right of access/portability: everything the organisation holds on the family."""
-    data = family_export(request.user.family, include_health=request.consents.health)
+    viewer = household_of(request.user)
+    if viewer is None:
+        data = family_export(request.user.family, include_health=request.consents.health)
+    else:
+        # A separated parent: her or his household, never the other's contacts, logins or actions.
+        hidden_people, hidden_users, own = custody_selectors.export_scope(request.user.family, viewer)
+        data = family_export(
+            request.user.family,
+            include_health=request.consents.health,
+            hide_people=hidden_people,
+            hide_users=hidden_users,
+            hide_family_contacts=True,
+        )
+        data["foyer"] = own
     from ribambelle.accounts.services import log_family_action
 
     log_family_action(family=request.user.family, request=request, action="data_export")
