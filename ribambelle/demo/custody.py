@@ -1,4 +1,4 @@
-"""Demo of separated parents (issue 22): the GARNIER family file with two households (Sophie in
+"""Demo of separated parents (issue 22): the VASSEUR family file with two households (Sophie in
 Nègrepelisse, Nicolas in Montauban), one login each, custody by alternate weeks, and last month
 of périscolaire invoiced as two invoices, one per parent.
 
@@ -8,11 +8,11 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-FAMILY = "GARNIER"
+FAMILY = "VASSEUR"
 LOGINS = [
     # (first name, e-mail, household position, address, postal code, town, civility)
-    ("Sophie", "sophie.garnier@famille.example", 1, "4 place de la Halle", "82800", "Nègrepelisse", "MME"),
-    ("Nicolas", "nicolas.garnier@famille.example", 2, "27 boulevard Gambetta", "82000", "Montauban", "M"),
+    ("Sophie", "sophie.vasseur@famille.example", 1, "4 place de la Halle", "82800", "Nègrepelisse", "MME"),
+    ("Nicolas", "nicolas.vasseur@famille.example", 2, "27 boulevard Gambetta", "82000", "Montauban", "M"),
 ]
 
 
@@ -53,7 +53,7 @@ def load_custody(quercy) -> None:
         address_line="4 place de la Halle",
         postal_code="82800",
         city="Nègrepelisse",
-        email="sophie.garnier@famille.example",
+        email="sophie.vasseur@famille.example",
         family_quotient="810",
         family_quotient_date=today.replace(day=1),
         family_quotient_source="caf",
