@@ -285,7 +285,7 @@ def _issue_batch(run, families, bookings, ctx, *, settings, today, send_email: b
     counter.last_number = sequence
     counter.save(update_fields=["last_number", "updated_at"])
     if send_email:
-        recipients = invoice_recipients(run.organisation, invoices)
+        recipients = _invoice_recipients(run.organisation, invoices)
         for invoice in invoices:
             family = invoice.family
             for recipient in recipients[(family.pk, invoice.household_id)] if family.email_invoices else []:
@@ -332,7 +332,7 @@ def _addressee(family, household) -> str:
     return household.payer_name or f"{family.name} – {household.label}"
 
 
-def invoice_recipients(organisation, invoices) -> dict[tuple[int, int | None], list]:
+def _invoice_recipients(organisation, invoices) -> dict[tuple[int, int | None], list]:
     """Recipients by (family, payer household): a household's invoices, reminders and receipts go
     to that household's contacts only; the others to the family's, as before."""
     from ribambelle.custody.recipients import recipients_by_household
@@ -571,7 +571,7 @@ def _send_receipt(payment: Payment, plan: list[tuple[Invoice, Decimal]]) -> None
     family = payment.family
     if not family.email_invoices:
         return
-    for recipient in invoice_recipients(payment.organisation, [payment])[(family.pk, payment.household_id)]:
+    for recipient in _invoice_recipients(payment.organisation, [payment])[(family.pk, payment.household_id)]:
         queue_email(
             organisation=payment.organisation,
             to=recipient.email,
@@ -630,7 +630,7 @@ def send_reminders(*, organisation, invoice_ids: list[int], acting_user) -> int:
     settings = settings_for(organisation)
     sent = 0
     with transaction.atomic():
-        recipients = invoice_recipients(organisation, [i for found in by_family.values() for i in found])
+        recipients = _invoice_recipients(organisation, [i for found in by_family.values() for i in found])
         for key, family_invoices in by_family.items():
             family = family_invoices[0].family
             if not recipients[key]:

@@ -77,7 +77,7 @@ def save_household(
     record_audit(
         organisation=family.organisation,
         actor=acting_user,
-        action="household",
+        action="update",
         obj=household,
         changes={"adults": [a.pk for a in adults], "logins": [u.pk for u in logins]},
     )
