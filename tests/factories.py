@@ -46,6 +46,7 @@ from ribambelle.communication.models import (
     StructureFamily,
 )
 from ribambelle.core.models import AuditEntry
+from ribambelle.custody.models import CustodyArrangement, Household
 from ribambelle.documents import samples
 from ribambelle.documents.models import (
     DocumentScope,
@@ -1103,3 +1104,32 @@ class DeductibleAbsenceFactory(factory.django.DjangoModelFactory):
 FACTORIES[PsuScale] = PsuScaleFactory
 FACTORIES[CrecheContract] = CrecheContractFactory
 FACTORIES[DeductibleAbsence] = DeductibleAbsenceFactory
+
+
+class HouseholdFactory(factory.django.DjangoModelFactory):
+    """One of a family's two households (separated parents)."""
+
+    class Meta:
+        model = Household
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    family = factory.SubFactory(FamilyFactory, organisation=factory.SelfAttribute("..organisation"))
+    position = factory.LazyAttribute(lambda o: Household.objects.filter(family=o.family).count() + 1)
+    label = factory.LazyAttribute(lambda o: f"Foyer {o.position}")
+    address_line = "1 rue du Foyer"
+    city = "Bioule"
+
+
+class CustodyArrangementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CustodyArrangement
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    family = factory.SubFactory(FamilyFactory, organisation=factory.SelfAttribute("..organisation"))
+    valid_from = date(2026, 3, 2)
+    mode = "percent"
+    first_percent = Decimal("50")
+
+
+FACTORIES[Household] = HouseholdFactory
+FACTORIES[CustodyArrangement] = CustodyArrangementFactory

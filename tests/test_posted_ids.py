@@ -34,6 +34,7 @@ from .factories import (
     DocumentTypeFactory,
     FamilyFactory,
     GroupFactory,
+    HouseholdFactory,
     InvoiceFactory,
     MembershipFactory,
     MembershipStructureFactory,
@@ -602,6 +603,42 @@ def _qf_bulk_preview(tenant_a, tenant_b):
 CASES = {
     "backoffice.apiparticulier_views:bulk": _qf_bulk,
     "backoffice.apiparticulier_views:bulk_preview": _qf_bulk_preview,
+def _custody_arrangement(tenant_a, tenant_b):
+    """Separated parents: the household given the even weeks must be one of this family's."""
+    org = tenant_a.organisation
+    family = tenant_a.family_user.family
+    HouseholdFactory(organisation=org, family=family), HouseholdFactory(organisation=org, family=family)
+    neighbour = HouseholdFactory(organisation=org, family=tenant_a.other_family_user.family)
+    foreign = HouseholdFactory(organisation=tenant_b.organisation, family=tenant_b.family_user.family)
+    url = _url(tenant_a, "backoffice:family_custody", family_id=family.pk)
+    for household in (neighbour, foreign):
+        _assert_refused(
+            client_for(tenant_a.admin), url, {"valid_from": "2026-03-02", "mode": "weeks", "even_weeks": household.pk}
+        )
+
+
+def _household_form(tenant_a, tenant_b):
+    """A household's adults and logins are chosen among this family's only."""
+    org = tenant_a.organisation
+    household = HouseholdFactory(organisation=org, family=tenant_a.family_user.family)
+    url = _url(tenant_a, "backoffice:household_edit", household_id=household.pk)
+    neighbour_adult = PersonFactory(organisation=org, family=tenant_a.other_family_user.family, role="adult")
+    foreign_adult = PersonFactory(organisation=tenant_b.organisation, role="adult")
+    client = client_for(tenant_a.admin)
+    for data in (
+        {"label": "x", "adults": [neighbour_adult.pk]},
+        {"label": "x", "adults": [foreign_adult.pk]},
+        {"label": "x", "logins": [tenant_a.other_family_user.pk]},
+        {"label": "x", "logins": [tenant_b.family_user.pk]},
+    ):
+        _assert_refused(client, url, data)
+    url = _url(tenant_a, "backoffice:household_new", family_id=tenant_a.family_user.family.pk)
+    _assert_refused(client, url, {"label": "x", "logins": [tenant_b.family_user.pk]})
+
+
+CASES = {
+    "backoffice.custody_views:family_custody": _custody_arrangement,
+    "backoffice.custody_views:_household_form": _household_form,
     "backoffice.family_views:family_import_invite": _invite_adults("backoffice:family_import_invite"),
     "backoffice.family_login_views:_invite": _invite_adults("backoffice:family_accounts"),
     "backoffice.activity_views:registration_bulk_accept": _bulk_accept,

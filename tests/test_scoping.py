@@ -314,6 +314,7 @@ UNIQUE_WITHOUT_ORGANISATION = {
     # One-to-one with a parent row of the same organisation (the service checks it): the
     # parent's id already belongs to one organisation, so the rule is per organisation.
     ("tenancy.Membership", "user_id"),
+    ("custody.HouseholdLogin", "user_id"),
     ("families.HealthRecord", "child_id"),
     ("bookings.CalendarFeed", "family_id"),
     ("absences.AbsenceReport", "booking_id"),

@@ -44,6 +44,7 @@ UNIQUE_WITHOUT_ORGANISATION = {
     ("families.HealthRecord", "child (unique=True)"): "one-to-one with a child of the same organisation",
     ("absences.AbsenceReport", "booking (unique=True)"): "one-to-one with a booking of the same organisation",
     ("tenancy.Membership", "user (unique=True)"): "one-to-one with a login of the same organisation",
+    ("custody.HouseholdLogin", "user (unique=True)"): "one-to-one with a login of the same organisation",
 }
 
 

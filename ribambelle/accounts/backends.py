@@ -21,8 +21,13 @@ class OrganisationEmailBackend(BaseBackend):
 
     def get_user(self, user_id):
         User = get_user_model()
-        # Every page needs the organisation and, for a parent, the family: one query for all three.
-        user = User.objects.filter(pk=user_id, is_active=True).select_related("organisation", "family").first()
+        # Every page needs the organisation and, for a parent, the family (and for a separated parent
+        # the household): one query for all.
+        user = (
+            User.objects.filter(pk=user_id, is_active=True)
+            .select_related("organisation", "family", "household_link__household")
+            .first()
+        )
         if user is not None and user.family is not None:
             user.family.organisation = user.organisation  # the same row (a family's login is its organisation's)
         return user

@@ -11,6 +11,7 @@ from . import (
     communication_views,
     correction_views,
     creche_urls,
+    custody_views,
     document_views,
     draw_views,
     family_login_views,
@@ -100,6 +101,9 @@ urlpatterns = [
     path("familles/<int:family_id>/membres/ajouter/", family_views.member_add, name="member_add"),
     path("familles/<int:family_id>/modifications/", family_views.family_changes, name="family_changes"),
     path("familles/<int:family_id>/effacer/", family_views.family_erase, name="family_erase"),
+    path("familles/<int:family_id>/garde/", custody_views.family_custody, name="family_custody"),
+    path("familles/<int:family_id>/foyers/ajouter/", custody_views.household_new, name="household_new"),
+    path("familles/foyers/<int:household_id>/", custody_views.household_edit, name="household_edit"),
     path("familles/membres/<int:person_id>/", family_views.member_edit, name="member_edit"),
     path("familles/enfants/<int:person_id>/sante/", family_views.child_health, name="child_health"),
     path(

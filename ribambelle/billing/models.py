@@ -205,6 +205,10 @@ class Invoice(TenantModel):
     """An issued invoice or credit note: never changed after issue except its paid amount."""
 
     family = models.ForeignKey("families.Family", on_delete=models.PROTECT, related_name="+")
+    # Separated parents: the household that pays this invoice (None: the whole family, as before).
+    household = models.ForeignKey(
+        "custody.Household", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("foyer")
+    )
     run = models.ForeignKey(InvoiceRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="invoices")
     kind = models.CharField(_("type"), max_length=12, choices=InvoiceKind.choices, default=InvoiceKind.INVOICE)
     number = models.CharField(_("numéro"), max_length=30)
@@ -297,6 +301,10 @@ class PaymentMethod(models.TextChoices):
 
 class Payment(TenantModel):
     family = models.ForeignKey("families.Family", on_delete=models.PROTECT, related_name="+")
+    # Separated parents: the household whose invoices it paid (its receipt is that household's).
+    household = models.ForeignKey(
+        "custody.Household", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("foyer")
+    )
     method = models.CharField(_("mode de règlement"), max_length=10, choices=PaymentMethod.choices)
     amount = models.DecimalField(_("montant"), validators=[MinValueValidator(Decimal("0.01"))], **MONEY)
     received_on = models.DateField(_("reçu le"))

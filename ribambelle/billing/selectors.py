@@ -49,14 +49,24 @@ def collection_date_of(invoice):
     )
 
 
-def invoices_for_family(family):
+def _payer(household) -> Q:
+    """A separated parent (logged in to a household) sees the household's invoices and payments
+    and those of the family from before the separation, never the other household's."""
+    if household is None:
+        return Q()
+    return Q(household=household) | Q(household__isnull=True)
+
+
+def invoices_for_family(family, *, household=None):
     return with_collection(
-        Invoice.objects.filter(organisation=family.organisation, family=family).select_related("credited_invoice")
+        Invoice.objects.filter(_payer(household), organisation=family.organisation, family=family).select_related(
+            "credited_invoice"
+        )
     )
 
 
-def get_invoice_for_family(family, invoice_id: int) -> Invoice:
-    return get_object_or_404(invoices_for_family(family), pk=invoice_id)
+def get_invoice_for_family(family, invoice_id: int, *, household=None) -> Invoice:
+    return get_object_or_404(invoices_for_family(family, household=household), pk=invoice_id)
 
 
 def _billing_reach(membership) -> Q:
@@ -71,16 +81,16 @@ def get_invoice_for_staff(membership, invoice_id: int) -> Invoice:
     return get_object_or_404(invoices_for_staff(membership), pk=invoice_id)
 
 
-def payments_for_family(family):
+def payments_for_family(family, *, household=None):
     return (
-        Payment.objects.filter(organisation=family.organisation, family=family)
+        Payment.objects.filter(_payer(household), organisation=family.organisation, family=family)
         .prefetch_related("allocations__invoice")
         .order_by("-received_on", "-id")
     )
 
 
-def get_payment_for_family(family, payment_id: int) -> Payment:
-    return get_object_or_404(payments_for_family(family), pk=payment_id)
+def get_payment_for_family(family, payment_id: int, *, household=None) -> Payment:
+    return get_object_or_404(payments_for_family(family, household=household), pk=payment_id)
 
 
 def payments_for_staff(membership):
@@ -157,14 +167,19 @@ class Situation:
     credit: Decimal
 
 
-def family_situation(family) -> Situation:
-    """Total still due, total paid, next due date, and money paid but not yet allocated (one query)."""
+def family_situation(family, *, household=None) -> Situation:
+    """Total still due, total paid, next due date, and money paid but not yet allocated (one query);
+    for a separated parent, that household's."""
     from ribambelle.families.models import Family
 
-    invoices = Invoice.objects.filter(organisation=family.organisation, family=family, kind=InvoiceKind.INVOICE)
+    invoices = Invoice.objects.filter(
+        _payer(household), organisation=family.organisation, family=family, kind=InvoiceKind.INVOICE
+    )
     open_ = invoices.filter(status__in=OPEN)
     # A voided payment counts for nothing (its allocations are gone too).
-    payments = Payment.objects.filter(organisation=family.organisation, family=family, voided_at__isnull=True)
+    payments = Payment.objects.filter(
+        _payer(household), organisation=family.organisation, family=family, voided_at__isnull=True
+    )
     row = (
         Family.objects.filter(pk=family.pk)
         .values(

@@ -90,6 +90,9 @@ def collectable(organisation):
         Invoice.objects.filter(
             organisation=organisation, kind=InvoiceKind.INVOICE, status__in=OPEN, family_id__in=list(mandates)
         )
+        # A separated parent's invoice is not debited on the family's mandate (perhaps the other
+        # parent's account): that parent pays it another way.
+        .filter(household__isnull=True)
         .filter(~Exists(in_collection))
         .select_related("family")
         .order_by("family_id", "due_date", "pk")

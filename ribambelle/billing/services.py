@@ -19,7 +19,7 @@ from ribambelle.core.formats import format_euros, round_money
 from ribambelle.core.services import record_audit
 from ribambelle.creche import billing as creche_billing
 from ribambelle.families.models import Family
-from ribambelle.families.recipients import family_recipients, recipients_by_family
+from ribambelle.families.recipients import recipients_by_family
 from ribambelle.outbox.services import queue_email
 
 from .charges import ChargeLine, PricingContext, family_charges
@@ -238,20 +238,21 @@ def preview_run(run: InvoiceRun, *, limit: int = 200) -> list[FamilyPreview]:
 
 def _issue_batch(run, families, bookings, ctx, *, settings, today, send_email: bool) -> list[Invoice]:
     """Price each family, number the invoices from the locked counter, write them in bulk."""
+    from ribambelle.custody.payers import load_custody, split_charges
+
     counter = locked_counter(organisation=run.organisation, kind=InvoiceKind.INVOICE, year=today.year)
     sequence = counter.last_number
     invoices, all_lines = [], []
     creche = creche_billing.CrecheCharges.load(run, families)
-    for family in families:
-        lines = _family_lines(family, bookings[family.pk], ctx, creche)
-        if not lines:
-            continue
+    custodies = load_custody(run.organisation, [family.pk for family in families])
+    for family, household, lines in _by_payer(families, bookings, ctx, creche, custodies, split_charges):
         sequence += 1
         total = round_money(sum((line.amount for line in lines), ZERO))
         invoices.append(
             Invoice(
                 organisation=run.organisation,
                 family=family,
+                household=household,
                 run=run,
                 kind=InvoiceKind.INVOICE,
                 number=format_number(InvoiceKind.INVOICE, today.year, sequence),
@@ -263,8 +264,8 @@ def _issue_batch(run, families, bookings, ctx, *, settings, today, send_email: b
                 period_end=run.period_end,
                 total=total,
                 status=InvoiceStatus.PAID if total <= 0 else InvoiceStatus.DUE,
-                family_name=family.name,
-                family_address="\n".join(family.address_lines),
+                family_name=_addressee(family, household),
+                family_address="\n".join((household or family).address_lines),
             )
         )
         all_lines.append(lines)
@@ -298,10 +299,10 @@ def _issue_batch(run, families, bookings, ctx, *, settings, today, send_email: b
     counter.last_number = sequence
     counter.save(update_fields=["last_number", "updated_at"])
     if send_email:
-        recipients = recipients_by_family(run.organisation, {invoice.family_id for invoice in invoices})
+        recipients = _invoice_recipients(run.organisation, invoices)
         for invoice in invoices:
             family = invoice.family
-            for recipient in recipients[family.pk] if family.email_invoices else []:
+            for recipient in recipients[(family.pk, invoice.household_id)] if family.email_invoices else []:
                 queue_email(
                     organisation=run.organisation,
                     to=recipient.email,
@@ -321,6 +322,39 @@ def _issue_batch(run, families, bookings, ctx, *, settings, today, send_email: b
                     enclosure=("invoice_pdf", invoice.pk),
                 )
     return invoices
+
+
+def _by_payer(families, bookings, ctx, creche, custodies, split_charges):
+    """(family, payer household or None, lines) for each invoice to issue: one per family, or one
+    per payer household for separated parents (families without households: exactly as before)."""
+    for family in families:
+        lines = _family_lines(family, bookings[family.pk], ctx, creche)
+        if not lines:
+            continue
+        custody = custodies.get(family.pk)
+        if custody is None:
+            yield family, None, lines
+            continue
+        households = {household.pk: household for household in custody.households}
+        for household_id, household_lines in split_charges(lines, custody).items():
+            yield family, households[household_id], household_lines
+
+
+def _addressee(family, household) -> str:
+    if household is None:
+        return family.name
+    return household.payer_name or f"{family.name} – {household.label}"
+
+
+def _invoice_recipients(organisation, invoices) -> dict[tuple[int, int | None], list]:
+    """Recipients by (family, payer household): a household's invoices, reminders and receipts go
+    to that household's contacts only; the others to the family's, as before."""
+    from ribambelle.custody.recipients import recipients_by_household
+
+    keys = {(invoice.family_id, invoice.household_id) for invoice in invoices}
+    by_family = recipients_by_family(organisation, {f for f, h in keys if h is None})
+    by_household = recipients_by_household(organisation, {h for _f, h in keys if h is not None})
+    return {(f, h): by_household[h] if h is not None else by_family[f] for f, h in keys}
 
 
 @step_by_step
@@ -514,9 +548,12 @@ def record_payment(
                 left -= share
         today = timezone.localdate()
         _sequence, receipt = next_number(organisation=family.organisation, kind="receipt", year=today.year)
+        # Separated parents: a payment of one household's invoices is that household's (its receipt too).
+        households = {invoice.household_id for invoice, _share in plan}
         payment = Payment.objects.create(
             organisation=family.organisation,
             family=family,
+            household_id=households.pop() if len(households) == 1 else None,
             method=method,
             amount=amount,
             received_on=received_on,
@@ -548,7 +585,7 @@ def _send_receipt(payment: Payment, plan: list[tuple[Invoice, Decimal]]) -> None
     family = payment.family
     if not family.email_invoices:
         return
-    for recipient in family_recipients(family):
+    for recipient in _invoice_recipients(payment.organisation, [payment])[(family.pk, payment.household_id)]:
         queue_email(
             organisation=payment.organisation,
             to=recipient.email,
@@ -577,6 +614,8 @@ def allocate_credit(*, payment: Payment, acting_user) -> Payment:
         left = payment.amount - payment.allocated - sum((r.amount for r in payment.refunds.all()), ZERO)
         plan = []
         for invoice in open_invoices_locked(payment.family):
+            if payment.household_id is not None and invoice.household_id != payment.household_id:
+                continue  # a separated parent's money pays her or his own invoices only
             if left <= 0:
                 break
             share = min(left, invoice.balance)
@@ -598,18 +637,19 @@ def send_reminders(*, organisation, invoice_ids: list[int], acting_user) -> int:
         .filter(Q(status=InvoiceStatus.DUE) | Q(status=InvoiceStatus.PARTIAL))
         .select_related("family")
     )
-    by_family: dict[int, list[Invoice]] = {}
+    # One reminder per payer: the family, or each household of separated parents.
+    by_family: dict[tuple[int, int | None], list[Invoice]] = {}
     for invoice in invoices:
-        by_family.setdefault(invoice.family_id, []).append(invoice)
+        by_family.setdefault((invoice.family_id, invoice.household_id), []).append(invoice)
     settings = settings_for(organisation)
     sent = 0
     with transaction.atomic():
-        recipients = recipients_by_family(organisation, by_family)
-        for family_invoices in by_family.values():
+        recipients = _invoice_recipients(organisation, [i for found in by_family.values() for i in found])
+        for key, family_invoices in by_family.items():
             family = family_invoices[0].family
-            if not recipients[family.pk]:
+            if not recipients[key]:
                 continue
-            for recipient in recipients[family.pk]:
+            for recipient in recipients[key]:
                 queue_email(
                     organisation=organisation,
                     to=recipient.email,

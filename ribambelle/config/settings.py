@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "ribambelle.caf",
     "ribambelle.franceconnect",
     "ribambelle.creche",
+    "ribambelle.custody",
     "ribambelle.waitingroom",
     "ribambelle.renewals",
     "ribambelle.apiparticulier",

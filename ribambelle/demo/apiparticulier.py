@@ -9,11 +9,11 @@ from django.conf import settings
 
 
 def load(quercy) -> None:
+    from ribambelle.apiparticulier import services
     from ribambelle.apiparticulier.client import ApiParticulierClient
     from ribambelle.apiparticulier.doubles import CNAF_IDENTITY, DEMO_SIRET, DEMO_TOKEN, ApiParticulierDouble
     from ribambelle.apiparticulier.models import ApiParticulierSettings
     from ribambelle.apiparticulier.selectors import identity_for
-    from ribambelle.apiparticulier import services
     from ribambelle.core import crypto
     from ribambelle.families.models import Person, PersonRole, QuotientSource
 

@@ -18,12 +18,13 @@ from ribambelle.core.actions import batch
 from ribambelle.demo import absences as absences_demo
 from ribambelle.demo import apiparticulier as apiparticulier_demo
 from ribambelle.demo import caf as caf_demo
+from ribambelle.demo import creche as creche_demo
+from ribambelle.demo import custody as custody_demo  # separated parents: two households, two invoices
+from ribambelle.demo import familygrid as familygrid_demo  # VIDAL: three children on one périscolaire
 from ribambelle.demo import franceconnect as franceconnect_demo
 from ribambelle.demo import reminders as reminders_demo
-from ribambelle.demo import creche as creche_demo
 from ribambelle.demo import statistics as statistics_demo
 from ribambelle.demo.draw import load_draw  # Séjour neige: wishes then a past draw
-from ribambelle.demo.familygrid import load_family_grid  # VIDAL: three children on one périscolaire
 from ribambelle.demo.helios import load_helios  # Hélios settings, Pouilly's run exported to PES
 from ribambelle.demo.online_payment import add_online_payment
 from ribambelle.demo.renewal import load_renewal  # next school year duplicated, renewal open
@@ -1182,13 +1183,19 @@ def load() -> list[DemoLogin]:
         (quercy, "apiparticulier", apiparticulier_demo.load, quercy),
         (quercy, "absences", absences_demo.load, quercy),
         (quercy, "reminders", reminders_demo.load, quercy),
-        (quercy, "family_grid", load_family_grid, quercy),
+        (quercy, "family_grid", familygrid_demo.load_family_grid, quercy),
+        (quercy, "custody", custody_demo.load_custody, quercy),
     ]
     for organisation in (quercy, pouilly):
         _adopt_legacy(organisation, [f"section:{o.slug}:{name}" for o, name, *_ in sections if o == organisation])
     for organisation, name, section, *args in sections:
         _run_once(f"section:{organisation.slug}:{name}", section, *args)
-    return _logins(quercy, "quercy.example") + _logins(pouilly, "pouilly.example")
+    return (
+        _logins(quercy, "quercy.example")
+        + custody_demo.logins(quercy)
+        + familygrid_demo.logins(quercy)
+        + _logins(pouilly, "pouilly.example")
+    )
 
 
 def _billing(quercy: Organisation, pouilly: Organisation) -> None:

@@ -80,3 +80,15 @@ def load_family_grid(organisation) -> None:
             )
             changes = [BookingChange(pk, True) for pk, day in mondays if day.weekday() == 0][:6]
             save_bookings.inner(child=child, changes=changes, acting_user=None, as_staff=True)
+
+
+def logins(organisation) -> list:
+    """VIDAL's login, printed by load_demo like the other demo logins."""
+    from ribambelle.accounts.models import User
+
+    from .data import DemoLogin
+
+    user = User.objects.filter(organisation=organisation, email=PARENT).first()
+    if user is None:
+        return []
+    return [DemoLogin(organisation.name, "famille VIDAL (trois enfants)", user.email, f"/{organisation.slug}/")]

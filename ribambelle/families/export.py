@@ -12,7 +12,15 @@ def _clean(data: dict, skip=()) -> dict:
     return {k: v for k, v in data.items() if k not in skip}
 
 
-def family_export(family: Family, *, include_health: bool) -> dict:
+CONTACT_FIELDS = ("email", "phone", "work_phone", "occupation", "employer", "birth_date")
+FAMILY_CONTACT_FIELDS = ("address_line", "address_line_2", "postal_code", "city", "phone", "phone_2", "email")
+
+
+def family_export(
+    family: Family, *, include_health: bool, hide_people=(), hide_users=(), hide_family_contacts=False
+) -> dict:
+    """`hide_*`: what a separated parent may not read of the other household (its adults' contact
+    details, its logins and their actions, the family file's own address)."""
     from ribambelle.accounts.models import ActivityLog, ConsentRecord, User
 
     organisation = family.organisation
@@ -43,7 +51,13 @@ def family_export(family: Family, *, include_health: bool) -> dict:
         else:
             for name in ("school", "school_level", "diet_notes", "care_recommendations"):
                 entry.pop(name, None)
+            if person.pk in hide_people:
+                for name in CONTACT_FIELDS:
+                    entry.pop(name, None)
         members.append(entry)
+    family_data = _clean(model_to_dict(family), FAMILY_SKIP)
+    if hide_family_contacts:
+        family_data = _clean(family_data, FAMILY_CONTACT_FIELDS)
     return {
         "export": {
             "organisation": organisation.name,
@@ -51,15 +65,17 @@ def family_export(family: Family, *, include_health: bool) -> dict:
             "date": timezone.now().isoformat(),
             "donnees_de_sante_incluses": include_health,
         },
-        "famille": _clean(model_to_dict(family), FAMILY_SKIP),
+        "famille": family_data,
         "membres": members,
         "comptes": [
             {"email": u.email, "prenom": u.first_name, "nom": u.last_name, "active_le": u.activated_at}
-            for u in User.objects.filter(organisation=organisation, family=family)
+            for u in User.objects.filter(organisation=organisation, family=family).exclude(pk__in=list(hide_users))
         ],
         "consentements": [
             {"type": c.get_kind_display(), "donne": c.given, "version_du_texte": c.text_version, "date": c.created_at}
-            for c in ConsentRecord.objects.filter(organisation=organisation, family=family)
+            for c in ConsentRecord.objects.filter(organisation=organisation, family=family).exclude(
+                user_id__in=list(hide_users)
+            )
         ],
         "modifications": [
             {
@@ -73,6 +89,8 @@ def family_export(family: Family, *, include_health: bool) -> dict:
         ],
         "historique": [
             {"date": log.created_at, "action": log.description, "appareil": log.device}
-            for log in ActivityLog.objects.filter(organisation=organisation, family=family)
+            for log in ActivityLog.objects.filter(organisation=organisation, family=family).exclude(
+                user_id__in=list(hide_users)
+            )
         ],
     }

@@ -148,6 +148,24 @@ def family_problems(family, adult, mandate) -> list[Problem]:
     return found
 
 
+def household_as_payer(household, family):
+    """Separated parents: the household paying an invoice, read as the payer the Trésor knows
+    (its civility, name and address; the family's where the household leaves them empty)."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        pk=family.pk,
+        name=f"{family.name} – {household.label}",
+        payer_civility=household.payer_civility or family.payer_civility,
+        payer_last_name=household.payer_last_name,
+        payer_first_name=household.payer_first_name,
+        debtor_category=family.debtor_category,
+        address_line=household.address_line,
+        postal_code=household.postal_code,
+        city=household.city,
+    )
+
+
 def _chunks(ids: list[int]) -> Iterator[list[int]]:
     for start in range(0, len(ids), CHUNK):
         yield ids[start : start + CHUNK]
@@ -191,7 +209,7 @@ def articles(
     for chunk in _chunks(ids):
         invoices = list(
             Invoice.objects.filter(organisation_id=run.organisation_id, pk__in=chunk)
-            .select_related("family")
+            .select_related("family", "household")
             .order_by("sequence", "pk")
         )
         family_ids = {invoice.family_id for invoice in invoices}
@@ -208,8 +226,15 @@ def articles(
         for invoice in invoices:
             piece += 1
             family = invoice.family
-            last, first = _payer(family, adults.get(family.pk))
+            payer_ref = f"F{family.pk}"
             mandate = mandates.get(family.pk)
+            adult = adults.get(family.pk)
+            if invoice.household is not None:
+                # One parent's invoice: that parent is the debtor; the family's mandate (the
+                # other parent's account, perhaps) is not used for it.
+                payer_ref = f"F{family.pk}H{invoice.household.position}"
+                family, mandate, adult = household_as_payer(invoice.household, family), None, None
+            last, first = _payer(family, adult)
             values = {
                 "facture": invoice.number,
                 "famille": family.name,
@@ -221,7 +246,7 @@ def articles(
                 piece_number=piece,
                 num_dette=num_dette(invoice),
                 subject=_fill(settings.article_subject, **values),
-                payer_ref=f"F{family.pk}",
+                payer_ref=payer_ref,
                 civility=family.payer_civility,
                 last_name=last,
                 first_name=first,
@@ -269,7 +294,7 @@ def export_plan(run: InvoiceRun, settings: HeliosSettings, *, issued_on: date, s
     """Which invoices go in the rôle (open, balance > 0), their total, the SEPA debits, and
     every blocking problem by family and field; the first `shown` articles for display."""
     plan = Plan(invoice_ids=[])
-    families_seen = set()
+    families_seen, households_seen = set(), set()
     rows = exportable(run).select_related("family").order_by("sequence", "pk")
     for invoice in rows.only(
         "pk",
@@ -280,6 +305,7 @@ def export_plan(run: InvoiceRun, settings: HeliosSettings, *, issued_on: date, s
         "amount_credited",
         "family_id",
         "family__name",
+        "household_id",
         "sequence",
         "year",
     ):
@@ -295,6 +321,15 @@ def export_plan(run: InvoiceRun, settings: HeliosSettings, *, issued_on: date, s
         plan.invoice_ids.append(invoice.pk)
         plan.total += invoice.balance
         families_seen.add(invoice.family_id)
+        if invoice.household_id is not None:
+            households_seen.add(invoice.household_id)
+    if households_seen:
+        from ribambelle.custody.models import Household
+
+        for household in Household.objects.filter(
+            organisation_id=run.organisation_id, pk__in=households_seen
+        ).select_related("family"):
+            plan.problems += family_problems(household_as_payer(household, household.family), None, None)
     for chunk in _chunks(sorted(families_seen)):
         adults = _adults(run.organisation_id, chunk)
         mandates = _mandates(run.organisation_id, chunk)
@@ -311,6 +346,7 @@ def _sepa_invoices(run, invoice_ids) -> int:
         count += Invoice.objects.filter(
             organisation_id=run.organisation_id,
             pk__in=chunk,
+            household__isnull=True,  # a separated parent's invoice is not debited (see articles)
             family_id__in=SepaMandate.objects.filter(organisation_id=run.organisation_id, is_active=True).values(
                 "family_id"
             ),

@@ -17,6 +17,7 @@ from ribambelle.billing import selectors
 from ribambelle.billing.pdf import invoice_pdf, receipt_pdf
 from ribambelle.billing.services import settings_for
 from ribambelle.core.exceptions import DomainError
+from ribambelle.custody.selectors import household_of
 from ribambelle.payments import selectors as payment_selectors
 from ribambelle.payments import services as payments
 from ribambelle.payments.models import TransactionStatus
@@ -39,10 +40,11 @@ def _base_url(request) -> str:
 @family_required
 def invoices(request):
     family = request.user.family
+    household = household_of(request.user)
     status = request.GET.get("statut", "a-payer")
     status = status if status in dict(STATUSES) else "a-payer"
     year = request.GET.get("annee", "")
-    all_invoices = selectors.invoices_for_family(family)
+    all_invoices = selectors.invoices_for_family(family, household=household)
     years = sorted({d.year for d in all_invoices.dates("period_start", "year")}, reverse=True)
     listed = selectors.filter_invoices(all_invoices, status=status, year=year)
     settings = settings_for(request.organisation)
@@ -51,13 +53,13 @@ def invoices(request):
         "portail/billing/invoices.html",
         {
             "active_tab": "invoices",
-            "situation": selectors.family_situation(family),
+            "situation": selectors.family_situation(family, household=household),
             "invoices": listed,
             "statuses": STATUSES,
             "status": status,
             "years": years,
             "year": int(year) if year.isdigit() and len(year) == 4 else None,
-            "payments": selectors.payments_for_family(family)[:20],
+            "payments": selectors.payments_for_family(family, household=household)[:20],
             "online": payments.enabled_config(request.organisation) is not None,
             "settings": settings,
             "quotient_notice": _quotient_notice(family, settings),
@@ -79,7 +81,7 @@ def _quotient_notice(family, settings) -> str:
 
 @family_required
 def invoice_detail(request, invoice_id: int):
-    invoice = selectors.get_invoice_for_family(request.user.family, invoice_id)
+    invoice = selectors.get_invoice_for_family(request.user.family, invoice_id, household=household_of(request.user))
     config = payments.enabled_config(request.organisation)
     lines = list(invoice.lines.all())
     groups: dict[tuple[str, str], list] = {}
@@ -111,7 +113,7 @@ def invoice_detail(request, invoice_id: int):
 
 @family_required
 def invoice_file(request, invoice_id: int):
-    invoice = selectors.get_invoice_for_family(request.user.family, invoice_id)
+    invoice = selectors.get_invoice_for_family(request.user.family, invoice_id, household=household_of(request.user))
     pdf = invoice_pdf(invoice, lines=list(invoice.lines.all()), settings=settings_for(request.organisation))
     log_family_action(
         family=invoice.family,
@@ -126,7 +128,7 @@ def invoice_file(request, invoice_id: int):
 
 @family_required
 def receipt_file(request, payment_id: int):
-    payment = selectors.get_payment_for_family(request.user.family, payment_id)
+    payment = selectors.get_payment_for_family(request.user.family, payment_id, household=household_of(request.user))
     log_family_action(
         family=payment.family,
         action="receipt_download",
@@ -141,7 +143,7 @@ def receipt_file(request, payment_id: int):
 @family_required
 @require_POST
 def invoice_pay(request, invoice_id: int):
-    invoice = selectors.get_invoice_for_family(request.user.family, invoice_id)
+    invoice = selectors.get_invoice_for_family(request.user.family, invoice_id, household=household_of(request.user))
     try:
         kind, data = payments.start_payment(invoice=invoice, user=request.user, base_url=_base_url(request))
     except DomainError as exc:

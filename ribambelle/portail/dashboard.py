@@ -15,7 +15,7 @@ from ribambelle.families.models import ChangeRequest
 from ribambelle.registrations.models import Registration, RegistrationStatus
 
 
-def tile_summaries(family, *, include_health: bool) -> dict[str, str]:
+def tile_summaries(family, *, include_health: bool, household=None) -> dict[str, str]:
     organisation_id = family.organisation_id
     today = timezone.localdate()
     summaries = {}
@@ -71,19 +71,19 @@ def tile_summaries(family, *, include_health: bool) -> dict[str, str]:
         if documents
         else _("Dossier complet")
     )
-    summaries["invoices"] = _invoices_summary(family)
+    summaries["invoices"] = _invoices_summary(family, household)
     unread = counts["unread"]
     if unread:
         summaries["messages"] = ngettext("%(n)s nouvelle réponse", "%(n)s nouvelles réponses", unread) % {"n": unread}
     return summaries
 
 
-def _invoices_summary(family) -> str:
+def _invoices_summary(family, household=None) -> str:
     """ "Mes factures": the amount due and the next due date (one query)."""
     from ribambelle.billing.selectors import family_situation
     from ribambelle.core.formats import format_euros as euros
 
-    situation = family_situation(family)
+    situation = family_situation(family, household=household)
     if situation.total_due <= 0:
         return _("Aucune facture à payer")
     if situation.next_due_date:

@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.formpage import apply_errors, form_page, status_for
 from ribambelle.core.wording import of
+from ribambelle.custody import selectors as custody_selectors
+from ribambelle.custody.selectors import household_of
 from ribambelle.families import selectors, services
 from ribambelle.families.export import family_export
 from ribambelle.families.forms import (
@@ -97,11 +99,22 @@ def _family_form_page(request, form, *, save, context, refresh=None):
 @family_view
 def family(request):
     family = selectors.family_file(request.organisation, request.user.family_id, with_health=request.consents.health)
+    viewer = household_of(request.user)
+    households = []
+    if viewer is not None:
+        # Separated parents: each one's address and contacts only, the other's when the file says so.
+        households, others, hidden = custody_selectors.portal_households(family, viewer)
+        for adult in family.adults:
+            adult.other_household = adult.pk in others
+            adult.contacts_hidden = adult.pk in hidden
     return _render(
         request,
         "portail/family/overview.html",
         {
             "family": family,
+            "separated": viewer is not None,
+            "viewer": viewer,
+            "households": households,
             "decisions": selectors.recent_decisions(family),
             "health_allowed": request.consents.health,
             "pending_notice": PENDING_NOTICE,
@@ -109,8 +122,16 @@ def family(request):
     )
 
 
+def _not_for_separated_parents(request) -> None:
+    """A separated parent's coordinates live in the household (kept by the service); the other
+    household's adults are not hers or his to read or change."""
+    if household_of(request.user) is not None:
+        raise Http404("Introuvable")
+
+
 @family_view
 def family_edit(request):
+    _not_for_separated_parents(request)
     family = selectors.family_file(request.organisation, request.user.family_id)
     initial = selectors.pending_values(family.pending_family)
     form = FamilyContactForm(request.POST or None, instance=family, initial=initial)
@@ -128,6 +149,9 @@ def family_edit(request):
 
 @family_view
 def person_edit(request, person_id: int):
+    viewer = household_of(request.user)
+    if viewer is not None and person_id in custody_selectors.other_household_adults(request.user.family, viewer):
+        raise Http404("Introuvable")
     family = request.user.family
     person = selectors.get_person_for_family(family, person_id)
     pending = list(family.change_requests.filter(status="pending", person=person, kind="person_update").order_by("id"))
@@ -315,7 +339,20 @@ def authorised_remove(request, authorisedperson_id: int):
 @family_view
 def family_data_export(request):
     """GDPR right of access/portability: everything the organisation holds on the family."""
-    data = family_export(request.user.family, include_health=request.consents.health)
+    viewer = household_of(request.user)
+    if viewer is None:
+        data = family_export(request.user.family, include_health=request.consents.health)
+    else:
+        # A separated parent: her or his household, never the other's contacts, logins or actions.
+        hidden_people, hidden_users, own = custody_selectors.export_scope(request.user.family, viewer)
+        data = family_export(
+            request.user.family,
+            include_health=request.consents.health,
+            hide_people=hidden_people,
+            hide_users=hidden_users,
+            hide_family_contacts=True,
+        )
+        data["foyer"] = own
     from ribambelle.accounts.services import log_family_action
 
     log_family_action(family=request.user.family, request=request, action="data_export")

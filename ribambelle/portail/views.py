@@ -43,11 +43,14 @@ def home(request):
 
 @family_required
 def dashboard(request):
+    from ribambelle.custody.selectors import household_of
     from ribambelle.renewals.selectors import renewal_is_open
 
     from .dashboard import tile_summaries
 
-    summaries = tile_summaries(request.user.family, include_health=request.consents.health)
+    summaries = tile_summaries(
+        request.user.family, include_health=request.consents.health, household=household_of(request.user)
+    )
     return render(
         request,
         "portail/dashboard.html",
