@@ -600,9 +600,6 @@ def _qf_bulk_preview(tenant_a, tenant_b):
     _assert_accepted(client, url, {"decision": "enregistrer", "enregistrer": [own.pk]})
 
 
-CASES = {
-    "backoffice.apiparticulier_views:bulk": _qf_bulk,
-    "backoffice.apiparticulier_views:bulk_preview": _qf_bulk_preview,
 def _custody_arrangement(tenant_a, tenant_b):
     """Separated parents: the household given the even weeks must be one of this family's."""
     org = tenant_a.organisation
@@ -636,7 +633,43 @@ def _household_form(tenant_a, tenant_b):
     _assert_refused(client, url, {"label": "x", "logins": [tenant_b.family_user.pk]})
 
 
+def _creche_contract(tenant_a, tenant_b):
+    """A crèche contract is for a child and a multi-accueil within the member's reach only."""
+    from datetime import date
+
+    from .creche_world import creche, scale
+
+    org = tenant_a.organisation
+    scale(org, date(2025, 9, 1), ceiling="8500.00")
+    activity, foreign_activity = creche(org), creche(tenant_b.organisation)
+    child = PersonFactory(organisation=org, family=tenant_a.family_user.family, first_name="Jade")
+    RegistrationFactory(
+        organisation=org, family=child.family, child=child, group=GroupFactory(organisation=org, activity=activity)
+    )
+    foreign_child = PersonFactory(organisation=tenant_b.organisation, family=tenant_b.family_user.family)
+    data = {
+        "kind": "regular",
+        "care_type": "collective",
+        "start_date": "2026-09-01",
+        "end_date": "2027-08-31",
+        "weeks_per_year": "45",
+        "months_billed": "12",
+        "annual_resources": "42000",
+        "resources_source": "cdap",
+        "dependent_children": "2",
+        **{f"start_{d}": "08:00" for d in range(4)},
+        **{f"end_{d}": "17:00" for d in range(4)},
+    }
+    client, url = client_for(tenant_a.admin), _url(tenant_a, "backoffice:creche_contract_create")
+    _assert_refused(client, url, {**data, "child": foreign_child.pk, "activity": activity.pk})
+    _assert_refused(client, url, {**data, "child": child.pk, "activity": foreign_activity.pk})
+    _assert_accepted(client, url, {**data, "child": child.pk, "activity": activity.pk})
+
+
 CASES = {
+    "backoffice.apiparticulier_views:bulk": _qf_bulk,
+    "backoffice.apiparticulier_views:bulk_preview": _qf_bulk_preview,
+    "backoffice.creche_views:_contract_form": _creche_contract,
     "backoffice.custody_views:family_custody": _custody_arrangement,
     "backoffice.custody_views:_household_form": _household_form,
     "backoffice.family_views:family_import_invite": _invite_adults("backoffice:family_import_invite"),

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from ribambelle.core import wording
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.robot import RobotProofField
 from ribambelle.registrations import selectors as registration_selectors
@@ -58,7 +59,7 @@ def _booking_links(request, room) -> list[tuple[str, str]]:
     base = f"?vue=semaine&date={anchor:%Y-%m-%d}"
     return [
         (
-            child.first_name,
+            wording.of(child.first_name),  # "de Léa", "d'Alice"
             reverse("portail:bookings_child", kwargs={"org_slug": request.organisation.slug, "person_id": child.pk})
             + base,
         )
