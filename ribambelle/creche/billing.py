@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.utils.formats import date_format
 
-from ribambelle.core.formats import round_money
+from ribambelle.core.formats import format_euros, round_money
 
 from . import pricing
 from .models import (
@@ -134,7 +134,8 @@ def statement_lines(statement: MonthStatement) -> list:
     period = date_format(month, "F Y")
     rate = statement.rate.hourly
     percent, resources = statement.rate.rate_percent.normalize(), statement.rate.monthly_resources
-    note = f"Taux d'effort {percent:f} % · ressources {resources} €/mois"
+    # Stored on the invoice line as the family reads it: French decimals and euros.
+    note = f"Taux d'effort {percent:f} % · ressources {format_euros(resources)}/mois".replace(".", ",")
 
     def line(label: str, amount: Decimal) -> ChargeLine:
         return ChargeLine(
