@@ -155,3 +155,21 @@ def test_values_read_in_words_booleans_choices_dates_amounts_and_related_objects
     assert "samedi 1 juillet 2023 à 08:30" in page  # 06:30 UTC is 08:30 in Paris
     assert "12,50\xa0€" in page and "Chèque" in page
     assert "Vacances" in page
+
+
+def test_a_change_recorded_under_a_reverse_relations_name_reads_in_words(tenant_a):
+    """Separated parents' households record the logins ticked under "logins", the name of the
+    reverse relation Household → HouseholdLogin: the trail must name it, not fail (HTTP 500)."""
+    from .factories import HouseholdFactory
+
+    household = HouseholdFactory(organisation=tenant_a.organisation, family=tenant_a.family_user.family)
+    record_audit(
+        organisation=tenant_a.organisation,
+        actor=tenant_a.admin,
+        action="update",
+        obj=household,
+        changes={"adults": [], "logins": [tenant_a.family_user.pk]},  # "adults" is the m2m field itself
+    )
+    response = _journal(tenant_a)
+    assert response.status_code == 200
+    assert "comptes du foyer" in page_text(response) and "responsables" in page_text(response)

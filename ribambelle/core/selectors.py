@@ -79,6 +79,7 @@ CHANGE_LABELS = {
     "waitlisted": _("en liste d'attente"),
     "reason": _("motif"),
     "count": _("nombre"),
+    "logins": _("comptes du foyer"),
 }
 
 
@@ -169,9 +170,12 @@ def _fields(entry: AuditEntry) -> dict:
     found = {}
     for name in entry.changes or {}:
         try:
-            found[name] = model._meta.get_field(name) if model is not None else None
+            field = model._meta.get_field(name) if model is not None else None
         except FieldDoesNotExist:
-            found[name] = None
+            field = None
+        # A change recorded under a reverse relation's name ("versions", "households"…) is not
+        # a column: it is read with the labels of CHANGE_LABELS, like any other non-field key.
+        found[name] = field if field is None or field.concrete else None
     return found
 
 
