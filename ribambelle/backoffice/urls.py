@@ -222,7 +222,11 @@ urlpatterns = [
     path("absences/", absence_views.reports, name="absences"),
     path("absences/reglage/", absence_views.rule_settings, name="absence_rule"),
     path("absences/<int:absencereport_id>/justifier/", absence_views.justify, name="absence_justify"),
-    path("absences/<int:absencereport_id>/certificat/", absence_views.certificate_file, name="absence_certificate_file"),
+    path(
+        "absences/<int:absencereport_id>/certificat/",
+        absence_views.certificate_file,
+        name="absence_certificate_file",
+    ),
     path("facturation/lignes/<int:invoiceline_id>/remise/", absence_views.waive, name="billing_waive_line"),
     path("facturation/reglages/paiement-en-ligne/", billing_views.provider_save, name="billing_provider"),
     path("facturation/reglages/tranches/", billing_views.bracket_add, name="billing_bracket_add"),
