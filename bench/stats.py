@@ -21,6 +21,14 @@ rewritten children/hours queries:
   4,194 (1,080) → 4,740 (718) — the wall time is the machine's load, the CPU time fell by a third.
 - PostgreSQL: presences 356 → 287; enfants 2,532 → 1,246; heures 345 → 340; occupation
   527 → 404; sum of the charts 4,612 → 2,880; whole page 4,108 → 2,679.
+Measured 2026-11-30 18:00, load 1.2–1.4 on 2 cores, committed and vacuumed database, medians of
+3 runs, wall ms, after the occupancy charts read the open days and their bookings in one grouped
+pass and the new families' count was rewritten for PostgreSQL:
+- PostgreSQL: occupation 77, jours complets 78, liste d'attente 83, présences 120, enfants 187,
+  argent 16, impayés 3, heures 158 — each under 300 ms; whole page 650 ms (max 1,333), 18 queries.
+- SQLite: occupation 152, jours complets 147, liste d'attente 153, présences 284, enfants ≈ 320,
+  heures 199; whole page ≈ 1.5 s (all CPU: SQLite runs in the process).
+
 Since then the bench builds its world in a database of its own (PostgreSQL: `ribambelle_bench_stats`,
 recreated on the server DATABASE_URL names, dropped at the end; SQLite: a temporary file),
 commits it and runs VACUUM ANALYZE, as a production database is after its nightly maintenance:

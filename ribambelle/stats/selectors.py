@@ -283,30 +283,39 @@ def children_by_month(scope: StatsScope) -> list[dict]:
 
 def people_served(scope: StatsScope) -> dict:
     """Over the period: children served by age band, families served, and new families (whose
-    first place ever held, in the structures shown, falls in the period). Two queries.
-
-    Families: one pass over the places held up to the period's end, grouped by family (the
-    covering index answers it): a family served in the period has its last place on or after
-    the start, a new one also its first. Two COUNT(DISTINCT) over every booking, one of them
-    filtered by a sub-select of the period's families, cost four times as much on PostgreSQL."""
+    first place ever held, in the structures shown, falls in the period). Two queries."""
     served = _bookings(scope).filter(status__in=PLACE_STATUSES)
     children = _children_by_band(scope, served)
-    per_family = (
-        Booking.objects.filter(
-            _activity_filter(scope),
-            organisation_id=scope.organisation_id,
-            status__in=PLACE_STATUSES,
-            date__lte=scope.end,
+    return {**children, **_families_served(scope, served)}
+
+
+def _families_served(scope: StatsScope, served) -> dict:
+    """Families served in the period, and the new ones among them. Each engine gets the form it
+    answers fastest (bench/stats.py, a school year of 339,160 bookings): PostgreSQL groups the
+    places held up to the period's end by family in one pass (a family served has its last place
+    on or after the start, a new one also its first): 0.19 s for the whole chart, where two
+    COUNT(DISTINCT), one filtered by a sub-select, took four times as long; SQLite counts those
+    two DISTINCT in 0.1 s but takes 0.5 s to group by family."""
+    held = Booking.objects.filter(
+        _activity_filter(scope), organisation_id=scope.organisation_id, status__in=PLACE_STATUSES, date__lte=scope.end
+    )
+    if connection.vendor == "postgresql":
+        per_family = (
+            held.values("family_id")
+            .annotate(first=Min("date"), last=Max("date"))
+            .filter(last__gte=scope.start)
+            .order_by()
         )
-        .values("family_id")
-        .annotate(first=Min("date"), last=Max("date"))
-        .filter(last__gte=scope.start)
-        .order_by()
+        return per_family.aggregate(
+            families=Count("family_id"), new_families=Count("family_id", filter=Q(first__gte=scope.start))
+        )
+    counts = held.aggregate(
+        families=Count("family", distinct=True, filter=Q(date__gte=scope.start)),
+        returning=Count(
+            "family", distinct=True, filter=Q(date__lt=scope.start, family_id__in=served.values("family_id"))
+        ),
     )
-    families = per_family.aggregate(
-        families=Count("family_id"), new_families=Count("family_id", filter=Q(first__gte=scope.start))
-    )
-    return {**children, **families}
+    return {"families": counts["families"], "new_families": counts["families"] - counts["returning"]}
 
 
 def _children_by_band(scope: StatsScope, served) -> dict:
