@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from ribambelle.core.forms import StyledForm, StyledModelForm
 from ribambelle.core.money import EuroField
 from ribambelle.creche.models import AbsenceReason, CareType, ContractKind, PsuScale, ResourceSource
+from ribambelle.creche.services import SCALE_FIELDS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -15,23 +16,7 @@ WEEKDAYS = [_("lundi"), _("mardi"), _("mercredi"), _("jeudi"), _("vendredi")]
 class PsuScaleForm(StyledModelForm):
     class Meta:
         model = PsuScale
-        fields = [
-            "valid_from",
-            "floor",
-            "ceiling",
-            "collective_1",
-            "collective_2",
-            "collective_3",
-            "collective_4_7",
-            "collective_8",
-            "family_1",
-            "family_2",
-            "family_3",
-            "family_4_7",
-            "family_8",
-            "to_check",
-            "note",
-        ]
+        fields = list(SCALE_FIELDS)  # the fields the service saves (creche.services)
         widgets = {"valid_from": DATE, "note": forms.Textarea(attrs={"rows": 3})}
 
 
