@@ -175,6 +175,12 @@ def prepare(args):
         )
         for u in users
     )
+    # The planner's statistics, as autovacuum keeps them on a live database: without them it
+    # guesses one row per table and picks indexes that read the whole activity's registrations.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     clients = []
     for user, child in zip(users, children, strict=True):
         session = SessionStore()

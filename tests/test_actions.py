@@ -42,7 +42,7 @@ READS = {
     "documents": {"add_months", "default_expiry", "content_type_for"},
     "payments": {"enabled_config", "provider_for"},
     "registrations": {"registration_window_state"},
-    "accounts.consent": {"consent_state", "family_has_health_consent"},
+    "accounts.consent": {"consent_state", "family_has_health_consent", "personal_consent_version"},
     "accounts.two_factor": {
         *("has_confirmed_device", "secret_for_display", "matching_device", "mark_verified", "is_locked_out"),
     },

@@ -32,7 +32,7 @@ def _postgresql_and_task_rows(settings):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: DATABASE_URL=postgres://… (a dropped server connection)")
     # Tasks are rows for the worker process, as in production (the suite's default runs none).
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "ribambelle.core.tasks_backend.DatabaseBackend"}}
 
 
 class SlowRecorder(Recorder):

@@ -269,8 +269,8 @@ QUERIES = {
     "absences": 7,
     "figures": 9,
     "scales": 7,
-    "portal_contracts": 5,
-    "portal_contract": 6,
+    "portal_contracts": 4,  # the personal consent comes with the login
+    "portal_contract": 5,
 }
 
 

@@ -111,9 +111,9 @@ def _grid_get_queries(world, day=FIRST_MONDAY) -> int:
     return len(ctx)
 
 
-# session, user, consent, the booking settings, then the grid: registrations, openings with their
-# places, units, bookings, unit exclusions
-GRID_QUERIES = 3 + 1 + 5
+# session, user (with its consent), the booking settings, then the grid: registrations, openings
+# with their places, units, bookings, unit exclusions
+GRID_QUERIES = 2 + 1 + 5
 
 
 def test_the_family_grid_costs_the_same_queries_whatever_the_children_and_weeks(world):

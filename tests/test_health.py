@@ -77,7 +77,7 @@ def test_the_heartbeat_thread_records_the_process():
 
 @pytest.mark.django_db(transaction=True)
 def test_the_worker_command_beats(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "ribambelle.core.tasks_backend.DatabaseBackend"}}
     call_command("worker", "--batch", "--no-startup-delay", "--no-reload", "--queue-name", "*", verbosity=0)
     assert WorkerHeartbeat.objects.filter(kind="worker").exists()
 
@@ -95,7 +95,7 @@ def test_every_response_has_a_request_id(client, settings):
 
 
 def test_the_request_id_goes_with_the_tasks_it_queues(tenant_a, settings, django_capture_on_commit_callbacks):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "ribambelle.core.tasks_backend.DatabaseBackend"}}
     with django_capture_on_commit_callbacks(execute=True):
         response = Client().post(
             tenant_a.url("mot-de-passe-oublie/"), {"email": tenant_a.family_user.email, "robot": robot_proof()}

@@ -114,7 +114,7 @@ def test_the_invoice_email_carries_its_pdf_built_when_sent(tenant_a, smtp, djang
 
 @pytest.mark.django_db(transaction=True)  # the worker opens and closes its own connections
 def test_the_task_worker_sends_the_outbox(tenant_a, smtp, settings, django_capture_on_commit_callbacks):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "ribambelle.core.tasks_backend.DatabaseBackend"}}
     controller, recorder = smtp
     controller.start()
     email = _queue(tenant_a.organisation, django_capture_on_commit_callbacks)

@@ -80,7 +80,7 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def test_a_thousand_emails_two_workers_one_killed(settings, tmp_path):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "ribambelle.core.tasks_backend.DatabaseBackend"}}
     organisation = OrganisationFactory()
     with transaction.atomic():  # the delivery tasks are queued at commit, as after a mass mailing
         for number in range(TOTAL):

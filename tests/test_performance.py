@@ -104,11 +104,12 @@ QUERIES = {
     "portal_login": 4,  # organisation, news, published documents, FranceConnect settings (its button)
     # +1: the kinds of the family's registrations decide which documents are owed; +1: "Mes factures" tile;
     # +1: whether next year's renewal is open (the "Réinscrire pour l'année prochaine" call);
-    # +2: the next booked days ("Signaler une absence") and the reported absences awaiting a certificate
-    "portal_dashboard": 17,
-    "portal_invoices": 10,
-    "portal_week": 11,  # +1: the booked days of the period, to report an absence
-    "portal_month": 11,
+    # +2: the next booked days ("Signaler une absence") and the reported absences awaiting a certificate;
+    # -1: the personal consent comes with the login (accounts.backends)
+    "portal_dashboard": 16,
+    "portal_invoices": 9,
+    "portal_week": 10,  # +1: the booked days of the period, to report an absence
+    "portal_month": 10,
     "staff_dashboard": 9,  # session, user, membership (+ its structures), counts, today, filling up, queues, trend
     "staff_families": 8,
     "staff_occupancy": 9,

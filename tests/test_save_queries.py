@@ -2,10 +2,12 @@
 same for 1 day as for 10 or 40, booking as cancelling — cancelling 40 days, and handing the 40
 places they free to the waiting lists, costs what cancelling one does (issue 20, "a faster save").
 
-Counted over the whole request. The family path: session, user, consent, child (the page's
-guards), then the save: one read before the lock (the days, the child's accepted registration,
-whether a unit excludes another, the child's booking on each day), the lock (PostgreSQL: its
-timeout, then one `SELECT … FOR UPDATE` of the days in id order; SQLite's IMMEDIATE transaction
+Counted over the whole request. The family path: session, user (with its organisation, family
+and whether it accepted the GDPR text), child — the page's guards; no waiting room stands in front
+of these days, which the organisation's rooms span, read with the login, tells without a query —
+then the save: one read before the lock (the days, the child's accepted registration, whether a
+unit excludes another, the child's booking on each day), the lock (PostgreSQL: its timeout and one
+`SELECT … FOR UPDATE` of the days in id order, in one round trip; SQLite's IMMEDIATE transaction
 already serialises writers), capacities and places held in one statement, then bulk writes and
 one history line. The save's own transaction shows here as a savepoint (the test's transaction
 wraps it); in production it is BEGIN … COMMIT, and the summary e-mail's task adds one INSERT
@@ -27,9 +29,9 @@ from ribambelle.bookings.services import BookingChange, save_bookings
 from .conftest import client_for
 from .factories import ActivityFactory, GroupFactory, PersonFactory, RegistrationFactory, UnitFactory
 
-LOCK = 2 if connection.vendor == "postgresql" else 0  # set_config(lock_timeout) + SELECT … FOR UPDATE
-GUARDS = 4  # session, user, consent (or membership), child
-ROOM = 1  # the family's save: the waiting rooms active for the posted days (none here)
+LOCK = 1 if connection.vendor == "postgresql" else 0  # set_config(lock_timeout); SELECT … FOR UPDATE: one execute
+GUARDS = 3  # session, user (its consent read with it), child
+ROOM = 0  # the family's save: no room of the organisation spans now (read with the login)
 SAVE_FRAME = 2  # the action's transaction: SAVEPOINT … RELEASE inside the test's transaction
 # read before the lock + lock + count + INSERT bookings + INSERT history line
 BOOK = GUARDS + ROOM + SAVE_FRAME + 1 + LOCK + 1 + 1 + 1
@@ -141,3 +143,43 @@ def test_staff_booking_and_cancelling_k_days_costs_the_same_statements(world, k)
     cancelling = _staff_post(world, openings, [])
     assert len(cancelling) == CANCEL - GUARDS - ROOM + STAFF_GUARDS + 1, _statements(cancelling)
     assert not Booking.objects.filter(child=world["child"]).exclude(status=BookingStatus.CANCELLED).exists()
+
+
+def test_the_days_read_before_the_lock_are_built_in_each_models_column_order():
+    """`Model.from_db` takes the columns in the model's order: a new column must not shift them."""
+    from ribambelle.activities.models import Activity, Unit
+    from ribambelle.bookings import services
+
+    for model, columns in (
+        (Opening, services._OPENING_COLUMNS),
+        (Activity, services._ACTIVITY_COLUMNS),
+        (Unit, services._UNIT_COLUMNS),
+    ):
+        order = [f.attname for f in model._meta.concrete_fields]
+        assert sorted(columns, key=order.index) == list(columns), model.__name__
+
+
+def test_a_room_scheduled_puts_the_guard_back_on_the_save(world):
+    """With a room spanning now, the save reads the rooms in front of its days (one statement) and,
+    without the family's pass, refuses (403): the span read with the login only spares the read
+    when no room can be active."""
+    from ribambelle.waitingroom.models import WaitingRoom
+
+    now = timezone.now()
+    activity = world["openings"][0].activity
+    room = WaitingRoom.objects.create(
+        organisation=activity.organisation,
+        activity=activity,
+        prequeue_from=now - timedelta(minutes=5),
+        opens_at=now - timedelta(minutes=1),
+        closes_at=now + timedelta(hours=1),
+    )
+    tenant, child = world["tenant"], world["child"]
+    client = client_for(tenant.family_user)
+    path = tenant.url(f"reservations/enfant/{child.pk}/?vue=semaine&date={world['start']:%Y-%m-%d}")
+    response = client.post(path, {"shown": [world["openings"][0].pk], "o": [world["openings"][0].pk]})
+    assert response.status_code == 403
+    room.delete()  # the span follows: no room, no guard
+    response = client.post(path, {"shown": [world["openings"][0].pk], "o": [world["openings"][0].pk]})
+    assert response.status_code == 302
+    assert Booking.objects.filter(child=child, status=BookingStatus.BOOKED).count() == 1

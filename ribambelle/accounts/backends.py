@@ -1,6 +1,8 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import BaseBackend
 
+from ribambelle.core.compiled import CompiledQuery
+
 
 class OrganisationEmailBackend(BaseBackend):
     """Authenticates an e-mail and password within the organisation of the URL."""
@@ -20,14 +22,27 @@ class OrganisationEmailBackend(BaseBackend):
         return None
 
     def get_user(self, user_id):
-        User = get_user_model()
         # Every page needs the organisation and, for a parent, the family (and for a separated parent
-        # the household): one query for all.
-        user = (
-            User.objects.filter(pk=user_id, is_active=True)
-            .select_related("organisation", "family", "household_link__household")
-            .first()
-        )
+        # the household) and whether the current GDPR text was accepted: one query for all, compiled
+        # once per process (core.compiled: on every request, building it cost more than running it).
+        try:
+            user = _LOGIN.first(pk=int(user_id))
+        except (TypeError, ValueError):
+            return None
         if user is not None and user.family is not None:
             user.family.organisation = user.organisation  # the same row (a family's login is its organisation's)
         return user
+
+
+def _login_query(pk):
+    from ribambelle.accounts.consent import personal_consent_version
+
+    User = get_user_model()
+    return (
+        User.objects.filter(pk=pk, is_active=True)
+        .select_related("organisation", "family", "household_link__household")
+        .annotate(personal_consent_version=personal_consent_version())[:1]
+    )
+
+
+_LOGIN = CompiledQuery(_login_query, "pk")

@@ -4,6 +4,7 @@ optional, without which health fields are neither shown nor collected."""
 from functools import cached_property
 
 from django.db import transaction
+from django.db.models import Case, F, OuterRef, Subquery, When
 from django.dispatch import Signal
 
 from ribambelle.core.actions import action
@@ -47,6 +48,8 @@ class ConsentState:
 
     @property
     def personal(self) -> bool:
+        if hasattr(self._user, "personal_consent_version"):  # read with the login (accounts.backends)
+            return self._user.personal_consent_version == self._version
         record = self.personal_record
         return bool(record and record.given and record.text_version == self._version)
 
@@ -54,6 +57,20 @@ class ConsentState:
     def health(self) -> bool:
         record = self.health_record
         return bool(record and record.given and record.text_version == self._version)
+
+
+def personal_consent_version():
+    """For a login query: the text version of the user's latest personal consent if it was given
+    (None if withdrawn or never given), so pages know without a query of their own."""
+    latest = ConsentRecord.objects.filter(
+        organisation_id=OuterRef("organisation_id"), user_id=OuterRef("pk"), kind=ConsentKind.PERSONAL
+    ).order_by("-created_at", "-id")
+    return Subquery(latest.annotate(accepted=Case(When(given=True, then=F("text_version")))).values("accepted")[:1])
+
+
+def _forget_login_consent(user) -> None:
+    """After recording an answer, the version read with the login is out of date."""
+    user.__dict__.pop("personal_consent_version", None)
 
 
 def consent_state(user) -> ConsentState:
@@ -105,6 +122,7 @@ def record_consents(*, user, personal: bool, health: bool, request=None) -> Cons
                 and previous.text_version == version
             ):
                 transaction.on_commit(lambda: health_consent_withdrawn.send(sender=None, family=user.family))
+    _forget_login_consent(user)
     return consent_state(user)
 
 

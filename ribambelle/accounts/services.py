@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ribambelle.core.actions import action, action_helper, one_statement
+from ribambelle.core.compiled import insert_rows
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.proxy import client_ip
 from ribambelle.outbox.services import queue_email
@@ -41,16 +42,22 @@ def log_family_action(*, family, action: str, data: dict | None = None, user=Non
     actor = user if user is not None else getattr(request, "user", None)
     if actor is not None and not actor.is_authenticated:
         actor = None
-    return ActivityLog.objects.create(
-        organisation_id=family.organisation_id,
-        family=family,
-        user=actor,
-        actor_is_staff=bool(actor is not None and not actor.is_family),
-        action=action,
-        data=data or {},
-        ip_address=_client_ip(request),
-        device=describe_device(request.META.get("HTTP_USER_AGENT", "")) if request is not None else "",
+    # One INSERT written once per process (core.compiled): a history line goes with every save.
+    (line,) = insert_rows(
+        [
+            ActivityLog(
+                organisation_id=family.organisation_id,
+                family=family,
+                user=actor,
+                actor_is_staff=bool(actor is not None and not actor.is_family),
+                action=action,
+                data=data or {},
+                ip_address=_client_ip(request),
+                device=describe_device(request.META.get("HTTP_USER_AGENT", "")) if request is not None else "",
+            )
+        ]
     )
+    return line
 
 
 # --- Tokens ---------------------------------------------------------------------------

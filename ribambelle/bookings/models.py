@@ -114,6 +114,13 @@ class Booking(TenantModel):
                 condition=models.Q(status="waiting", offer_expires_at__isnull=False),
                 name="booking_offers_held",
             ),
+            # The places the database's guard counts (migration 0004's trigger, on every booking
+            # inserted): the day's places held, never its waiting list or cancellations.
+            models.Index(
+                fields=["opening"],
+                condition=models.Q(over_capacity=False) & holds_place(),
+                name="booking_places_guarded",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -7,12 +7,14 @@ from datetime import date, timedelta
 
 from django.db import models
 from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ribambelle.activities.models import Opening, Unit, UnitExclusion
+from ribambelle.core.compiled import CompiledQuery
 from ribambelle.core.dates import shown_date
 from ribambelle.families.models import Family, Person, PersonRole
 from ribambelle.registrations.models import Registration, RegistrationStatus
@@ -121,11 +123,21 @@ def children_with_accepted_registrations(family):
     )
 
 
+_FAMILY_CHILD = CompiledQuery(
+    lambda organisation_id, family_id, pk: Person.objects.filter(
+        organisation_id=organisation_id, family_id=family_id, role=PersonRole.CHILD, pk=pk
+    ),
+    "organisation_id",
+    "family_id",
+    "pk",
+)
+
+
 def get_child_for_family(family, person_id: int) -> Person:
-    child = get_object_or_404(
-        Person.objects.filter(organisation_id=family.organisation_id, family=family, role=PersonRole.CHILD),
-        pk=person_id,
-    )
+    """One of the family's children, or 404 (compiled once: it opens every planning page and save)."""
+    child = _FAMILY_CHILD.first(organisation_id=family.organisation_id, family_id=family.pk, pk=person_id)
+    if child is None:
+        raise Http404
     child.family = family  # already loaded: saves a query on every save
     if Family.organisation.is_cached(family):
         child.organisation = family.organisation

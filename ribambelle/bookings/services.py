@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from ribambelle.accounts.services import log_family_action
 from ribambelle.activities.models import Activity, Opening, Unit, UnitExclusion
 from ribambelle.core.actions import action, step_by_step
+from ribambelle.core.compiled import insert_rows
 from ribambelle.core.dates import booking_deadline, long_date
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.services import record_audit
@@ -188,7 +189,7 @@ def save_bookings(
                 )
             )
         try:
-            created = _insert_bookings(new)
+            created = insert_rows(new)
         except IntegrityError as exc:  # the same child saved twice at once (two tabs): all rolls back
             if "booking_capacity" in str(exc):  # the database's guard (bookings/0004): never overbooked
                 raise DomainError(_("Ces places viennent d'être prises : rechargez la page et recommencez.")) from exc
@@ -269,38 +270,16 @@ def _lock_openings(ids, *, organisation_id) -> None:
     opening = Opening._meta.db_table
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [settings.BOOKING_LOCK_TIMEOUT])
+            # Both statements in one round trip (psycopg binds the values on the client side).
             cursor.execute(
+                "SELECT set_config('lock_timeout', %s, true); "
                 f"SELECT id FROM {opening} WHERE organisation_id = %s AND id IN ({_marks(ids)}) ORDER BY id FOR UPDATE",
-                [organisation_id, *ids],
+                [settings.BOOKING_LOCK_TIMEOUT, organisation_id, *ids],
             )
-            cursor.fetchall()
     except OperationalError as exc:  # lock_timeout: nothing was written, the transaction rolls back
         raise DomainError(
             _("Beaucoup de familles réservent en ce moment : rien n'a été enregistré, réessayez dans un instant.")
         ) from exc
-
-
-def _insert_bookings(bookings: list[Booking]) -> list[Booking]:
-    """What bulk_create does, as one INSERT … RETURNING written once per process: it runs on every
-    save of a rush, where building the statement through the ORM cost more than running it."""
-    if not bookings:
-        return []
-    fields = [f for f in Booking._meta.concrete_fields if not f.primary_key]
-    rows = [[f.get_db_prep_save(f.pre_save(b, add=True), connection) for f in fields] for b in bookings]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    values = ", ".join([f"({_marks(fields)})"] * len(rows))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {Booking._meta.db_table} ({columns}) VALUES {values} RETURNING id",
-            [value for row in rows for value in row],
-        )
-        ids = [pk for (pk,) in cursor.fetchall()]
-    for booking, pk in zip(bookings, ids, strict=True):
-        booking.pk = pk
-        booking._state.adding = False
-        booking._state.db = connection.alias
-    return bookings
 
 
 def _marks(values) -> str:
@@ -313,6 +292,12 @@ def _as_date(value):
 
 def _as_time(value):
     return value if isinstance(value, time) or value is None else time.fromisoformat(value)
+
+
+# In each model's column order, as Model.from_db takes them (tests/test_save_queries.py checks it).
+_OPENING_COLUMNS = ("id", "organisation_id", "activity_id", "unit_id", "group_id", "date", "capacity", "is_closed")
+_ACTIVITY_COLUMNS = ("id", "organisation_id", "deadline_days", "deadline_time", "deadline_working_days")
+_UNIT_COLUMNS = ("id", "organisation_id", "activity_id", "name")
 
 
 def _openings_for(child, opening_ids) -> dict[int, Opening]:
@@ -355,26 +340,23 @@ def _openings_for(child, opening_ids) -> dict[int, Opening]:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     openings = {}
+    db, organisation_id = connection.alias, child.organisation_id
     for pk, activity_id, unit_id, group_id, day, capacity, is_closed, *rest in rows:
         deadline_days, deadline_time, deadline_working_days, unit_name, registration_id, excludes, booking_id = rest
-        opening = Opening(
-            pk=pk,
-            organisation_id=child.organisation_id,
-            activity_id=activity_id,
-            unit_id=unit_id,
-            group_id=group_id,
-            date=_as_date(day),
-            capacity=capacity,
-            is_closed=bool(is_closed),
+        # Built as the ORM builds rows it reads (from_db: the other columns deferred), not through
+        # the keyword constructor, which costs more than the row did.
+        opening = Opening.from_db(
+            db,
+            _OPENING_COLUMNS,
+            (pk, organisation_id, activity_id, unit_id, group_id, _as_date(day), capacity, bool(is_closed)),
         )
-        opening.activity = Activity(
-            pk=activity_id,
-            organisation=organisation,
-            deadline_days=deadline_days,
-            deadline_time=_as_time(deadline_time),
-            deadline_working_days=bool(deadline_working_days),
+        opening.activity = Activity.from_db(
+            db,
+            _ACTIVITY_COLUMNS,
+            (activity_id, organisation_id, deadline_days, _as_time(deadline_time), bool(deadline_working_days)),
         )
-        opening.unit = Unit(pk=unit_id, organisation_id=child.organisation_id, activity_id=activity_id, name=unit_name)
+        opening.activity.organisation = organisation
+        opening.unit = Unit.from_db(db, _UNIT_COLUMNS, (unit_id, organisation_id, activity_id, unit_name))
         opening.accepted_registration_id = registration_id
         opening.has_exclusions = bool(excludes)
         opening.live_booking_id = booking_id

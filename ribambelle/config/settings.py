@@ -209,7 +209,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Our User is unique per (organisation, e-mail): see accounts.models.User.
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "ribambelle.accounts.sessions"  # the database backend, read faster
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30  # "Rester connecté"; otherwise the session ends with the browser
 
 # --- Internationalisation ---------------------------------------------------
@@ -340,7 +340,7 @@ API_PARTICULIER_MAX_CALLS_PER_SECOND = 19  # published limit: 20 per second per 
 # The stored token is encrypted with FIELD_ENCRYPTION_KEY (core/crypto.py), like the FranceConnect secret.
 
 # --- Tasks ------------------------------------------------------------------
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+TASKS = {"default": {"BACKEND": "ribambelle.core.tasks_backend.DatabaseBackend"}}  # django-tasks-db, one INSERT
 
 # --- Security -----------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

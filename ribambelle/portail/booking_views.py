@@ -98,7 +98,8 @@ def _save(request, child, view, anchor):
         messages.error(request, error.message)
     else:
         _report(request, result)
-    return redirect(_planning_url(request, child, view, anchor))
+    # Back to the page posted from (the same address as _planning_url gives, without resolving it).
+    return redirect(f"{request.path}?vue={view}&date={anchor:%Y-%m-%d}")
 
 
 def _report(request, result) -> None:

@@ -67,6 +67,10 @@ class Organisation(TimeStampedModel):
     )
     gdpr_text = models.TextField(_("texte d'information RGPD"), blank=True)
     gdpr_text_version = models.PositiveIntegerField(_("version du texte RGPD"), default=1, editable=False)
+    # From the earliest pre-queue to the latest closing of the organisation's waiting rooms
+    # (waitingroom.models keeps it): outside it, a save needs no query about rooms.
+    waiting_rooms_from = models.DateTimeField(null=True, blank=True, editable=False)
+    waiting_rooms_until = models.DateTimeField(null=True, blank=True, editable=False)
     staff_requires_2fa = models.BooleanField(_("double authentification obligatoire pour le personnel"), default=False)
     # "de la Communauté de communes…", "du Syndicat…": guessed from the name unless set here.
     article = models.CharField(

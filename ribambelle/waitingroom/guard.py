@@ -25,12 +25,18 @@ def activity_from_url(request, kwargs) -> dict:
     return {"activity_ids": [kwargs["activity_id"]]}
 
 
+def _rooms_may_be_active(organisation, now) -> bool:
+    """False when no room of the organisation can be active now: no query (its span comes with
+    the login); then the save's own statements are all the booking path costs."""
+    start, end = organisation.waiting_rooms_from, organisation.waiting_rooms_until
+    return start is not None and start <= now < end
+
+
 def room_pass_required(activities_of):
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
-            if request.method == "POST":
-                now = timezone.now()
+            if request.method == "POST" and _rooms_may_be_active(request.organisation, now := timezone.now()):
                 rooms = selectors.active_rooms(request.organisation, now=now, **activities_of(request, kwargs))
                 family_id = request.user.family.pk
                 for room in rooms:

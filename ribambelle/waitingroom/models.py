@@ -55,6 +55,32 @@ class WaitingRoom(TenantModel):
     def is_active(self, now) -> bool:
         return self.prequeue_from <= now < self.closes_at
 
+    # The organisation row carries the span of its rooms (from the earliest pre-queue to the latest
+    # closing): it comes with every login, so a save outside that span needs no query to know no
+    # room stands in front of it (waitingroom.guard). Kept exact on every write of a room.
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        _refresh_rooms_span(self.organisation_id)
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        _refresh_rooms_span(self.organisation_id)
+        return result
+
+
+def _refresh_rooms_span(organisation_id: int) -> None:
+    from django.db.models import Max, Min, OuterRef, Subquery
+    from django_scopes import scopes_disabled
+
+    from ribambelle.tenancy.models import Organisation
+
+    with scopes_disabled():  # one organisation's rooms, named explicitly
+        rooms = WaitingRoom.objects.filter(organisation_id=OuterRef("pk")).order_by().values("organisation_id")
+        Organisation.objects.filter(pk=organisation_id).update(
+            waiting_rooms_from=Subquery(rooms.annotate(first=Min("prequeue_from")).values("first")),
+            waiting_rooms_until=Subquery(rooms.annotate(last=Max("closes_at")).values("last")),
+        )
+
 
 class RoomEntry(TenantModel):
     room = models.ForeignKey(WaitingRoom, on_delete=models.CASCADE, related_name="entries")
