@@ -175,12 +175,15 @@ def prepare(args):
         )
         for u in users
     )
-    # The planner's statistics, as autovacuum keeps them on a live database: without them it
-    # guesses one row per table and picks indexes that read the whole activity's registrations.
+    # The database as a live one is after its maintenance: the planner's statistics (without them
+    # it guesses one row per table and picks indexes that read the whole activity's registrations),
+    # and the bulk load written out (else a checkpoint falls in the middle of the rush, on one side
+    # of a side-by-side run and not the other).
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE")
+        cursor.execute("CHECKPOINT")
     clients = []
     for user, child in zip(users, children, strict=True):
         session = SessionStore()

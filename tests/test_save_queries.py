@@ -8,8 +8,9 @@ of these days, which the organisation's rooms span, read with the login, tells w
 then the save: one read before the lock (the days, the child's accepted registration, whether a
 unit excludes another, the child's booking on each day), the lock (PostgreSQL: its timeout and one
 `SELECT … FOR UPDATE` of the days in id order, in one round trip; SQLite's IMMEDIATE transaction
-already serialises writers), capacities and places held in one statement, then bulk writes and
-one history line. The save's own transaction shows here as a savepoint (the test's transaction
+already serialises writers), capacities and places held in one statement (sent with the lock
+when the save only books), then bulk writes and
+one history line (sent with the bookings). The save's own transaction shows here as a savepoint (the test's transaction
 wraps it); in production it is BEGIN … COMMIT, and the summary e-mail's task adds one INSERT
 (the tests' task backend writes nothing)."""
 
@@ -33,8 +34,10 @@ LOCK = 1 if connection.vendor == "postgresql" else 0  # set_config(lock_timeout)
 GUARDS = 3  # session, user (its consent read with it), child
 ROOM = 0  # the family's save: no room of the organisation spans now (read with the login)
 SAVE_FRAME = 2  # the action's transaction: SAVEPOINT … RELEASE inside the test's transaction
-# read before the lock + lock + count + INSERT bookings + INSERT history line
-BOOK = GUARDS + ROOM + SAVE_FRAME + 1 + LOCK + 1 + 1 + 1
+# INSERT bookings and INSERT history line: one round trip on PostgreSQL, two executes on SQLite
+INSERTS = 1 if connection.vendor == "postgresql" else 2
+# read before the lock + lock and count (PostgreSQL: one round trip; SQLite: the count) + inserts
+BOOK = GUARDS + ROOM + SAVE_FRAME + 1 + 1 + INSERTS
 # read + lock + bookings re-read under the lock + one UPDATE + count + first in line on each day
 # freed (none here) + history line
 CANCEL = GUARDS + ROOM + SAVE_FRAME + 1 + LOCK + 1 + 1 + 1 + 1 + 1

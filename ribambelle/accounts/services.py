@@ -37,27 +37,29 @@ def _client_ip(request) -> str | None:
 def log_family_action(*, family, action: str, data: dict | None = None, user=None, request=None) -> ActivityLog | None:
     """The one entry point every app uses to add a line to "Historique de mes actions": an action
     code of `history.SENTENCES` and its data (the sentence is made when shown, in the reader's language)."""
+    line = family_action_line(family=family, action=action, data=data, user=user, request=request)
+    # One INSERT written once per process (core.compiled): a history line goes with every save.
+    return insert_rows([line])[0] if line is not None else None
+
+
+def family_action_line(*, family, action: str, data: dict | None = None, user=None, request=None) -> ActivityLog | None:
+    """The history line `log_family_action` writes, not yet saved: for a writer that inserts it
+    together with its own rows (bookings.services)."""
     if family is None:
         return None
     actor = user if user is not None else getattr(request, "user", None)
     if actor is not None and not actor.is_authenticated:
         actor = None
-    # One INSERT written once per process (core.compiled): a history line goes with every save.
-    (line,) = insert_rows(
-        [
-            ActivityLog(
-                organisation_id=family.organisation_id,
-                family=family,
-                user=actor,
-                actor_is_staff=bool(actor is not None and not actor.is_family),
-                action=action,
-                data=data or {},
-                ip_address=_client_ip(request),
-                device=describe_device(request.META.get("HTTP_USER_AGENT", "")) if request is not None else "",
-            )
-        ]
+    return ActivityLog(
+        organisation_id=family.organisation_id,
+        family=family,
+        user=actor,
+        actor_is_staff=bool(actor is not None and not actor.is_family),
+        action=action,
+        data=data or {},
+        ip_address=_client_ip(request),
+        device=describe_device(request.META.get("HTTP_USER_AGENT", "")) if request is not None else "",
     )
-    return line
 
 
 # --- Tokens ---------------------------------------------------------------------------

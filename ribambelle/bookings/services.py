@@ -19,7 +19,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ribambelle.accounts.services import log_family_action
+from ribambelle.accounts.services import family_action_line, log_family_action
 from ribambelle.activities.models import Activity, Opening, Unit, UnitExclusion
 from ribambelle.core.actions import action, step_by_step
 from ribambelle.core.compiled import insert_rows
@@ -152,13 +152,15 @@ def save_bookings(
     promoted: list[int] = []
     with transaction.atomic(savepoint=False):  # inside the action's transaction: no savepoint to pay
         # Lock the openings concerned, in primary-key order so concurrent savers never deadlock,
-        # then count the places held (READ COMMITTED sees every committed booking).
-        _lock_openings(
-            sorted({o.pk for o, _c in to_create} | {o.pk for o, _late in to_cancel.values()}),
-            organisation_id=organisation_id,
-        )
-        freed = _cancel(to_cancel, result, now=now) if to_cancel else set()
-        places = _places_taken(organisation_id, sorted(freed | {o.pk for o, _c in to_create}))
+        # then count the places held (READ COMMITTED sees every committed booking). Booking only
+        # (the rush): the count travels with the lock, in the same round trip.
+        locked = sorted({o.pk for o, _c in to_create} | {o.pk for o, _late in to_cancel.values()})
+        if to_cancel:
+            _lock_openings(locked, organisation_id=organisation_id)
+            freed = _cancel(to_cancel, result, now=now)
+            places = _places_taken(organisation_id, sorted(freed | {o.pk for o, _c in to_create}))
+        else:
+            freed, places = set(), _lock_openings(locked, organisation_id=organisation_id, then_count=True)
         if freed:
             promoted = _promote_waiting_lists(organisation_id, places, freed, now=now)
         new = []
@@ -188,8 +190,10 @@ def save_bookings(
                     over_capacity=taken > capacity,
                 )
             )
+        # The history line commits with the bookings, and travels with them (one round trip).
+        line = _history_line(child, new, result, acting_user=acting_user, as_staff=as_staff, request=request)
         try:
-            created = insert_rows(new)
+            created = insert_rows(new, [line] if line else [])
         except IntegrityError as exc:  # the same child saved twice at once (two tabs): all rolls back
             if "booking_capacity" in str(exc):  # the database's guard (bookings/0004): never overbooked
                 raise DomainError(_("Ces places viennent d'être prises : rechargez la page et recommencez.")) from exc
@@ -199,11 +203,9 @@ def save_bookings(
         for booking in created:
             (result.booked if booking.status == BookingStatus.BOOKED else result.waitlisted).append(booking)
         if result.changed:
-            # The history line commits with the bookings (one commit, not two); the summary e-mail
-            # is written by the task worker, so the request never waits for templates or SMTP.
-            _record(
-                child, result, acting_user=acting_user, as_staff=as_staff, reason=over_capacity_reason, request=request
-            )
+            # The summary e-mail is written by the task worker, so the request never waits for
+            # templates or SMTP.
+            _record(child, result, acting_user=acting_user, as_staff=as_staff, reason=over_capacity_reason)
     if promoted:
         # After the commit, outside the lock: one read for all the families told of their place.
         transaction.on_commit(lambda: _notify_promotions(promoted))
@@ -257,25 +259,38 @@ def _cancel(to_cancel: dict, result: BookingResult, *, now) -> set[int]:
     return freed
 
 
-def _lock_openings(ids, *, organisation_id) -> None:
-    """Lock the openings concerned, in primary-key order so concurrent savers never deadlock.
+def _lock_openings(ids, *, organisation_id, then_count: bool = False) -> dict | None:
+    """Lock the openings concerned, in primary-key order so concurrent savers never deadlock;
+    with `then_count`, return what `_places_taken` returns, read once the lock is held.
 
     On PostgreSQL the wait is bounded (BOOKING_LOCK_TIMEOUT, `SET LOCAL`: this transaction only,
     so a pooler in transaction mode is fine): in a rush a family waiting longer is told to retry
     rather than holding a worker. SQLite has no row locks: its IMMEDIATE transactions already
-    serialise writers, and its busy `timeout` bounds the wait. One statement in SQL: it runs on
-    every save of a rush, where the ORM's work to build it cost more than the lock."""
+    serialise writers, and its busy `timeout` bounds the wait.
+
+    Written in SQL, and sent in one round trip with the count: it runs on every save of a rush.
+    The statements of one query string run one after the other, and in READ COMMITTED each takes
+    its own snapshot: the count, after the lock was granted, sees every booking committed by the
+    saver it waited for."""
+    count_sql, count_params = _places_taken_sql(organisation_id, ids) if then_count else ("", [])
     if connection.vendor != "postgresql" or not ids:
-        return
+        return _fetch_places(count_sql, count_params) if then_count else None
     opening = Opening._meta.db_table
     try:
         with connection.cursor() as cursor:
-            # Both statements in one round trip (psycopg binds the values on the client side).
+            # One round trip (psycopg binds the values on the client side); the rows of the last
+            # statement are the count's.
             cursor.execute(
                 "SELECT set_config('lock_timeout', %s, true); "
-                f"SELECT id FROM {opening} WHERE organisation_id = %s AND id IN ({_marks(ids)}) ORDER BY id FOR UPDATE",
-                [settings.BOOKING_LOCK_TIMEOUT, organisation_id, *ids],
+                f"SELECT id FROM {opening} WHERE organisation_id = %s AND id IN ({_marks(ids)}) ORDER BY id FOR UPDATE"
+                + (f"; {count_sql}" if then_count else ""),
+                [settings.BOOKING_LOCK_TIMEOUT, organisation_id, *ids, *count_params],
             )
+            if not then_count:
+                return None
+            cursor.nextset()
+            cursor.nextset()
+            return {pk: (capacity, taken) for pk, capacity, taken in cursor.fetchall()}
     except OperationalError as exc:  # lock_timeout: nothing was written, the transaction rolls back
         raise DomainError(
             _("Beaucoup de familles réservent en ce moment : rien n'a été enregistré, réessayez dans un instant.")
@@ -386,9 +401,13 @@ def _places_taken(organisation_id: int, opening_ids) -> dict[int, tuple[int, int
     opening, status) index and the partial index of offers), so it reads the places held, never the
     whole waiting list — it runs under the lock, on every save of a rush. The capacity is read here,
     under the lock, too: staff may have just changed it."""
+    return _fetch_places(*_places_taken_sql(organisation_id, opening_ids))
+
+
+def _places_taken_sql(organisation_id: int, opening_ids) -> tuple[str, list]:
     ids = sorted(opening_ids)
     if not ids:
-        return {}
+        return "", []
     sql = f"""
         SELECT o.id, o.capacity,
                (SELECT COUNT(*) FROM {Booking._meta.db_table} b WHERE b.organisation_id = o.organisation_id
@@ -397,8 +416,14 @@ def _places_taken(organisation_id: int, opening_ids) -> dict[int, tuple[int, int
                   AND b.opening_id = o.id AND b.status = %s AND b.offer_expires_at IS NOT NULL)
         FROM {Opening._meta.db_table} o WHERE o.organisation_id = %s AND o.id IN ({_marks(ids)})
     """
+    return sql, [*PLACE_STATUSES, BookingStatus.WAITING, organisation_id, *ids]
+
+
+def _fetch_places(sql: str, params: list) -> dict[int, tuple[int, int]]:
+    if not sql:
+        return {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*PLACE_STATUSES, BookingStatus.WAITING, organisation_id, *ids])
+        cursor.execute(sql, params)
         return {pk: (capacity, taken) for pk, capacity, taken in cursor.fetchall()}
 
 
@@ -532,15 +557,22 @@ def expire_offers(*, now=None) -> int:
     return expired
 
 
-def _record(child, result: BookingResult, *, acting_user, as_staff: bool, reason: str, request) -> None:
-    summary = {"booked": len(result.booked), "waitlisted": len(result.waitlisted), "cancelled": len(result.cancelled)}
-    log_family_action(
+def _history_line(child, new: list[Booking], result: BookingResult, *, acting_user, as_staff: bool, request):
+    """The family's history line for this save (not yet written), or None when it changes nothing."""
+    if not (new or result.cancelled):
+        return None
+    booked = sum(1 for booking in new if booking.status == BookingStatus.BOOKED)
+    summary = {"booked": booked, "waitlisted": len(new) - booked, "cancelled": len(result.cancelled)}
+    return family_action_line(
         family=child.family,
         user=acting_user,
         request=request,
         action="bookings_changed_by_staff" if as_staff else "bookings_changed",
         data={"child": child.first_name, "summary": summary},
     )
+
+
+def _record(child, result: BookingResult, *, acting_user, as_staff: bool, reason: str) -> None:
     if as_staff:
         record_audit(
             organisation=child.family.organisation,

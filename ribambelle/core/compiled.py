@@ -85,27 +85,43 @@ def _marks(count: int) -> str:
     return ", ".join(["%s"] * count)
 
 
-def insert_rows(objs: list[Model], using: str = "default") -> list[Model]:
+def insert_rows(objs: list[Model], *more: list[Model], using: str = "default") -> list[Model]:
     """What `bulk_create` does for new rows of one model, as one INSERT … RETURNING id; the objects
-    get their ids. Defaults and `auto_now` fields are filled as the ORM fills them."""
-    if not objs:
-        return []
-    model = type(objs[0])
+    get their ids. Defaults and `auto_now` fields are filled as the ORM fills them.
+
+    `more`: other lists, each of one model, inserted after it — on PostgreSQL in the same round
+    trip (psycopg binds the values on the client side, so one query string may hold several
+    statements). Returns `objs`."""
+    groups = [group for group in (objs, *more) if group]
+    if not groups:
+        return objs
     connection = connections[using]
+    statements = [_insert_statement(group, connection) for group in groups]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("; ".join(sql for sql, _ in statements), [p for _, params in statements for p in params])
+            results = [cursor.fetchall()]
+            while len(results) < len(groups) and cursor.nextset():
+                results.append(cursor.fetchall())
+        else:  # SQLite runs one statement per execute
+            results = []
+            for sql, params in statements:
+                cursor.execute(sql, params)
+                results.append(cursor.fetchall())
+    for group, rows in zip(groups, results, strict=True):
+        for obj, (pk,) in zip(group, rows, strict=True):
+            obj.pk = pk
+            obj._state.adding = False
+            obj._state.db = using
+    return objs
+
+
+def _insert_statement(objs: list[Model], connection) -> tuple[str, list]:
+    model = type(objs[0])
     # The id is the database's to give, unless the model gives its own (a UUID).
     fields = [f for f in model._meta.concrete_fields if not (f.primary_key and f.db_returning)]
     rows = [[f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields] for obj in objs]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     values = ", ".join([f"({_marks(len(fields))})"] * len(rows))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) VALUES {values} RETURNING "
-            + connection.ops.quote_name(model._meta.pk.column),
-            [value for row in rows for value in row],
-        )
-        ids = [pk for (pk,) in cursor.fetchall()]
-    for obj, pk in zip(objs, ids, strict=True):
-        obj.pk = pk
-        obj._state.adding = False
-        obj._state.db = using
-    return objs
+    table, pk = connection.ops.quote_name(model._meta.db_table), connection.ops.quote_name(model._meta.pk.column)
+    return f"INSERT INTO {table} ({columns}) VALUES {values} RETURNING {pk}", [v for row in rows for v in row]

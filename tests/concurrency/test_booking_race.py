@@ -77,18 +77,9 @@ def _race(children, opening_ids, *, join_waiting_list=True):
     return errors
 
 
-@pytest.fixture
-def slow_count(monkeypatch):
-    """Counting the places held takes 50 ms, as on a loaded server: without the lock, savers
-    would all count before any of them inserts."""
-    count = services._places_taken
-
-    def slow(*args, **kwargs):
-        taken = count(*args, **kwargs)
-        time.sleep(0.05)
-        return taken
-
-    monkeypatch.setattr(services, "_places_taken", slow)
+def _no_lock(ids, *, organisation_id, then_count=False):
+    """A writer that forgets the lock: it still counts (slowly), then inserts."""
+    return services._places_taken(organisation_id, ids) if then_count else None
 
 
 def _week(organisation):
@@ -149,7 +140,7 @@ def test_concurrent_saves_never_exceed_capacity(slow_count):
     "(the race test above checks that serialisation).",
 )
 def test_control_without_the_lock_the_same_race_overbooks(slow_count, monkeypatch):
-    monkeypatch.setattr(services, "_lock_openings", lambda ids, **kwargs: None)
+    monkeypatch.setattr(services, "_lock_openings", _no_lock)
     organisation = OrganisationFactory()
     openings, children = _week(organisation)
     # The database's own guard (migration bookings/0004) is switched off for this control only.
@@ -168,7 +159,7 @@ def test_control_without_the_lock_the_same_race_overbooks(slow_count, monkeypatc
 def test_without_the_lock_the_database_still_refuses_to_overbook(slow_count, monkeypatch):
     """A writer that forgets the lock counts wrong; the trigger, which takes the lock itself,
     refuses the extra places (the saves fail) and nothing is overbooked."""
-    monkeypatch.setattr(services, "_lock_openings", lambda ids, **kwargs: None)
+    monkeypatch.setattr(services, "_lock_openings", _no_lock)
     organisation = OrganisationFactory()
     openings, children = _week(organisation)
 

@@ -4,7 +4,6 @@ deadlocks, although half the families have their first child in one group and th
 the other (child by child, they would lock the two groups' days in opposite orders)."""
 
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -12,7 +11,6 @@ from django.db import connection, connections
 from django.utils import timezone
 from django_scopes import scope
 
-from ribambelle.bookings import services
 from ribambelle.bookings.family_services import save_family_bookings
 from ribambelle.bookings.models import Booking, BookingStatus
 
@@ -31,18 +29,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 FAMILIES = 12
 CAPACITY = 5
-
-
-@pytest.fixture
-def slow_count(monkeypatch):
-    count = services._places_taken
-
-    def slow(*args, **kwargs):
-        taken = count(*args, **kwargs)
-        time.sleep(0.05)
-        return taken
-
-    monkeypatch.setattr(services, "_places_taken", slow)
 
 
 def _world():
