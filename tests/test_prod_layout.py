@@ -1,7 +1,7 @@
 """`make prod-up` for real: HAProxy → two gunicorn instances → PgBouncer → PostgreSQL, S3 (moto_server),
 two workers, the periodic sweep. A document uploaded through instance A downloads through instance
 B (both read the one bucket); a killed worker is restarted; `make prod-down` leaves no process.
-Heavy (about a minute and a half): once, in CI's PostgreSQL pass (it starts its own PostgreSQL database)."""
+Heavy (about a minute and a half): once, in CI's SQLite pass (it starts its own PostgreSQL database)."""
 
 import hashlib
 import io
