@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from ribambelle.communication.models import OutgoingEmail
 
@@ -92,9 +93,10 @@ def test_invitation_activation_login_consent_dashboard_history(live_server, brow
     assert_accessible(page, context="tableau de bord")
     page.get_by_role("button", name="Menu").click()
     page.get_by_role("navigation").get_by_role("link", name="Historique de mes actions").click()
+    page.wait_for_url("**/historique/")  # on a loaded CI machine, not before the page has come
     assert page.get_by_role("heading", name="Historique de mes actions").is_visible()
-    assert page.get_by_role("cell", name="Connexion (rester connecté)").is_visible()
-    assert page.get_by_role("cell", name="Compte activé et premier mot de passe créé").is_visible()
+    expect(page.get_by_role("cell", name="Connexion (rester connecté)")).to_be_visible()
+    expect(page.get_by_role("cell", name="Compte activé et premier mot de passe créé")).to_be_visible()
     assert_accessible(page, context="historique")
 
     # "Mon compte" stays in the header on every width, outside the folded menu.
