@@ -379,3 +379,20 @@ def test_an_adult_of_another_organisation_cannot_be_invited(tenant_a, tenant_b):
 
 def test_unknown_user_unrelated(db):
     assert UserFactory().organisation is not None
+
+
+def test_the_consent_read_with_the_login_follows_an_answer_given_in_the_same_request(tenant_a):
+    """The login brings whether the GDPR text was accepted (accounts.backends); recording or
+    withdrawing consent on request.user — a lazy proxy — must not leave the old answer on it."""
+    from django.utils.functional import SimpleLazyObject
+
+    from ribambelle.accounts.backends import OrganisationEmailBackend
+    from ribambelle.accounts.consent import withdraw_consent
+
+    login = OrganisationEmailBackend().get_user(tenant_a.family_user.pk)
+    user = SimpleLazyObject(lambda: login)
+    assert login.personal_consent_version is None and not consent_state(user).personal
+    assert record_consents(user=user, personal=True, health=False).personal
+    assert consent_state(user).personal
+    assert not withdraw_consent(user=user, kind="personal").personal
+    assert not consent_state(user).personal

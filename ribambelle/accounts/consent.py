@@ -69,8 +69,10 @@ def personal_consent_version():
 
 
 def _forget_login_consent(user) -> None:
-    """After recording an answer, the version read with the login is out of date."""
-    user.__dict__.pop("personal_consent_version", None)
+    """After recording an answer, the version read with the login is out of date. (`delattr`, not
+    the instance's __dict__: request.user is a lazy proxy, whose own __dict__ is not the user's.)"""
+    if hasattr(user, "personal_consent_version"):
+        delattr(user, "personal_consent_version")
 
 
 def consent_state(user) -> ConsentState:
