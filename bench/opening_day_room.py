@@ -16,8 +16,10 @@ Uses a database of its own (ribambelle_bench_room), recreated at each run.
 
 import argparse
 import asyncio
+import html
 import os
 import random
+import re
 import secrets
 import signal
 import statistics
@@ -148,27 +150,30 @@ def prepare(args):
     return organisation.slug, room, clients
 
 
-async def request(port, method, path, cookie, body=b""):
+async def request(port, method, path, cookie, body=b"", *, htmx=False):
+    """(status, milliseconds, the whole response as bytes: head and body)."""
     head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nCookie: {cookie}\r\n"
     if method == "POST":
         head += f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n"
+    if htmx:  # what htmx sends with the requests it makes
+        head += "HX-Request: true\r\n"
     started = time.perf_counter()
     try:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write((head + "\r\n").encode() + body)
         await writer.drain()
         status_line = await reader.readline()
-        await reader.read()
+        response = await reader.read()
         writer.close()
-        return int(status_line.split()[1]), (time.perf_counter() - started) * 1000
+        return int(status_line.split()[1]), (time.perf_counter() - started) * 1000, response
     except (OSError, IndexError, ValueError):
-        return 0, (time.perf_counter() - started) * 1000
+        return 0, (time.perf_counter() - started) * 1000, b""
 
 
 async def run(args, slug, activity_id, clients):
     rng = random.Random(2026)
     room_path = f"/{slug}/salle-attente/{activity_id}/"
-    joins, polls, join_times = [], [], {}
+    joins, pages, polls, join_times = [], [], [], {}
     began = time.perf_counter()
 
     async def family(session_key, family_id, proof):
@@ -177,14 +182,26 @@ async def run(args, slug, activity_id, clients):
         await asyncio.sleep(rng.uniform(0, args.join_seconds))
         join_times[family_id] = time.perf_counter() - began
         body = urlencode({"csrfmiddlewaretoken": csrf, "robot": proof}).encode()
-        joins.append(await request(args.port, "POST", room_path, cookie, body))
+        # Joining, as a browser does it: the POST, then the room page it redirects to, which
+        # shows the position and carries the address the page then polls (with its ticket).
+        posted, post_ms, _response = await request(args.port, "POST", room_path, cookie, body)
+        joins.append((posted, post_ms))
+        shown, get_ms, page = await request(args.port, "GET", room_path, cookie)
+        pages.append((shown, get_ms))
+        found = re.search(rb'hx-get="([^"]+)"', page)
+        position = html.unescape(found.group(1).decode()) if found else room_path + "etat/"
         end = began + args.join_seconds + args.poll_seconds
         while time.perf_counter() + args.poll_every < end:
             await asyncio.sleep(args.poll_every * rng.uniform(0.8, 1.2))
-            polls.append(await request(args.port, "GET", room_path + "etat/", cookie))
+            status, ms, response = await request(args.port, "GET", position, cookie, htmx=True)
+            polls.append((status, ms))
+            if b"HX-Redirect:" in response.partition(b"\r\n\r\n")[0]:
+                # Let in: htmx loads the room page, which gives the pass and stops asking.
+                pages.append((await request(args.port, "GET", room_path, cookie))[:2])
+                break
 
     await asyncio.gather(*(family(*client) for client in clients))
-    return joins, polls, join_times, time.perf_counter() - began
+    return joins, pages, polls, join_times, time.perf_counter() - began
 
 
 def percentile(values, p):
@@ -192,8 +209,10 @@ def percentile(values, p):
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] if values else 0.0
 
 
-def server_times(access_log: Path, method: str) -> list[float]:
-    return [int(x.split()[-1]) / 1000 for x in access_log.read_text().splitlines() if x.startswith(method + " ")]
+def server_times(access_log: Path, method: str, path_end: str) -> list[float]:
+    """Milliseconds in the application for this method and paths ending so ("" = any)."""
+    lines = [line.split() for line in access_log.read_text().splitlines()]
+    return [int(ms) / 1000 for m, path, _status, ms in lines if m == method and path.endswith(path_end)]
 
 
 def main():
@@ -213,13 +232,16 @@ def main():
     os.environ.update(env)
     print(f"Préparation : {args.families} familles…", flush=True)
     slug, room, clients = prepare(args)
+    # The room page is rendered in production mode: its static files are collected, as deploy does.
+    collect = [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"]
+    subprocess.run(collect, cwd=ROOT, env=env, check=True)
     access_log = Path(env["RIBAMBELLE_VAR_DIR"]) / "access.log"
     access_log.parent.mkdir(parents=True, exist_ok=True)
     access_log.write_text("")
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "ribambelle.config.wsgi", "-w", str(args.workers)]
         + ["-b", f"127.0.0.1:{args.port}", "--backlog", "2048", "--log-level", "warning"]
-        + ["--access-logfile", str(access_log), "--access-logformat", "%(m)s %(s)s %(D)s"],
+        + ["--access-logfile", str(access_log), "--access-logformat", "%(m)s %(U)s %(s)s %(D)s"],
         cwd=ROOT,
         env=env,
     )
@@ -244,7 +266,7 @@ def main():
                 prequeue_from=now - timedelta(minutes=1), opens_at=now + timedelta(seconds=args.join_seconds + 2)
             )
         print(f"gunicorn : {args.workers} workers ; c'est parti.", flush=True)
-        joins, polls, join_times, duration = asyncio.run(run(args, slug, room.activity_id, clients))
+        joins, pages, polls, join_times, duration = asyncio.run(run(args, slug, room.activity_id, clients))
         time.sleep(0.5)
     finally:
         server.send_signal(signal.SIGTERM)
@@ -266,15 +288,23 @@ def main():
         else 0.0
     )
     join_ms = [ms for status, ms in joins if status]
+    page_ms = [ms for status, ms in pages if status]
     poll_ms = [ms for status, ms in polls if status]
     join_errors = sum(1 for s, _ in joins if s != 302)
+    page_errors = sum(1 for s, _ in pages if s != 200)
     poll_errors = sum(1 for s, _ in polls if s != 200)
-    server_join, server_poll = server_times(access_log, "POST"), server_times(access_log, "GET")
+    server_join = server_times(access_log, "POST", "")
+    server_room, server_poll = server_times(access_log, "GET", "/"), server_times(access_log, "GET", "/etat/")
     print(f"\nDurée : {duration:.1f} s")
     print(f"Entrées : {len(joins)} en {args.join_seconds:.0f} s, réponses autres que 302 : {join_errors}")
     print(
         f"  vues par les familles (ms) : p50 {statistics.median(join_ms):.0f} · p95 {percentile(join_ms, 95):.0f}"
         f" · max {max(join_ms):.0f} ; dans l'application : p95 {percentile(server_join, 95):.0f}"
+    )
+    print(
+        f"Pages de la salle (après l'entrée, puis à l'admission) : {len(pages)}, autres que 200 : {page_errors}"
+        f" ; vues par les familles (ms) : p50 {statistics.median(page_ms):.0f} · p95 {percentile(page_ms, 95):.0f}"
+        f" ; dans l'application : p95 {percentile(server_room, 95):.0f}"
     )
     rate = len(polls) / duration
     print(f"Consultations de la position : {len(polls)} ({rate:.0f}/s), autres que 200 : {poll_errors}")
@@ -285,7 +315,7 @@ def main():
     print(f"Places en salle d'attente : {len(order)} pour {len(clients)} familles")
     print(f"Corrélation heure d'arrivée / position (pré-file, {len(families)} familles) : {correlation:+.3f}")
     checks = [
-        ("aucune erreur serveur", join_errors == 0 and poll_errors == 0),
+        ("aucune erreur serveur", join_errors == 0 and page_errors == 0 and poll_errors == 0),
         ("une place par famille", len(order) == len(set(order)) == len(clients)),
         (f"p95 d'une entrée sous 300 ms ({percentile(join_ms, 95):.0f} ms)", percentile(join_ms, 95) < 300),
         (f"p95 d'une consultation sous 50 ms ({percentile(poll_ms, 95):.0f} ms)", percentile(poll_ms, 95) < 50),

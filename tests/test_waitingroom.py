@@ -1,12 +1,16 @@
 """The fair waiting room (issue 20): one place per family, pre-queue shuffled at the
-opening, later arrivals behind in order, admission computed from the clock, and the signed
-pass the booking and registration views require while the room is active."""
+opening, later arrivals behind in order, admission computed from the clock, the position
+polled by one read from a signed ticket, and the signed pass the booking and registration views
+require while the room is active."""
 
+import html
+import re
 import statistics
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.test import Client
 from django.utils import timezone
 
 from ribambelle.accounts.consent import record_consents
@@ -131,14 +135,14 @@ def test_countdown_then_position_then_admitted_then_booking_saved(tenant_a, setu
     others = _families(tenant_a, 3)
     client = client_for(tenant_a.family_user)
     url = tenant_a.url(f"salle-attente/{setup['activity'].pk}/")
-    status_url = url + "etat/"
     with time_machine.travel(room.opens_at - timedelta(minutes=5), tick=False):
         page = page_text(client.get(url))
         assert "Entrer dans la salle d'attente" in page and "arriver tôt ne donne aucun avantage" in page
         refused = client.post(url, {})
         assert refused.status_code == 400 and not RoomEntry.objects.exists()
         assert client.post(url, {"robot": robot_proof()}).status_code == 302
-        page = page_text(client.get(url))
+        response = client.get(url)
+        page, status_url = page_text(response), _position_url(response)
         assert "Vous êtes dans la pré-file" in page and "Ouverture dans 00:05:00" in page
         assert 'aria-live="polite"' in page and 'hx-trigger="load delay:' in page
         # While the room is active, a booking POST without a pass is refused, with the room's link.
@@ -155,7 +159,10 @@ def test_countdown_then_position_then_admitted_then_booking_saved(tenant_a, setu
         assert "1 famille devant vous, environ 2 minutes" in page
         assert _planning_post(tenant_a, setup, client).status_code == 403
     with time_machine.travel(room.opens_at + timedelta(minutes=2, seconds=1), tick=False):
-        response = client.get(status_url)
+        # Let in: the poll hands over to the room page, which gives the pass (htmx: a whole page).
+        assert client.get(status_url, headers={"HX-Request": "true"})["HX-Redirect"] == url
+        assert client.get(status_url)["Location"] == url
+        response = client.get(url)
         html, page = response.content.decode(), page_text(response)
         assert "C'est votre tour" in page and "hx-get" not in page
         # The button opens Léa's planning at the activity's first week, not today's.
@@ -206,19 +213,48 @@ def test_registration_post_needs_the_pass_while_the_room_is_active(tenant_a, set
     assert Registration.objects.count() == before
 
 
-def test_the_position_poll_costs_a_fixed_number_of_queries(tenant_a, setup, django_assert_num_queries):  # noqa: F811
+def _position_url(response) -> str:
+    """The address the position fragment polls (with the family's ticket)."""
+    return html.unescape(re.search(r'hx-get="([^"]+)"', response.content.decode()).group(1))
+
+
+def test_the_position_poll_is_one_read_without_the_login(tenant_a, setup, django_assert_num_queries):  # noqa: F811
     record_consents(user=tenant_a.family_user, personal=True, health=False)
     room = _room(tenant_a, setup["activity"], opens_in=timedelta(seconds=-5), per_interval=1)
     for family in _families(tenant_a, 50):
         join_room(room=room, family=family)
     join_room(room=room, family=tenant_a.family_user.family)
     client = client_for(tenant_a.family_user)
-    url = tenant_a.url(f"salle-attente/{setup['activity'].pk}/etat/")
-    client.get(url)
-    with django_assert_num_queries(4) as captured:  # session, user (with its consent), room, place
-        assert "49 familles devant vous" in page_text(client.get(url))
-    positions = [q["sql"] for q in captured.captured_queries if "waitingroom_roomentry" in q["sql"]]
-    assert len(positions) == 1  # the family's place and its rank: one indexed read
+    position_url = _position_url(client.get(tenant_a.url(f"salle-attente/{setup['activity'].pk}/")))
+    with django_assert_num_queries(1) as captured:  # the place, its room and its rank: no session, no login
+        response = client.get(position_url)
+        assert "49 familles devant vous" in page_text(response)
+    assert "waitingroom_roomentry" in captured.captured_queries[0]["sql"]
+    assert "no-store" in response["Cache-Control"] and "Set-Cookie" not in response
+    # The ticket alone answers: even logged out (it tells a position, nothing personal).
+    assert "49 familles devant vous" in page_text(Client().get(position_url))
+
+
+def test_a_position_ticket_answers_only_for_its_own_place(tenant_a, tenant_b, setup):  # noqa: F811
+    record_consents(user=tenant_a.family_user, personal=True, health=False)
+    room = _room(tenant_a, setup["activity"], opens_in=timedelta(seconds=-5), per_interval=1)
+    for family in _families(tenant_a, 3):
+        join_room(room=room, family=family)
+    entry = join_room(room=room, family=tenant_a.family_user.family)
+    client = Client()
+    path = f"salle-attente/{setup['activity'].pk}/etat/"
+    ticket = passes.make_position_ticket(room_id=room.pk, entry_id=entry.pk)
+    assert client.get(tenant_a.url(path), {"t": ticket}).status_code == 200
+    assert client.get(tenant_b.url(path), {"t": ticket}).status_code == 404  # another organisation's URL
+    other_activity = tenant_a.url(f"salle-attente/{setup['activity'].pk + 1000}/etat/")
+    assert client.get(other_activity, {"t": ticket}).status_code == 404
+    for forged in (ticket[:-2] + "xx", passes.make_position_ticket(room_id=room.pk + 1, entry_id=entry.pk), "x"):
+        assert client.get(tenant_a.url(path), {"t": forged}).status_code == 404
+    # A pass, signed by us for something else, is no ticket.
+    a_pass = passes.make_pass(room_id=room.pk, family_id=entry.family_id, expires_at=timezone.now())
+    assert client.get(tenant_a.url(path), {"t": a_pass}).status_code == 404
+    # A page opened before tickets existed polls without one: sent to the room page.
+    assert client.get(tenant_a.url(path))["Location"] == tenant_a.url(f"salle-attente/{setup['activity'].pk}/")
 
 
 def test_another_organisations_room_is_not_found(tenant_a, tenant_b, setup):  # noqa: F811

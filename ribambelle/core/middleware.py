@@ -68,7 +68,8 @@ class PrivacyHeadersMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-        if _is_personal(request):
+        # A view may have said it already, without the login being read (tenancy.access.reads_no_login).
+        if "no-store" not in response.get("Cache-Control", "") and _is_personal(request):
             patch_cache_control(response, no_store=True, private=True)
         return response
 

@@ -4,15 +4,17 @@ check, then a position page refreshed by htmx with jitter until the family is ad
 import random
 
 from django import forms
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from ribambelle.core import wording
 from ribambelle.core.exceptions import DomainError
 from ribambelle.core.robot import RobotProofField
 from ribambelle.registrations import selectors as registration_selectors
-from ribambelle.tenancy.access import family_required
+from ribambelle.tenancy.access import family_required, reads_no_login
 from ribambelle.waitingroom import passes, selectors, services
 
 
@@ -34,22 +36,38 @@ def _context(request, room, now):
             room.pk,
             passes.make_pass(room_id=room.pk, family_id=entry.family_id, expires_at=room_state.pass_expires_at),
         )
-    # Each family polls at its own rhythm (4 to 7 s); at the opening, spread over 5 s.
-    delay = random.uniform(4, 7)
-    if room_state and room_state.phase == "prequeue" and room_state.seconds_to_open < delay:
-        delay = room_state.seconds_to_open + random.uniform(0.2, 5)
+    position_url = None
+    if entry is not None:
+        ticket = passes.make_position_ticket(room_id=room.pk, entry_id=entry.pk)
+        position_url = _status_path(request.organisation.slug, room.activity_id) + "?" + urlencode({"t": ticket})
     return {
         "booking_links": _booking_links(request, room) if room_state and room_state.phase == "admitted" else [],
         "room": room,
         "activity": room.activity,
         "entry": entry,
-        "state": room_state,
         "now": now,
-        "poll_delay": f"{delay:.1f}",
-        "countdown": _countdown(room_state.seconds_to_open if room_state else 0),
+        **_status_context(room_state, position_url),
         "pass_expired": bool(room_state and room_state.phase == "admitted" and room_state.pass_expires_at <= now),
         "active_tab": "bookings",
     }
+
+
+def _status_context(room_state, position_url) -> dict:
+    """What the position fragment shows, and when it asks again."""
+    # Each family polls at its own rhythm (4 to 7 s); at the opening, spread over 5 s.
+    delay = random.uniform(4, 7)
+    if room_state and room_state.phase == "prequeue" and room_state.seconds_to_open < delay:
+        delay = room_state.seconds_to_open + random.uniform(0.2, 5)
+    return {
+        "state": room_state,
+        "position_url": position_url,
+        "poll_delay": f"{delay:.1f}",
+        "countdown": _countdown(room_state.seconds_to_open if room_state else 0),
+    }
+
+
+def _status_path(slug: str, activity_id: int) -> str:
+    return reverse("portail:waitingroom_status", kwargs={"org_slug": slug, "activity_id": activity_id})
 
 
 def _booking_links(request, room) -> list[tuple[str, str]]:
@@ -89,9 +107,33 @@ def room(request, activity_id: int):
     return render(request, "portail/waitingroom/room.html", context, status=status)
 
 
-@family_required
+@reads_no_login
 def room_status(request, activity_id: int):
-    room = selectors.get_room_for_family(request.organisation, activity_id)
-    if room is None:
-        return redirect("portail:bookings", org_slug=request.organisation.slug)
-    return render(request, "portail/waitingroom/_status.html", _context(request, room, timezone.now()))
+    """The position fragment, polled every few seconds by every waiting family: one read, from
+    the ticket the room page gave (passes.make_position_ticket), no login. Once the family is
+    let in (its pass goes in its session) or the room has closed, the room page takes over."""
+    room_page = reverse(
+        "portail:waitingroom", kwargs={"org_slug": request.organisation_slug, "activity_id": activity_id}
+    )
+    ticket = passes.read_position_ticket(request.GET.get("t"))
+    if ticket is None and "t" not in request.GET:  # a page opened before tickets existed
+        return _to(request, room_page)
+    room_id, entry_id = ticket or (0, 0)
+    entry = selectors.entry_for_ticket(
+        slug=request.organisation_slug, activity_id=activity_id, room_id=room_id, entry_id=entry_id
+    )
+    if entry is None:  # not signed by us, or another room's, activity's or organisation's place
+        raise Http404
+    room_state = selectors.state(entry.room, entry.ahead, timezone.now(), joined_at=entry.joined_at)
+    if room_state.phase not in ("prequeue", "waiting"):
+        return _to(request, room_page)
+    return render(request, "portail/waitingroom/_status.html", _status_context(room_state, request.get_full_path()))
+
+
+def _to(request, url):
+    """To the room page: htmx follows it as a whole page (HX-Redirect), a plain link as a redirect."""
+    if request.htmx:
+        response = HttpResponse()
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
@@ -62,6 +63,21 @@ def family_required(view=None, *, needs_consent: bool = True):
         return wrapped
 
     return decorator(view) if view is not None else decorator
+
+
+def reads_no_login(view):
+    """A page answered from a signed ticket alone (tenancy.middleware): it reads neither the
+    session nor the login, and gets the URL's organisation as `request.organisation_slug` — its
+    own query must check it. Its answer is personal: never kept by a browser or a proxy."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        patch_cache_control(response, no_store=True, private=True)
+        return response
+
+    wrapped.reads_no_login = True
+    return wrapped
 
 
 # --- Structure limits ------------------------------------------------------------------

@@ -37,6 +37,11 @@ class OrganisationMiddleware:
         slug = view_kwargs.pop("org_slug", None)
         if slug is None:
             return None
+        if getattr(view_func, "reads_no_login", False):
+            # The view answers from a ticket we signed and checks the slug in its one read
+            # (the waiting room's poll): no login, no organisation read, no tenant scope.
+            request.organisation_slug = slug
+            return None
         user = request.user
         if user.is_authenticated and user.organisation.slug == slug and user.organisation.is_active:
             organisation = user.organisation  # loaded with the user: no second query on every page

@@ -33,3 +33,24 @@ def store_pass(session, room_id: int, token: str) -> None:
 
 def session_pass(session, room_id: int) -> str | None:
     return session.get(SESSION_KEY, {}).get(str(room_id))
+
+
+# The position ticket: what the position page polls with. Every waiting family asks for its
+# position every few seconds, and a login is two reads (session, user) for an answer that is one
+# (bench/opening_day_room.py): the room page, which needs the login, hands the family a signed
+# ticket naming its place, and the poll reads that place and nothing else. It reveals a position
+# in a queue, no personal data; it is never a pass (admission still goes through the login).
+POSITION_SALT = "ribambelle.waitingroom.position"
+
+
+def make_position_ticket(*, room_id: int, entry_id: int) -> str:
+    return signing.dumps([room_id, entry_id], salt=POSITION_SALT)
+
+
+def read_position_ticket(token: str | None) -> tuple[int, int] | None:
+    """(room id, entry id), or None for a ticket we did not sign."""
+    try:
+        room_id, entry_id = signing.loads(token or "", salt=POSITION_SALT)
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
+    return (room_id, entry_id) if isinstance(room_id, int) and isinstance(entry_id, int) else None
