@@ -37,7 +37,7 @@ def test_the_database_refuses_a_place_beyond_capacity_without_a_reason(tenant_a)
 
 def test_the_database_refuses_a_place_beyond_capacity(tenant_a):
     """Whatever writes the booking (here a factory, with no lock and no count), the database holds
-    the rule: the trigger of migration bookings/0004."""
+    the rule: the triggers of migration bookings/0008."""
     opening = OpeningFactory(organisation=tenant_a.organisation, capacity=1)
     BookingFactory(organisation=tenant_a.organisation, opening=opening, status="booked")
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -47,10 +47,11 @@ def test_the_database_refuses_a_place_beyond_capacity(tenant_a):
         Booking.objects.filter(pk=waiting.pk).update(status="booked")
     with pytest.raises(IntegrityError), transaction.atomic():
         Booking.objects.filter(pk=waiting.pk).update(offer_expires_at=timezone.now())
-    # Staff beyond capacity, with the reason: allowed, and not counted against families.
+    # Staff beyond capacity, with the reason: allowed, and counted (the day stays full).
     BookingFactory(
         organisation=tenant_a.organisation, opening=opening, status="booked", over_capacity=True, staff_note="Urgence"
     )
+    assert services._places_taken(tenant_a.organisation.pk, [opening.pk]) == {opening.pk: (1, 2)}
     # Lowering the capacity takes no place from anyone, and the roll call still works.
     Opening.objects.filter(pk=opening.pk).update(capacity=0)
     Booking.objects.filter(opening=opening, status="booked").update(status="present")

@@ -114,17 +114,31 @@ class Booking(TenantModel):
                 condition=models.Q(status="waiting", offer_expires_at__isnull=False),
                 name="booking_offers_held",
             ),
-            # The places the database's guard counts (migration 0004's trigger, on every booking
-            # inserted): the day's places held, never its waiting list or cancellations.
-            models.Index(
-                fields=["opening"],
-                condition=models.Q(over_capacity=False) & holds_place(),
-                name="booking_places_guarded",
-            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.child} {self.date:%d/%m/%Y} {self.get_status_display()}"
+
+
+class PlacesHeld(TenantModel):
+    """The places held on a day (bookings holding a place: `holds_place`, those given by staff
+    beyond capacity included), kept by the database itself on every write of a booking (migration
+    0008's triggers), which also refuse a place that would go beyond the day's capacity.
+
+    Why a counter: every save of the opening rush reads the places of its days under their lock,
+    and counting them cost more the more places were taken; the counter is one row per day,
+    whatever the number of bookings. Python only reads it (services._places_taken): never write it."""
+
+    opening = models.OneToOneField(
+        "activities.Opening", on_delete=models.CASCADE, primary_key=True, related_name="+", verbose_name=_("ouverture")
+    )
+    held = models.PositiveIntegerField(_("places prises"), default=0)
+
+    class Meta:
+        verbose_name = _("places prises d'une ouverture")
+
+    def __str__(self) -> str:
+        return f"{self.opening_id}: {self.held}"
 
 
 class CalendarFeed(TenantModel):

@@ -36,6 +36,7 @@ from .models import (
     Booking,
     BookingSettings,
     BookingStatus,
+    PlacesHeld,
     WaitingListRule,
 )
 
@@ -195,7 +196,7 @@ def save_bookings(
         try:
             created = insert_rows(new, [line] if line else [])
         except IntegrityError as exc:  # the same child saved twice at once (two tabs): all rolls back
-            if "booking_capacity" in str(exc):  # the database's guard (bookings/0004): never overbooked
+            if "booking_capacity" in str(exc):  # the database's guard (bookings/0008): never overbooked
                 raise DomainError(_("Ces places viennent d'être prises : rechargez la page et recommencez.")) from exc
             raise DomainError(
                 _("Une autre modification de ce planning vient d'être enregistrée : rechargez la page et recommencez.")
@@ -397,10 +398,10 @@ def _places_taken(organisation_id: int, opening_ids) -> dict[int, tuple[int, int
     committed rows): bookings holding a place, plus waiting-list places offered and not yet
     answered (models.holds_place).
 
-    One statement for all the openings; for each, two index-only counts (the (organisation,
-    opening, status) index and the partial index of offers), so it reads the places held, never the
-    whole waiting list — it runs under the lock, on every save of a rush. The capacity is read here,
-    under the lock, too: staff may have just changed it."""
+    The database counts them as bookings are written (models.PlacesHeld): one row per day, so
+    this read costs the same on the first save of the morning as on the thousandth — it runs
+    under the lock, on every save of a rush. The capacity is read here, under the lock, too:
+    staff may have just changed it."""
     return _fetch_places(*_places_taken_sql(organisation_id, opening_ids))
 
 
@@ -409,14 +410,11 @@ def _places_taken_sql(organisation_id: int, opening_ids) -> tuple[str, list]:
     if not ids:
         return "", []
     sql = f"""
-        SELECT o.id, o.capacity,
-               (SELECT COUNT(*) FROM {Booking._meta.db_table} b WHERE b.organisation_id = o.organisation_id
-                  AND b.opening_id = o.id AND b.status IN ({_marks(PLACE_STATUSES)}))
-             + (SELECT COUNT(*) FROM {Booking._meta.db_table} b WHERE b.organisation_id = o.organisation_id
-                  AND b.opening_id = o.id AND b.status = %s AND b.offer_expires_at IS NOT NULL)
-        FROM {Opening._meta.db_table} o WHERE o.organisation_id = %s AND o.id IN ({_marks(ids)})
+        SELECT o.id, o.capacity, COALESCE(p.held, 0)
+        FROM {Opening._meta.db_table} o LEFT JOIN {PlacesHeld._meta.db_table} p ON p.opening_id = o.id
+        WHERE o.organisation_id = %s AND o.id IN ({_marks(ids)})
     """
-    return sql, [*PLACE_STATUSES, BookingStatus.WAITING, organisation_id, *ids]
+    return sql, [organisation_id, *ids]
 
 
 def _fetch_places(sql: str, params: list) -> dict[int, tuple[int, int]]:

@@ -143,22 +143,22 @@ def test_control_without_the_lock_the_same_race_overbooks(slow_count, monkeypatc
     monkeypatch.setattr(services, "_lock_openings", _no_lock)
     organisation = OrganisationFactory()
     openings, children = _week(organisation)
-    # The database's own guard (migration bookings/0004) is switched off for this control only.
+    # The database's own guard (migration bookings/0008) is switched off for this control only.
     with connection.cursor() as cursor:
-        cursor.execute("ALTER TABLE bookings_booking DISABLE TRIGGER booking_capacity")
+        cursor.execute("ALTER TABLE bookings_booking DISABLE TRIGGER booking_places_held")
     try:
         _race(children, [o.pk for o in openings])  # without the lock a saver may also fail: beside the point
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE bookings_booking ENABLE TRIGGER booking_capacity")
+            cursor.execute("ALTER TABLE bookings_booking ENABLE TRIGGER booking_places_held")
     booked = [Booking.objects.filter(opening=o, status=BookingStatus.BOOKED).count() for o in openings]
     assert max(booked) > CAPACITY, booked
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="see the control above")
 def test_without_the_lock_the_database_still_refuses_to_overbook(slow_count, monkeypatch):
-    """A writer that forgets the lock counts wrong; the trigger, which takes the lock itself,
-    refuses the extra places (the saves fail) and nothing is overbooked."""
+    """A writer that forgets the lock counts wrong; the trigger, whose counter row queues the
+    writers of a day, refuses the extra places (the saves fail) and nothing is overbooked."""
     monkeypatch.setattr(services, "_lock_openings", _no_lock)
     organisation = OrganisationFactory()
     openings, children = _week(organisation)
