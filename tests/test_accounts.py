@@ -130,6 +130,22 @@ def test_login_needs_the_robot_check_and_a_proof_works_once(client, tenant_a):
     assert replay.status_code == 400 and "déjà servi" in page_text(replay)
 
 
+def test_a_proof_is_remembered_once_and_forgotten_after_its_validity(monkeypatch, db):
+    from django.db import transaction
+
+    from ribambelle.core import robot
+    from ribambelle.core.models import UsedRobotProof
+
+    proof = robot_proof()
+    with transaction.atomic():  # a replay leaves the surrounding transaction usable
+        assert robot.verify_proof(proof) and not robot.verify_proof(proof)
+        assert UsedRobotProof.objects.count() == 1
+    UsedRobotProof.objects.update(created_at=timezone.now() - 2 * robot.CHALLENGE_VALIDITY - timedelta(seconds=1))
+    monkeypatch.setattr(robot.secrets, "randbelow", lambda n: 0)  # the submission that tidies up
+    assert robot.verify_proof(robot_proof())
+    assert UsedRobotProof.objects.count() == 1  # the old one forgotten, the new one remembered
+
+
 def test_forged_robot_proof_is_refused(client, tenant_a):
     response = client.post(tenant_a.url("connexion/"), {"email": "a@b.example", "password": "x", "robot": "Zm9vYmFy"})
     assert response.status_code == 400

@@ -235,6 +235,25 @@ def test_the_position_poll_is_one_read_without_the_login(tenant_a, setup, django
     assert "49 familles devant vous" in page_text(Client().get(position_url))
 
 
+def test_joining_with_htmx_answers_with_the_position_in_place_of_the_form(tenant_a, setup):  # noqa: F811
+    """The room page's form, enhanced: the answer replaces the form (no second page), takes the
+    focus, and polls with the family's ticket; an invalid form comes back with its error."""
+    record_consents(user=tenant_a.family_user, personal=True, health=False)
+    _room(tenant_a, setup["activity"])
+    client = client_for(tenant_a.family_user)
+    url = tenant_a.url(f"salle-attente/{setup['activity'].pk}/")
+    assert 'hx-post="' + url + '"' in client.get(url).content.decode()
+    refused = client.post(url, {}, headers={"HX-Request": "true"})
+    assert refused.status_code == 200 and "<form" in refused.content.decode() and not RoomEntry.objects.exists()
+    assert "data-takes-focus" in refused.content.decode()
+    response = client.post(url, {"robot": robot_proof()}, headers={"HX-Request": "true"})
+    fragment = response.content.decode()
+    assert response.status_code == 200 and "Vous êtes dans la pré-file" in page_text(response)
+    assert "data-takes-focus" in fragment and "<html" not in fragment
+    assert "Vous êtes dans la pré-file" in page_text(client.get(_position_url(response)))
+    assert RoomEntry.objects.filter(family=tenant_a.family_user.family).count() == 1
+
+
 def test_a_position_ticket_answers_only_for_its_own_place(tenant_a, tenant_b, setup):  # noqa: F811
     record_consents(user=tenant_a.family_user, personal=True, health=False)
     room = _room(tenant_a, setup["activity"], opens_in=timedelta(seconds=-5), per_interval=1)

@@ -116,6 +116,23 @@ def insert_rows(objs: list[Model], *more: list[Model], using: str = "default") -
     return objs
 
 
+def insert_unless_exists(obj: Model, *unique: str, using: str = "default") -> bool:
+    """INSERT this row unless one with the same values of the `unique` fields (a unique
+    constraint's) exists: one statement, where `get_or_create` takes four (read, savepoint,
+    insert, release) and a replay check two transactions. True, with the pk set, when inserted."""
+    connection = connections[using]
+    sql, params = _insert_statement([obj], connection)
+    columns = ", ".join(connection.ops.quote_name(obj._meta.get_field(name).column) for name in unique)
+    sql = sql.replace(" RETURNING ", f" ON CONFLICT ({columns}) DO NOTHING RETURNING ", 1)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    obj.pk, obj._state.adding, obj._state.db = row[0], False, using
+    return True
+
+
 def _insert_statement(objs: list[Model], connection) -> tuple[str, list]:
     model = type(objs[0])
     # The id is the database's to give, unless the model gives its own (a UUID).

@@ -100,7 +100,12 @@ def room(request, activity_id: int):
             except DomainError as error:
                 form.add_error(None, error.message)
             else:
+                if request.htmx:  # the answer in place of the form: the position, polled from now on
+                    context = {**_context(request, room, now), "takes_focus": True}
+                    return render(request, "portail/waitingroom/_status.html", context)
                 return redirect("portail:waitingroom", org_slug=request.organisation.slug, activity_id=activity_id)
+        if request.htmx:  # the form again, with its errors (200: htmx puts only successful answers in place)
+            return render(request, "portail/waitingroom/_join.html", {"form": form, "takes_focus": True})
         status = 400
     context = _context(request, room, now)
     context["form"] = form

@@ -7,6 +7,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from ribambelle.core.actions import action
+from ribambelle.core.compiled import insert_unless_exists
 from ribambelle.core.exceptions import DomainError
 
 from .models import LATE_BASE, RoomEntry, WaitingRoom
@@ -34,15 +35,14 @@ def join_room(*, room: WaitingRoom, family, now=None) -> RoomEntry:
         )
     if now >= room.closes_at:
         raise DomainError(_("La salle d'attente est fermée : les réservations se font directement."))
-    # get_or_create: on a concurrent insert of the same family, the unique constraint
-    # refuses the second row and the existing place is read back.
-    entry, _created = RoomEntry.objects.get_or_create(
-        organisation_id=room.organisation_id,
-        room=room,
-        family=family,
-        defaults={"sort_key": _sort_key(room, now), "joined_at": now},
+    # The family's place, unless it has one: on a concurrent insert of the same family, the
+    # unique constraint keeps the first row, and the existing place is read back.
+    entry = RoomEntry(
+        organisation_id=room.organisation_id, room=room, family=family, sort_key=_sort_key(room, now), joined_at=now
     )
-    return entry
+    if insert_unless_exists(entry, "organisation", "room", "family"):
+        return entry
+    return RoomEntry.objects.get(organisation_id=room.organisation_id, room=room, family=family)
 
 
 @action
