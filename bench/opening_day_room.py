@@ -190,7 +190,9 @@ async def run(args, slug, activity_id, clients):
         posted, post_ms, answer = await request(args.port, "POST", room_path, cookie, body, htmx=True)
         joins.append((posted, post_ms))
         found = re.search(rb'hx-get="([^"]+)"', answer)
-        position = html.unescape(found.group(1).decode()) if found else room_path + "etat/"
+        if not found:  # not in the room: counted as a join error, nothing to poll
+            return
+        position = html.unescape(found.group(1).decode())
         end = began + args.join_seconds + args.poll_seconds
         while time.perf_counter() + args.poll_every < end:
             await asyncio.sleep(args.poll_every * rng.uniform(0.8, 1.2))
@@ -210,10 +212,10 @@ def percentile(values, p):
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] if values else 0.0
 
 
-def server_times(access_log: Path, method: str, path_end: str) -> list[float]:
-    """Milliseconds in the application for this method and paths ending so ("" = any)."""
+def server_times(access_log: Path, method: str, *, polls: bool) -> list[float]:
+    """Milliseconds in the application for this method: the position polls, or the other requests."""
     lines = [line.split() for line in access_log.read_text().splitlines()]
-    return [int(ms) / 1000 for m, path, _status, ms in lines if m == method and path.endswith(path_end)]
+    return [int(ms) / 1000 for m, path, _s, ms in lines if m == method and ("/position/" in path) == polls]
 
 
 def main():
@@ -294,8 +296,8 @@ def main():
     join_errors = sum(1 for s, _ in joins if s != 200)
     page_errors = sum(1 for s, _ in pages if s != 200)
     poll_errors = sum(1 for s, _ in polls if s != 200)
-    server_join = server_times(access_log, "POST", "")
-    server_room, server_poll = server_times(access_log, "GET", "/"), server_times(access_log, "GET", "/etat/")
+    server_join = server_times(access_log, "POST", polls=False)
+    server_room, server_poll = server_times(access_log, "GET", polls=False), server_times(access_log, "GET", polls=True)
     print(f"\nDurée : {duration:.1f} s")
     print(f"Entrées : {len(joins)} en {args.join_seconds:.0f} s, réponses autres que 200 : {join_errors}")
     print(

@@ -261,19 +261,19 @@ def test_a_position_ticket_answers_only_for_its_own_place(tenant_a, tenant_b, se
         join_room(room=room, family=family)
     entry = join_room(room=room, family=tenant_a.family_user.family)
     client = Client()
-    path = f"salle-attente/{setup['activity'].pk}/etat/"
     ticket = passes.make_position_ticket(room_id=room.pk, entry_id=entry.pk)
-    assert client.get(tenant_a.url(path), {"t": ticket}).status_code == 200
-    assert client.get(tenant_b.url(path), {"t": ticket}).status_code == 404  # another organisation's URL
-    other_activity = tenant_a.url(f"salle-attente/{setup['activity'].pk + 1000}/etat/")
-    assert client.get(other_activity, {"t": ticket}).status_code == 404
-    for forged in (ticket[:-2] + "xx", passes.make_position_ticket(room_id=room.pk + 1, entry_id=entry.pk), "x"):
-        assert client.get(tenant_a.url(path), {"t": forged}).status_code == 404
-    # A pass, signed by us for something else, is no ticket.
+    assert client.get(tenant_a.url(f"salle-attente/position/{ticket}/")).status_code == 200
+    assert client.get(tenant_b.url(f"salle-attente/position/{ticket}/")).status_code == 404  # another organisation
     a_pass = passes.make_pass(room_id=room.pk, family_id=entry.family_id, expires_at=timezone.now())
-    assert client.get(tenant_a.url(path), {"t": a_pass}).status_code == 404
-    # A page opened before tickets existed polls without one: sent to the room page.
-    assert client.get(tenant_a.url(path))["Location"] == tenant_a.url(f"salle-attente/{setup['activity'].pk}/")
+    forged = [
+        ticket[:-2] + "xx",
+        passes.make_position_ticket(room_id=room.pk + 1, entry_id=entry.pk),  # another room's
+        passes.make_position_ticket(room_id=room.pk, entry_id=entry.pk + 1000),  # no such place
+        a_pass,  # signed by us, for something else
+        "x",
+    ]
+    for other in forged:
+        assert client.get(tenant_a.url(f"salle-attente/position/{other}/")).status_code == 404, other
 
 
 def test_another_organisations_room_is_not_found(tenant_a, tenant_b, setup):  # noqa: F811

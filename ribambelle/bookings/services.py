@@ -101,8 +101,9 @@ def save_bookings(
     day it does not hold) is ignored: a planning page may send every day it shows.
 
     Its cost does not grow with the number of days (tests/test_save_queries.py): one read before
-    the lock, one lock statement, one count, and bulk writes — cancelling 40 days costs what
-    cancelling one does, and the places they free go to the waiting lists in one step."""
+    the lock, one lock statement, one read of the places held (models.PlacesHeld, which the
+    database keeps), and bulk writes — cancelling 40 days costs what cancelling one does, and the
+    places they free go to the waiting lists in one step."""
     result = BookingResult()
     if not changes:
         return result
@@ -153,8 +154,8 @@ def save_bookings(
     promoted: list[int] = []
     with transaction.atomic(savepoint=False):  # inside the action's transaction: no savepoint to pay
         # Lock the openings concerned, in primary-key order so concurrent savers never deadlock,
-        # then count the places held (READ COMMITTED sees every committed booking). Booking only
-        # (the rush): the count travels with the lock, in the same round trip.
+        # then read the places held (READ COMMITTED sees what every earlier saver committed).
+        # Booking only (the rush): that read travels with the lock, in the same round trip.
         locked = sorted({o.pk for o, _c in to_create} | {o.pk for o, _late in to_cancel.values()})
         if to_cancel:
             _lock_openings(locked, organisation_id=organisation_id)

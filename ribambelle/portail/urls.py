@@ -75,7 +75,7 @@ urlpatterns = [
         name="absence_certificate_file",
     ),
     path("salle-attente/<int:activity_id>/", waitingroom_views.room, name="waitingroom"),
-    path("salle-attente/<int:activity_id>/etat/", waitingroom_views.room_status, name="waitingroom_status"),
+    path("salle-attente/position/<str:ticket>/", waitingroom_views.room_status, name="waitingroom_status"),
     path("reservations/agenda/", booking_views.calendar_settings, name="calendar_settings"),
     path("agenda/<str:token>.ics", booking_views.calendar_feed, name="calendar_feed"),
     path("consentement/", account_views.consent, name="consent"),

@@ -8,7 +8,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 
 from ribambelle.core import wording
 from ribambelle.core.exceptions import DomainError
@@ -39,7 +38,9 @@ def _context(request, room, now):
     position_url = None
     if entry is not None:
         ticket = passes.make_position_ticket(room_id=room.pk, entry_id=entry.pk)
-        position_url = _status_path(request.organisation.slug, room.activity_id) + "?" + urlencode({"t": ticket})
+        position_url = reverse(
+            "portail:waitingroom_status", kwargs={"org_slug": request.organisation.slug, "ticket": ticket}
+        )
     return {
         "booking_links": _booking_links(request, room) if room_state and room_state.phase == "admitted" else [],
         "room": room,
@@ -64,10 +65,6 @@ def _status_context(room_state, position_url) -> dict:
         "poll_delay": f"{delay:.1f}",
         "countdown": _countdown(room_state.seconds_to_open if room_state else 0),
     }
-
-
-def _status_path(slug: str, activity_id: int) -> str:
-    return reverse("portail:waitingroom_status", kwargs={"org_slug": slug, "activity_id": activity_id})
 
 
 def _booking_links(request, room) -> list[tuple[str, str]]:
@@ -113,26 +110,25 @@ def room(request, activity_id: int):
 
 
 @reads_no_login
-def room_status(request, activity_id: int):
+def room_status(request, ticket: str):
     """The position fragment, polled every few seconds by every waiting family: one read, from
-    the ticket the room page gave (passes.make_position_ticket), no login. Once the family is
-    let in (its pass goes in its session) or the room has closed, the room page takes over."""
-    room_page = reverse(
-        "portail:waitingroom", kwargs={"org_slug": request.organisation_slug, "activity_id": activity_id}
-    )
-    ticket = passes.read_position_ticket(request.GET.get("t"))
-    if ticket is None and "t" not in request.GET:  # a page opened before tickets existed
-        return _to(request, room_page)
-    room_id, entry_id = ticket or (0, 0)
-    entry = selectors.entry_for_ticket(
-        slug=request.organisation_slug, activity_id=activity_id, room_id=room_id, entry_id=entry_id
-    )
-    if entry is None:  # not signed by us, or another room's, activity's or organisation's place
+    the ticket in its address, which the room page gave (passes.make_position_ticket), no login.
+    Once the family is let in (its pass goes in its session) or the room has closed, the room
+    page takes over."""
+    place = passes.read_position_ticket(ticket)
+    if place is None:  # not signed by us
+        raise Http404
+    room_id, entry_id = place
+    entry = selectors.entry_for_ticket(slug=request.organisation_slug, room_id=room_id, entry_id=entry_id)
+    if entry is None:  # another organisation's place, or a place no longer there
         raise Http404
     room_state = selectors.state(entry.room, entry.ahead, timezone.now(), joined_at=entry.joined_at)
     if room_state.phase not in ("prequeue", "waiting"):
+        room_page = reverse(
+            "portail:waitingroom", kwargs={"org_slug": request.organisation_slug, "activity_id": entry.room.activity_id}
+        )
         return _to(request, room_page)
-    return render(request, "portail/waitingroom/_status.html", _status_context(room_state, request.get_full_path()))
+    return render(request, "portail/waitingroom/_status.html", _status_context(room_state, request.path))
 
 
 def _to(request, url):

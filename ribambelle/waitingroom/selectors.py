@@ -30,10 +30,10 @@ def entry_with_rank(room: WaitingRoom, family) -> RoomEntry | None:
     return _ENTRY_WITH_RANK.first(room_id=room.pk, family_id=family.pk)
 
 
-def entry_for_ticket(*, slug: str, activity_id: int, room_id: int, entry_id: int) -> RoomEntry | None:
-    """The place a position ticket names, with its room and rank: the poll's one read. Only in
-    the room of this activity, of the organisation in the URL (a ticket used elsewhere: None)."""
-    return _ENTRY_FOR_TICKET.first(slug=slug, activity_id=activity_id, room_id=room_id, entry_id=entry_id)
+def entry_for_ticket(*, slug: str, room_id: int, entry_id: int) -> RoomEntry | None:
+    """The place a position ticket names, with its room and rank: the poll's one read. Only
+    within the organisation in the URL (a ticket used under another one: None)."""
+    return _ENTRY_FOR_TICKET.first(slug=slug, room_id=room_id, entry_id=entry_id)
 
 
 def _ahead():
@@ -53,20 +53,16 @@ def _entry_with_rank(room_id, family_id):
     return entries.annotate(ahead=Coalesce(Subquery(_ahead()), 0)).order_by("pk")[:1]
 
 
-def _entry_for_ticket(slug, activity_id, room_id, entry_id):
+def _entry_for_ticket(slug, room_id, entry_id):
     entries = RoomEntry.objects.filter(
-        pk=entry_id,
-        room_id=room_id,
-        room__activity_id=activity_id,
-        organisation__slug=slug,
-        organisation__is_active=True,
+        pk=entry_id, room_id=room_id, organisation__slug=slug, organisation__is_active=True
     )
     return entries.select_related("room").annotate(ahead=Coalesce(Subquery(_ahead()), 0)).order_by("pk")[:1]
 
 
 # On every poll of every waiting family (every 4 to 7 s): compiled once per process.
 _ENTRY_WITH_RANK = CompiledQuery(_entry_with_rank, "room_id", "family_id")
-_ENTRY_FOR_TICKET = CompiledQuery(_entry_for_ticket, "slug", "activity_id", "room_id", "entry_id")
+_ENTRY_FOR_TICKET = CompiledQuery(_entry_for_ticket, "slug", "room_id", "entry_id")
 _ROOM = CompiledQuery(
     lambda organisation_id, activity_id: WaitingRoom.objects.select_related("activity").filter(
         organisation_id=organisation_id, activity_id=activity_id

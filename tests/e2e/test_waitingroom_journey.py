@@ -1,12 +1,14 @@
 """The fair waiting room in a real browser (issue 20): the parent enters the pre-queue (robot
-check), sees the countdown, then the position page once the room opens, is admitted by the
-page's own refresh (htmx, with jitter), follows the link and books a day. axe-clean at each step."""
+check), sees the countdown in place of the form, then its position once the room opens, is
+admitted by the page's own refresh (htmx, with jitter, polling with its ticket), follows the link
+and books a day. axe-clean at each step."""
 
 import re
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from ribambelle.accounts.consent import record_consents
 from ribambelle.activities.services import generate_openings
@@ -73,6 +75,8 @@ def test_countdown_position_admitted_then_booking_saved(live_server, page, openi
     assert_accessible(page, context="salle d'attente, entrée")
     page.get_by_role("button", name="Entrer dans la salle d'attente").click()
 
+    # The answer takes the form's place (htmx, no second page) and the focus.
+    expect(page.locator("#room-status")).to_be_focused()
     status = page.get_by_role("status")
     assert re.search(r"Ouverture dans 00:00:\d\d", status.inner_text())
     assert_accessible(page, context="salle d'attente, compte à rebours")
