@@ -164,6 +164,7 @@ def test_countdown_then_position_then_admitted_then_booking_saved(tenant_a, setu
         assert client.get(status_url)["Location"] == url
         response = client.get(url)
         html, page = response.content.decode(), page_text(response)
+        assert "Les réservations sont ouvertes depuis le" in page
         assert "C'est votre tour" in page and "hx-get" not in page
         # The button opens Léa's planning at the activity's first week, not today's.
         planning = tenant_a.url(
