@@ -277,6 +277,30 @@ def test_a_position_ticket_answers_only_for_its_own_place(tenant_a, tenant_b, se
         assert client.get(tenant_a.url(f"salle-attente/position/{other}/")).status_code == 404, other
 
 
+def test_families_hear_of_a_room_from_a_week_before_and_find_the_way_in(tenant_a, setup):  # noqa: F811
+    """On the dashboard and the booking pages: the opening time, that arriving early gives no
+    advantage, and the way in once the pre-queue is open; nothing (and no query) otherwise."""
+    record_consents(user=tenant_a.family_user, personal=True, health=False)
+    room = _room(tenant_a, setup["activity"], opens_in=timedelta(days=3))  # pre-queue 30 minutes before
+    client = client_for(tenant_a.family_user)
+    planning = tenant_a.url(f"reservations/enfant/{setup['lea'].pk}/")
+    with time_machine.travel(room.prequeue_from - timedelta(days=8), tick=False):
+        assert "salle d'attente équitable" not in page_text(client.get(tenant_a.url()))
+    with time_machine.travel(room.prequeue_from - timedelta(days=2), tick=False):
+        page = page_text(client.get(tenant_a.url()))
+        assert "« BIOULE vacances » : salle d'attente équitable" in page
+        assert "inutile de se connecter dès l'aube" in page and "La salle d'attente ouvre le" in page
+        assert "Aller à la salle d'attente" not in page
+    with time_machine.travel(room.prequeue_from + timedelta(minutes=1), tick=False):
+        response = client.get(planning)
+        assert "Aller à la salle d'attente" in page_text(response)
+        assert tenant_a.url(f"salle-attente/{setup['activity'].pk}/") in response.content.decode()
+    with time_machine.travel(room.opens_at + timedelta(minutes=1), tick=False):
+        assert "passent par la salle d'attente jusqu'au" in page_text(client.get(planning))
+    with time_machine.travel(room.closes_at, tick=False):
+        assert "salle d'attente équitable" not in page_text(client.get(planning))
+
+
 def test_another_organisations_room_is_not_found(tenant_a, tenant_b, setup):  # noqa: F811
     _room(tenant_a, setup["activity"])
     record_consents(user=tenant_b.family_user, personal=True, health=False)

@@ -72,6 +72,22 @@ _ROOM = CompiledQuery(
 )
 
 
+# A family hears of a room from a week before its pre-queue opens.
+ANNOUNCED_BEFORE = timedelta(days=7)
+
+
+def rooms_to_announce(organisation, now) -> list[WaitingRoom]:
+    """The rooms to tell families of, by opening time: from a week before their pre-queue until
+    they close. No query outside the organisation's span of rooms (read with the login)."""
+    start, end = organisation.waiting_rooms_from, organisation.waiting_rooms_until
+    if start is None or not (start - ANNOUNCED_BEFORE <= now < end):
+        return []
+    rooms = WaitingRoom.objects.filter(
+        organisation=organisation, prequeue_from__lte=now + ANNOUNCED_BEFORE, closes_at__gt=now
+    )
+    return list(rooms.select_related("activity").order_by("opens_at", "pk"))
+
+
 def active_rooms(organisation, *, now, activity_ids=(), opening_ids=(), unit_ids=()) -> list[WaitingRoom]:
     """The rooms active now in front of these activities (given directly, or by their days or
     units): one query, on the booking path of every save."""
