@@ -69,7 +69,11 @@ def opening_day(db, settings):
 def test_countdown_position_admitted_then_booking_saved(live_server, page, opening_day):
     base = live_server.url + "/quercy/"
     log_in(page, base, "julie.martin@famille.example", "Test-Passw0rd-Ok")
-    page.goto(base + f"salle-attente/{opening_day['activity'].pk}/")
+    # The dashboard tells of the room, and leads in.
+    assert page.get_by_role("heading", name="« Stage multisport » : salle d'attente équitable").is_visible()
+    assert_accessible(page, context="tableau de bord, salle d'attente annoncée")
+    page.get_by_role("link", name="Aller à la salle d'attente").click()
+    page.wait_for_url(re.compile(rf"/salle-attente/{opening_day['activity'].pk}/$"))
     assert page.get_by_role("heading", name=re.compile("Salle d'attente")).is_visible()
     prove_not_robot(page)
     assert_accessible(page, context="salle d'attente, entrée")
