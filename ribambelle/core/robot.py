@@ -71,12 +71,16 @@ def verify_proof(payload: str) -> bool:
         return False
     if not ok:
         return False
-    if secrets.randbelow(100) == 0:
-        # Proofs past their validity can be forgotten (a replay of one fails on its expiry): about
-        # one submission in a hundred does it, not every form of an opening morning's rush.
+    if _tidies_up():
         UsedRobotProof.objects.filter(created_at__lt=timezone.now() - 2 * CHALLENGE_VALIDITY).delete()
     # One statement, and a replay (the row exists) leaves a surrounding transaction usable.
     return insert_unless_exists(UsedRobotProof(signature=str(signature)[:128]), "signature")
+
+
+def _tidies_up() -> bool:
+    """Proofs past their validity can be forgotten (a replay of one fails on its expiry): about one
+    submission in a hundred does it, not every form of an opening morning's rush."""
+    return secrets.randbelow(100) == 0
 
 
 def solve_for_tests(challenge: dict) -> str:

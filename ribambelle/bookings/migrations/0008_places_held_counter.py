@@ -15,9 +15,11 @@ did for the save (services._places_taken): the day is full for families while th
 Moves between holding statuses (roll call, accepting an offer) and cancellations are not
 checked: lowering a capacity takes no place from anyone.
 
-Concurrency: the counter's row is updated in place, so two writers of one day queue on it and the
-second adds to what the first committed (READ COMMITTED re-reads an updated row): even a writer
-that forgot the day's lock cannot overbook. The save takes the lock first anyway (rule 4).
+Concurrency: every writer of a day updates that day's counter row, so two writers of one day
+queue on it and the second adds to what the first committed (READ COMMITTED re-reads an updated
+row): even a writer that forgot the day's lock cannot overbook. The services take the days' lock
+first anyway, in id order (rule 4), so writers never deadlock on the counters; two writers without
+it that cross each other's days may, and PostgreSQL then refuses one of them.
 """
 
 import django.db.models.deletion
@@ -29,11 +31,10 @@ STAYS = "(NEW.opening_id = OLD.opening_id AND " + HOLDS.format(r="OLD") + " AND 
 MESSAGE = "booking_capacity: more places held than the capacity of the opening"
 
 # PostgreSQL: once per statement, with the rows it wrote (transition tables). Row by row, the
-# counter of a day would be updated once per booking, and every update of a row adds a version of
-# it that the next update must walk past until the transaction ends: a draw writing its 200 places
-# of a day in one statement walked 20,000 versions (run_draw 1.7 → 2.8 s, bench/opening_day.py).
-# Per statement, each day's counter moves once, by the statement's net change; counters are
-# written in day order, so two writers of the same days never deadlock.
+# counter of a day was updated once per booking, and every update of a row adds a version of it
+# that the next update walks past until the transaction ends: a draw writing its 200 places of a
+# day in one statement took 2.6–2.8 s row by row, 2.4 s per statement (bench/opening_day.py).
+# Per statement, each day's counter moves once, by the statement's net change.
 CHANGES = {
     "INSERT": f"""
       SELECT opening_id, organisation_id, 1 AS delta, NOT over_capacity AS guarded
